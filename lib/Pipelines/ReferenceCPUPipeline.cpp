@@ -35,8 +35,9 @@ void attune::buildReferenceCPUPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm);
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  pm.addPass(createLowerAffinePass());
+  // Strided-metadata expansion emits affine.apply: lower affine after it.
   pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   // bf16 <-> f32 conversions as integer arithmetic: no runtime library needed.
   arith::ArithExpandOpsPassOptions expand;

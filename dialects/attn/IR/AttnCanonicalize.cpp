@@ -19,35 +19,39 @@ struct CanonicalizeHeadConfig : public OpRewritePattern<OpTy> {
 
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
-    bool changed = false;
-    rewriter.modifyOpInPlace(op, [&] {
+    // Compute the canonical configuration first; touch the op only when it
+    // changes, so that the rewrite driver reaches a fixed point.
+    bool dropHeadMap = false;
+    if (auto map = op.getHeadMapAttr()) {
       // head_map[h] == h / (Hq / Hkv) for all h: the default grouping.
-      if (auto map = op.getHeadMapAttr()) {
-        int64_t qHeads = op.getNumQueryHeads(), kvHeads = op.getNumKvHeads();
-        bool uniform = kvHeads > 0 && qHeads % kvHeads == 0;
-        for (int64_t h = 0; uniform && h < qHeads; ++h)
-          uniform = map[h] == h / (qHeads / kvHeads);
-        if (uniform) {
-          op.removeHeadMapAttr();
-          changed = true;
-        }
-      }
-      // One mask repeated for every head is a single mask.
-      if (auto masks = op.getHeadMasksAttr()) {
-        if (!masks.empty() && llvm::all_equal(masks.getValue())) {
-          op.setMaskAttr(cast<MaskAttr>(masks[0]));
-          op.removeHeadMasksAttr();
-          changed = true;
-        }
-      }
-      if (auto mask = op.getMaskAttr()) {
-        if (mask.isNone() && mask.getSinks() == 0) {
-          op.removeMaskAttr();
-          changed = true;
-        }
-      }
+      int64_t qHeads = op.getNumQueryHeads(), kvHeads = op.getNumKvHeads();
+      dropHeadMap = kvHeads > 0 && qHeads % kvHeads == 0;
+      for (int64_t h = 0; dropHeadMap && h < qHeads; ++h)
+        dropHeadMap = map[h] == h / (qHeads / kvHeads);
+    }
+    // One mask repeated for every head is a single mask.
+    MaskAttr mask = op.getMaskAttr();
+    auto headMasks = op.getHeadMasksAttr();
+    bool foldHeadMasks = headMasks && !headMasks.empty() &&
+                         llvm::all_equal(headMasks.getValue());
+    if (foldHeadMasks)
+      mask = cast<MaskAttr>(headMasks[0]);
+    // A `none` mask is the default.
+    bool dropMask = mask && mask.isNone() && mask.getSinks() == 0;
+    if (!dropHeadMap && !foldHeadMasks && !(dropMask && op.getMaskAttr()))
+      return failure();
+
+    rewriter.modifyOpInPlace(op, [&] {
+      if (dropHeadMap)
+        op.removeHeadMapAttr();
+      if (foldHeadMasks)
+        op.removeHeadMasksAttr();
+      if (dropMask)
+        op.removeMaskAttr();
+      else if (foldHeadMasks)
+        op.setMaskAttr(mask);
     });
-    return success(changed);
+    return success();
   }
 };
 } // namespace

@@ -463,7 +463,9 @@ LogicalResult MergeOp::verify() {
   if (rank < 1)
     return emitOpError("expects partial results of rank >= 1");
   ArrayRef<int64_t> shape = outputType.getShape();
-  for (Value part : llvm::concat<Value>(getOutputs(), ValueRange{getOutput()})) {
+  SmallVector<Value> all(getOutputs());
+  all.push_back(getOutput());
+  for (Value part : all) {
     auto type = cast<RankedTensorType>(part.getType());
     if (type.getElementType() != outputType.getElementType())
       return emitOpError() << "expects all results of one element type ("

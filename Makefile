@@ -1,0 +1,52 @@
+# Attune's front door. `make demo` and `make check` work on a fresh Debian 12
+# machine: both install what is missing first.
+
+BUILD_DIR ?= build
+LLVM_DIR_PREFIX ?= /usr/lib/llvm-22
+JOBS ?= $(shell nproc)
+LIT ?= $(LLVM_DIR_PREFIX)/bin/lit
+FUZZ_SECONDS ?= 60
+
+# Exactly the Debian packages the project uses.
+DEB_PACKAGES := cmake ninja-build clang-22 llvm-22-dev llvm-22-tools \
+  libmlir-22-dev mlir-22-tools libomp-22-dev libclang-rt-22-dev \
+  libgtest-dev libbenchmark-dev libopenblas-dev
+
+.PHONY: all deps configure build check demo fuzz docs clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh $(DEB_PACKAGES)
+
+$(BUILD_DIR)/build.ninja:
+	cmake -G Ninja -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+	  -DMLIR_DIR=$(LLVM_DIR_PREFIX)/lib/cmake/mlir \
+	  -DLLVM_DIR=$(LLVM_DIR_PREFIX)/lib/cmake/llvm
+
+configure: deps $(BUILD_DIR)/build.ninja
+
+build: configure
+	ninja -C $(BUILD_DIR) -j $(JOBS)
+
+# The whole suite: lit (round trips, diagnostics, lowerings, integration runs,
+# fuzz corpus replay) and the unit tests it drives.
+check: build
+	@scripts/run-lit.sh $(LIT) $(BUILD_DIR)/test
+
+demo: build
+	@scripts/demo.sh $(BUILD_DIR)
+
+fuzz: build
+	$(BUILD_DIR)/bin/attune-fuzz -max_total_time=$(FUZZ_SECONDS) \
+	  $(BUILD_DIR)/fuzz-corpus test/Fuzz/corpus
+
+# Regenerates the op and pass documentation checked in under docs/.
+docs: configure
+	ninja -C $(BUILD_DIR) mlir-doc
+	cp $(BUILD_DIR)/docs/Attn/AttnDialect.md docs/AttnDialect.md
+	cp $(BUILD_DIR)/docs/AttuneConversionPasses.md docs/Passes.md
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,29 @@
+# -*- Python -*-
+# lit configuration of the Attune test suite.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "ATTUNE"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test", ".c", ".py"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.attune_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%attune_src", config.attune_src_root))
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+tool_dirs = [config.attune_tools_dir, config.llvm_tools_dir]
+tools = ["attune-opt", "attune-runner", "attune-unittests", "attune-fuzz",
+         "mlir-translate", "llc"]
+llvm_config.add_tool_substitutions(
+    [ToolSubst(t, unresolved="ignore") for t in tools], tool_dirs)
+
+if os.path.exists(os.path.join(config.attune_tools_dir, "attune-fuzz")):
+    config.available_features.add("fuzzer")
