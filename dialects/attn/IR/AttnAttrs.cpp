@@ -55,8 +55,13 @@ Attribute MaskAttr::parse(AsmParser &parser, Type) {
                                                        << "' given twice";
       return parser.parseInteger(*field);
     };
-    if (parser.parseCommaSeparatedList(parseField))
-      return {};
+    // `#attn.mask<window>` alone leaves every field at its default.
+    if (failed(parser.parseOptionalGreater())) {
+      if (parser.parseCommaSeparatedList(parseField) || parser.parseGreater())
+        return {};
+    }
+    return parser.getChecked<MaskAttr>(parser.getContext(), left, right,
+                                       sinks);
   } else if (kind != "none") {
     parser.emitError(parser.getNameLoc(), "unknown mask kind '")
         << kind << "' (expected none, causal or window)";

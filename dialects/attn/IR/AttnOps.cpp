@@ -89,6 +89,10 @@ static LogicalResult verifyAttentionCommon(OpTy op, const AttentionDims &dims) {
   Operation *operation = op.getOperation();
   if (ShapedType::isDynamic(dims.qHeads) || ShapedType::isDynamic(dims.kvHeads))
     return op.emitOpError("head counts must be static");
+  if (dims.qHeads <= 0 || dims.kvHeads <= 0)
+    return op.emitOpError() << "head counts must be positive, got "
+                            << dims.qHeads << " query and " << dims.kvHeads
+                            << " KV heads";
   if (ShapedType::isDynamic(dims.headDim) ||
       ShapedType::isDynamic(dims.valueDim))
     return op.emitOpError("head dims must be static");
@@ -116,8 +120,12 @@ static LogicalResult verifyAttentionCommon(OpTy op, const AttentionDims &dims) {
                            "[B, Hq, Lq]")))
       return failure();
   }
-  if (op.getSigmoidBiasAttr() && !sigmoid)
-    return op.emitOpError("sigmoid_bias requires sigmoid normalization");
+  if (auto bias = op.getSigmoidBiasAttr()) {
+    if (!sigmoid)
+      return op.emitOpError("sigmoid_bias requires sigmoid normalization");
+    if (!std::isfinite(bias.getValueAsDouble()))
+      return op.emitOpError("sigmoid_bias must be finite");
+  }
 
   if (auto scale = op.getScaleAttr())
     if (!std::isfinite(scale.getValueAsDouble()))

@@ -182,6 +182,24 @@ func.func @sigmoid_lse(%q: tensor<1x4x8x32xf32>, %k: tensor<1x2x8x32xf32>, %v: t
 // attn.attention: scalar attributes
 //===----------------------------------------------------------------------===//
 
+// A non-finite sigmoid bias.
+func.func @sigmoid_bias_inf(%q: tensor<1x4x8x32xf32>, %k: tensor<1x2x8x32xf32>, %v: tensor<1x2x8x32xf32>) {
+  // expected-error @+1 {{sigmoid_bias must be finite}}
+  %o = attn.attention(%q, %k, %v) {normalization = #attn.normalization<sigmoid>, sigmoid_bias = 0x7F800000 : f32} : (tensor<1x4x8x32xf32>, tensor<1x2x8x32xf32>, tensor<1x2x8x32xf32>) -> tensor<1x4x8x32xf32>
+  return
+}
+
+// -----
+
+// Zero query heads.
+func.func @zero_heads(%q: tensor<1x0x8x32xf32>, %k: tensor<1x0x8x32xf32>, %v: tensor<1x0x8x32xf32>) {
+  // expected-error @+1 {{head counts must be positive, got 0 query and 0 KV heads}}
+  %o = attn.attention(%q, %k, %v) : (tensor<1x0x8x32xf32>, tensor<1x0x8x32xf32>, tensor<1x0x8x32xf32>) -> tensor<1x0x8x32xf32>
+  return
+}
+
+// -----
+
 // sigmoid_bias on softmax attention.
 func.func @sigmoid_bias_softmax(%q: tensor<1x4x8x32xf32>, %k: tensor<1x2x8x32xf32>, %v: tensor<1x2x8x32xf32>) {
   // expected-error @+1 {{sigmoid_bias requires sigmoid normalization}}

@@ -37,6 +37,9 @@ func.func @masks(%q: tensor<1x4x8x32xf32>, %k: tensor<1x4x8x32xf32>, %v: tensor<
   // Fields may be omitted (defaults -1, -1, 0) and given in any order.
   // CHECK: mask = #attn.mask<window left = 2, right = 0, sinks = 1>
   %c = attn.attention(%q, %k, %v) {mask = #attn.mask<window sinks = 1, right = 0, left = 2>} : (tensor<1x4x8x32xf32>, tensor<1x4x8x32xf32>, tensor<1x4x8x32xf32>) -> tensor<1x4x8x32xf32>
+  // A bare window keeps every default: no mask.
+  // CHECK: mask = #attn.mask<none>
+  %e = attn.attention(%q, %k, %v) {mask = #attn.mask<window>} : (tensor<1x4x8x32xf32>, tensor<1x4x8x32xf32>, tensor<1x4x8x32xf32>) -> tensor<1x4x8x32xf32>
   // DuoAttention: streaming and full heads in one op.
   // CHECK: head_masks = [#attn.mask<window left = 2, right = 0, sinks = 2>, #attn.mask<causal>, #attn.mask<window left = 2, right = 0, sinks = 2>, #attn.mask<causal>]
   %d = attn.attention(%q, %k, %v) {head_masks = [#attn.mask<window left = 2, right = 0, sinks = 2>, #attn.mask<causal>, #attn.mask<window left = 2, right = 0, sinks = 2>, #attn.mask<causal>]} : (tensor<1x4x8x32xf32>, tensor<1x4x8x32xf32>, tensor<1x4x8x32xf32>) -> tensor<1x4x8x32xf32>
