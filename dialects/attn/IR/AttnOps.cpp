@@ -155,7 +155,7 @@ static LogicalResult verifyAttentionCommon(OpTy op, const AttentionDims &dims) {
         return op.emitOpError()
                << "head_map[" << h << "] = " << kv
                << " is out of range for " << dims.kvHeads << " KV heads";
-  } else if (dims.kvHeads <= 0 || dims.qHeads % dims.kvHeads != 0) {
+  } else if (dims.qHeads % dims.kvHeads != 0) {
     return op.emitOpError() << "query heads (" << dims.qHeads
                             << ") must be a multiple of KV heads ("
                             << dims.kvHeads << ") without a head_map";
