@@ -39,6 +39,7 @@ demo: build
 	@scripts/demo.sh $(BUILD_DIR)
 
 fuzz: build
+	mkdir -p $(BUILD_DIR)/fuzz-corpus
 	$(BUILD_DIR)/bin/attune-fuzz -max_total_time=$(FUZZ_SECONDS) \
 	  $(BUILD_DIR)/fuzz-corpus test/Fuzz/corpus
 

@@ -354,6 +354,8 @@ int main(int argc, char **argv) {
   registerPassManagerCLOptions();
   registerAsmPrinterCLOptions();
   registerDefaultTimingManagerCLOptions();
+  // --help shows the runner's own flags; --help-hidden shows LLVM's and MLIR's.
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "attune-runner: JIT-run an attention kernel and "
                               "check it against the float64 reference\n");
