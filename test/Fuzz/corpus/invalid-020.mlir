@@ -1,0 +1,4 @@
+func.func @sigmoid_bias_softmax(%q: tensor<1x4x8x32xf32>, %k: tensor<1x2x8x32xf32>, %v: tensor<1x2x8x32xf32>) {
+  %o = attn.attention(%q, %k, %v) {sigmoid_bias = -2.0 : f32} : (tensor<1x4x8x32xf32>, tensor<1x2x8x32xf32>, tensor<1x2x8x32xf32>) -> tensor<1x4x8x32xf32>
+  return
+}

@@ -1,0 +1,4 @@
+func.func @softcap_zero(%q: tensor<1x4x8x32xf32>, %k: tensor<1x2x8x32xf32>, %v: tensor<1x2x8x32xf32>) {
+  %o = attn.attention(%q, %k, %v) {softcap = 0.0 : f32} : (tensor<1x4x8x32xf32>, tensor<1x2x8x32xf32>, tensor<1x2x8x32xf32>) -> tensor<1x4x8x32xf32>
+  return
+}

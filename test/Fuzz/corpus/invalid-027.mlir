@@ -1,0 +1,4 @@
+func.func @head_masks_not_masks(%q: tensor<1x4x8x32xf32>, %k: tensor<1x2x8x32xf32>, %v: tensor<1x2x8x32xf32>) {
+  %o = attn.attention(%q, %k, %v) {head_masks = [#attn.segment<shared>, #attn.mask<none>, #attn.mask<none>, #attn.mask<none>]} : (tensor<1x4x8x32xf32>, tensor<1x2x8x32xf32>, tensor<1x2x8x32xf32>) -> tensor<1x4x8x32xf32>
+  return
+}

@@ -1,0 +1,4 @@
+func.func @zero_kv_heads(%q: tensor<1x4x8x32xf32>, %k: tensor<1x0x8x32xf32>, %v: tensor<1x0x8x32xf32>) {
+  %o = attn.attention(%q, %k, %v) : (tensor<1x4x8x32xf32>, tensor<1x0x8x32xf32>, tensor<1x0x8x32xf32>) -> tensor<1x4x8x32xf32>
+  return
+}

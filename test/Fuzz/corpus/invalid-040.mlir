@@ -1,0 +1,4 @@
+func.func @full_without_partial(%q: tensor<1x2x256x64xf32>, %k: tensor<1x2x512x64xf32>, %v: tensor<1x2x512x64xf32>, %fn: tensor<1x2x4xi32>, %fidx: tensor<1x2x4x8xi32>) {
+  %o = attn.attention(%q, %k, %v) full_blocks(%fn, %fidx) {block_size = array<i64: 64, 64>} : (tensor<1x2x256x64xf32>, tensor<1x2x512x64xf32>, tensor<1x2x512x64xf32>, tensor<1x2x4xi32>, tensor<1x2x4x8xi32>) -> tensor<1x2x256x64xf32>
+  return
+}

@@ -1,0 +1,4 @@
+func.func @merge_part_rank(%o0: tensor<2x8x16x64xf32>, %o1: tensor<2x8x16xf32>) {
+  %o = attn.merge(%o0, %o1) {normalization = #attn.normalization<sigmoid>} : (tensor<2x8x16x64xf32>, tensor<2x8x16xf32>) -> tensor<2x8x16x64xf32>
+  return
+}

@@ -1,0 +1,4 @@
+func.func @merge_sigmoid_lse(%o0: tensor<2x8x16x64xf32>, %o1: tensor<2x8x16x64xf32>, %l0: tensor<2x8x16xf32>, %l1: tensor<2x8x16xf32>) {
+  %o = attn.merge(%o0, %o1) lse(%l0, %l1) {normalization = #attn.normalization<sigmoid>} : (tensor<2x8x16x64xf32>, tensor<2x8x16x64xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>) -> tensor<2x8x16x64xf32>
+  return
+}

@@ -1,0 +1,4 @@
+func.func @mask_unknown_field(%q: tensor<1x4x8x32xf32>, %k: tensor<1x2x8x32xf32>, %v: tensor<1x2x8x32xf32>) {
+  %o = attn.attention(%q, %k, %v) {mask = #attn.mask<window left = 4, width = 2>} : (tensor<1x4x8x32xf32>, tensor<1x2x8x32xf32>, tensor<1x2x8x32xf32>) -> tensor<1x4x8x32xf32>
+  return
+}

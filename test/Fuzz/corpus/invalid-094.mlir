@@ -1,0 +1,4 @@
+func.func @segment_shared_with_rows(%q: tensor<4x8x16x64xf16>, %k: tensor<1x2x128x64xf16>, %v: tensor<1x2x128x64xf16>) {
+  %o = attn.prefix_attention(%q) keys(%k) values(%v) {segments = [#attn.segment<shared [0, 0, 0, 0]>]} : (tensor<4x8x16x64xf16>, tensor<1x2x128x64xf16>, tensor<1x2x128x64xf16>) -> tensor<4x8x16x64xf16>
+  return
+}
