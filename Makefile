@@ -41,7 +41,7 @@ demo: build
 fuzz: build
 	mkdir -p $(BUILD_DIR)/fuzz-corpus
 	$(BUILD_DIR)/bin/attune-fuzz -max_total_time=$(FUZZ_SECONDS) \
-	  $(BUILD_DIR)/fuzz-corpus test/Fuzz/corpus
+	  $(BUILD_DIR)/fuzz-corpus test/Fuzz/Inputs/corpus
 
 # Regenerates the op and pass documentation checked in under docs/.
 docs: configure

@@ -3,7 +3,7 @@
 // Feeds arbitrary bytes to the MLIR parser with the attn dialect loaded, then
 // verifies what parsed. Any input may be rejected with a diagnostic; none may
 // crash, hang or trip a sanitizer. Run with `make fuzz`; the seed corpus in
-// test/Fuzz/corpus is replayed by the lit suite.
+// test/Fuzz/Inputs/corpus is replayed by the lit suite.
 //
 //===----------------------------------------------------------------------===//
 
