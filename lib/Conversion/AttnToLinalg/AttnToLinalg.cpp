@@ -86,10 +86,8 @@ struct LowerAttention : public OpRewritePattern<AttentionOp> {
     GenericBuilder g(rewriter, loc);
     OpBuilder &b = rewriter;
     Type f32 = b.getF32Type();
-    Type i1 = b.getI1Type();
     Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
     int64_t qHeads = op.getNumQueryHeads();
-    int64_t kvHeads = op.getNumKvHeads();
 
     OpFoldResult batch = tensor::getMixedSize(b, loc, q, 0);
     OpFoldResult qLen = tensor::getMixedSize(b, loc, q, 2);
@@ -109,14 +107,9 @@ struct LowerAttention : public OpRewritePattern<AttentionOp> {
       kvOf.push_back(op.getKvHeadFor(h));
     Value kx = gatherHeads(g, k, kvOf, {batch, hq, kvLen, headDim});
     Value vx = gatherHeads(g, v, kvOf, {batch, hq, kvLen, valueDim});
-    (void)kvHeads;
 
     // Raw scores: s[b,h,i,j] = sum_d qf[b,h,i,d] * kx[b,h,j,d].
     SmallVector<OpFoldResult> scoreShape = {batch, hq, qLen, kvLen};
-    auto scoreType = RankedTensorType::get(
-        {ShapedType::kDynamic, qHeads, ShapedType::kDynamic,
-         ShapedType::kDynamic},
-        f32);
     Value zeros = g.filled(scoreShape, f32, b.getF32FloatAttr(0.0));
     Value scores =
         g.generic(zeros.getType(), {qf, kx}, {zeros},
@@ -128,7 +121,6 @@ struct LowerAttention : public OpRewritePattern<AttentionOp> {
                     Value sum = arith::AddFOp::create(nb, nloc, args[2], prod);
                     yieldOne(nb, nloc, sum);
                   })[0];
-    (void)scoreType;
 
     // Modified scores t and visibility vis, elementwise over [B, Hq, Lq, Lk].
     auto [modified, visible] =

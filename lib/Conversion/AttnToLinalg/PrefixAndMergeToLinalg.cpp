@@ -168,8 +168,7 @@ struct LowerMerge : public OpRewritePattern<MergeOp> {
         init.getType(), inputs, {init}, maps, rank, 0,
         [&](OpBuilder &nb, Location nloc, ValueRange args) {
           SmallVector<Value> w;
-          auto [m, sum] = weights(nb, nloc, args.slice(numParts, numParts), w);
-          (void)m;
+          Value sum = weights(nb, nloc, args.slice(numParts, numParts), w).second;
           Value acc = cF32(nb, nloc, 0.0);
           for (size_t i = 0; i < numParts; ++i)
             acc = arith::AddFOp::create(
