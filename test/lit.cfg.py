@@ -16,12 +16,13 @@ config.test_exec_root = os.path.join(config.attune_obj_root, "test")
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%attune_src", config.attune_src_root))
+config.substitutions.append(("%mlir_include", config.mlir_include_dir))
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.attune_tools_dir, config.llvm_tools_dir]
 tools = ["attune-opt", "attune-runner", "attune-unittests", "attune-fuzz",
-         "mlir-translate", "llc"]
+         "mlir-translate", "llc", "mlir-tblgen"]
 llvm_config.add_tool_substitutions(
     [ToolSubst(t, unresolved="ignore") for t in tools], tool_dirs)
 
