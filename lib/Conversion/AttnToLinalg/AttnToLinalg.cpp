@@ -246,9 +246,7 @@ private:
   static void replaceWithCasts(PatternRewriter &rewriter, AttentionOp op,
                                SmallVector<Value> values) {
     for (auto [result, value] : llvm::zip(op.getResults(), values))
-      if (value.getType() != result.getType())
-        value = tensor::CastOp::create(rewriter, op.getLoc(), result.getType(),
-                                       value);
+      value = castTo(rewriter, op.getLoc(), value, result.getType());
     rewriter.replaceOp(op, values);
   }
 

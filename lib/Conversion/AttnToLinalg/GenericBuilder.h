@@ -70,6 +70,14 @@ inline void yieldOne(OpBuilder &b, Location loc, Value v) {
   linalg::YieldOp::create(b, loc, ValueRange{v});
 }
 
+/// Casts `v` to `type` when the op's result type is more static than the
+/// generic's (e.g. a static batch); a no-op otherwise.
+inline Value castTo(OpBuilder &b, Location loc, Value v, Type type) {
+  if (v.getType() == type)
+    return v;
+  return tensor::CastOp::create(b, loc, type, v);
+}
+
 /// Index constant helper.
 inline Value cIndex(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);

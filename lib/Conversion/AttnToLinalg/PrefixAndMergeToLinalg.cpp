@@ -207,12 +207,6 @@ struct LowerMerge : public OpRewritePattern<MergeOp> {
     rewriter.replaceOp(op, results);
     return success();
   }
-
-  static Value castTo(OpBuilder &b, Location loc, Value v, Type type) {
-    if (v.getType() == type)
-      return v;
-    return tensor::CastOp::create(b, loc, type, v);
-  }
 };
 
 } // namespace
