@@ -56,7 +56,7 @@ namespace ref = ::attune::reference;
 //===----------------------------------------------------------------------===//
 
 namespace {
-enum class PipelineKind { Reference };
+enum class PipelineKind { Reference, Fused };
 enum class ScoreModKind { None, RelPos };
 enum class MaskModKind { None, Mod3 };
 
@@ -70,8 +70,16 @@ cl::opt<PipelineKind>
     pipeline("pipeline", cl::desc("Lowering pipeline"),
              cl::init(PipelineKind::Reference),
              cl::values(clEnumValN(PipelineKind::Reference, "reference",
-                                   "attune-reference-cpu-pipeline")),
+                                   "attune-reference-cpu-pipeline"),
+                        clEnumValN(PipelineKind::Fused, "fused",
+                                   "attune-cpu-pipeline (fused, threaded)")),
              cl::cat(category));
+
+cl::opt<bool> allowFallback(
+    "fallback",
+    cl::desc("With --pipeline=fused: lower what the fused path cannot take "
+             "through the reference form (false: fail instead)"),
+    cl::init(false), cl::cat(category));
 
 cl::opt<int64_t> batch("batch", cl::desc("B"), cl::init(1), cl::cat(category));
 cl::opt<int64_t> qHeads("q-heads", cl::desc("Hq"), cl::init(1),
@@ -400,6 +408,12 @@ int main(int argc, char **argv) {
   case PipelineKind::Reference:
     mlir::attune::buildReferenceCPUPipeline(pm);
     break;
+  case PipelineKind::Fused: {
+    mlir::attune::CPUPipelineOptions options;
+    options.fallback = allowFallback;
+    mlir::attune::buildCPUPipeline(pm, options);
+    break;
+  }
   }
   if (failed(pm.run(*module)))
     return error("the lowering pipeline failed");
@@ -409,6 +423,8 @@ int main(int argc, char **argv) {
   llvm::SmallVector<llvm::StringRef> libs;
   if (llvm::StringRef(ATTUNE_C_RUNNER_UTILS).size())
     libs.push_back(ATTUNE_C_RUNNER_UTILS);
+  if (pipeline == PipelineKind::Fused)
+    libs.push_back(ATTUNE_LIBOMP);
   libs.append(sharedLibs.begin(), sharedLibs.end());
   for (llvm::StringRef lib : libs)
     if (!llvm::sys::fs::exists(lib))

@@ -45,4 +45,90 @@ def ConvertAttnToLinalg : Pass<"convert-attn-to-linalg"> {
   ];
 }
 
+def ConvertAttnToCPU : Pass<"convert-attn-to-cpu"> {
+  let summary = "Lower attn.attention to the fused tiled online-softmax CPU loop nest";
+  let description = [{
+    Replaces each `attn.attention` with the FlashAttention-2 loop on buffers:
+    an `scf.parallel` over (batch, KV group, query tile), and inside it a loop
+    over the key tiles the mask leaves visible, with a running max and sum per
+    query row (or a plain sum for sigmoid) and O(tile) scratch on the stack.
+    The rows of a query tile sit in vector lanes, so the row statistics are
+    vectors and the two products are broadcast-and-FMA micro-kernels over K
+    and V as they lie in memory. Query heads of one KV group share a tile, so
+    each K/V element is read once per group. Key tiles that the mask hides are
+    never visited; only partly visible tiles are masked element by element.
+    Inputs in f16/bf16 are widened to f32 one key tile at a time.
+
+    Before:
+
+    ```mlir
+    %o = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>}
+        : (tensor<?x8x?x128xf32>, tensor<?x2x?x128xf32>, tensor<?x2x?x128xf32>)
+        -> tensor<?x8x?x128xf32>
+    ```
+
+    After (abridged):
+
+    ```mlir
+    %q_buf = bufferization.to_buffer %q read_only ...
+    scf.parallel (%b, %g, %t) = ... {
+      memref.alloca_scope {
+        %qt = memref.alloca() : memref<128x64xf32>    // scaled Q^T of the tile
+        %s = memref.alloca() : memref<64x64xf32>      // S^T, then P^T
+        %ot = memref.alloca() : memref<128x64xf32>    // O^T accumulator
+        %m, %l = scf.for %kt = ... iter_args(%m0 = -inf, %l0 = 0) {
+          ... vector.fma ...                           // S^T = K Qt
+          scf.if %partial { ... arith.select ... }     // mask diagonal tiles
+          ... math.exp ...                             // online softmax
+          ... vector.fma ...                           // Ot = alpha Ot + V^T P^T
+        }
+        ...                                            // O = Ot^T / l, LSE
+      }
+    }
+    %o = bufferization.to_tensor %out_buf restrict writable ...
+    ```
+
+    Not yet fused (left for `convert-attn-to-linalg`, or an error with
+    `fallback=false`): additive bias tensors, score_mod / mask_mod regions,
+    block-sparse masks, `attn.prefix_attention` and `attn.merge`.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", /*default=*/"16",
+           "f32 lanes per vector (16: AVX-512, 8: AVX2)">,
+    Option<"queryVectors", "query-vectors", "int64_t", /*default=*/"4",
+           "Vectors of query rows per tile (tile height = lanes * this)">,
+    Option<"kvTile", "kv-tile", "int64_t", /*default=*/"64",
+           "Keys per key tile">,
+    Option<"rowBlock", "row-block", "int64_t", /*default=*/"4",
+           "Keys (QK^T) or value columns (PV) per micro-kernel pass">,
+    Option<"fallback", "fallback", "bool", /*default=*/"true",
+           "Leave ops the fused path cannot take for the reference lowering "
+           "(false: report them as errors)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def ApproximateMath : Pass<"attune-approximate-math"> {
+  let summary = "Replace exp, tanh and log with polynomial approximations";
+  let description = [{
+    Rewrites `math.exp`, `math.tanh` and `math.log` (scalar or vector, f32)
+    into the polynomial approximations of upstream MLIR, which vectorize: the
+    fused kernels' exponentials then stay in vector registers instead of
+    becoming one libm call per lane. Accuracy is within a few ulp in f32,
+    well inside the error budget of attention (FlashAttention's rule).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // ATTUNE_CONVERSION_PASSES_TD

@@ -25,7 +25,39 @@ struct ReferenceCPUPipelineOptions
 void buildReferenceCPUPipeline(OpPassManager &pm,
                                const ReferenceCPUPipelineOptions &options = {});
 
-/// Registers `attune-reference-cpu-pipeline` (and later pipelines).
+/// Options of the fused CPU pipeline.
+struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+  PassOptions::Option<bool> openmp{
+      *this, "openmp",
+      llvm::cl::desc("Run query tiles on OpenMP threads (libomp at run time)"),
+      llvm::cl::init(true)};
+  PassOptions::Option<int64_t> lanes{
+      *this, "lanes", llvm::cl::desc("f32 lanes per vector (16: AVX-512)"),
+      llvm::cl::init(16)};
+  PassOptions::Option<int64_t> queryVectors{
+      *this, "query-vectors",
+      llvm::cl::desc("Vectors of query rows per tile"), llvm::cl::init(4)};
+  PassOptions::Option<int64_t> kvTile{
+      *this, "kv-tile", llvm::cl::desc("Keys per key tile"),
+      llvm::cl::init(64)};
+  PassOptions::Option<int64_t> rowBlock{
+      *this, "row-block",
+      llvm::cl::desc("Keys or value columns per micro-kernel pass"),
+      llvm::cl::init(4)};
+  PassOptions::Option<bool> fallback{
+      *this, "fallback",
+      llvm::cl::desc("Lower ops the fused path cannot take through the "
+                     "reference form (false: error)"),
+      llvm::cl::init(true)};
+};
+
+/// Lowers attn ops through convert-attn-to-cpu (the fused tiled loop nest;
+/// the reference lowering for what it does not take), bufferization, OpenMP
+/// and the vector dialect to the LLVM dialect.
+void buildCPUPipeline(OpPassManager &pm,
+                      const CPUPipelineOptions &options = {});
+
+/// Registers `attune-reference-cpu-pipeline` and `attune-cpu-pipeline`.
 void registerPipelines();
 
 } // namespace attune

@@ -1,0 +1,34 @@
+//===- AttnToCPU.h - fused CPU lowering of attn ops -------------*- C++ -*-===//
+
+#ifndef ATTUNE_CONVERSION_ATTNTOCPU_ATTNTOCPU_H
+#define ATTUNE_CONVERSION_ATTNTOCPU_ATTNTOCPU_H
+
+#include <cstdint>
+
+namespace mlir {
+class RewritePatternSet;
+
+namespace attune {
+
+/// Tile shape of the fused CPU kernel. A query tile holds `lanes *
+/// queryVectors` rows (one f32 lane per row; lanes = 16 for AVX-512, 8 for
+/// AVX2); short problems (at most `lanes` rows per KV head) use one vector.
+/// Key tiles hold `kvTile` keys; micro-kernels block `rowBlock` keys (QK^T)
+/// or value columns (PV) per pass over the query vectors.
+struct FusedCPUTiling {
+  int64_t lanes = 16;
+  int64_t queryVectors = 4;
+  int64_t kvTile = 64;
+  int64_t rowBlock = 4;
+};
+
+/// Lowers attn.attention to the fused tiled online-softmax loop nest on
+/// buffers with vector arithmetic and an scf.parallel over (batch, KV group,
+/// query tile). Ops using features the fused path lacks are left alone.
+void populateAttnToCPUPatterns(RewritePatternSet &patterns,
+                               const FusedCPUTiling &tiling);
+
+} // namespace attune
+} // namespace mlir
+
+#endif // ATTUNE_CONVERSION_ATTNTOCPU_ATTNTOCPU_H

@@ -1,0 +1,106 @@
+//===- TileSemantics.h - attention variants at the tile level ---*- C++ -*-===//
+//
+// The one place where the fused (tiled online-softmax) lowerings learn what an
+// attn.attention computes: which key tiles a query tile must visit, whether a
+// tile needs per-element masking, how scores are modified, and how the
+// normalization updates its running state. Backends own the loops and the
+// matrix products; they call this for everything variant-specific, on values
+// that hold one score per query row of the tile (a vector on the CPU).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTUNE_CONVERSION_TILEDATTENTION_TILESEMANTICS_H
+#define ATTUNE_CONVERSION_TILEDATTENTION_TILESEMANTICS_H
+
+#include "attn/IR/AttnOps.h"
+#include "mlir/IR/Builders.h"
+
+#include <optional>
+#include <string>
+
+namespace mlir {
+namespace attune {
+
+/// Where a query tile sits: the rows it covers and the per-row facts the
+/// variant needs. Built once per tile by the backend.
+struct TileRows {
+  /// Smallest and largest query position of the tile's valid rows (index).
+  Value firstRow, lastRow;
+  /// Query position of every row of the tile (vector of i32).
+  Value positions;
+  /// Lq and Lk (index).
+  Value qLen, kvLen;
+  /// Mask bounds of the tile's head (index; -1 = unbounded / no sinks = 0).
+  Value left, right, sinks;
+  /// ALiBi slope of every row (vector of f32), when the op has slopes.
+  Value slopes;
+};
+
+/// The key tiles a query tile visits: `numSinkTiles` tiles from key 0 (sink
+/// tokens), then tiles [mainBegin, mainEnd). Tile t covers keys
+/// [t * kvTile, (t + 1) * kvTile).
+struct KeyTileRange {
+  Value numSinkTiles, mainBegin, mainEnd;
+};
+
+/// What the fused lowerings support of an attn.attention, decided statically.
+class TileSemantics {
+public:
+  /// Analyzes `op`; returns std::nullopt and sets `why` when the fused path
+  /// does not handle one of its features yet (the caller falls back).
+  static std::optional<TileSemantics> analyze(attn::AttentionOp op,
+                                              std::string &why);
+
+  bool isSigmoid() const { return sigmoid; }
+  /// Query heads that share one KV head and can be packed into one tile's
+  /// rows (1 when heads cannot be packed: explicit map or per-head masks
+  /// that differ inside a group).
+  int64_t groupSize() const { return group; }
+  bool hasMask() const { return masked; }
+  bool hasPerHeadMask() const { return perHeadMask; }
+  /// Scale folded into Q: scale (temperature is applied per row by the
+  /// backend when packing Q, since it multiplies the scaled score).
+  double scale() const { return scaleValue; }
+
+  /// Mask bounds of query head `head` (index values; per-head tables become
+  /// a dynamic lookup).
+  void maskBounds(OpBuilder &b, Location loc, Value head, Value &left,
+                  Value &right, Value &sinks) const;
+
+  /// The key tiles query rows [rows.firstRow, rows.lastRow] must visit.
+  KeyTileRange keyTiles(OpBuilder &b, Location loc, const TileRows &rows,
+                        int64_t kvTile) const;
+
+  /// i1: every key of tile [keyBegin, keyBegin + kvTile) is visible to every
+  /// valid row of the tile (no per-element mask needed).
+  Value isFullTile(OpBuilder &b, Location loc, const TileRows &rows,
+                   Value keyBegin, int64_t kvTile) const;
+
+  /// Score modifiers after the scaled product (softcap, ALiBi) for key `key`
+  /// (index) of every row; `scores` holds scale * temperature * q.k.
+  Value modifyScores(OpBuilder &b, Location loc, const TileRows &rows,
+                     Value scores, Value key) const;
+
+  /// i1 vector: which rows see key `key` (mask, and key < Lk).
+  Value visibility(OpBuilder &b, Location loc, const TileRows &rows,
+                   Value key) const;
+
+  /// Sigmoid bias (f32 scalar): the attribute or -log(Lk).
+  Value sigmoidBias(OpBuilder &b, Location loc, Value kvLen) const;
+
+private:
+  TileSemantics() = default;
+
+  bool sigmoid = false;
+  bool masked = false;
+  bool perHeadMask = false;
+  int64_t group = 1;
+  double scaleValue = 1.0;
+  std::optional<double> softcap, fixedSigmoidBias;
+  SmallVector<int64_t> lefts, rights, sinks;
+};
+
+} // namespace attune
+} // namespace mlir
+
+#endif // ATTUNE_CONVERSION_TILEDATTENTION_TILESEMANTICS_H

@@ -1,0 +1,234 @@
+//===- TileSemantics.cpp - attention variants at the tile level -----------===//
+//
+// Conventions (shared/ARCHITECTURE.md): query i and key j, off = Lk - Lq,
+// diag = i + off. Key j is visible to query i iff
+//   (right < 0 || j <= diag + right) &&
+//   ((left < 0 || j >= diag - left) || j < sinks).
+//
+//===----------------------------------------------------------------------===//
+
+#include "attune/Conversion/TiledAttention/TileSemantics.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::attune;
+
+namespace {
+Value cIdx(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+Value cmpI(OpBuilder &b, Location loc, arith::CmpIPredicate p, Value x,
+           Value y) {
+  return arith::CmpIOp::create(b, loc, p, x, y);
+}
+/// ceil(x / d) for x >= 0.
+Value ceilDiv(OpBuilder &b, Location loc, Value x, int64_t d) {
+  return arith::CeilDivUIOp::create(b, loc, x, cIdx(b, loc, d));
+}
+/// Broadcasts scalar `x` (index or i1) to the shape of `like`, as i32 / i1.
+Value splat(OpBuilder &b, Location loc, Value x, Value like) {
+  auto likeType = cast<VectorType>(like.getType());
+  if (x.getType().isIndex())
+    x = arith::IndexCastOp::create(b, loc, b.getI32Type(), x);
+  return vector::BroadcastOp::create(
+      b, loc, VectorType::get(likeType.getShape(), x.getType()), x);
+}
+} // namespace
+
+std::optional<TileSemantics> TileSemantics::analyze(attn::AttentionOp op,
+                                                    std::string &why) {
+  if (op.getBias()) {
+    why = "additive bias tensors";
+    return std::nullopt;
+  }
+  if (!op.getScoreMod().empty() || !op.getMaskMod().empty()) {
+    why = "score_mod / mask_mod regions";
+    return std::nullopt;
+  }
+  if (op.hasBlockMask()) {
+    why = "block-sparse masks";
+    return std::nullopt;
+  }
+  TileSemantics s;
+  s.sigmoid = op.getNormalization() == attn::Normalization::Sigmoid;
+  s.scaleValue = op.getScaleOrDefault();
+  if (auto bias = op.getSigmoidBiasAttr())
+    s.fixedSigmoidBias = bias.getValueAsDouble();
+  if (auto cap = op.getSoftcapAttr())
+    s.softcap = cap.getValueAsDouble();
+  int64_t qHeads = op.getNumQueryHeads(), kvHeads = op.getNumKvHeads();
+  for (int64_t h = 0; h < qHeads; ++h) {
+    attn::MaskAttr mask = op.getMaskFor(h);
+    s.lefts.push_back(mask.getLeft());
+    s.rights.push_back(mask.getRight());
+    s.sinks.push_back(mask.getSinks());
+    s.masked |= !mask.isNone() || mask.getSinks() != 0;
+  }
+  s.perHeadMask = !(llvm::all_equal(s.lefts) && llvm::all_equal(s.rights) &&
+                    llvm::all_equal(s.sinks));
+  // Pack a KV group's query heads into one tile when they share the KV head
+  // by the default map and agree on the mask.
+  int64_t group = qHeads / kvHeads;
+  bool packable = !op.getHeadMapAttr();
+  for (int64_t h = 0; packable && h < qHeads; ++h) {
+    int64_t first = h - h % group;
+    packable = s.lefts[h] == s.lefts[first] && s.rights[h] == s.rights[first] &&
+               s.sinks[h] == s.sinks[first];
+  }
+  s.group = packable ? group : 1;
+  return s;
+}
+
+/// The entry of a per-head constant table for a dynamic head.
+static Value perHead(OpBuilder &b, Location loc, ArrayRef<int64_t> table,
+                     Value head) {
+  Value result = cIdx(b, loc, table.front());
+  if (llvm::all_equal(table))
+    return result;
+  for (auto [h, value] : llvm::enumerate(table.drop_front()))
+    result = arith::SelectOp::create(
+        b, loc, cmpI(b, loc, arith::CmpIPredicate::eq, head, cIdx(b, loc, h + 1)),
+        cIdx(b, loc, value), result);
+  return result;
+}
+
+void TileSemantics::maskBounds(OpBuilder &b, Location loc, Value head,
+                               Value &left, Value &right, Value &sink) const {
+  left = perHead(b, loc, lefts, head);
+  right = perHead(b, loc, rights, head);
+  sink = perHead(b, loc, sinks, head);
+}
+
+KeyTileRange TileSemantics::keyTiles(OpBuilder &b, Location loc,
+                                     const TileRows &rows,
+                                     int64_t kvTile) const {
+  Value zero = cIdx(b, loc, 0);
+  Value allTiles = ceilDiv(b, loc, rows.kvLen, kvTile);
+  if (!masked)
+    return {zero, zero, allTiles};
+  using P = arith::CmpIPredicate;
+  Value off = arith::SubIOp::create(b, loc, rows.kvLen, rows.qLen);
+  // Keys some row of the tile may see: [begin, end).
+  //   begin = left < 0 ? 0 : max(0, firstRow + off - left)
+  //   end   = right < 0 ? Lk : clamp(lastRow + off + right + 1, 0, Lk)
+  Value firstDiag = arith::AddIOp::create(b, loc, rows.firstRow, off);
+  Value lastDiag = arith::AddIOp::create(b, loc, rows.lastRow, off);
+  Value begin = arith::MaxSIOp::create(
+      b, loc, zero, arith::SubIOp::create(b, loc, firstDiag, rows.left));
+  begin = arith::SelectOp::create(
+      b, loc, cmpI(b, loc, P::slt, rows.left, zero), zero, begin);
+  Value end = arith::AddIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, lastDiag, rows.right),
+      cIdx(b, loc, 1));
+  end = arith::MaxSIOp::create(
+      b, loc, zero, arith::MinSIOp::create(b, loc, end, rows.kvLen));
+  end = arith::SelectOp::create(
+      b, loc, cmpI(b, loc, P::slt, rows.right, zero), rows.kvLen, end);
+  begin = arith::MinSIOp::create(b, loc, begin, end);
+  Value mainBegin =
+      arith::DivUIOp::create(b, loc, begin, cIdx(b, loc, kvTile));
+  Value mainEnd = ceilDiv(b, loc, end, kvTile);
+  mainEnd = arith::MaxSIOp::create(b, loc, mainEnd, mainBegin);
+  // Sink keys [0, min(sinks, end)) in the tiles before the main range.
+  Value sinkKeys = arith::MinSIOp::create(b, loc, rows.sinks, end);
+  Value numSinkTiles = arith::MinSIOp::create(
+      b, loc, ceilDiv(b, loc, sinkKeys, kvTile), mainBegin);
+  return {numSinkTiles, mainBegin, mainEnd};
+}
+
+Value TileSemantics::isFullTile(OpBuilder &b, Location loc,
+                                const TileRows &rows, Value keyBegin,
+                                int64_t kvTile) const {
+  using P = arith::CmpIPredicate;
+  Value keyEnd = arith::AddIOp::create(b, loc, keyBegin, cIdx(b, loc, kvTile));
+  Value full = cmpI(b, loc, P::sle, keyEnd, rows.kvLen);
+  if (!masked)
+    return full;
+  Value zero = cIdx(b, loc, 0);
+  Value off = arith::SubIOp::create(b, loc, rows.kvLen, rows.qLen);
+  // Right bound of the first row covers the last key of the tile.
+  Value lastKey = arith::SubIOp::create(b, loc, keyEnd, cIdx(b, loc, 1));
+  Value rightBound = arith::AddIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, rows.firstRow, off), rows.right);
+  Value rightOk = arith::OrIOp::create(
+      b, loc, cmpI(b, loc, P::slt, rows.right, zero),
+      cmpI(b, loc, P::sle, lastKey, rightBound));
+  // Left bound of the last row is at or before the first key of the tile.
+  Value leftBound = arith::SubIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, rows.lastRow, off), rows.left);
+  Value leftOk = arith::OrIOp::create(
+      b, loc, cmpI(b, loc, P::slt, rows.left, zero),
+      cmpI(b, loc, P::sge, keyBegin, leftBound));
+  return arith::AndIOp::create(
+      b, loc, full, arith::AndIOp::create(b, loc, rightOk, leftOk));
+}
+
+Value TileSemantics::modifyScores(OpBuilder &b, Location loc,
+                                  const TileRows &rows, Value scores,
+                                  Value key) const {
+  auto type = cast<VectorType>(scores.getType());
+  auto splatF = [&](double v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, b.getF32FloatAttr(v)));
+  };
+  // s = cap * tanh(s / cap)
+  if (softcap) {
+    Value t = math::TanhOp::create(
+        b, loc, arith::MulFOp::create(b, loc, scores, splatF(1.0 / *softcap)));
+    scores = arith::MulFOp::create(b, loc, t, splatF(*softcap));
+  }
+  // s = s - slope * |diag - j|,  diag - j = i + (off - j)
+  if (rows.slopes) {
+    Value off = arith::SubIOp::create(b, loc, rows.kvLen, rows.qLen);
+    Value shift = arith::SubIOp::create(b, loc, off, key);
+    Value delta = arith::AddIOp::create(b, loc, rows.positions,
+                                        splat(b, loc, shift, rows.positions));
+    Value dist = arith::SIToFPOp::create(b, loc, type,
+                                         math::AbsIOp::create(b, loc, delta));
+    scores = arith::SubFOp::create(
+        b, loc, scores, arith::MulFOp::create(b, loc, rows.slopes, dist));
+  }
+  return scores;
+}
+
+Value TileSemantics::visibility(OpBuilder &b, Location loc,
+                                const TileRows &rows, Value key) const {
+  using P = arith::CmpIPredicate;
+  Value inRange = splat(b, loc, cmpI(b, loc, P::slt, key, rows.kvLen),
+                        rows.positions);
+  if (!masked)
+    return inRange;
+  Value zero = cIdx(b, loc, 0);
+  Value off = arith::SubIOp::create(b, loc, rows.kvLen, rows.qLen);
+  Value keyMinusOff = arith::SubIOp::create(b, loc, key, off);
+  // j <= diag + right  <=>  i >= j - off - right
+  Value rightOk = arith::OrIOp::create(
+      b, loc, splat(b, loc, cmpI(b, loc, P::slt, rows.right, zero), rows.positions),
+      cmpI(b, loc, P::sge, rows.positions,
+           splat(b, loc, arith::SubIOp::create(b, loc, keyMinusOff, rows.right),
+                 rows.positions)));
+  // j >= diag - left  <=>  i <= j - off + left;  sinks stay visible.
+  Value leftFree = arith::OrIOp::create(
+      b, loc, cmpI(b, loc, P::slt, rows.left, zero),
+      cmpI(b, loc, P::slt, key, rows.sinks));
+  Value leftOk = arith::OrIOp::create(
+      b, loc, splat(b, loc, leftFree, rows.positions),
+      cmpI(b, loc, P::sle, rows.positions,
+           splat(b, loc, arith::AddIOp::create(b, loc, keyMinusOff, rows.left),
+                 rows.positions)));
+  return arith::AndIOp::create(
+      b, loc, inRange, arith::AndIOp::create(b, loc, rightOk, leftOk));
+}
+
+Value TileSemantics::sigmoidBias(OpBuilder &b, Location loc,
+                                 Value kvLen) const {
+  if (fixedSigmoidBias)
+    return arith::ConstantOp::create(b, loc,
+                                     b.getF32FloatAttr(*fixedSigmoidBias));
+  Value lk = arith::IndexCastOp::create(b, loc, b.getI64Type(), kvLen);
+  Value lkf = arith::SIToFPOp::create(b, loc, b.getF32Type(), lk);
+  return arith::NegFOp::create(b, loc, math::LogOp::create(b, loc, lkf));
+}

@@ -1,0 +1,108 @@
+//===- CPUPipelines.cpp - attune-reference-cpu / attune-cpu pipelines -----===//
+//
+// Both CPU pipelines end the same way (bufferize, loops, LLVM dialect); they
+// differ in how attn ops leave the dialect: the reference pipeline through
+// the materialized linalg form (the test oracle), the fused pipeline through
+// the tiled online-softmax loop nest with vector code and OpenMP threads.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attune/Pipelines/Pipelines.h"
+
+#include "attune/Conversion/Passes.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+/// Tensors to buffers, loops, and everything down to the LLVM dialect. The
+/// fused pipeline also approximates exp/tanh/log in vector form and runs
+/// scf.parallel on OpenMP threads; the oracle keeps libm and one thread.
+static void addBufferizeAndLowerToLLVM(OpPassManager &pm, bool approximate,
+                                       bool openmp) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  bufferization::OneShotBufferizePassOptions bufferization;
+  bufferization.bufferizeFunctionBoundaries = true;
+  bufferization.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  bufferization::buildBufferDeallocationPipeline(pm);
+
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  if (approximate)
+    pm.addPass(attune::createApproximateMath());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  if (openmp)
+    pm.addPass(createConvertSCFToOpenMPPass());
+  pm.addPass(createConvertVectorToSCFPass());
+  // Strided-metadata expansion emits affine.apply: lower affine after it.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // Memrefs before scf-to-cf: memref.alloca_scope (per-tile scratch of the
+  // fused kernels) must still hold a single block when it is lowered.
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
+  // bf16 <-> f32 conversions as integer arithmetic: no runtime library needed.
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  if (openmp)
+    pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void attune::buildReferenceCPUPipeline(OpPassManager &pm,
+                                       const ReferenceCPUPipelineOptions &) {
+  pm.addPass(createConvertAttnToLinalg());
+  addBufferizeAndLowerToLLVM(pm, /*approximate=*/false, /*openmp=*/false);
+}
+
+void attune::buildCPUPipeline(OpPassManager &pm,
+                              const CPUPipelineOptions &options) {
+  ConvertAttnToCPUOptions fused;
+  fused.lanes = options.lanes;
+  fused.queryVectors = options.queryVectors;
+  fused.kvTile = options.kvTile;
+  fused.rowBlock = options.rowBlock;
+  fused.fallback = options.fallback;
+  pm.addPass(createConvertAttnToCPU(fused));
+  // What the fused path does not take yet goes the reference way.
+  pm.addPass(createConvertAttnToLinalg());
+  addBufferizeAndLowerToLLVM(pm, /*approximate=*/true, options.openmp);
+}
+
+void attune::registerPipelines() {
+  PassPipelineRegistration<ReferenceCPUPipelineOptions>(
+      "attune-reference-cpu-pipeline",
+      "Lower attn ops through the reference linalg form to the LLVM dialect "
+      "(the test oracle)",
+      [](OpPassManager &pm, const ReferenceCPUPipelineOptions &options) {
+        buildReferenceCPUPipeline(pm, options);
+      });
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "attune-cpu-pipeline",
+      "Lower attn ops through the fused tiled online-softmax form (vector "
+      "code, OpenMP threads) to the LLVM dialect",
+      [](OpPassManager &pm, const CPUPipelineOptions &options) {
+        buildCPUPipeline(pm, options);
+      });
+}
