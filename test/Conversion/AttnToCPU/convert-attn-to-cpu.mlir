@@ -1,0 +1,89 @@
+// RUN: attune-opt %s --convert-attn-to-cpu --canonicalize --split-input-file | FileCheck %s
+// RUN: attune-opt %s --convert-attn-to-cpu="lanes=8 query-vectors=2 kv-tile=32 row-block=2" --canonicalize --split-input-file | FileCheck %s --check-prefix=AVX2
+
+// GQA 8:2 with a causal mask: the four query heads of a KV group share a tile
+// (2 units of work per batch row), short problems take one vector of rows.
+// CHECK-LABEL: func.func @gqa_causal
+// CHECK:         %[[OUT:.+]] = memref.alloc({{.+}}) {alignment = 64 : i64} : memref<?x8x?x64xf32>
+// rows per KV group = 4 * Lq; one vector of rows when that fits in 16 lanes
+// CHECK:         scf.if %{{.+}} {
+// CHECK:           scf.parallel (%{{.+}}, %{{.+}}, %{{.+}}) = (%c0, %c0, %c0) to (%{{.+}}, %c2, %{{.+}})
+// Qt (scaled Q^T), S^T / P^T and O^T scratch of a 16-row tile, on the stack
+// of the iteration (scf.parallel is an allocation scope)
+// CHECK:               memref.alloca() {alignment = 64 : i64} : memref<64x16xf32>
+// CHECK:               memref.alloca() {alignment = 64 : i64} : memref<64x16xf32>
+// CHECK:               memref.alloca() {alignment = 64 : i64} : memref<64x16xf32>
+// m = -inf, l = 0 per row, carried over the visible key tiles
+// CHECK:               scf.for {{.+}} iter_args(%{{.+}} = %cst{{.*}}, %{{.+}} = %cst{{.*}}) -> (vector<16xf32>, vector<16xf32>)
+// S^T[j, :] += K[j, d] * Qt[d, :]  (f32 K read in place, no packing)
+// CHECK:                 tensor.extract %{{.+}} : tensor<?x2x?x64xf32>
+// CHECK:                 vector.broadcast %{{.+}} : f32 to vector<16xf32>
+// CHECK:                 vector.fma
+// mask only the tiles that are not entirely visible
+// CHECK:                 scf.if
+// CHECK:                   arith.select %{{.+}} : vector<16xi1>, vector<16xf32>
+// m' = max(m, max_j S^T);  alpha = exp(m - m');  P^T = exp(S^T - m')
+// CHECK:                 arith.maximumf
+// CHECK:                 math.exp
+// CHECK:                 math.exp
+// Ot = alpha * Ot + V^T P^T
+// CHECK:                 arith.mulf %{{.+}} : vector<16xf32>
+// CHECK:                 vector.fma
+// O = Ot^T / l (0 when l = 0)
+// CHECK:               arith.divf
+// CHECK:               arith.select
+// CHECK:         } else {
+// the same loop nest with 64-row tiles
+// CHECK:           scf.parallel
+// CHECK:             memref.alloca() {alignment = 64 : i64} : memref<64x64xf32>
+// CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
+// AVX2-LABEL: func.func @gqa_causal
+// AVX2:         memref.alloca() {alignment = 64 : i64} : memref<64x8xf32>
+// AVX2:         memref.alloca() {alignment = 64 : i64} : memref<32x8xf32>
+// AVX2:         memref.alloca() {alignment = 64 : i64} : memref<64x16xf32>
+func.func @gqa_causal(%q: tensor<?x8x?x64xf32>, %k: tensor<?x2x?x64xf32>, %v: tensor<?x2x?x64xf32>) -> tensor<?x8x?x64xf32> {
+  %o = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>}
+      : (tensor<?x8x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x2x?x64xf32>) -> tensor<?x8x?x64xf32>
+  return %o : tensor<?x8x?x64xf32>
+}
+
+// -----
+
+// bf16 inputs are widened to f32 one key tile at a time; the output is
+// narrowed on the way out.
+// CHECK-LABEL: func.func @bf16_keys_widened
+// CHECK:         memref.alloca() {alignment = 64 : i64} : memref<64x32xf32>
+// CHECK:         vector.load %{{.+}} : memref<1x1x?x32xbf16>, vector<32xbf16>
+// CHECK:         arith.extf %{{.+}} : vector<32xbf16> to vector<32xf32>
+// CHECK:         arith.truncf %{{.+}} : f32 to bf16
+func.func @bf16_keys_widened(%q: tensor<1x2x?x32xbf16>, %k: tensor<1x1x?x32xbf16>, %v: tensor<1x1x?x32xbf16>) -> tensor<1x2x?x32xbf16> {
+  %o = attn.attention(%q, %k, %v)
+      : (tensor<1x2x?x32xbf16>, tensor<1x1x?x32xbf16>, tensor<1x1x?x32xbf16>) -> tensor<1x2x?x32xbf16>
+  return %o : tensor<1x2x?x32xbf16>
+}
+
+// -----
+
+// Sigmoid: p = 1 / (1 + exp(-(s + b))), b = -log(Lk); no running max.
+// CHECK-LABEL: func.func @sigmoid
+// CHECK:         math.log
+// CHECK:         arith.negf
+// CHECK-NOT:     arith.maximumf
+// CHECK:         arith.divf %{{.+}} : vector<16xf32>
+func.func @sigmoid(%q: tensor<1x1x?x16xf32>, %k: tensor<1x1x?x16xf32>, %v: tensor<1x1x?x16xf32>) -> tensor<1x1x?x16xf32> {
+  %o = attn.attention(%q, %k, %v) {normalization = #attn.normalization<sigmoid>}
+      : (tensor<1x1x?x16xf32>, tensor<1x1x?x16xf32>, tensor<1x1x?x16xf32>) -> tensor<1x1x?x16xf32>
+  return %o : tensor<1x1x?x16xf32>
+}
+
+// -----
+
+// Not fused yet: an additive bias stays an attn op (for the reference path).
+// CHECK-LABEL: func.func @bias_left_alone
+// CHECK:         attn.attention
+// CHECK-NOT:     scf.parallel
+func.func @bias_left_alone(%q: tensor<1x1x4x16xf32>, %k: tensor<1x1x4x16xf32>, %v: tensor<1x1x4x16xf32>, %b: tensor<1x1x4x4xf32>) -> tensor<1x1x4x16xf32> {
+  %o = attn.attention(%q, %k, %v) bias(%b)
+      : (tensor<1x1x4x16xf32>, tensor<1x1x4x16xf32>, tensor<1x1x4x16xf32>, tensor<1x1x4x4xf32>) -> tensor<1x1x4x16xf32>
+  return %o : tensor<1x1x4x16xf32>
+}
