@@ -1,15 +1,29 @@
 #!/usr/bin/env bash
-# `make demo`: compile the example attention module, run it on random inputs,
-# check it against the float64 reference and time it.
+# `make demo`: compile the example attention module with the fused CPU
+# pipeline and with the reference pipeline, check both against the float64
+# reference and time them side by side; then emit it as a C kernel and run
+# the C example against it.
 set -euo pipefail
 build=${1:-build}
-example=examples/gqa-causal.mlir
-shape=(--dtype=bf16 --batch=2 --q-heads=8 --kv-heads=2 --q-len=256 --kv-len=256
-       --head-dim=64 --mask=causal --lse)
+example=examples/gqa_causal.mlir
+shape=(--entry=gqa_causal --dtype=bf16 --batch=2 --q-heads=8 --kv-heads=2
+       --q-len=1024 --kv-len=1024 --head-dim=64 --mask=causal --lse)
 
 echo "== Compiling ${example}:"
 grep -E "attn\.|mask" "$example" | sed 's/^/   /'
+echo "== Problem: B=2 Hq=8 Hkv=2 Lq=Lk=1024 D=64 bf16, causal, LSE"
 echo
-echo "== Pipeline: attune-reference-cpu-pipeline (materialized scores, the oracle)"
-echo "== Problem: B=2 Hq=8 Hkv=2 Lq=Lk=256 D=64 bf16, causal"
+echo "== attune-cpu-pipeline (fused tiled online softmax, vector code, OpenMP threads)"
+"$build/bin/attune-runner" "$example" "${shape[@]}" --pipeline=fused --time --repeat=10
+echo
+echo "== attune-reference-cpu-pipeline (materialized scores, the oracle)"
 "$build/bin/attune-runner" "$example" "${shape[@]}" --time --repeat=3
+echo
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+echo "== attune-compile ${example} -o gqa_causal.o --header gqa_causal.h; C example:"
+"$build/bin/attune-compile" "$example" -o "$out/gqa_causal.o" --header "$out/gqa_causal.h"
+llvm_lib=$(llvm-config-22 --libdir)
+clang-22 -O2 -I"$out" examples/c/gqa_causal.c "$out/gqa_causal.o" -lm \
+  -L"$llvm_lib" -Wl,-rpath,"$llvm_lib" -lomp -o "$out/gqa_causal"
+"$out/gqa_causal" 2 1024 1024

@@ -21,10 +21,16 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.attune_tools_dir, config.llvm_tools_dir]
-tools = ["attune-opt", "attune-runner", "attune-unittests", "attune-fuzz",
+tools = ["attune-opt", "attune-compile", "attune-runner", "attune-unittests", "attune-fuzz",
          "mlir-translate", "llc", "mlir-tblgen"]
 llvm_config.add_tool_substitutions(
     [ToolSubst(t, unresolved="ignore") for t in tools], tool_dirs)
 
 if os.path.exists(os.path.join(config.attune_tools_dir, "attune-fuzz")):
     config.available_features.add("fuzzer")
+
+# Compiling and linking emitted kernels: LLVM's clang, libomp from LLVM.
+config.substitutions.append(("%clang", os.path.join(config.llvm_tools_dir, "clang")))
+config.substitutions.append(
+    ("%omp_link", "-L{0} -Wl,-rpath,{0} -lomp".format(config.llvm_lib_dir)))
+config.substitutions.append(("%python", "python3"))

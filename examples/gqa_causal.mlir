@@ -2,7 +2,7 @@
 // bf16 activations, dynamic batch and sequence lengths, with the log-sum-exp.
 // `make demo` compiles it with attune-runner and checks it against the
 // float64 reference.
-func.func @kernel(%q: tensor<?x8x?x64xbf16>, %k: tensor<?x2x?x64xbf16>,
+func.func @gqa_causal(%q: tensor<?x8x?x64xbf16>, %k: tensor<?x2x?x64xbf16>,
                   %v: tensor<?x2x?x64xbf16>,
                   %o: memref<?x8x?x64xbf16>, %l: memref<?x8x?xf32>) {
   %out, %lse = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>}

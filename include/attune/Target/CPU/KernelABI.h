@@ -1,0 +1,70 @@
+//===- KernelABI.h - C ABI of kernels emitted for the CPU -------*- C++ -*-===//
+//
+// An emitted kernel is a plain C function: one pointer per argument of the
+// MLIR function (inputs const), then one int64_t per dynamic size (batch,
+// q_len, kv_len, ...), returning an int32_t status. Tensors are row-major and
+// contiguous. The wrapper checks its arguments before touching memory and
+// writes nothing when they are bad.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTUNE_TARGET_CPU_KERNELABI_H
+#define ATTUNE_TARGET_CPU_KERNELABI_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir {
+namespace attune {
+
+/// Status codes returned by emitted kernels (also written into the header).
+enum KernelStatus : int32_t {
+  kStatusOk = 0,
+  kStatusNullPointer = 1,
+  kStatusBadSize = 2,
+};
+
+/// One argument of an emitted kernel.
+struct KernelArgument {
+  std::string name;        // "q", "k", "out", ... or "arg<N>"
+  std::string elementType; // "f32", "f16", "bf16", "i32"
+  std::vector<int64_t> staticShape; // ShapedType::kDynamic where dynamic
+  std::vector<int> sizeOf;          // per dim: index into sizes, or -1
+  bool output = false;              // a memref the kernel writes
+};
+
+/// The C view of one public function of the module.
+struct KernelSignature {
+  std::string name;
+  std::vector<KernelArgument> arguments;
+  std::vector<std::string> sizes; // names of the int64_t size arguments
+  std::string summary;            // what the function computes, one line each
+};
+
+/// Reads the C view of `func`: tensor arguments are inputs, identity-layout
+/// memref arguments outputs; every dynamic dimension must be one of the sizes
+/// of an attn.attention in the body (batch, query or key length). Emits a
+/// diagnostic on `func` and fails otherwise.
+FailureOr<KernelSignature> analyzeKernel(func::FuncOp func);
+
+/// Writes the C header declaring `kernels`.
+void writeKernelHeader(llvm::raw_ostream &os, ArrayRef<KernelSignature> kernels,
+                       StringRef guard, StringRef source, StringRef cpu);
+
+/// After lowering to the LLVM dialect, adds the C entry point of every kernel:
+/// llvm.func @<name>(ptr..., i64 sizes...) -> i32, which checks its arguments
+/// and calls `implName(name)`, the lowered function.
+LogicalResult addCEntryPoints(ModuleOp module,
+                              ArrayRef<KernelSignature> kernels);
+
+/// Symbol the MLIR function of kernel `name` is renamed to before lowering.
+std::string implName(StringRef name);
+
+} // namespace attune
+} // namespace mlir
+
+#endif // ATTUNE_TARGET_CPU_KERNELABI_H

@@ -1,0 +1,251 @@
+//===- KernelABI.cpp - the C view of a kernel and its header --------------===//
+
+#include "attune/Target/CPU/KernelABI.h"
+
+#include "attn/IR/AttnOps.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "llvm/ADT/EquivalenceClasses.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+using namespace mlir::attune;
+
+std::string attune::implName(StringRef name) {
+  return ("__attune_impl_" + name).str();
+}
+
+namespace {
+
+/// Dimension `dim` of function argument `arg`.
+using DimRef = std::pair<unsigned, unsigned>;
+
+/// Collects which argument dimensions must be equal, and names arguments
+/// and dimensions after their role in the attn ops of a function.
+class SignatureBuilder {
+public:
+  explicit SignatureBuilder(func::FuncOp func) : func(func) {
+    names.resize(func.getNumArguments());
+  }
+
+  /// The function argument `value` is, or that a result is materialized in.
+  std::optional<unsigned> argumentOf(Value value) {
+    if (auto arg = dyn_cast<BlockArgument>(value))
+      if (arg.getOwner() == &func.getBody().front())
+        return arg.getArgNumber();
+    for (Operation *user : value.getUsers())
+      if (auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(user))
+        if (store.getSource() == value)
+          return argumentOf(store.getDest());
+    return std::nullopt;
+  }
+
+  /// Names `value`'s argument `role` and ties its dims to the named sizes:
+  /// dims[i] is the size name of dim i ("" for none).
+  void bind(Value value, StringRef role, ArrayRef<StringRef> dims,
+            StringRef suffix) {
+    if (!value)
+      return;
+    std::optional<unsigned> arg = argumentOf(value);
+    if (!arg)
+      return;
+    if (names[*arg].empty())
+      names[*arg] = (role + suffix).str();
+    auto type = cast<ShapedType>(func.getArgumentTypes()[*arg]);
+    for (auto [i, size] : llvm::enumerate(dims)) {
+      if (size.empty() || i >= static_cast<size_t>(type.getRank()) ||
+          !type.isDynamicDim(i))
+        continue;
+      DimRef dim = {*arg, static_cast<unsigned>(i)};
+      std::string sizeName = (size + suffix).str();
+      classes.insert(dim);
+      auto [it, inserted] = leaders.try_emplace(sizeName, dim);
+      if (!inserted)
+        classes.unionSets(it->second, dim);
+      sizeNames.try_emplace(dim, sizeName);
+    }
+  }
+
+  func::FuncOp func;
+  std::vector<std::string> names;
+  llvm::EquivalenceClasses<DimRef> classes;
+  std::map<std::string, DimRef> leaders;
+  std::map<DimRef, std::string> sizeNames;
+};
+
+StringRef elementName(Type type) {
+  if (type.isF32())
+    return "f32";
+  if (type.isF16())
+    return "f16";
+  if (type.isBF16())
+    return "bf16";
+  if (type.isInteger(32))
+    return "i32";
+  return "";
+}
+
+StringRef cType(StringRef element) {
+  if (element == "f32")
+    return "float";
+  if (element == "i32")
+    return "int32_t";
+  return "uint16_t";
+}
+
+} // namespace
+
+FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
+  if (func.getNumResults() != 0)
+    return func.emitError("attune-compile: a kernel returns nothing; write "
+                          "results into memref arguments "
+                          "(bufferization.materialize_in_destination)");
+  SignatureBuilder builder(func);
+  SmallVector<std::string> summary;
+  unsigned count = 0;
+  WalkResult walk = func.walk([&](Operation *op) {
+    if (isa<attn::PrefixAttentionOp, attn::MergeOp>(op)) {
+      op->emitError("attune-compile does not emit kernels for this op yet; "
+                    "use attn.attention");
+      return WalkResult::interrupt();
+    }
+    auto attention = dyn_cast<attn::AttentionOp>(op);
+    if (!attention)
+      return WalkResult::advance();
+    std::string suffix = count ? "_" + std::to_string(count) : "";
+    ++count;
+    StringRef b = "batch", lq = "q_len", lk = "kv_len";
+    builder.bind(attention.getQuery(), "q", {b, "", lq, ""}, suffix);
+    builder.bind(attention.getKey(), "k", {b, "", lk, ""}, suffix);
+    builder.bind(attention.getValue(), "v", {b, "", lk, ""}, suffix);
+    builder.bind(attention.getOutput(), "out", {b, "", lq, ""}, suffix);
+    builder.bind(attention.getLse(), "lse", {b, "", lq}, suffix);
+    builder.bind(attention.getAlibiSlopes(), "alibi_slopes", {}, suffix);
+    builder.bind(attention.getBias(), "bias", {b, "", lq, lk}, suffix);
+    builder.bind(attention.getTemperature(), "temperature", {b, "", lq},
+                 suffix);
+    builder.bind(attention.getKvNumBlocks(), "kv_num_blocks", {b}, suffix);
+    builder.bind(attention.getKvIndices(), "kv_indices", {b}, suffix);
+    builder.bind(attention.getFullKvNumBlocks(), "full_kv_num_blocks", {b},
+                 suffix);
+    builder.bind(attention.getFullKvIndices(), "full_kv_indices", {b}, suffix);
+    std::string line;
+    llvm::raw_string_ostream os(line);
+    os << "attention" << suffix << ": Hq=" << attention.getNumQueryHeads()
+       << " Hkv=" << attention.getNumKvHeads()
+       << " D=" << attention.getHeadDim()
+       << " Dv=" << attention.getValueHeadDim() << " "
+       << stringifyNormalization(attention.getNormalization())
+       << " scale=" << attention.getScaleOrDefault();
+    if (auto mask = attention.getMaskAttr())
+      os << " mask=" << mask;
+    if (attention.getHeadMasksAttr())
+      os << " (per-head masks)";
+    summary.push_back(line);
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+
+  KernelSignature sig;
+  sig.name = func.getSymName().str();
+  sig.summary = llvm::join(summary, "\n");
+  std::map<DimRef, int> sizeIndex; // leader -> index into sig.sizes
+  for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
+    KernelArgument arg;
+    arg.name = builder.names[i].empty() ? "arg" + std::to_string(i)
+                                        : builder.names[i];
+    auto shaped = dyn_cast<ShapedType>(type);
+    auto memref = dyn_cast<MemRefType>(type);
+    if (!shaped || !shaped.hasRank() ||
+        (memref && !memref.getLayout().isIdentity()) ||
+        (!memref && !isa<RankedTensorType>(type)))
+      return func.emitError("attune-compile: argument ")
+             << i << " must be a ranked tensor (input) or an identity-layout "
+             << "memref (output), not " << type;
+    arg.elementType = elementName(shaped.getElementType()).str();
+    if (arg.elementType.empty())
+      return func.emitError("attune-compile: argument ")
+             << i << " has element type " << shaped.getElementType()
+             << "; kernels take f32, f16, bf16 or i32";
+    arg.output = static_cast<bool>(memref);
+    for (int64_t d = 0; d < shaped.getRank(); ++d) {
+      arg.staticShape.push_back(shaped.getDimSize(d));
+      if (!shaped.isDynamicDim(d)) {
+        arg.sizeOf.push_back(-1);
+        continue;
+      }
+      DimRef dim = {static_cast<unsigned>(i), static_cast<unsigned>(d)};
+      if (!builder.classes.contains(dim))
+        return func.emitError("attune-compile: dimension ")
+               << d << " of argument " << i << " (" << arg.name
+               << ") is dynamic but is not a batch, query or key length of an "
+               << "attn.attention; make it static";
+      DimRef leader = builder.classes.getLeaderValue(dim);
+      auto [it, inserted] = sizeIndex.try_emplace(leader, sig.sizes.size());
+      if (inserted)
+        sig.sizes.push_back(builder.sizeNames[leader]);
+      arg.sizeOf.push_back(it->second);
+    }
+    sig.arguments.push_back(arg);
+  }
+  return sig;
+}
+
+void attune::writeKernelHeader(llvm::raw_ostream &os,
+                               ArrayRef<KernelSignature> kernels,
+                               StringRef guard, StringRef source,
+                               StringRef cpu) {
+  os << "/* Generated by attune-compile from " << source << " (cpu: " << cpu
+     << "). Do not edit. */\n"
+     << "#ifndef " << guard << "\n#define " << guard << "\n\n"
+     << "#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+     << "#ifndef ATTUNE_STATUS_CODES\n#define ATTUNE_STATUS_CODES\n"
+     << "/* Returned by every kernel. On an error nothing has been written. */\n"
+     << "enum {\n"
+     << "  ATTUNE_OK = " << kStatusOk << ",\n"
+     << "  ATTUNE_ERR_NULL_POINTER = " << kStatusNullPointer
+     << ", /* an argument pointer is NULL */\n"
+     << "  ATTUNE_ERR_BAD_SIZE = " << kStatusBadSize
+     << " /* a size is negative or above INT32_MAX */\n"
+     << "};\n#endif\n\n"
+     << "/* Tensors are row-major and contiguous; f16 and bf16 elements are\n"
+     << " * passed as their 16 bits (uint16_t). Outputs must not overlap the\n"
+     << " * inputs. Kernels run on OpenMP threads (libomp): set their number\n"
+     << " * with OMP_NUM_THREADS or omp_set_num_threads(); link with -lomp. */\n";
+  for (const KernelSignature &kernel : kernels) {
+    os << "\n/* " << kernel.name << "\n";
+    SmallVector<StringRef> lines;
+    StringRef(kernel.summary).split(lines, '\n');
+    for (StringRef line : lines)
+      if (!line.empty())
+        os << " *   " << line << "\n";
+    for (const KernelArgument &arg : kernel.arguments) {
+      os << " *   " << arg.name << " [";
+      for (auto [d, size] : llvm::enumerate(arg.staticShape)) {
+        if (d)
+          os << ", ";
+        if (arg.sizeOf[d] >= 0)
+          os << kernel.sizes[arg.sizeOf[d]];
+        else
+          os << size;
+      }
+      os << "] " << arg.elementType << (arg.output ? ", written" : ", read")
+         << "\n";
+    }
+    os << " */\nint32_t " << kernel.name << "(";
+    bool first = true;
+    for (const KernelArgument &arg : kernel.arguments) {
+      os << (first ? "" : ", ") << (arg.output ? "" : "const ")
+         << cType(arg.elementType) << " *" << arg.name;
+      first = false;
+    }
+    for (const std::string &size : kernel.sizes) {
+      os << (first ? "" : ", ") << "int64_t " << size;
+      first = false;
+    }
+    if (first)
+      os << "void";
+    os << ");\n";
+  }
+  os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
+}

@@ -1,0 +1,33 @@
+// RUN: rm -rf %t.dir && mkdir -p %t.dir && split-file %s %t.dir
+// RUN: not attune-compile %t.dir/loose-dim.mlir -o %t.o --cpu=pentium-9000 2>&1 | FileCheck %s --check-prefix=CPU
+// RUN: not attune-compile %t.dir/loose-dim.mlir -o %t.o --target=tpu 2>&1 | FileCheck %s --check-prefix=TARGET
+// RUN: not attune-compile %t.dir/returns.mlir -o %t.o 2>&1 | FileCheck %s --check-prefix=RETURNS
+// RUN: not attune-compile %t.dir/loose-dim.mlir -o %t.o 2>&1 | FileCheck %s --check-prefix=LOOSE
+// RUN: not attune-compile %t.dir/strided.mlir -o %t.o 2>&1 | FileCheck %s --check-prefix=STRIDED
+// RUN: not attune-compile %t.dir/empty.mlir -o %t.o 2>&1 | FileCheck %s --check-prefix=EMPTY
+
+// CPU: attune-compile: unknown CPU 'pentium-9000'
+// TARGET: attune-compile: unknown --target=tpu
+// RETURNS: error: attune-compile: a kernel returns nothing; write results into memref arguments
+// LOOSE: error: attune-compile: dimension 0 of argument 3 (arg3) is dynamic but is not a batch, query or key length
+// STRIDED: error: attune-compile: argument 3 must be a ranked tensor (input) or an identity-layout memref (output)
+// EMPTY: attune-compile: no public function with a body
+
+//--- returns.mlir
+func.func @f(%q: tensor<1x1x4x16xf32>, %k: tensor<1x1x4x16xf32>, %v: tensor<1x1x4x16xf32>) -> tensor<1x1x4x16xf32> {
+  %o = attn.attention(%q, %k, %v) : (tensor<1x1x4x16xf32>, tensor<1x1x4x16xf32>, tensor<1x1x4x16xf32>) -> tensor<1x1x4x16xf32>
+  return %o : tensor<1x1x4x16xf32>
+}
+
+//--- loose-dim.mlir
+func.func @f(%q: tensor<1x1x4x16xf32>, %k: tensor<1x1x4x16xf32>, %v: tensor<1x1x4x16xf32>, %x: memref<?xf32>) {
+  return
+}
+
+//--- strided.mlir
+func.func @f(%q: tensor<1x1x4x16xf32>, %k: tensor<1x1x4x16xf32>, %v: tensor<1x1x4x16xf32>, %x: memref<4xf32, strided<[2]>>) {
+  return
+}
+
+//--- empty.mlir
+func.func private @declared(%q: tensor<1x1x4x16xf32>)
