@@ -12,7 +12,7 @@ DEB_PACKAGES := cmake ninja-build clang-22 llvm-22-dev llvm-22-tools \
   libmlir-22-dev mlir-22-tools libomp-22-dev libclang-rt-22-dev \
   libgtest-dev libbenchmark-dev libopenblas-dev
 
-.PHONY: all deps configure build check demo fuzz docs clean
+.PHONY: all deps configure build check demo bench fuzz docs clean
 
 all: build
 
@@ -37,6 +37,17 @@ check: build
 
 demo: build
 	@scripts/demo.sh $(BUILD_DIR)
+
+# Benchmarks (not part of check): attune against OpenBLAS unfused attention
+# and a naive loop nest in one process; writes bench/RESULTS.md and plots.
+# OpenBLAS's core-type overrides are dropped for this command only.
+BENCH_FLAGS ?= --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+bench: build
+	@scripts/install-deps.sh gnuplot-nox
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BUILD_DIR)/bin/attune-bench \
+	  $(BENCH_FLAGS) --benchmark_out=$(BUILD_DIR)/bench.json --benchmark_out_format=json
+	python3 bench/report.py $(BUILD_DIR)/bench.json bench \
+	  "make bench  # env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE build/bin/attune-bench $(BENCH_FLAGS)"
 
 fuzz: build
 	mkdir -p $(BUILD_DIR)/fuzz-corpus

@@ -75,6 +75,12 @@ cl::opt<PipelineKind>
                                    "attune-cpu-pipeline (fused, threaded)")),
              cl::cat(category));
 
+cl::opt<std::string> fusedOptions(
+    "fused-options",
+    cl::desc("With --pipeline=fused: attune-cpu-pipeline options, e.g. "
+             "\"kv-tile=128 row-block=6\""),
+    cl::init(""), cl::cat(category));
+
 cl::opt<bool> allowFallback(
     "fallback",
     cl::desc("With --pipeline=fused: lower what the fused path cannot take "
@@ -410,6 +416,8 @@ int main(int argc, char **argv) {
     break;
   case PipelineKind::Fused: {
     mlir::attune::CPUPipelineOptions options;
+    if (failed(options.parseFromString(fusedOptions)))
+      return error("bad --fused-options: " + fusedOptions);
     options.fallback = allowFallback;
     mlir::attune::buildCPUPipeline(pm, options);
     break;

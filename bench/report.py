@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Turns attune-bench's JSON into bench/RESULTS.md and plots (gnuplot).
+
+    python3 bench/report.py build/bench.json bench/ "<command that ran it>"
+
+Medians are used when the run had repetitions. Standard library only.
+"""
+import collections
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+
+def load(path):
+    with open(path) as f:
+        data = json.load(f)
+    context = data["context"]
+    rows = {}
+    for b in data["benchmarks"]:
+        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+            continue
+        name = b["run_name"] if "run_name" in b else b["name"]
+        parts = [p for p in name.split("/") if not p.startswith(("real_time", "iterations:"))]
+        group, size, impl = parts[0], parts[1], parts[2]
+        key = (group, int(size.split("=")[1]), impl)
+        if key in rows and b.get("run_type") != "aggregate":
+            continue
+        rows[key] = {
+            "ms": b["real_time"] if b.get("time_unit") == "ms" else b["real_time"] / 1e6,
+            "gflops": b.get("gflops", 0.0),
+            "gbps": b.get("gbps", 0.0),
+            "peak": b.get("peak_fraction", 0.0),
+        }
+    return context, rows
+
+
+def tables(context, rows):
+    groups = collections.OrderedDict()
+    for (group, size, impl) in rows:
+        groups.setdefault(group, set()).add(size)
+    impls = ["attune", "openblas_unfused", "naive"]
+    out = []
+    for group, sizes in groups.items():
+        decode = group.startswith("decode")
+        metric, unit = ("gbps", "GB/s") if decode else ("gflops", "GFLOP/s")
+        label = "Lk" if decode else "L"
+        out.append(f"### {group}\n")
+        out.append(f"| {label} | " + " | ".join(
+            f"{i} ms | {i} {unit}" for i in impls) +
+            " | attune peak fraction | attune / openblas |")
+        out.append("|" + "---|" * (2 + 2 * len(impls) + 1))
+        for size in sorted(sizes):
+            cells = [str(size)]
+            for impl in impls:
+                r = rows.get((group, size, impl))
+                cells += [f"{r['ms']:.2f}", f"{r[metric]:.1f}"] if r else ["-", "-"]
+            a, o = rows.get((group, size, "attune")), rows.get((group, size, "openblas_unfused"))
+            cells.append(f"{a['peak']:.2f}" if a else "-")
+            cells.append(f"{o['ms'] / a['ms']:.2f}x" if a and o else "-")
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+def plot(context, rows, outdir):
+    gnuplot = shutil.which("gnuplot")
+    if not gnuplot:
+        print("report.py: gnuplot not found, no plot", file=sys.stderr)
+        return []
+    datdir = os.path.join(outdir, "plots")
+    os.makedirs(datdir, exist_ok=True)
+    groups = sorted({g for (g, _, _) in rows})
+    impls = ["attune", "openblas_unfused", "naive"]
+    for group in groups:
+        for impl in impls:
+            pts = sorted((s, r) for (g, s, i), r in rows.items() if g == group and i == impl)
+            with open(os.path.join(datdir, f"{group}.{impl}.dat"), "w") as f:
+                for size, r in pts:
+                    f.write(f"{size} {r['gflops']} {r['gbps']}\n")
+    peak = float(context.get("fma_peak_gflops", 0))
+    bw = float(context.get("read_bw_gbps", 0))
+    pngs = []
+    for kind, col, ylabel, ceiling, name in [
+            ("prefill", 2, "GFLOP/s", peak, "measured FMA peak"),
+            ("decode", 3, "GB/s", bw, "measured read bandwidth")]:
+        kgroups = [g for g in groups if g.startswith(kind)]
+        if not kgroups:
+            continue
+        png = f"{kind}.png"
+        cols = 2
+        rws = (len(kgroups) + cols - 1) // cols
+        script = [f"set terminal pngcairo size {640 * cols},{420 * rws} font ',10'",
+                  f"set output '{os.path.join(outdir, png)}'",
+                  f"set multiplot layout {rws},{cols}",
+                  "set logscale x 2", "set key top left", "set grid",
+                  f"set xlabel '{'Lk' if kind == 'decode' else 'L'}'",
+                  f"set ylabel '{ylabel}'", f"set yrange [0:{ceiling * 1.1:.1f}]"]
+        for g in kgroups:
+            script.append(f"set title '{g} ({context.get('threads')} threads)'")
+            series = [f"'{os.path.join(datdir, f'{g}.{i}.dat')}' using 1:{col} with linespoints title '{i}'"
+                      for i in impls
+                      if os.path.getsize(os.path.join(datdir, f"{g}.{i}.dat")) > 0]
+            series.append(f"{ceiling} with lines dashtype 2 lc rgb 'black' title '{name}'")
+            script.append("plot " + ", ".join(series))
+        script.append("unset multiplot")
+        subprocess.run([gnuplot], input="\n".join(script), text=True, check=True)
+        pngs.append(png)
+    return pngs
+
+
+def main():
+    path, outdir = sys.argv[1], sys.argv[2]
+    command = sys.argv[3] if len(sys.argv) > 3 else "make bench"
+    context, rows = load(path)
+    pngs = plot(context, rows, outdir)
+    header = f"""# Benchmark results (generated by bench/report.py; do not edit by hand)
+
+Command: `{command}`
+
+Machine: {context.get('host_name', '?')}, {context.get('num_cpus')} CPUs at {context.get('mhz_per_cpu')} MHz,
+{context.get('threads')} threads, ISA {context.get('isa')}. Measured by attune-bench at start, on those threads:
+f32 FMA peak {float(context.get('fma_peak_gflops', 0)):.1f} GFLOP/s, vdpbf16ps peak
+{float(context.get('bf16_dot_peak_gflops', 0)):.1f} GFLOP/s, streaming read {float(context.get('read_bw_gbps', 0)):.1f} GB/s.
+OpenBLAS kernel: {context.get('openblas_core')} (OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for the run).
+
+Times are medians of the repetitions; `peak fraction` is GFLOP/s over the FMA peak (prefill) or
+K+V GB/s over the read bandwidth (decode). Prefill: B=1, Hq=Hkv=8, D=128, Lq=Lk=L; decode: B=1,
+Lq=1, Hq=32, Hkv=8, D=128. FLOPs count 4*B*Hq*Lq*Lk*D, halved for causal, for every impl.
+`naive` runs on one thread and only at small sizes.
+
+"""
+    body = tables(context, rows)
+    plots = "".join(f"\n![{p}]({p})\n" for p in pngs)
+    with open(os.path.join(outdir, "RESULTS.md"), "w") as f:
+        f.write(header + plots + "\n" + body)
+    print(f"wrote {os.path.join(outdir, 'RESULTS.md')}" + "".join(f", {p}" for p in pngs))
+
+
+if __name__ == "__main__":
+    main()
