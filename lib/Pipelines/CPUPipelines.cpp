@@ -27,7 +27,7 @@ using namespace mlir;
 /// fused pipeline also approximates exp/tanh/log in vector form and runs
 /// scf.parallel on OpenMP threads; the oracle keeps libm and one thread.
 static void addBufferizeAndLowerToLLVM(OpPassManager &pm, bool approximate,
-                                       bool openmp) {
+                                       bool openmp, bool x86vector = false) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
@@ -57,7 +57,9 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm, bool approximate,
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
-  pm.addPass(createConvertVectorToLLVMPass());
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.x86Vector = x86vector;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
@@ -84,10 +86,12 @@ void attune::buildCPUPipeline(OpPassManager &pm,
   fused.kvTile = options.kvTile;
   fused.rowBlock = options.rowBlock;
   fused.fallback = options.fallback;
+  fused.bf16Dot = options.bf16Dot;
   pm.addPass(createConvertAttnToCPU(fused));
   // What the fused path does not take yet goes the reference way.
   pm.addPass(createConvertAttnToLinalg());
-  addBufferizeAndLowerToLLVM(pm, /*approximate=*/true, options.openmp);
+  addBufferizeAndLowerToLLVM(pm, /*approximate=*/true, options.openmp,
+                             /*x86vector=*/options.bf16Dot);
 }
 
 void attune::registerPipelines() {

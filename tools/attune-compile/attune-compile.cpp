@@ -147,6 +147,7 @@ int main(int argc, char **argv) {
   attune::CPUPipelineOptions options;
   options.lanes = attune::vectorLanes(**machine);
   options.openmp = openmp;
+  options.bf16Dot = attune::hasBf16Dot(**machine);
   attune::buildCPUPipeline(pm, options);
   if (failed(pm.run(*module)))
     return fail("lowering failed");

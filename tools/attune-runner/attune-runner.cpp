@@ -38,6 +38,7 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <algorithm>
 #include <chrono>
@@ -419,6 +420,10 @@ int main(int argc, char **argv) {
     if (failed(options.parseFromString(fusedOptions)))
       return error("bad --fused-options: " + fusedOptions);
     options.fallback = allowFallback;
+    // The JIT compiles for this host: use its bf16 dot products if it has
+    // them (unless --fused-options said otherwise).
+    if (!llvm::StringRef(fusedOptions).contains("bf16-dot"))
+      options.bf16Dot = llvm::sys::getHostCPUFeatures().lookup("avx512bf16");
     mlir::attune::buildCPUPipeline(pm, options);
     break;
   }

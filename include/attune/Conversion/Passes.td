@@ -57,7 +57,10 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu"> {
     and V as they lie in memory. Query heads of one KV group share a tile, so
     each K/V element is read once per group. Key tiles that the mask hides are
     never visited; only partly visible tiles are masked element by element.
-    Inputs in f16/bf16 are widened to f32 one key tile at a time.
+    Inputs in f16/bf16 are widened to f32 one key tile at a time; with
+    `bf16-dot`, bf16 inputs stay bf16 and both products run on AVX-512 BF16
+    dot products (`x86vector.avx512.dot`), with the probabilities rounded to
+    bf16 before the second one, as FlashAttention does.
 
     Before:
 
@@ -101,6 +104,9 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu"> {
            "Keys per key tile">,
     Option<"rowBlock", "row-block", "int64_t", /*default=*/"4",
            "Keys (QK^T) or value columns (PV) per micro-kernel pass">,
+    Option<"bf16Dot", "bf16-dot", "bool", /*default=*/"false",
+           "bf16 inputs through AVX-512 BF16 dot products (vdpbf16ps; the "
+           "target must have avx512_bf16; needs lanes=16)">,
     Option<"fallback", "fallback", "bool", /*default=*/"true",
            "Leave ops the fused path cannot take for the reference lowering "
            "(false: report them as errors)">,
@@ -112,6 +118,7 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu"> {
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect",
+    "::mlir::x86vector::X86VectorDialect",
   ];
 }
 

@@ -44,6 +44,10 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "row-block",
       llvm::cl::desc("Keys or value columns per micro-kernel pass"),
       llvm::cl::init(4)};
+  PassOptions::Option<bool> bf16Dot{
+      *this, "bf16-dot",
+      llvm::cl::desc("bf16 through AVX-512 BF16 dot products (vdpbf16ps)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> fallback{
       *this, "fallback",
       llvm::cl::desc("Lower ops the fused path cannot take through the "

@@ -11,6 +11,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #define DEBUG_TYPE "convert-attn-to-cpu"
@@ -35,6 +36,7 @@ struct ConvertAttnToCPUPass
     tiling.queryVectors = queryVectors;
     tiling.kvTile = kvTile;
     tiling.rowBlock = rowBlock;
+    tiling.bf16Dot = bf16Dot;
     if (lanes < 1 || queryVectors < 1 || kvTile < 1 || rowBlock < 1 ||
         kvTile % rowBlock != 0) {
       getOperation()->emitError()

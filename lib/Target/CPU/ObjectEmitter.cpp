@@ -52,6 +52,10 @@ int64_t attune::vectorLanes(const llvm::TargetMachine &machine) {
   return machine.getMCSubtargetInfo()->checkFeatures("+avx512f") ? 16 : 8;
 }
 
+bool attune::hasBf16Dot(const llvm::TargetMachine &machine) {
+  return machine.getMCSubtargetInfo()->checkFeatures("+avx512f,+avx512bf16");
+}
+
 LogicalResult attune::emitObjectFile(ModuleOp module,
                                      llvm::TargetMachine &machine,
                                      llvm::raw_pwrite_stream &os,

@@ -20,6 +20,9 @@ struct FusedCPUTiling {
   int64_t queryVectors = 4;
   int64_t kvTile = 64;
   int64_t rowBlock = 4;
+  /// bf16 operands through AVX-512 BF16 dot products (x86vector.avx512.dot:
+  /// vdpbf16ps), two products per lane per instruction; needs lanes = 16.
+  bool bf16Dot = false;
 };
 
 /// Lowers attn.attention to the fused tiled online-softmax loop nest on

@@ -25,6 +25,9 @@ createCPUTargetMachine(StringRef cpu, std::string &error);
 /// f32 lanes of the widest vectors `machine` has (16 with AVX-512, else 8).
 int64_t vectorLanes(const llvm::TargetMachine &machine);
 
+/// Whether `machine` has AVX-512 BF16 dot products (vdpbf16ps).
+bool hasBf16Dot(const llvm::TargetMachine &machine);
+
 /// Translates `module` (LLVM dialect) to LLVM IR, optimizes it at -O3 for
 /// `machine` and writes an object file to `os`.
 LogicalResult emitObjectFile(ModuleOp module, llvm::TargetMachine &machine,

@@ -1,0 +1,375 @@
+//===- FusedEmitter.cpp - the tiled online-softmax loop nest on the CPU ---===//
+//
+// The FlashAttention-2 loop on buffers, with the query rows of a tile in
+// vector lanes ("transposed" form): every per-row quantity (running max m,
+// running sum l, the ALiBi slope, the query position) is one vector, so the
+// online softmax needs no horizontal reductions, and both products become
+// broadcast-and-FMA micro-kernels that read K and V rows as they lie in
+// memory:
+//
+//   S^T[j, :] = sum_d K[j, d] * Qt[d, :]          (Qt: the packed, scaled Q)
+//   m' = max(m, max_j S^T[j, :]);  P^T[j, :] = exp(S^T[j, :] - m')
+//   l' = l * exp(m - m') + sum_j P^T[j, :]
+//   Ot[e, :] = exp(m - m') * Ot[e, :] + sum_j V[j, e] * P^T[j, :]
+//   O[row, e] = Ot[e, row] / l   (0 when l = 0),  LSE = m + log(l)
+//
+// Query heads that share a KV head are packed into one tile's rows, so each
+// K/V element is read once per tile for the whole group. Everything that
+// depends on the variant (key tile range, full-tile test, score modifiers,
+// visibility) comes from TileSemantics.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FusedEmitter.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::attune;
+using namespace mlir::attune::detail;
+
+static constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+Value FusedEmitter::kvHeadOfUnit(Value unit) {
+  if (sem.groupSize() > 1)
+    return unit;
+  int64_t qHeads = op.getNumQueryHeads();
+  SmallVector<int64_t> table;
+  for (int64_t h = 0; h < qHeads; ++h)
+    table.push_back(op.getKvHeadFor(h));
+  if (llvm::equal(table, llvm::seq<int64_t>(0, qHeads)))
+    return unit;
+  Value result = cIdx(table.front());
+  for (int64_t h = 1; h < qHeads; ++h)
+    result = arith::SelectOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, unit, cIdx(h)),
+        cIdx(table[h]), result);
+  return result;
+}
+
+void FusedEmitter::emitQueryTiles(int64_t rows) {
+  tileRows = rows;
+  rowType = VectorType::get({rows}, b.getF32Type());
+  int64_t group = sem.groupSize();
+  Value units = cIdx(op.getNumQueryHeads() / group);
+  Value rowsPerUnit = mul(qLen, cIdx(group));
+  Value tiles = arith::CeilDivUIOp::create(b, loc, rowsPerUnit, cIdx(rows));
+  Value zero = cIdx(0), one = cIdx(1);
+  scf::ParallelOp::create(
+      b, loc, ValueRange{zero, zero, zero}, ValueRange{batch, units, tiles},
+      ValueRange{one, one, one},
+      [&](OpBuilder &nb, Location, ValueRange ivs) {
+        // Scratch tiles live on the stack of the thread running the tile.
+        auto scope = memref::AllocaScopeOp::create(nb, loc, TypeRange{});
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(&scope.getBodyRegion().emplaceBlock());
+        b.setInsertionPoint(
+            memref::AllocaScopeReturnOp::create(b, loc, ValueRange{}));
+        emitTile(ivs[0], ivs[1], ivs[2]);
+      });
+}
+
+/// Qt[d, r] = scale * temperature(row) * Q[b, head(r), pos(r), d] for the
+/// tile's rows, 0 beyond them; slopes[r] = alibi[head(r)]. With `scaleBuf`
+/// (bf16 dot products) the query stays as it is, in pairs along d:
+/// Qp[d / 2, 2 r + d % 2] = Q[...], and scaleBuf[r] = scale * temperature.
+void FusedEmitter::packQuery(Value bi, Value unit, Value rowBegin,
+                             Value numRows, Value qt, Value slopeBuf,
+                             Value scaleBuf) {
+  int64_t group = sem.groupSize();
+  Value zeroRow = splatF32(0.0f);
+  auto qtType = cast<MemRefType>(qt.getType());
+  Value zeroQt = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(
+          VectorType::get({qtType.getDimSize(1)}, qtType.getElementType()),
+          b.getZeroAttr(qtType.getElementType())));
+  forLoop(cIdx(0), cIdx(qtType.getDimSize(0)), 1, [&](Value d) {
+    vector::StoreOp::create(b, loc, zeroQt, qt, ValueRange{d, cIdx(0)});
+  });
+  for (Value buffer : {slopeBuf, scaleBuf})
+    if (buffer)
+      vector::StoreOp::create(b, loc, zeroRow, buffer, ValueRange{cIdx(0)});
+  Value scale = cF32(static_cast<float>(sem.scale()));
+  forLoop(cIdx(0), numRows, 1, [&](Value r) {
+    Value row = add(rowBegin, r);
+    Value head = headOfRow(unit, row);
+    Value pos = group == 1 ? row
+                           : arith::DivUIOp::create(b, loc, row, cIdx(group))
+                                 .getResult();
+    Value rowScale = scale;
+    if (temperature) {
+      auto type = cast<MemRefType>(temperature.getType());
+      Value tb = type.getDimSize(0) == 1 ? cIdx(0) : bi;
+      Value th = type.getDimSize(1) == 1 ? cIdx(0) : head;
+      Value t = memref::LoadOp::create(b, loc, temperature,
+                                       ValueRange{tb, th, pos});
+      rowScale = arith::MulFOp::create(b, loc, rowScale, t);
+    }
+    if (slopeBuf)
+      memref::StoreOp::create(
+          b, loc, memref::LoadOp::create(b, loc, slopes, ValueRange{head}),
+          slopeBuf, ValueRange{r});
+    if (scaleBuf)
+      memref::StoreOp::create(b, loc, rowScale, scaleBuf, ValueRange{r});
+    forLoop(cIdx(0), cIdx(op.getHeadDim()), 1, [&](Value d) {
+      Value x = memref::LoadOp::create(b, loc, q, ValueRange{bi, head, pos, d});
+      if (scaleBuf) {
+        Value two = cIdx(2);
+        Value lane = add(mul(r, two), arith::RemUIOp::create(b, loc, d, two));
+        memref::StoreOp::create(
+            b, loc, x, qt,
+            ValueRange{arith::DivUIOp::create(b, loc, d, two), lane});
+        return;
+      }
+      memref::StoreOp::create(
+          b, loc, arith::MulFOp::create(b, loc, toF32(x), rowScale), qt,
+          ValueRange{d, r});
+    });
+  });
+}
+
+/// O[b, head(r), pos(r), e] = Ot[e, r] * rowScale[r];  LSE likewise.
+void FusedEmitter::storeRows(Value bi, Value unit, Value rowBegin,
+                             Value numRows, Value ot, Value rowScale,
+                             Value rowLse) {
+  int64_t group = sem.groupSize();
+  Type outElement = cast<MemRefType>(out.getType()).getElementType();
+  forLoop(cIdx(0), numRows, 1, [&](Value r) {
+    Value row = add(rowBegin, r);
+    Value head = headOfRow(unit, row);
+    Value pos = group == 1 ? row
+                           : arith::DivUIOp::create(b, loc, row, cIdx(group))
+                                 .getResult();
+    Value s = memref::LoadOp::create(b, loc, rowScale, ValueRange{r});
+    if (lse)
+      memref::StoreOp::create(
+          b, loc, memref::LoadOp::create(b, loc, rowLse, ValueRange{r}), lse,
+          ValueRange{bi, head, pos});
+    forLoop(cIdx(0), cIdx(op.getValueHeadDim()), 1, [&](Value e) {
+      Value x = arith::MulFOp::create(
+          b, loc, memref::LoadOp::create(b, loc, ot, ValueRange{e, r}), s);
+      if (!outElement.isF32())
+        x = arith::TruncFOp::create(b, loc, outElement, x);
+      memref::StoreOp::create(b, loc, x, out, ValueRange{bi, head, pos, e});
+    });
+  });
+}
+
+void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
+  int64_t group = sem.groupSize(), kvTile = tiling.kvTile;
+  int64_t headDim = op.getHeadDim(), valueDim = op.getValueHeadDim();
+  Value rowBegin = mul(tile, cIdx(tileRows));
+  Value numRows = minIdx(cIdx(tileRows), sub(mul(qLen, cIdx(group)), rowBegin));
+  Value kvHead = kvHeadOfUnit(unit);
+
+  // Scratch of one tile: the packed query, S^T (then P^T), the O^T
+  // accumulator; f16/bf16 K and V widened to f32 one key tile at a time, or
+  // with bf16 dot products, V and P^T packed in pairs of keys.
+  bool dot = useBf16Dot();
+  Type bf16 = b.getBF16Type();
+  Value qt = dot ? scratch({headDim / 2, 2 * tileRows}, bf16)
+                 : scratch({headDim, tileRows});
+  Value scores = scratch({kvTile, tileRows});
+  Value ot = scratch({valueDim, tileRows});
+  Value slopeBuf = slopes ? scratch({tileRows}) : Value();
+  Value scaleBuf = dot ? scratch({tileRows}) : Value();
+  bool convert =
+      !dot && !cast<MemRefType>(k.getType()).getElementType().isF32();
+  Value keys = convert ? scratch({kvTile, headDim}) : Value();
+  Value values = convert ? scratch({kvTile, valueDim}) : Value();
+  Value valuePairs = dot ? scratch({kvTile / 2, 2 * valueDim}, bf16) : Value();
+  Value probPairs = dot ? scratch({kvTile / 2, 2 * tileRows}, bf16) : Value();
+
+  packQuery(bi, unit, rowBegin, numRows, qt, slopeBuf, scaleBuf);
+  Value scoreScale = dot ? vector::LoadOp::create(b, loc, rowType, scaleBuf,
+                                                  ValueRange{cIdx(0)})
+                               .getResult()
+                         : Value();
+  forLoop(cIdx(0), cIdx(valueDim), 1, [&](Value e) {
+    vector::StoreOp::create(b, loc, splatF32(0.0f), ot, ValueRange{e, cIdx(0)});
+  });
+
+  // Rows of the tile: query positions, bounds, per-row slopes.
+  TileRows rows;
+  rows.qLen = qLen;
+  rows.kvLen = kvLen;
+  Value groupC = cIdx(group);
+  rows.firstRow = arith::DivUIOp::create(b, loc, rowBegin, groupC);
+  rows.lastRow = arith::DivUIOp::create(
+      b, loc, sub(add(rowBegin, numRows), cIdx(1)), groupC);
+  VectorType i32Row = VectorType::get({tileRows}, b.getI32Type());
+  Value lanes = vector::StepOp::create(
+      b, loc, VectorType::get({tileRows}, b.getIndexType()));
+  Value rowIds = arith::IndexCastOp::create(
+      b, loc, i32Row,
+      arith::AddIOp::create(
+          b, loc, lanes,
+          vector::BroadcastOp::create(b, loc, lanes.getType(), rowBegin)));
+  rows.positions =
+      group == 1 ? rowIds
+                 : arith::DivUIOp::create(
+                       b, loc, rowIds,
+                       arith::ConstantOp::create(
+                           b, loc,
+                           DenseElementsAttr::get(
+                               i32Row, b.getI32IntegerAttr(group))))
+                       .getResult();
+  sem.maskBounds(b, loc, headOfRow(unit, rowBegin), rows.left, rows.right,
+                 rows.sinks);
+  if (slopeBuf)
+    rows.slopes = vector::LoadOp::create(b, loc, rowType, slopeBuf,
+                                         ValueRange{cIdx(0)});
+
+  KeyTileRange range = sem.keyTiles(b, loc, rows, kvTile);
+  Value numTiles =
+      add(range.numSinkTiles, sub(range.mainEnd, range.mainBegin));
+  Value bias = sem.isSigmoid() ? bcast(sem.sigmoidBias(b, loc, kvLen)) : Value();
+  Value negInf = splatF32(kNegInf);
+  SmallVector<Value> init = {negInf, splatF32(0.0f)};
+  auto kvLoop = scf::ForOp::create(
+      b, loc, cIdx(0), numTiles, cIdx(1), init,
+      [&](OpBuilder &nb, Location, Value it, ValueRange state) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToEnd(nb.getInsertionBlock());
+        // Sink tiles first, then the main range.
+        Value inSinks = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                              it, range.numSinkTiles);
+        Value kvTileIdx = arith::SelectOp::create(
+            b, loc, inSinks, it,
+            add(sub(it, range.numSinkTiles), range.mainBegin));
+        Value keyBegin = mul(kvTileIdx, cIdx(kvTile));
+        Value numKeys = minIdx(cIdx(kvTile), sub(kvLen, keyBegin));
+        if (convert) {
+          convertRows(k, bi, kvHead, keyBegin, keys, headDim);
+          convertRows(v, bi, kvHead, keyBegin, values, valueDim);
+        }
+        if (dot) {
+          packValuePairs(bi, kvHead, keyBegin, valuePairs);
+          scoreTileDot(qt, bi, kvHead, keyBegin, scores, scoreScale);
+        } else {
+          scoreTile(qt, keys, bi, kvHead, keyBegin, scores);
+        }
+
+        // Score modifiers on every key; the mask only where the tile is not
+        // entirely visible (diagonal and tail tiles).
+        bool modifies = op.getSoftcapAttr() || slopes;
+        if (modifies)
+          forLoop(cIdx(0), cIdx(kvTile), 1, [&](Value j) {
+            Value s = vector::LoadOp::create(b, loc, rowType, scores,
+                                             ValueRange{j, cIdx(0)});
+            s = sem.modifyScores(b, loc, rows, s, add(keyBegin, j));
+            vector::StoreOp::create(b, loc, s, scores, ValueRange{j, cIdx(0)});
+          });
+        Value full = sem.isFullTile(b, loc, rows, keyBegin, kvTile);
+        Value partial = arith::XOrIOp::create(
+            b, loc, full,
+            arith::ConstantOp::create(b, loc, b.getBoolAttr(true)));
+        scf::IfOp::create(b, loc, partial, [&](OpBuilder &tb, Location) {
+          OpBuilder::InsertionGuard g2(b);
+          b.setInsertionPoint(scf::YieldOp::create(tb, loc, ValueRange{}));
+          forLoop(cIdx(0), cIdx(kvTile), 1, [&](Value j) {
+            Value s = vector::LoadOp::create(b, loc, rowType, scores,
+                                             ValueRange{j, cIdx(0)});
+            Value vis = sem.visibility(b, loc, rows, add(keyBegin, j));
+            s = arith::SelectOp::create(b, loc, vis, s, negInf);
+            vector::StoreOp::create(b, loc, s, scores, ValueRange{j, cIdx(0)});
+          });
+        });
+
+        Value m = state[0], l = state[1], alpha;
+        if (bias) {
+          // p = sigmoid(s + b) = 1 / (1 + exp(-(s + b))); masked s = -inf
+          // gives 0. Nothing to rescale.
+          Value oneV = splatF32(1.0f);
+          forLoop(cIdx(0), cIdx(kvTile), 1, [&](Value j) {
+            Value s = vector::LoadOp::create(b, loc, rowType, scores,
+                                             ValueRange{j, cIdx(0)});
+            Value x = arith::NegFOp::create(
+                b, loc, arith::AddFOp::create(b, loc, s, bias));
+            Value p = arith::DivFOp::create(
+                b, loc, oneV,
+                arith::AddFOp::create(b, loc, oneV,
+                                      math::ExpOp::create(b, loc, x)));
+            vector::StoreOp::create(b, loc, p, scores, ValueRange{j, cIdx(0)});
+          });
+        } else {
+          // m' = max(m, max_j s);  the exponent base is m' or 0 while m' is
+          // -inf (rows with nothing visible yet), so exp never sees NaN.
+          auto maxLoop = scf::ForOp::create(
+              b, loc, cIdx(0), cIdx(kvTile), cIdx(1), ValueRange{m},
+              [&](OpBuilder &lb, Location, Value j, ValueRange acc) {
+                OpBuilder::InsertionGuard g3(b);
+                b.setInsertionPointToEnd(lb.getInsertionBlock());
+                Value s = vector::LoadOp::create(b, loc, rowType, scores,
+                                                 ValueRange{j, cIdx(0)});
+                scf::YieldOp::create(
+                    b, loc,
+                    ValueRange{arith::MaximumFOp::create(b, loc, acc[0], s)});
+              });
+          Value mNew = maxLoop.getResult(0);
+          Value isEmpty = arith::CmpFOp::create(
+              b, loc, arith::CmpFPredicate::OEQ, mNew, negInf);
+          Value base = arith::SelectOp::create(b, loc, isEmpty,
+                                               splatF32(0.0f), mNew);
+          alpha = math::ExpOp::create(b, loc,
+                                      arith::SubFOp::create(b, loc, m, base));
+          // p = exp(s - base);  l' = alpha * l + sum_j p
+          auto sumLoop = scf::ForOp::create(
+              b, loc, cIdx(0), cIdx(kvTile), cIdx(1),
+              ValueRange{splatF32(0.0f)},
+              [&](OpBuilder &lb, Location, Value j, ValueRange acc) {
+                OpBuilder::InsertionGuard g3(b);
+                b.setInsertionPointToEnd(lb.getInsertionBlock());
+                Value s = vector::LoadOp::create(b, loc, rowType, scores,
+                                                 ValueRange{j, cIdx(0)});
+                Value p = math::ExpOp::create(
+                    b, loc, arith::SubFOp::create(b, loc, s, base));
+                vector::StoreOp::create(b, loc, p, scores,
+                                        ValueRange{j, cIdx(0)});
+                scf::YieldOp::create(
+                    b, loc, ValueRange{arith::AddFOp::create(b, loc, acc[0], p)});
+              });
+          l = arith::AddFOp::create(b, loc,
+                                    arith::MulFOp::create(b, loc, alpha, l),
+                                    sumLoop.getResult(0));
+          m = mNew;
+        }
+        if (dot) {
+          packProbabilityPairs(scores, probPairs);
+          valueTileDot(probPairs, valuePairs, numKeys, alpha, ot);
+        } else {
+          valueTile(scores, values, bi, kvHead, keyBegin, numKeys, alpha, ot);
+        }
+        scf::YieldOp::create(b, loc, ValueRange{m, l});
+      });
+
+  // Per-row output scale and LSE: 1/l and m + log(l), or 0 and -inf for rows
+  // that saw no key; sigmoid rows are not normalized.
+  Value rowScale = scratch({tileRows});
+  Value rowLse = lse ? scratch({tileRows}) : Value();
+  if (bias) {
+    vector::StoreOp::create(b, loc, splatF32(1.0f), rowScale,
+                            ValueRange{cIdx(0)});
+  } else {
+    Value m = kvLoop.getResult(0), l = kvLoop.getResult(1);
+    Value empty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, l,
+                                        splatF32(0.0f));
+    Value inv = arith::DivFOp::create(b, loc, splatF32(1.0f), l);
+    vector::StoreOp::create(
+        b, loc, arith::SelectOp::create(b, loc, empty, splatF32(0.0f), inv),
+        rowScale, ValueRange{cIdx(0)});
+    if (rowLse) {
+      Value value = arith::AddFOp::create(b, loc, m,
+                                          math::LogOp::create(b, loc, l));
+      vector::StoreOp::create(
+          b, loc, arith::SelectOp::create(b, loc, empty, negInf, value), rowLse,
+          ValueRange{cIdx(0)});
+    }
+  }
+  storeRows(bi, unit, rowBegin, numRows, ot, rowScale, rowLse);
+}
+

@@ -1,0 +1,121 @@
+//===- FusedEmitter.h - the fused CPU loop nest of attn.attention -*- C++ -*-===//
+//
+// Private to lib/Conversion/AttnToCPU: FusedEmitter.cpp builds the tiled
+// online-softmax loop nest, MicroKernels.cpp the products inside it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTUNE_LIB_CONVERSION_ATTNTOCPU_FUSEDEMITTER_H
+#define ATTUNE_LIB_CONVERSION_ATTNTOCPU_FUSEDEMITTER_H
+
+#include "attune/Conversion/AttnToCPU/AttnToCPU.h"
+#include "attune/Conversion/TiledAttention/TileSemantics.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+namespace mlir {
+namespace attune {
+namespace detail {
+
+/// Emits the fused loop nest of one attn.attention for one query tile height.
+class FusedEmitter {
+public:
+  FusedEmitter(OpBuilder &b, Location loc, attn::AttentionOp op,
+               const TileSemantics &sem, const FusedCPUTiling &tiling)
+      : b(b), loc(loc), op(op), sem(sem), tiling(tiling) {}
+
+  /// Buffers and sizes, set by the pattern before emitQueryTiles.
+  Value q, k, v, out, lse, slopes, temperature;
+  Value batch, qLen, kvLen;
+
+  /// scf.parallel over (batch, unit, query tile) with `tileRows` rows per tile.
+  void emitQueryTiles(int64_t tileRows);
+
+private:
+  Value cIdx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value cF32(float v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  Value splatF32(float v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(rowType, b.getF32FloatAttr(v)));
+  }
+  Value bcast(Value scalar) {
+    return vector::BroadcastOp::create(b, loc, rowType, scalar);
+  }
+  Value toF32(Value x) {
+    if (x.getType().isF32())
+      return x;
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), x);
+  }
+  Value minIdx(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value scratch(ArrayRef<int64_t> shape, Type element = {}) {
+    return memref::AllocaOp::create(
+        b, loc, MemRefType::get(shape, element ? element : b.getF32Type()),
+        b.getI64IntegerAttr(64));
+  }
+  template <typename Fn> void forLoop(Value lb, Value ub, int64_t step, Fn fn) {
+    scf::ForOp::create(b, loc, lb, ub, cIdx(step), ValueRange{},
+                       [&](OpBuilder &nb, Location, Value iv, ValueRange) {
+                         OpBuilder::InsertionGuard guard(b);
+                         b.setInsertionPoint(
+                             scf::YieldOp::create(nb, loc, ValueRange{}));
+                         fn(iv);
+                       });
+  }
+
+  /// The query head of tile row `row` (index) of unit `unit`.
+  Value headOfRow(Value unit, Value row) {
+    int64_t group = sem.groupSize();
+    if (group == 1)
+      return unit;
+    return add(mul(unit, cIdx(group)),
+               arith::RemUIOp::create(b, loc, row, cIdx(group)));
+  }
+  Value kvHeadOfUnit(Value unit);
+
+  void emitTile(Value bi, Value unit, Value tile);
+  void packQuery(Value bi, Value unit, Value rowBegin, Value numRows,
+                 Value qt, Value slopeBuf, Value scaleBuf);
+  // Micro-kernels (MicroKernels.cpp). f32: Qt[d, r] holds the scaled query,
+  // K and V are read as f32 (widened one key tile at a time if narrower).
+  void convertRows(Value src, Value bi, Value kvHead, Value keyBegin,
+                   Value dst, int64_t width);
+  void scoreTile(Value qt, Value keys, Value bi, Value kvHead, Value keyBegin,
+                 Value scores);
+  void valueTile(Value scores, Value values, Value bi, Value kvHead,
+                 Value keyBegin, Value numKeys, Value alpha, Value ot);
+  // bf16 with AVX-512 BF16 dot products (vdpbf16ps): operands stay bf16 in
+  // pairs along the reduction dimension, products accumulate in f32.
+  bool useBf16Dot();
+  void packValuePairs(Value bi, Value kvHead, Value keyBegin, Value vp);
+  void packProbabilityPairs(Value scores, Value pp);
+  void scoreTileDot(Value qp, Value bi, Value kvHead, Value keyBegin,
+                    Value scores, Value rowScale);
+  void valueTileDot(Value pp, Value vp, Value numKeys, Value alpha, Value ot);
+  Value broadcastPair(Value buffer, ValueRange indices);
+  /// Lanes [16 g, 16 g + 16) of a row vector.
+  Value laneGroup(Value row, int64_t g);
+
+  void storeRows(Value bi, Value unit, Value rowBegin, Value numRows, Value ot,
+                 Value rowScale, Value rowLse);
+
+  OpBuilder &b;
+  Location loc;
+  attn::AttentionOp op;
+  const TileSemantics &sem;
+  const FusedCPUTiling &tiling;
+  int64_t tileRows = 0;
+  VectorType rowType;
+};
+
+} // namespace detail
+} // namespace attune
+} // namespace mlir
+
+#endif // ATTUNE_LIB_CONVERSION_ATTNTOCPU_FUSEDEMITTER_H
