@@ -87,6 +87,7 @@ void attune::buildCPUPipeline(OpPassManager &pm,
   fused.rowBlock = options.rowBlock;
   fused.fallback = options.fallback;
   fused.bf16Dot = options.bf16Dot;
+  fused.decodeRows = options.decodeRows;
   pm.addPass(createConvertAttnToCPU(fused));
   // What the fused path does not take yet goes the reference way.
   pm.addPass(createConvertAttnToLinalg());

@@ -57,6 +57,10 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu"> {
     and V as they lie in memory. Query heads of one KV group share a tile, so
     each K/V element is read once per group. Key tiles that the mask hides are
     never visited; only partly visible tiles are masked element by element.
+    KV groups with few query rows (decode: `decode-rows`) take a second form
+    of the same loop: rows one at a time, keys and head-dim chunks in lanes,
+    so every lane works and the KV cache streams at memory speed.
+
     Inputs in f16/bf16 are widened to f32 one key tile at a time; with
     `bf16-dot`, bf16 inputs stay bf16 and both products run on AVX-512 BF16
     dot products (`x86vector.avx512.dot`), with the probabilities rounded to
@@ -104,6 +108,9 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu"> {
            "Keys per key tile">,
     Option<"rowBlock", "row-block", "int64_t", /*default=*/"4",
            "Keys (QK^T) or value columns (PV) per micro-kernel pass">,
+    Option<"decodeRows", "decode-rows", "int64_t", /*default=*/"8",
+           "KV groups with at most this many query rows take the decode "
+           "kernel (rows one by one, keys in lanes; 0: never)">,
     Option<"bf16Dot", "bf16-dot", "bool", /*default=*/"false",
            "bf16 inputs through AVX-512 BF16 dot products (vdpbf16ps; the "
            "target must have avx512_bf16; needs lanes=16)">,

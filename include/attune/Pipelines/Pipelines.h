@@ -44,6 +44,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "row-block",
       llvm::cl::desc("Keys or value columns per micro-kernel pass"),
       llvm::cl::init(4)};
+  PassOptions::Option<int64_t> decodeRows{
+      *this, "decode-rows",
+      llvm::cl::desc("KV groups with at most this many query rows take the "
+                     "decode kernel (0: never)"),
+      llvm::cl::init(8)};
   PassOptions::Option<bool> bf16Dot{
       *this, "bf16-dot",
       llvm::cl::desc("bf16 through AVX-512 BF16 dot products (vdpbf16ps)"),

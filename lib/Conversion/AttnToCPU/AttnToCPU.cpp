@@ -85,11 +85,37 @@ struct LowerAttentionToCPU : public OpRewritePattern<attn::AttentionOp> {
         emit.emitQueryTiles(rows);
       };
     };
-    if (wide == tiling.lanes)
-      emit.emitQueryTiles(wide);
-    else
-      scf::IfOp::create(rewriter, loc, isShort, branch(tiling.lanes),
-                        branch(wide));
+    auto lanesForm = [&](OpBuilder &, Location) {
+      if (wide == tiling.lanes)
+        emit.emitQueryTiles(wide);
+      else
+        scf::IfOp::create(rewriter, loc, isShort, branch(tiling.lanes),
+                          branch(wide));
+    };
+    // Decode-sized groups: rows one by one, keys in lanes.
+    bool rowForm = tiling.decodeRows > 0 && op.getHeadDim() % 16 == 0 &&
+                   op.getValueHeadDim() % 16 == 0 && tiling.kvTile % 16 == 0;
+    if (!rowForm) {
+      lanesForm(rewriter, loc);
+    } else {
+      Value isDecode = arith::CmpIOp::create(
+          rewriter, loc, arith::CmpIPredicate::ule, rowsPerUnit,
+          arith::ConstantIndexOp::create(rewriter, loc, tiling.decodeRows));
+      scf::IfOp::create(
+          rewriter, loc, isDecode,
+          [&](OpBuilder &nb, Location) {
+            OpBuilder::InsertionGuard guard(rewriter);
+            rewriter.setInsertionPoint(
+                scf::YieldOp::create(nb, loc, ValueRange{}));
+            emit.emitRowTiles(tiling.decodeRows);
+          },
+          [&](OpBuilder &nb, Location) {
+            OpBuilder::InsertionGuard guard(rewriter);
+            rewriter.setInsertionPoint(
+                scf::YieldOp::create(nb, loc, ValueRange{}));
+            lanesForm(nb, loc);
+          });
+    }
 
     SmallVector<Value> results = {bufferization::ToTensorOp::create(
         rewriter, loc, outType, emit.out, /*restrict=*/true,

@@ -37,6 +37,7 @@ struct ConvertAttnToCPUPass
     tiling.kvTile = kvTile;
     tiling.rowBlock = rowBlock;
     tiling.bf16Dot = bf16Dot;
+    tiling.decodeRows = decodeRows;
     if (lanes < 1 || queryVectors < 1 || kvTile < 1 || rowBlock < 1 ||
         kvTile % rowBlock != 0) {
       getOperation()->emitError()

@@ -261,7 +261,8 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
           forLoop(cIdx(0), cIdx(kvTile), 1, [&](Value j) {
             Value s = vector::LoadOp::create(b, loc, rowType, scores,
                                              ValueRange{j, cIdx(0)});
-            s = sem.modifyScores(b, loc, rows, s, add(keyBegin, j));
+            s = sem.modifyScores(b, loc, rows, s, rows.positions,
+                                 add(keyBegin, j));
             vector::StoreOp::create(b, loc, s, scores, ValueRange{j, cIdx(0)});
           });
         Value full = sem.isFullTile(b, loc, rows, keyBegin, kvTile);
@@ -274,7 +275,8 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
           forLoop(cIdx(0), cIdx(kvTile), 1, [&](Value j) {
             Value s = vector::LoadOp::create(b, loc, rowType, scores,
                                              ValueRange{j, cIdx(0)});
-            Value vis = sem.visibility(b, loc, rows, add(keyBegin, j));
+            Value vis = sem.visibility(b, loc, rows, rows.positions,
+                                       add(keyBegin, j));
             s = arith::SelectOp::create(b, loc, vis, s, negInf);
             vector::StoreOp::create(b, loc, s, scores, ValueRange{j, cIdx(0)});
           });

@@ -32,6 +32,9 @@ public:
 
   /// scf.parallel over (batch, unit, query tile) with `tileRows` rows per tile.
   void emitQueryTiles(int64_t tileRows);
+  /// scf.parallel over (batch, unit), at most `maxRows` rows per unit, rows
+  /// walked one by one with keys in lanes (RowKernel.cpp).
+  void emitRowTiles(int64_t maxRows);
 
 private:
   Value cIdx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
@@ -80,6 +83,7 @@ private:
   Value kvHeadOfUnit(Value unit);
 
   void emitTile(Value bi, Value unit, Value tile);
+  void emitRowTile(Value bi, Value unit);
   void packQuery(Value bi, Value unit, Value rowBegin, Value numRows,
                  Value qt, Value slopeBuf, Value scaleBuf);
   // Micro-kernels (MicroKernels.cpp). f32: Qt[d, r] holds the scaled query,

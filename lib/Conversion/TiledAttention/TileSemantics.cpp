@@ -28,14 +28,6 @@ Value cmpI(OpBuilder &b, Location loc, arith::CmpIPredicate p, Value x,
 Value ceilDiv(OpBuilder &b, Location loc, Value x, int64_t d) {
   return arith::CeilDivUIOp::create(b, loc, x, cIdx(b, loc, d));
 }
-/// Broadcasts scalar `x` (index or i1) to the shape of `like`, as i32 / i1.
-Value splat(OpBuilder &b, Location loc, Value x, Value like) {
-  auto likeType = cast<VectorType>(like.getType());
-  if (x.getType().isIndex())
-    x = arith::IndexCastOp::create(b, loc, b.getI32Type(), x);
-  return vector::BroadcastOp::create(
-      b, loc, VectorType::get(likeType.getShape(), x.getType()), x);
-}
 } // namespace
 
 std::optional<TileSemantics> TileSemantics::analyze(attn::AttentionOp op,
@@ -166,9 +158,33 @@ Value TileSemantics::isFullTile(OpBuilder &b, Location loc,
       b, loc, full, arith::AndIOp::create(b, loc, rightOk, leftOk));
 }
 
+/// diag - j = i + (Lk - Lq) - j for every score held, as i32 of `shape`.
+static Value diagonalDistance(OpBuilder &b, Location loc, const TileRows &rows,
+                              Value positions, Value keys, VectorType shape) {
+  Value off = arith::SubIOp::create(b, loc, rows.kvLen, rows.qLen);
+  auto asVector = [&](Value x) -> Value {
+    if (isa<VectorType>(x.getType()))
+      return x;
+    if (x.getType().isIndex())
+      x = arith::IndexCastOp::create(b, loc, b.getI32Type(), x);
+    return vector::BroadcastOp::create(b, loc, shape, x);
+  };
+  Value offsetPositions = arith::AddIOp::create(
+      b, loc, asVector(positions), asVector(off));
+  return arith::SubIOp::create(b, loc, offsetPositions, asVector(keys));
+}
+
+/// The i32 vector shape of whichever of `positions` / `keys` is a vector.
+static VectorType scoreShape(OpBuilder &b, Value positions, Value keys) {
+  auto type = dyn_cast<VectorType>(positions.getType());
+  if (!type)
+    type = cast<VectorType>(keys.getType());
+  return VectorType::get(type.getShape(), b.getI32Type());
+}
+
 Value TileSemantics::modifyScores(OpBuilder &b, Location loc,
                                   const TileRows &rows, Value scores,
-                                  Value key) const {
+                                  Value positions, Value keys) const {
   auto type = cast<VectorType>(scores.getType());
   auto splatF = [&](double v) -> Value {
     return arith::ConstantOp::create(
@@ -180,45 +196,50 @@ Value TileSemantics::modifyScores(OpBuilder &b, Location loc,
         b, loc, arith::MulFOp::create(b, loc, scores, splatF(1.0 / *softcap)));
     scores = arith::MulFOp::create(b, loc, t, splatF(*softcap));
   }
-  // s = s - slope * |diag - j|,  diag - j = i + (off - j)
+  // s = s - slope * |diag - j|
   if (rows.slopes) {
-    Value off = arith::SubIOp::create(b, loc, rows.kvLen, rows.qLen);
-    Value shift = arith::SubIOp::create(b, loc, off, key);
-    Value delta = arith::AddIOp::create(b, loc, rows.positions,
-                                        splat(b, loc, shift, rows.positions));
+    Value delta = diagonalDistance(b, loc, rows, positions, keys,
+                                   scoreShape(b, positions, keys));
     Value dist = arith::SIToFPOp::create(b, loc, type,
                                          math::AbsIOp::create(b, loc, delta));
+    Value slopes = rows.slopes;
+    if (!isa<VectorType>(slopes.getType()))
+      slopes = vector::BroadcastOp::create(b, loc, type, slopes);
     scores = arith::SubFOp::create(
-        b, loc, scores, arith::MulFOp::create(b, loc, rows.slopes, dist));
+        b, loc, scores, arith::MulFOp::create(b, loc, slopes, dist));
   }
   return scores;
 }
 
 Value TileSemantics::visibility(OpBuilder &b, Location loc,
-                                const TileRows &rows, Value key) const {
+                                const TileRows &rows, Value positions,
+                                Value keys) const {
   using P = arith::CmpIPredicate;
-  Value inRange = splat(b, loc, cmpI(b, loc, P::slt, key, rows.kvLen),
-                        rows.positions);
+  VectorType shape = scoreShape(b, positions, keys);
+  auto vec = [&](Value x) -> Value {
+    if (isa<VectorType>(x.getType()))
+      return x;
+    if (x.getType().isIndex())
+      x = arith::IndexCastOp::create(b, loc, b.getI32Type(), x);
+    return vector::BroadcastOp::create(
+        b, loc, VectorType::get(shape.getShape(), x.getType()), x);
+  };
+  Value keyVec = vec(keys);
+  Value inRange = cmpI(b, loc, P::slt, keyVec, vec(rows.kvLen));
   if (!masked)
     return inRange;
+  // With delta = diag - j:  j <= diag + right  <=>  delta >= -right, and
+  // j >= diag - left  <=>  delta <= left;  sinks (j < sinks) ignore left.
   Value zero = cIdx(b, loc, 0);
-  Value off = arith::SubIOp::create(b, loc, rows.kvLen, rows.qLen);
-  Value keyMinusOff = arith::SubIOp::create(b, loc, key, off);
-  // j <= diag + right  <=>  i >= j - off - right
+  Value delta = diagonalDistance(b, loc, rows, positions, keys, shape);
+  Value negRight = arith::SubIOp::create(b, loc, zero, rows.right);
   Value rightOk = arith::OrIOp::create(
-      b, loc, splat(b, loc, cmpI(b, loc, P::slt, rows.right, zero), rows.positions),
-      cmpI(b, loc, P::sge, rows.positions,
-           splat(b, loc, arith::SubIOp::create(b, loc, keyMinusOff, rows.right),
-                 rows.positions)));
-  // j >= diag - left  <=>  i <= j - off + left;  sinks stay visible.
-  Value leftFree = arith::OrIOp::create(
-      b, loc, cmpI(b, loc, P::slt, rows.left, zero),
-      cmpI(b, loc, P::slt, key, rows.sinks));
+      b, loc, vec(cmpI(b, loc, P::slt, rows.right, zero)),
+      cmpI(b, loc, P::sge, delta, vec(negRight)));
   Value leftOk = arith::OrIOp::create(
-      b, loc, splat(b, loc, leftFree, rows.positions),
-      cmpI(b, loc, P::sle, rows.positions,
-           splat(b, loc, arith::AddIOp::create(b, loc, keyMinusOff, rows.left),
-                 rows.positions)));
+      b, loc, vec(cmpI(b, loc, P::slt, rows.left, zero)),
+      arith::OrIOp::create(b, loc, cmpI(b, loc, P::sle, delta, vec(rows.left)),
+                           cmpI(b, loc, P::slt, keyVec, vec(rows.sinks))));
   return arith::AndIOp::create(
       b, loc, inRange, arith::AndIOp::create(b, loc, rightOk, leftOk));
 }

@@ -2,9 +2,19 @@
 // RUN: attune-opt %s --convert-attn-to-cpu="lanes=8 query-vectors=2 kv-tile=32 row-block=2" --canonicalize --split-input-file | FileCheck %s --check-prefix=AVX2
 
 // GQA 8:2 with a causal mask: the four query heads of a KV group share a tile
-// (2 units of work per batch row), short problems take one vector of rows.
+// (2 units of work per batch row). Decode-sized groups (at most 8 rows) take
+// the row kernel, short problems one vector of rows, the rest 64-row tiles.
 // CHECK-LABEL: func.func @gqa_causal
 // CHECK:         %[[OUT:.+]] = memref.alloc({{.+}}) {alignment = 64 : i64} : memref<?x8x?x64xf32>
+// rows one by one, keys in lanes: s[r, j] = reduce(sum_c K[j, c] * Qs[r, c])
+// CHECK:         scf.if %{{.+}} {
+// CHECK:           scf.parallel (%{{.+}}, %{{.+}}) = (%c0, %c0) to (%{{.+}}, %c2)
+// CHECK:             vector.fma %{{.+}} : vector<16xf32>
+// CHECK:             vector.reduction <add>, %{{.+}} fastmath<reassoc> : vector<16xf32> into f32
+// CHECK:             vector.from_elements
+// Os[r, :] = alpha Os[r, :] + sum_j p[r, j] V[j, :]
+// CHECK:             vector.fma
+// CHECK:         } else {
 // rows per KV group = 4 * Lq; one vector of rows when that fits in 16 lanes
 // CHECK:         scf.if %{{.+}} {
 // CHECK:           scf.parallel (%{{.+}}, %{{.+}}, %{{.+}}) = (%c0, %c0, %c0) to (%{{.+}}, %c2, %{{.+}})

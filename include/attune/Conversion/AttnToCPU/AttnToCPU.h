@@ -23,6 +23,9 @@ struct FusedCPUTiling {
   /// bf16 operands through AVX-512 BF16 dot products (x86vector.avx512.dot:
   /// vdpbf16ps), two products per lane per instruction; needs lanes = 16.
   bool bf16Dot = false;
+  /// KV groups with at most this many query rows (decode) take the row
+  /// kernel: rows one by one, keys in lanes (0: never).
+  int64_t decodeRows = 8;
 };
 
 /// Lowers attn.attention to the fused tiled online-softmax loop nest on

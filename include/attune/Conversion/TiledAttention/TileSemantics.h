@@ -32,7 +32,8 @@ struct TileRows {
   Value qLen, kvLen;
   /// Mask bounds of the tile's head (index; -1 = unbounded / no sinks = 0).
   Value left, right, sinks;
-  /// ALiBi slope of every row (vector of f32), when the op has slopes.
+  /// ALiBi slope of the scores held (f32 vector, or scalar for one row),
+  /// when the op has slopes.
   Value slopes;
 };
 
@@ -76,14 +77,19 @@ public:
   Value isFullTile(OpBuilder &b, Location loc, const TileRows &rows,
                    Value keyBegin, int64_t kvTile) const;
 
-  /// Score modifiers after the scaled product (softcap, ALiBi) for key `key`
-  /// (index) of every row; `scores` holds scale * temperature * q.k.
-  Value modifyScores(OpBuilder &b, Location loc, const TileRows &rows,
-                     Value scores, Value key) const;
+  /// The scores a kernel holds are a vector; each belongs to a query
+  /// position and a key index. `positions` and `keys` give them: each is a
+  /// scalar (index, the same for all) or an i32 vector of the scores' shape
+  /// (rows in lanes on the CPU's wide tiles, keys in lanes for decode).
 
-  /// i1 vector: which rows see key `key` (mask, and key < Lk).
+  /// Score modifiers after the scaled product (softcap, ALiBi); `scores`
+  /// holds scale * temperature * q.k.
+  Value modifyScores(OpBuilder &b, Location loc, const TileRows &rows,
+                     Value scores, Value positions, Value keys) const;
+
+  /// i1 vector: which scores are visible (mask, and key < Lk).
   Value visibility(OpBuilder &b, Location loc, const TileRows &rows,
-                   Value key) const;
+                   Value positions, Value keys) const;
 
   /// Sigmoid bias (f32 scalar): the attribute or -log(Lk).
   Value sigmoidBias(OpBuilder &b, Location loc, Value kvLen) const;

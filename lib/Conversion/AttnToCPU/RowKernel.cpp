@@ -1,0 +1,326 @@
+//===- RowKernel.cpp - the fused loop nest for a few query rows (decode) --===//
+//
+// When a KV group has only a handful of query rows (decode: Lq = 1, the
+// group's heads), rows in lanes would leave most lanes idle. This form puts
+// keys and head-dim chunks in lanes instead and walks the rows one by one:
+//
+//   s[r, j] = sum over 16-wide chunks c of reduce(K[j, c] * Qs[r, c])
+//   m' = max(m, max_j s);  p = exp(s - m');  l' = l exp(m - m') + sum_j p
+//   Os[r, c] = exp(m - m') Os[r, c] + sum_j p[r, j] V[j, c]
+//
+// Every K and V element of a key tile is loaded from L1 once per row and
+// from memory once per tile, so the kernel streams the KV cache at memory
+// speed. Masks and modifiers come from TileSemantics, keys in lanes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FusedEmitter.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::attune;
+using namespace mlir::attune::detail;
+
+static constexpr int64_t kChunk = 16;
+
+void FusedEmitter::emitRowTiles(int64_t maxRows) {
+  tileRows = maxRows;
+  rowType = VectorType::get({kChunk}, b.getF32Type());
+  Value units = cIdx(op.getNumQueryHeads() / sem.groupSize());
+  Value zero = cIdx(0), one = cIdx(1);
+  scf::ParallelOp::create(
+      b, loc, ValueRange{zero, zero}, ValueRange{batch, units},
+      ValueRange{one, one}, [&](OpBuilder &nb, Location, ValueRange ivs) {
+        auto scope = memref::AllocaScopeOp::create(nb, loc, TypeRange{});
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(&scope.getBodyRegion().emplaceBlock());
+        b.setInsertionPoint(
+            memref::AllocaScopeReturnOp::create(b, loc, ValueRange{}));
+        emitRowTile(ivs[0], ivs[1]);
+      });
+}
+
+/// Sum of the lanes of `x` (reassociated: a shuffle tree).
+static Value reduceAdd(OpBuilder &b, Location loc, Value x) {
+  return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, x,
+                                     Value(), arith::FastMathFlags::reassoc);
+}
+
+void FusedEmitter::emitRowTile(Value bi, Value unit) {
+  using P = arith::CmpIPredicate;
+  int64_t group = sem.groupSize(), kvTile = tiling.kvTile;
+  int64_t headDim = op.getHeadDim(), valueDim = op.getValueHeadDim();
+  Type f32 = b.getF32Type();
+  Type element = cast<MemRefType>(k.getType()).getElementType();
+  // bf16 dot products for QK^T need 32-wide chunks of D.
+  bool dot = tiling.bf16Dot && element.isBF16() && headDim % 32 == 0;
+  int64_t qChunk = dot ? 2 * kChunk : kChunk;
+  VectorType chunkIn = VectorType::get({qChunk}, element);
+  Value numRows = mul(qLen, cIdx(group));
+  Value kvHead = kvHeadOfUnit(unit);
+  Value lastKey = sub(kvLen, cIdx(1));
+
+  // Qs[r, :]: the scaled query (f32), or as it is with its scale apart (dot).
+  Value qs = scratch({tileRows, headDim}, dot ? element : f32);
+  Value rowScale = scratch({tileRows});
+  Value scores = scratch({tileRows, kvTile});
+  Value os = scratch({tileRows, valueDim});
+  Value stats = scratch({3, tileRows}); // m, l, alpha per row
+  Value slopeBuf = slopes ? scratch({tileRows}) : Value();
+  Value negInf = arith::ConstantOp::create(
+      b, loc, b.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
+  Value zeroF = cF32(0.0f);
+
+  auto rowInfo = [&](Value r, Value &head, Value &pos) {
+    head = headOfRow(unit, r);
+    pos = group == 1 ? r
+                     : arith::DivUIOp::create(b, loc, r, cIdx(group))
+                           .getResult();
+  };
+  Value scale = cF32(static_cast<float>(sem.scale()));
+  forLoop(cIdx(0), numRows, 1, [&](Value r) {
+    Value head, pos;
+    rowInfo(r, head, pos);
+    Value s = scale;
+    if (temperature) {
+      auto type = cast<MemRefType>(temperature.getType());
+      Value tb = type.getDimSize(0) == 1 ? cIdx(0) : bi;
+      Value th = type.getDimSize(1) == 1 ? cIdx(0) : head;
+      s = arith::MulFOp::create(
+          b, loc, s,
+          memref::LoadOp::create(b, loc, temperature, ValueRange{tb, th, pos}));
+    }
+    memref::StoreOp::create(b, loc, s, rowScale, ValueRange{r});
+    if (slopeBuf)
+      memref::StoreOp::create(
+          b, loc, memref::LoadOp::create(b, loc, slopes, ValueRange{head}),
+          slopeBuf, ValueRange{r});
+    for (int64_t c = 0; c < headDim; c += qChunk) {
+      Value x = vector::LoadOp::create(b, loc, chunkIn, q,
+                                       ValueRange{bi, head, pos, cIdx(c)});
+      if (!dot) {
+        if (!element.isF32())
+          x = arith::ExtFOp::create(b, loc, rowType, x);
+        x = arith::MulFOp::create(b, loc, x, bcast(s));
+      }
+      vector::StoreOp::create(b, loc, x, qs, ValueRange{r, cIdx(c)});
+    }
+    for (int64_t e = 0; e < valueDim; e += kChunk)
+      vector::StoreOp::create(b, loc, splatF32(0.0f), os, ValueRange{r, cIdx(e)});
+    memref::StoreOp::create(b, loc, negInf, stats, ValueRange{cIdx(0), r});
+    memref::StoreOp::create(b, loc, zeroF, stats, ValueRange{cIdx(1), r});
+  });
+
+  TileRows rows;
+  rows.qLen = qLen;
+  rows.kvLen = kvLen;
+  rows.firstRow = cIdx(0);
+  rows.lastRow = arith::DivUIOp::create(b, loc, sub(numRows, cIdx(1)),
+                                        cIdx(group));
+  sem.maskBounds(b, loc, headOfRow(unit, cIdx(0)), rows.left, rows.right,
+                 rows.sinks);
+  KeyTileRange range = sem.keyTiles(b, loc, rows, kvTile);
+  Value numTiles = add(range.numSinkTiles, sub(range.mainEnd, range.mainBegin));
+  VectorType laneIds = VectorType::get({kChunk}, b.getI32Type());
+  Value iota = arith::IndexCastOp::create(
+      b, loc, laneIds,
+      vector::StepOp::create(b, loc,
+                             VectorType::get({kChunk}, b.getIndexType())));
+
+  forLoop(cIdx(0), numTiles, 1, [&](Value it) {
+    Value inSinks = arith::CmpIOp::create(b, loc, P::ult, it,
+                                          range.numSinkTiles);
+    Value tileIdx = arith::SelectOp::create(
+        b, loc, inSinks, it, add(sub(it, range.numSinkTiles), range.mainBegin));
+    Value keyBegin = mul(tileIdx, cIdx(kvTile));
+    Value numKeys = minIdx(cIdx(kvTile), sub(kvLen, keyBegin));
+    Value full = sem.isFullTile(b, loc, rows, keyBegin, kvTile);
+
+    // s[r, j0 + t] for 16 keys at a time: one accumulator per key.
+    forLoop(cIdx(0), cIdx(kvTile), kChunk, [&](Value j0) {
+      SmallVector<Value> keyRows;
+      for (int64_t t = 0; t < kChunk; ++t)
+        keyRows.push_back(minIdx(add(keyBegin, add(j0, cIdx(t))), lastKey));
+      forLoop(cIdx(0), numRows, 1, [&](Value r) {
+        SmallVector<Value> init(kChunk, splatF32(0.0f));
+        auto loop = scf::ForOp::create(
+            b, loc, cIdx(0), cIdx(headDim), cIdx(qChunk), init,
+            [&](OpBuilder &nb, Location, Value c, ValueRange acc) {
+              OpBuilder::InsertionGuard guard(b);
+              b.setInsertionPointToEnd(nb.getInsertionBlock());
+              Value qc = vector::LoadOp::create(b, loc, dot ? chunkIn : rowType,
+                                                qs, ValueRange{r, c});
+              SmallVector<Value> next;
+              for (int64_t t = 0; t < kChunk; ++t) {
+                Value kc = vector::LoadOp::create(
+                    b, loc, chunkIn, k, ValueRange{bi, kvHead, keyRows[t], c});
+                if (dot) {
+                  next.push_back(x86vector::DotBF16Op::create(
+                      b, loc, rowType, acc[t], qc, kc));
+                  continue;
+                }
+                if (!element.isF32())
+                  kc = arith::ExtFOp::create(b, loc, rowType, kc);
+                next.push_back(vector::FMAOp::create(b, loc, kc, qc, acc[t]));
+              }
+              scf::YieldOp::create(b, loc, next);
+            });
+        SmallVector<Value> sums;
+        for (Value acc : loop.getResults())
+          sums.push_back(reduceAdd(b, loc, acc));
+        Value s = vector::FromElementsOp::create(b, loc, rowType, sums);
+        if (dot)
+          s = arith::MulFOp::create(
+              b, loc, s,
+              bcast(memref::LoadOp::create(b, loc, rowScale, ValueRange{r})));
+        vector::StoreOp::create(b, loc, s, scores, ValueRange{r, j0});
+      });
+    });
+
+    // Per row: modifiers, mask (partial tiles), online softmax.
+    forLoop(cIdx(0), numRows, 1, [&](Value r) {
+      Value head, pos;
+      rowInfo(r, head, pos);
+      TileRows row = rows;
+      if (slopeBuf)
+        row.slopes = memref::LoadOp::create(b, loc, slopeBuf, ValueRange{r});
+      Value m = memref::LoadOp::create(b, loc, stats, ValueRange{cIdx(0), r});
+      Value l = memref::LoadOp::create(b, loc, stats, ValueRange{cIdx(1), r});
+      SmallVector<Value> chunks;
+      Value rowMax = splatF32(-std::numeric_limits<float>::infinity());
+      for (int64_t j0 = 0; j0 < kvTile; j0 += kChunk) {
+        Value s = vector::LoadOp::create(b, loc, rowType, scores,
+                                         ValueRange{r, cIdx(j0)});
+        Value keys = arith::AddIOp::create(
+            b, loc, iota,
+            vector::BroadcastOp::create(
+                b, loc, laneIds,
+                arith::IndexCastOp::create(b, loc, b.getI32Type(),
+                                           add(keyBegin, cIdx(j0)))));
+        s = sem.modifyScores(b, loc, row, s, pos, keys);
+        Value vis = sem.visibility(b, loc, row, pos, keys);
+        Value masked = arith::SelectOp::create(b, loc, vis, s,
+                                               splatF32(-std::numeric_limits<float>::infinity()));
+        s = arith::SelectOp::create(b, loc, full, s, masked);
+        chunks.push_back(s);
+        rowMax = arith::MaximumFOp::create(b, loc, rowMax, s);
+      }
+      Value alpha, sum = splatF32(0.0f);
+      if (sem.isSigmoid()) {
+        Value bias = bcast(sem.sigmoidBias(b, loc, kvLen));
+        Value one = splatF32(1.0f);
+        for (auto [i, s] : llvm::enumerate(chunks)) {
+          Value e = math::ExpOp::create(
+              b, loc,
+              arith::NegFOp::create(b, loc,
+                                    arith::AddFOp::create(b, loc, s, bias)));
+          Value p = arith::DivFOp::create(
+              b, loc, one, arith::AddFOp::create(b, loc, one, e));
+          vector::StoreOp::create(b, loc, p, scores,
+                                  ValueRange{r, cIdx(i * kChunk)});
+        }
+        alpha = cF32(1.0f);
+      } else {
+        Value mNew = arith::MaximumFOp::create(
+            b, loc, m,
+            vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
+                                        rowMax));
+        Value isEmpty = arith::CmpFOp::create(
+            b, loc, arith::CmpFPredicate::OEQ, mNew, negInf);
+        Value base = arith::SelectOp::create(b, loc, isEmpty, zeroF, mNew);
+        alpha = math::ExpOp::create(b, loc,
+                                    arith::SubFOp::create(b, loc, m, base));
+        for (auto [i, s] : llvm::enumerate(chunks)) {
+          Value p = math::ExpOp::create(
+              b, loc, arith::SubFOp::create(b, loc, s, bcast(base)));
+          vector::StoreOp::create(b, loc, p, scores,
+                                  ValueRange{r, cIdx(i * kChunk)});
+          sum = arith::AddFOp::create(b, loc, sum, p);
+        }
+        Value lNew = arith::AddFOp::create(
+            b, loc, arith::MulFOp::create(b, loc, l, alpha),
+            reduceAdd(b, loc, sum));
+        memref::StoreOp::create(b, loc, mNew, stats, ValueRange{cIdx(0), r});
+        memref::StoreOp::create(b, loc, lNew, stats, ValueRange{cIdx(1), r});
+      }
+      memref::StoreOp::create(b, loc, alpha, stats, ValueRange{cIdx(2), r});
+    });
+
+    // Os[r, e] = alpha Os[r, e] + sum_j p[r, j] V[j, e], up to 8 chunks of
+    // 16 columns per pass over the tile's keys.
+    VectorType valueIn = VectorType::get({kChunk}, element);
+    forLoop(cIdx(0), numRows, 1, [&](Value r) {
+      Value alpha =
+          bcast(memref::LoadOp::create(b, loc, stats, ValueRange{cIdx(2), r}));
+      for (int64_t e0 = 0; e0 < valueDim; e0 += 8 * kChunk) {
+        int64_t count = std::min<int64_t>(8, (valueDim - e0) / kChunk);
+        SmallVector<Value> init;
+        for (int64_t c = 0; c < count; ++c)
+          init.push_back(arith::MulFOp::create(
+              b, loc,
+              vector::LoadOp::create(b, loc, rowType, os,
+                                     ValueRange{r, cIdx(e0 + c * kChunk)}),
+              alpha));
+        auto loop = scf::ForOp::create(
+            b, loc, cIdx(0), numKeys, cIdx(1), init,
+            [&](OpBuilder &nb, Location, Value j, ValueRange acc) {
+              OpBuilder::InsertionGuard guard(b);
+              b.setInsertionPointToEnd(nb.getInsertionBlock());
+              Value p = bcast(
+                  memref::LoadOp::create(b, loc, scores, ValueRange{r, j}));
+              Value key = add(keyBegin, j);
+              SmallVector<Value> next;
+              for (int64_t c = 0; c < count; ++c) {
+                Value vc = vector::LoadOp::create(
+                    b, loc, valueIn, v,
+                    ValueRange{bi, kvHead, key, cIdx(e0 + c * kChunk)});
+                if (!element.isF32())
+                  vc = arith::ExtFOp::create(b, loc, rowType, vc);
+                next.push_back(vector::FMAOp::create(b, loc, p, vc, acc[c]));
+              }
+              scf::YieldOp::create(b, loc, next);
+            });
+        for (int64_t c = 0; c < count; ++c)
+          vector::StoreOp::create(b, loc, loop.getResult(c), os,
+                                  ValueRange{r, cIdx(e0 + c * kChunk)});
+      }
+    });
+  });
+
+  // O[b, head, pos, :] = Os[r, :] / l (0 when l = 0), LSE = m + log(l).
+  Type outElement = cast<MemRefType>(out.getType()).getElementType();
+  forLoop(cIdx(0), numRows, 1, [&](Value r) {
+    Value head, pos;
+    rowInfo(r, head, pos);
+    Value inv = cF32(1.0f);
+    if (!sem.isSigmoid()) {
+      Value m = memref::LoadOp::create(b, loc, stats, ValueRange{cIdx(0), r});
+      Value l = memref::LoadOp::create(b, loc, stats, ValueRange{cIdx(1), r});
+      Value empty =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, l, zeroF);
+      inv = arith::SelectOp::create(
+          b, loc, empty, zeroF, arith::DivFOp::create(b, loc, cF32(1.0f), l));
+      if (lse) {
+        Value value =
+            arith::AddFOp::create(b, loc, m, math::LogOp::create(b, loc, l));
+        memref::StoreOp::create(
+            b, loc, arith::SelectOp::create(b, loc, empty, negInf, value), lse,
+            ValueRange{bi, head, pos});
+      }
+    }
+    for (int64_t e = 0; e < valueDim; e += kChunk) {
+      Value o = arith::MulFOp::create(
+          b, loc,
+          vector::LoadOp::create(b, loc, rowType, os, ValueRange{r, cIdx(e)}),
+          bcast(inv));
+      if (!outElement.isF32())
+        o = arith::TruncFOp::create(
+            b, loc, VectorType::get({kChunk}, outElement), o);
+      vector::StoreOp::create(b, loc, o, out, ValueRange{bi, head, pos, cIdx(e)});
+    }
+  });
+}
