@@ -50,6 +50,33 @@ static Value reduceAdd(OpBuilder &b, Location loc, Value x) {
                                      Value(), arith::FastMathFlags::reassoc);
 }
 
+/// r[t] = sum of the lanes of acc[t], for 16 vectors of 16 lanes: a
+/// transposing tree. Each level adds pairs of vectors after gathering, for
+/// each of the two, the halves of its current partial sums side by side:
+/// 16 vectors of 16 partials -> 8 of 2 x 8 -> 4 of 4 x 4 -> 2 of 8 x 2 -> 1.
+static Value transposeReduce(OpBuilder &b, Location loc,
+                             SmallVector<Value> acc) {
+  for (int64_t width = kChunk / 2; width >= 1; width /= 2) {
+    // Partials per key go from 2 * width to width: lanes [i, i + width) and
+    // [i + width, i + 2 * width) of each group of 2 * width are added.
+    SmallVector<int64_t> low, high;
+    for (int64_t half = 0; half < 2; ++half)
+      for (int64_t group = 0; group < kChunk / (2 * width); ++group)
+        for (int64_t i = 0; i < width; ++i) {
+          int64_t lane = half * kChunk + group * 2 * width + i;
+          low.push_back(lane);
+          high.push_back(lane + width);
+        }
+    SmallVector<Value> next;
+    for (size_t i = 0; i + 1 < acc.size(); i += 2)
+      next.push_back(arith::AddFOp::create(
+          b, loc, vector::ShuffleOp::create(b, loc, acc[i], acc[i + 1], low),
+          vector::ShuffleOp::create(b, loc, acc[i], acc[i + 1], high)));
+    acc = next;
+  }
+  return acc.front();
+}
+
 void FusedEmitter::emitRowTile(Value bi, Value unit) {
   using P = arith::CmpIPredicate;
   int64_t group = sem.groupSize(), kvTile = tiling.kvTile;
@@ -71,6 +98,10 @@ void FusedEmitter::emitRowTile(Value bi, Value unit) {
   Value os = scratch({tileRows, valueDim});
   Value stats = scratch({3, tileRows}); // m, l, alpha per row
   Value slopeBuf = slopes ? scratch({tileRows}) : Value();
+  // bf16 dot products for PV too: V in pairs of keys, P rounded to bf16.
+  Type bf16 = b.getBF16Type();
+  Value valuePairs = dot ? scratch({kvTile / 2, 2 * valueDim}, bf16) : Value();
+  Value probs = dot ? scratch({tileRows, kvTile}, bf16) : Value();
   Value negInf = arith::ConstantOp::create(
       b, loc, b.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
   Value zeroF = cF32(0.0f);
@@ -146,33 +177,40 @@ void FusedEmitter::emitRowTile(Value bi, Value unit) {
       for (int64_t t = 0; t < kChunk; ++t)
         keyRows.push_back(minIdx(add(keyBegin, add(j0, cIdx(t))), lastKey));
       forLoop(cIdx(0), numRows, 1, [&](Value r) {
+        // acc[t] += K[key_t, c] * Qs[r, c] over the chunks c of D, walked in
+        // memory order (key by key); the 16 chains are independent.
+        auto step = [&](Value acc, Value qc, Value key, Value c) -> Value {
+          Value kc = vector::LoadOp::create(b, loc, chunkIn, k,
+                                            ValueRange{bi, kvHead, key, c});
+          if (dot)
+            return x86vector::DotBF16Op::create(b, loc, rowType, acc, qc, kc);
+          if (!element.isF32())
+            kc = arith::ExtFOp::create(b, loc, rowType, kc);
+          return vector::FMAOp::create(b, loc, kc, qc, acc);
+        };
+        // Up to 8 chunks of Qs stay in registers; longer heads loop over
+        // groups of 8 chunks.
+        int64_t perPass = std::min<int64_t>(8, headDim / qChunk);
         SmallVector<Value> init(kChunk, splatF32(0.0f));
         auto loop = scf::ForOp::create(
-            b, loc, cIdx(0), cIdx(headDim), cIdx(qChunk), init,
-            [&](OpBuilder &nb, Location, Value c, ValueRange acc) {
+            b, loc, cIdx(0), cIdx(headDim), cIdx(perPass * qChunk), init,
+            [&](OpBuilder &nb, Location, Value c0, ValueRange acc) {
               OpBuilder::InsertionGuard guard(b);
               b.setInsertionPointToEnd(nb.getInsertionBlock());
-              Value qc = vector::LoadOp::create(b, loc, dot ? chunkIn : rowType,
-                                                qs, ValueRange{r, c});
-              SmallVector<Value> next;
-              for (int64_t t = 0; t < kChunk; ++t) {
-                Value kc = vector::LoadOp::create(
-                    b, loc, chunkIn, k, ValueRange{bi, kvHead, keyRows[t], c});
-                if (dot) {
-                  next.push_back(x86vector::DotBF16Op::create(
-                      b, loc, rowType, acc[t], qc, kc));
-                  continue;
-                }
-                if (!element.isF32())
-                  kc = arith::ExtFOp::create(b, loc, rowType, kc);
-                next.push_back(vector::FMAOp::create(b, loc, kc, qc, acc[t]));
+              SmallVector<Value> chunks, queries;
+              for (int64_t i = 0; i < perPass; ++i) {
+                chunks.push_back(add(c0, cIdx(i * qChunk)));
+                queries.push_back(vector::LoadOp::create(
+                    b, loc, dot ? chunkIn : rowType, qs,
+                    ValueRange{r, chunks.back()}));
               }
+              SmallVector<Value> next(acc.begin(), acc.end());
+              for (int64_t t = 0; t < kChunk; ++t)
+                for (int64_t i = 0; i < perPass; ++i)
+                  next[t] = step(next[t], queries[i], keyRows[t], chunks[i]);
               scf::YieldOp::create(b, loc, next);
             });
-        SmallVector<Value> sums;
-        for (Value acc : loop.getResults())
-          sums.push_back(reduceAdd(b, loc, acc));
-        Value s = vector::FromElementsOp::create(b, loc, rowType, sums);
+        Value s = transposeReduce(b, loc, SmallVector<Value>(loop.getResults()));
         if (dot)
           s = arith::MulFOp::create(
               b, loc, s,
@@ -180,6 +218,18 @@ void FusedEmitter::emitRowTile(Value bi, Value unit) {
         vector::StoreOp::create(b, loc, s, scores, ValueRange{r, j0});
       });
     });
+
+    auto storeProbabilities = [&](Value p, Value r, int64_t j) {
+      if (probs)
+        vector::StoreOp::create(
+            b, loc,
+            arith::TruncFOp::create(b, loc, VectorType::get({kChunk}, bf16), p),
+            probs, ValueRange{r, cIdx(j)});
+      else
+        vector::StoreOp::create(b, loc, p, scores, ValueRange{r, cIdx(j)});
+    };
+    if (valuePairs)
+      packValuePairs(bi, kvHead, keyBegin, valuePairs);
 
     // Per row: modifiers, mask (partial tiles), online softmax.
     forLoop(cIdx(0), numRows, 1, [&](Value r) {
@@ -220,8 +270,7 @@ void FusedEmitter::emitRowTile(Value bi, Value unit) {
                                     arith::AddFOp::create(b, loc, s, bias)));
           Value p = arith::DivFOp::create(
               b, loc, one, arith::AddFOp::create(b, loc, one, e));
-          vector::StoreOp::create(b, loc, p, scores,
-                                  ValueRange{r, cIdx(i * kChunk)});
+          storeProbabilities(p, r, i * kChunk);
         }
         alpha = cF32(1.0f);
       } else {
@@ -237,8 +286,7 @@ void FusedEmitter::emitRowTile(Value bi, Value unit) {
         for (auto [i, s] : llvm::enumerate(chunks)) {
           Value p = math::ExpOp::create(
               b, loc, arith::SubFOp::create(b, loc, s, bcast(base)));
-          vector::StoreOp::create(b, loc, p, scores,
-                                  ValueRange{r, cIdx(i * kChunk)});
+          storeProbabilities(p, r, i * kChunk);
           sum = arith::AddFOp::create(b, loc, sum, p);
         }
         Value lNew = arith::AddFOp::create(
@@ -265,15 +313,33 @@ void FusedEmitter::emitRowTile(Value bi, Value unit) {
               vector::LoadOp::create(b, loc, rowType, os,
                                      ValueRange{r, cIdx(e0 + c * kChunk)}),
               alpha));
+        // With bf16 dot products: Os[r, e] += P[r, 2q] V[2q, e] +
+        // P[r, 2q + 1] V[2q + 1, e] over the key pairs.
+        Value numSteps =
+            valuePairs ? arith::CeilDivUIOp::create(b, loc, numKeys, cIdx(2))
+                             .getResult()
+                       : numKeys;
         auto loop = scf::ForOp::create(
-            b, loc, cIdx(0), numKeys, cIdx(1), init,
+            b, loc, cIdx(0), numSteps, cIdx(1), init,
             [&](OpBuilder &nb, Location, Value j, ValueRange acc) {
               OpBuilder::InsertionGuard guard(b);
               b.setInsertionPointToEnd(nb.getInsertionBlock());
+              SmallVector<Value> next;
+              if (valuePairs) {
+                Value pair = broadcastPair(probs, {r, mul(j, cIdx(2))});
+                for (int64_t c = 0; c < count; ++c) {
+                  Value vc = vector::LoadOp::create(
+                      b, loc, VectorType::get({2 * kChunk}, bf16), valuePairs,
+                      ValueRange{j, cIdx(2 * (e0 + c * kChunk))});
+                  next.push_back(x86vector::DotBF16Op::create(
+                      b, loc, rowType, acc[c], vc, pair));
+                }
+                scf::YieldOp::create(b, loc, next);
+                return;
+              }
               Value p = bcast(
                   memref::LoadOp::create(b, loc, scores, ValueRange{r, j}));
               Value key = add(keyBegin, j);
-              SmallVector<Value> next;
               for (int64_t c = 0; c < count; ++c) {
                 Value vc = vector::LoadOp::create(
                     b, loc, valueIn, v,
