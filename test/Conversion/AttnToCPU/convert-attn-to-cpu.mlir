@@ -10,8 +10,9 @@
 // CHECK:         scf.if %{{.+}} {
 // CHECK:           scf.parallel (%{{.+}}, %{{.+}}) = (%c0, %c0) to (%{{.+}}, %c2)
 // CHECK:             vector.fma %{{.+}} : vector<16xf32>
-// CHECK:             vector.reduction <add>, %{{.+}} fastmath<reassoc> : vector<16xf32> into f32
-// CHECK:             vector.from_elements
+// the 16 keys' sums at once: a transposing tree of shuffles and adds
+// CHECK:             vector.shuffle %{{.+}}, %{{.+}} [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23] : vector<16xf32>, vector<16xf32>
+// CHECK:             arith.addf %{{.+}} : vector<16xf32>
 // Os[r, :] = alpha Os[r, :] + sum_j p[r, j] V[j, :]
 // CHECK:             vector.fma
 // CHECK:         } else {
