@@ -12,7 +12,7 @@ DEB_PACKAGES := cmake ninja-build clang-22 llvm-22-dev llvm-22-tools \
   libmlir-22-dev mlir-22-tools libomp-22-dev libclang-rt-22-dev \
   libgtest-dev libbenchmark-dev libopenblas-dev
 
-.PHONY: all deps configure build check demo bench fuzz docs clean
+.PHONY: all deps configure build check check-slow demo bench fuzz docs clean
 
 all: build
 
@@ -34,6 +34,10 @@ build: configure
 # fuzz corpus replay) and the unit tests it drives.
 check: build
 	@scripts/run-lit.sh $(LIT) $(BUILD_DIR)/test
+
+# The suite plus the long cases (e.g. Lq = Lk = 4224 against float64).
+check-slow: build
+	@LIT_OPTS="--param slow=1" scripts/run-lit.sh $(LIT) $(BUILD_DIR)/test
 
 demo: build
 	@scripts/demo.sh $(BUILD_DIR)

@@ -34,3 +34,7 @@ config.substitutions.append(("%clang", os.path.join(config.llvm_tools_dir, "clan
 config.substitutions.append(
     ("%omp_link", "-L{0} -Wl,-rpath,{0} -lomp".format(config.llvm_lib_dir)))
 config.substitutions.append(("%python", "python3"))
+
+# Long cases run only on request: lit --param slow=1 (make check-slow).
+if lit_config.params.get("slow"):
+    config.available_features.add("slow")

@@ -41,17 +41,20 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm, bool approximate,
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (approximate)
     pm.addPass(attune::createApproximateMath());
+  // Per-iteration stack scratch released explicitly, while control flow is
+  // still structured.
+  pm.addPass(attune::createLowerAllocaScopes());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  if (openmp)
+  if (openmp) {
     pm.addPass(createConvertSCFToOpenMPPass());
+    // The OpenMP conversion wraps each loop body in an alloca_scope of its own.
+    pm.addPass(attune::createLowerAllocaScopes());
+  }
   pm.addPass(createConvertVectorToSCFPass());
   // Strided-metadata expansion emits affine.apply: lower affine after it.
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  // Memrefs before scf-to-cf: memref.alloca_scope (per-tile scratch of the
-  // fused kernels) must still hold a single block when it is lowered.
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createSCFToControlFlowPass());
   // bf16 <-> f32 conversions as integer arithmetic: no runtime library needed.
   arith::ArithExpandOpsPassOptions expand;

@@ -129,6 +129,26 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu"> {
   ];
 }
 
+def LowerAllocaScopes : Pass<"attune-lower-alloca-scopes"> {
+  let summary = "Bracket per-iteration stack scratch with stack save/restore";
+  let description = [{
+    The fused kernels allocate their tile scratch with `memref.alloca` in the
+    body of an `scf.parallel` (an automatic allocation scope) or of a
+    `memref.alloca_scope`. This pass makes the release explicit while control
+    flow is still structured: each `memref.alloca_scope` without results
+    becomes its body between `llvm.intr.stacksave` and
+    `llvm.intr.stackrestore`, and so does each `scf.parallel` body that holds
+    an alloca. Afterwards the scratch is released at the end of every
+    iteration whether the loop becomes OpenMP work sharing or serial loops,
+    and no multi-block `alloca_scope` region ever has to exist (lowering
+    `scf` inside one would break its single-block rule).
+
+    Run it after bufferization and buffer deallocation (which reject
+    operations with unknown memory effects such as stack save/restore).
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def ApproximateMath : Pass<"attune-approximate-math"> {
   let summary = "Replace exp, tanh and log with polynomial approximations";
   let description = [{
