@@ -51,47 +51,39 @@ void addCounters(benchmark::State &state, const Shape &shape, bool decode) {
                        Counter::kIsIterationInvariantRate);
 }
 
-void registerCase(const std::string &scenario, const Shape &shape,
-                  Kernel kernel, bool decode, bool withNaive) {
-  benchmark::RegisterBenchmark(
-      (scenario + "/attune").c_str(),
-      [=](benchmark::State &state) {
+/// Registers `<scenario>/<impl>`: `run` once per iteration on the shared
+/// problem, then the counters.
+void registerImpl(const std::string &name, const Shape &shape, bool decode,
+                  std::function<void(Problem &, benchmark::State &)> run,
+                  bool once = false) {
+  auto *bench = benchmark::RegisterBenchmark(
+      name.c_str(), [=](benchmark::State &state) {
         Problem &p = problemFor(shape);
         for (auto _ : state) {
-          int32_t status = kernel(p.qData(), p.kData(), p.vData(), p.outData(),
-                                  shape.batch, shape.qLen, shape.kvLen);
-          if (status != 0)
-            state.SkipWithError("kernel returned an error status");
+          run(p, state);
           benchmark::ClobberMemory();
         }
         addCounters(state, shape, decode);
-      })
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime();
-  benchmark::RegisterBenchmark((scenario + "/openblas_unfused").c_str(),
-                               [=](benchmark::State &state) {
-                                 Problem &p = problemFor(shape);
-                                 for (auto _ : state) {
-                                   openblasUnfused(p);
-                                   benchmark::ClobberMemory();
-                                 }
-                                 addCounters(state, shape, decode);
-                               })
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime();
+      });
+  bench->Unit(benchmark::kMillisecond)->UseRealTime();
+  if (once)
+    bench->Iterations(1);
+}
+
+void registerCase(const std::string &scenario, const Shape &shape,
+                  Kernel kernel, bool decode, bool withNaive) {
+  registerImpl(scenario + "/attune", shape, decode,
+               [=](Problem &p, benchmark::State &state) {
+                 if (kernel(p.qData(), p.kData(), p.vData(), p.outData(),
+                            shape.batch, shape.qLen, shape.kvLen) != 0)
+                   state.SkipWithError("kernel returned an error status");
+               });
+  registerImpl(scenario + "/openblas_unfused", shape, decode,
+               [](Problem &p, benchmark::State &) { openblasUnfused(p); });
   if (withNaive)
-    benchmark::RegisterBenchmark((scenario + "/naive").c_str(),
-                                 [=](benchmark::State &state) {
-                                   Problem &p = problemFor(shape);
-                                   for (auto _ : state) {
-                                     naive(p);
-                                     benchmark::ClobberMemory();
-                                   }
-                                   addCounters(state, shape, decode);
-                                 })
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime()
-        ->Iterations(1);
+    registerImpl(scenario + "/naive", shape, decode,
+                 [](Problem &p, benchmark::State &) { naive(p); },
+                 /*once=*/true);
 }
 
 void registerAll() {

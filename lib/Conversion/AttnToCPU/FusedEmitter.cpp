@@ -50,6 +50,36 @@ Value FusedEmitter::kvHeadOfUnit(Value unit) {
   return result;
 }
 
+std::pair<Value, Value> FusedEmitter::rowOrigin(Value unit, Value row) {
+  int64_t group = sem.groupSize();
+  Value pos = group == 1 ? row
+                         : arith::DivUIOp::create(b, loc, row, cIdx(group))
+                               .getResult();
+  return {headOfRow(unit, row), pos};
+}
+
+Value FusedEmitter::rowScoreScale(Value bi, Value head, Value pos) {
+  Value scale = cF32(static_cast<float>(sem.scale()));
+  if (!temperature)
+    return scale;
+  auto type = cast<MemRefType>(temperature.getType());
+  Value tb = type.getDimSize(0) == 1 ? cIdx(0) : bi;
+  Value th = type.getDimSize(1) == 1 ? cIdx(0) : head;
+  return arith::MulFOp::create(
+      b, loc, scale,
+      memref::LoadOp::create(b, loc, temperature, ValueRange{tb, th, pos}));
+}
+
+void FusedEmitter::forColumnBlocks(
+    int64_t block, llvm::function_ref<void(Value, int64_t)> fn) {
+  int64_t valueDim = op.getValueHeadDim();
+  int64_t full = valueDim / block * block;
+  if (full)
+    forLoop(cIdx(0), cIdx(full), block, [&](Value e) { fn(e, block); });
+  if (full != valueDim)
+    fn(cIdx(full), valueDim - full);
+}
+
 void FusedEmitter::emitQueryTiles(int64_t rows) {
   tileRows = rows;
   rowType = VectorType::get({rows}, b.getF32Type());
@@ -79,7 +109,6 @@ void FusedEmitter::emitQueryTiles(int64_t rows) {
 void FusedEmitter::packQuery(Value bi, Value unit, Value rowBegin,
                              Value numRows, Value qt, Value slopeBuf,
                              Value scaleBuf) {
-  int64_t group = sem.groupSize();
   Value zeroRow = splatF32(0.0f);
   auto qtType = cast<MemRefType>(qt.getType());
   Value zeroQt = arith::ConstantOp::create(
@@ -93,22 +122,10 @@ void FusedEmitter::packQuery(Value bi, Value unit, Value rowBegin,
   for (Value buffer : {slopeBuf, scaleBuf})
     if (buffer)
       vector::StoreOp::create(b, loc, zeroRow, buffer, ValueRange{cIdx(0)});
-  Value scale = cF32(static_cast<float>(sem.scale()));
   forLoop(cIdx(0), numRows, 1, [&](Value r) {
-    Value row = add(rowBegin, r);
-    Value head = headOfRow(unit, row);
-    Value pos = group == 1 ? row
-                           : arith::DivUIOp::create(b, loc, row, cIdx(group))
-                                 .getResult();
-    Value rowScale = scale;
-    if (temperature) {
-      auto type = cast<MemRefType>(temperature.getType());
-      Value tb = type.getDimSize(0) == 1 ? cIdx(0) : bi;
-      Value th = type.getDimSize(1) == 1 ? cIdx(0) : head;
-      Value t = memref::LoadOp::create(b, loc, temperature,
-                                       ValueRange{tb, th, pos});
-      rowScale = arith::MulFOp::create(b, loc, rowScale, t);
-    }
+    Value head, pos;
+    std::tie(head, pos) = rowOrigin(unit, add(rowBegin, r));
+    Value rowScale = rowScoreScale(bi, head, pos);
     if (slopeBuf)
       memref::StoreOp::create(
           b, loc, memref::LoadOp::create(b, loc, slopes, ValueRange{head}),
@@ -136,14 +153,10 @@ void FusedEmitter::packQuery(Value bi, Value unit, Value rowBegin,
 void FusedEmitter::storeRows(Value bi, Value unit, Value rowBegin,
                              Value numRows, Value ot, Value rowScale,
                              Value rowLse) {
-  int64_t group = sem.groupSize();
   Type outElement = cast<MemRefType>(out.getType()).getElementType();
   forLoop(cIdx(0), numRows, 1, [&](Value r) {
-    Value row = add(rowBegin, r);
-    Value head = headOfRow(unit, row);
-    Value pos = group == 1 ? row
-                           : arith::DivUIOp::create(b, loc, row, cIdx(group))
-                                 .getResult();
+    Value head, pos;
+    std::tie(head, pos) = rowOrigin(unit, add(rowBegin, r));
     Value s = memref::LoadOp::create(b, loc, rowScale, ValueRange{r});
     if (lse)
       memref::StoreOp::create(

@@ -81,6 +81,14 @@ private:
                arith::RemUIOp::create(b, loc, row, cIdx(group)));
   }
   Value kvHeadOfUnit(Value unit);
+  /// Query head and position of row `row` of unit `unit`.
+  std::pair<Value, Value> rowOrigin(Value unit, Value row);
+  /// scale * temperature[b, head, pos]: what multiplies q.k of that row.
+  Value rowScoreScale(Value bi, Value head, Value pos);
+  /// fn(first, count) over the value columns in blocks of `block` (a loop
+  /// over the full blocks, then the remainder).
+  void forColumnBlocks(int64_t block,
+                       llvm::function_ref<void(Value, int64_t)> fn);
 
   void emitTile(Value bi, Value unit, Value tile);
   void emitRowTile(Value bi, Value unit);

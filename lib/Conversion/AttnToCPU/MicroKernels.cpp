@@ -79,7 +79,6 @@ void FusedEmitter::scoreTile(Value qt, Value keys, Value bi, Value kvHead,
 void FusedEmitter::valueTile(Value scores, Value values, Value bi,
                              Value kvHead, Value keyBegin, Value numKeys,
                              Value alpha, Value ot) {
-  int64_t valueDim = op.getValueHeadDim();
   auto emitColumns = [&](Value e0, int64_t count) {
     SmallVector<Value> init;
     for (int64_t r = 0; r < count; ++r) {
@@ -110,12 +109,7 @@ void FusedEmitter::valueTile(Value scores, Value values, Value bi,
       vector::StoreOp::create(b, loc, loop.getResult(r), ot,
                               ValueRange{add(e0, cIdx(r)), cIdx(0)});
   };
-  int64_t block = tiling.rowBlock;
-  int64_t full = valueDim / block * block;
-  if (full)
-    forLoop(cIdx(0), cIdx(full), block, [&](Value e) { emitColumns(e, block); });
-  if (full != valueDim)
-    emitColumns(cIdx(full), valueDim - full);
+  forColumnBlocks(tiling.rowBlock, emitColumns);
 }
 
 bool FusedEmitter::useBf16Dot() {
@@ -278,10 +272,5 @@ void FusedEmitter::valueTileDot(Value pp, Value vp, Value numKeys,
         vector::StoreOp::create(b, loc, loop.getResult(r * groups + g), ot,
                                 ValueRange{add(e0, cIdx(r)), cIdx(16 * g)});
   };
-  int64_t block = tiling.rowBlock, valueDim = op.getValueHeadDim();
-  int64_t full = valueDim / block * block;
-  if (full)
-    forLoop(cIdx(0), cIdx(full), block, [&](Value e) { emitColumns(e, block); });
-  if (full != valueDim)
-    emitColumns(cIdx(full), valueDim - full);
+  forColumnBlocks(tiling.rowBlock, emitColumns);
 }

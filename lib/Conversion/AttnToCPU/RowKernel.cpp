@@ -106,25 +106,10 @@ void FusedEmitter::emitRowTile(Value bi, Value unit) {
       b, loc, b.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
   Value zeroF = cF32(0.0f);
 
-  auto rowInfo = [&](Value r, Value &head, Value &pos) {
-    head = headOfRow(unit, r);
-    pos = group == 1 ? r
-                     : arith::DivUIOp::create(b, loc, r, cIdx(group))
-                           .getResult();
-  };
-  Value scale = cF32(static_cast<float>(sem.scale()));
   forLoop(cIdx(0), numRows, 1, [&](Value r) {
     Value head, pos;
-    rowInfo(r, head, pos);
-    Value s = scale;
-    if (temperature) {
-      auto type = cast<MemRefType>(temperature.getType());
-      Value tb = type.getDimSize(0) == 1 ? cIdx(0) : bi;
-      Value th = type.getDimSize(1) == 1 ? cIdx(0) : head;
-      s = arith::MulFOp::create(
-          b, loc, s,
-          memref::LoadOp::create(b, loc, temperature, ValueRange{tb, th, pos}));
-    }
+    std::tie(head, pos) = rowOrigin(unit, r);
+    Value s = rowScoreScale(bi, head, pos);
     memref::StoreOp::create(b, loc, s, rowScale, ValueRange{r});
     if (slopeBuf)
       memref::StoreOp::create(
@@ -233,8 +218,7 @@ void FusedEmitter::emitRowTile(Value bi, Value unit) {
 
     // Per row: modifiers, mask (partial tiles), online softmax.
     forLoop(cIdx(0), numRows, 1, [&](Value r) {
-      Value head, pos;
-      rowInfo(r, head, pos);
+      Value pos = rowOrigin(unit, r).second;
       TileRows row = rows;
       if (slopeBuf)
         row.slopes = memref::LoadOp::create(b, loc, slopeBuf, ValueRange{r});
@@ -361,7 +345,7 @@ void FusedEmitter::emitRowTile(Value bi, Value unit) {
   Type outElement = cast<MemRefType>(out.getType()).getElementType();
   forLoop(cIdx(0), numRows, 1, [&](Value r) {
     Value head, pos;
-    rowInfo(r, head, pos);
+    std::tie(head, pos) = rowOrigin(unit, r);
     Value inv = cF32(1.0f);
     if (!sem.isSigmoid()) {
       Value m = memref::LoadOp::create(b, loc, stats, ValueRange{cIdx(0), r});
