@@ -60,6 +60,11 @@ struct LowerAttentionToCPU : public OpRewritePattern<attn::AttentionOp> {
     emit.v = asBuffer(rewriter, loc, op.getValue());
     emit.slopes = asBuffer(rewriter, loc, op.getAlibiSlopes());
     emit.temperature = asBuffer(rewriter, loc, op.getTemperature());
+    if (Value bias = asBuffer(rewriter, loc, op.getBias())) {
+      // One flat view: the kernels gather bias elements by linear index.
+      SmallVector<ReassociationIndices> all = {{0, 1, 2, 3}};
+      emit.bias = memref::CollapseShapeOp::create(rewriter, loc, bias, all);
+    }
     emit.batch = memref::DimOp::create(rewriter, loc, emit.q, 0);
     emit.qLen = memref::DimOp::create(rewriter, loc, emit.q, 2);
     emit.kvLen = memref::DimOp::create(rewriter, loc, emit.k, 2);

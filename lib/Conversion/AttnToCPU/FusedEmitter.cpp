@@ -236,11 +236,31 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
   if (slopeBuf)
     rows.slopes = vector::LoadOp::create(b, loc, rowType, slopeBuf,
                                          ValueRange{cIdx(0)});
+  if (bias) {
+    rows.bias = bias;
+    rows.batch = bi;
+    // head of lane r = unit * group + (rowBegin + r) % group
+    Value unitBase = arith::IndexCastOp::create(
+        b, loc, b.getI32Type(), mul(unit, cIdx(group)));
+    rows.heads =
+        group == 1
+            ? vector::BroadcastOp::create(b, loc, i32Row, unitBase).getResult()
+            : arith::AddIOp::create(
+                  b, loc,
+                  vector::BroadcastOp::create(b, loc, i32Row, unitBase),
+                  arith::RemUIOp::create(
+                      b, loc, rowIds,
+                      arith::ConstantOp::create(
+                          b, loc,
+                          DenseElementsAttr::get(
+                              i32Row, b.getI32IntegerAttr(group)))))
+                  .getResult();
+  }
 
   KeyTileRange range = sem.keyTiles(b, loc, rows, kvTile);
   Value numTiles =
       add(range.numSinkTiles, sub(range.mainEnd, range.mainBegin));
-  Value bias = sem.isSigmoid() ? bcast(sem.sigmoidBias(b, loc, kvLen)) : Value();
+  Value sigmoidBias = sem.isSigmoid() ? bcast(sem.sigmoidBias(b, loc, kvLen)) : Value();
   Value negInf = splatF32(kNegInf);
   SmallVector<Value> init = {negInf, splatF32(0.0f)};
   auto kvLoop = scf::ForOp::create(
@@ -269,7 +289,7 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
 
         // Score modifiers on every key; the mask only where the tile is not
         // entirely visible (diagonal and tail tiles).
-        bool modifies = op.getSoftcapAttr() || slopes;
+        bool modifies = op.getSoftcapAttr() || slopes || bias;
         if (modifies)
           forLoop(cIdx(0), cIdx(kvTile), 1, [&](Value j) {
             Value s = vector::LoadOp::create(b, loc, rowType, scores,
@@ -296,7 +316,7 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
         });
 
         Value m = state[0], l = state[1], alpha;
-        if (bias) {
+        if (sigmoidBias) {
           // p = sigmoid(s + b) = 1 / (1 + exp(-(s + b))); masked s = -inf
           // gives 0. Nothing to rescale.
           Value oneV = splatF32(1.0f);
@@ -304,7 +324,7 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
             Value s = vector::LoadOp::create(b, loc, rowType, scores,
                                              ValueRange{j, cIdx(0)});
             Value x = arith::NegFOp::create(
-                b, loc, arith::AddFOp::create(b, loc, s, bias));
+                b, loc, arith::AddFOp::create(b, loc, s, sigmoidBias));
             Value p = arith::DivFOp::create(
                 b, loc, oneV,
                 arith::AddFOp::create(b, loc, oneV,
@@ -366,7 +386,7 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
   // that saw no key; sigmoid rows are not normalized.
   Value rowScale = scratch({tileRows});
   Value rowLse = lse ? scratch({tileRows}) : Value();
-  if (bias) {
+  if (sigmoidBias) {
     vector::StoreOp::create(b, loc, splatF32(1.0f), rowScale,
                             ValueRange{cIdx(0)});
   } else {

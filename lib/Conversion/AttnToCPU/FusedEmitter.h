@@ -27,7 +27,7 @@ public:
       : b(b), loc(loc), op(op), sem(sem), tiling(tiling) {}
 
   /// Buffers and sizes, set by the pattern before emitQueryTiles.
-  Value q, k, v, out, lse, slopes, temperature;
+  Value q, k, v, out, lse, slopes, temperature, bias;
   Value batch, qLen, kvLen;
 
   /// scf.parallel over (batch, unit, query tile) with `tileRows` rows per tile.

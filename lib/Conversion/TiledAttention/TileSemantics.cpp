@@ -32,10 +32,6 @@ Value ceilDiv(OpBuilder &b, Location loc, Value x, int64_t d) {
 
 std::optional<TileSemantics> TileSemantics::analyze(attn::AttentionOp op,
                                                     std::string &why) {
-  if (op.getBias()) {
-    why = "additive bias tensors";
-    return std::nullopt;
-  }
   if (!op.getScoreMod().empty() || !op.getMaskMod().empty()) {
     why = "score_mod / mask_mod regions";
     return std::nullopt;
@@ -45,6 +41,13 @@ std::optional<TileSemantics> TileSemantics::analyze(attn::AttentionOp op,
     return std::nullopt;
   }
   TileSemantics s;
+  if (Value bias = op.getBias()) {
+    s.biased = true;
+    llvm::append_range(s.biasShape,
+                       cast<RankedTensorType>(bias.getType()).getShape());
+    if (ShapedType::isDynamic(s.biasShape[1]))
+      s.biasShape[1] = op.getNumQueryHeads(); // dynamic extents are full
+  }
   s.sigmoid = op.getNormalization() == attn::Normalization::Sigmoid;
   s.scaleValue = op.getScaleOrDefault();
   if (auto bias = op.getSigmoidBiasAttr())
@@ -182,6 +185,53 @@ static VectorType scoreShape(OpBuilder &b, Value positions, Value keys) {
   return VectorType::get(type.getShape(), b.getI32Type());
 }
 
+/// bias[b', h', min(i, Lq - 1), min(j, Lk - 1)] for every score held, in
+/// f32, gathered from the flat (1-D) bias buffer (b' = 0 / h' = 0 on
+/// extents of 1).
+Value TileSemantics::gatherBias(OpBuilder &b, Location loc,
+                                const TileRows &rows, Value positions,
+                                Value keys, VectorType type) const {
+  auto bias = cast<MemRefType>(rows.bias.getType());
+  VectorType indexType = VectorType::get(type.getShape(), b.getIndexType());
+  auto asIndexVector = [&](Value x) -> Value {
+    if (isa<VectorType>(x.getType()))
+      return arith::IndexCastOp::create(b, loc, indexType, x);
+    return vector::BroadcastOp::create(b, loc, indexType, x);
+  };
+  auto clampBelow = [&](Value x, Value bound) -> Value {
+    Value last = arith::SubIOp::create(b, loc, bound, cIdx(b, loc, 1));
+    return arith::MinSIOp::create(
+        b, loc, x, vector::BroadcastOp::create(b, loc, indexType, last));
+  };
+  Value zero = cIdx(b, loc, 0);
+  Value batch = biasShape[0] == 1 ? zero : rows.batch;
+  Value heads = biasShape[1] == 1 ? zero : rows.heads;
+  Value numHeads = cIdx(b, loc, biasShape[1]);
+  Value pos = clampBelow(asIndexVector(positions), rows.qLen);
+  Value key = clampBelow(asIndexVector(keys), rows.kvLen);
+  // ((b' * H' + h') * Lq + i) * Lk + j
+  Value flat = arith::MulIOp::create(b, loc, asIndexVector(batch),
+                                     asIndexVector(numHeads));
+  flat = arith::AddIOp::create(b, loc, flat, asIndexVector(heads));
+  flat = arith::MulIOp::create(b, loc, flat, asIndexVector(rows.qLen));
+  flat = arith::AddIOp::create(b, loc, flat, pos);
+  flat = arith::MulIOp::create(b, loc, flat, asIndexVector(rows.kvLen));
+  flat = arith::AddIOp::create(b, loc, flat, key);
+  Type element = bias.getElementType();
+  VectorType loaded = VectorType::get(type.getShape(), element);
+  Value allTrue = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(VectorType::get(type.getShape(), b.getI1Type()),
+                             true));
+  Value pass = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(loaded, b.getZeroAttr(element)));
+  Value values = vector::GatherOp::create(b, loc, loaded, rows.bias,
+                                          ValueRange{zero}, flat, allTrue,
+                                          pass);
+  return element.isF32() ? values
+                         : arith::ExtFOp::create(b, loc, type, values).getResult();
+}
+
 Value TileSemantics::modifyScores(OpBuilder &b, Location loc,
                                   const TileRows &rows, Value scores,
                                   Value positions, Value keys) const {
@@ -208,6 +258,11 @@ Value TileSemantics::modifyScores(OpBuilder &b, Location loc,
     scores = arith::SubFOp::create(
         b, loc, scores, arith::MulFOp::create(b, loc, slopes, dist));
   }
+  // s = s + bias[b, h, i, j]  (extents 1 broadcast; rows and keys outside
+  // [0, Lq) x [0, Lk) read a clamped element: their scores are discarded)
+  if (rows.bias)
+    scores = arith::AddFOp::create(
+        b, loc, scores, gatherBias(b, loc, rows, positions, keys, type));
   return scores;
 }
 

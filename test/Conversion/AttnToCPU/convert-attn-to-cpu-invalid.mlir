@@ -4,11 +4,11 @@
 
 // TILES: tile sizes must be positive and kv-tile a multiple of row-block
 
-func.func @bias(%q: tensor<1x1x4x16xf32>, %k: tensor<1x1x4x16xf32>, %v: tensor<1x1x4x16xf32>, %b: tensor<1x1x4x4xf32>) -> tensor<1x1x4x16xf32> {
-  // expected-error @+1 {{is not supported by the fused CPU path yet: additive bias tensors}}
-  %o = attn.attention(%q, %k, %v) bias(%b)
-      : (tensor<1x1x4x16xf32>, tensor<1x1x4x16xf32>, tensor<1x1x4x16xf32>, tensor<1x1x4x4xf32>) -> tensor<1x1x4x16xf32>
-  return %o : tensor<1x1x4x16xf32>
+func.func @block_sparse(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>, %v: tensor<1x1x8x16xf32>, %nb: tensor<1x1x2xi32>, %idx: tensor<1x1x2x2xi32>) -> tensor<1x1x8x16xf32> {
+  // expected-error @+1 {{is not supported by the fused CPU path yet: block-sparse masks}}
+  %o = attn.attention(%q, %k, %v) blocks(%nb, %idx) {block_size = array<i64: 4, 4>}
+      : (tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x2xi32>, tensor<1x1x2x2xi32>) -> tensor<1x1x8x16xf32>
+  return %o : tensor<1x1x8x16xf32>
 }
 
 // -----

@@ -89,12 +89,26 @@ func.func @sigmoid(%q: tensor<1x1x?x16xf32>, %k: tensor<1x1x?x16xf32>, %v: tenso
 
 // -----
 
-// Not fused yet: an additive bias stays an attn op (for the reference path).
-// CHECK-LABEL: func.func @bias_left_alone
-// CHECK:         attn.attention
-// CHECK-NOT:     scf.parallel
-func.func @bias_left_alone(%q: tensor<1x1x4x16xf32>, %k: tensor<1x1x4x16xf32>, %v: tensor<1x1x4x16xf32>, %b: tensor<1x1x4x4xf32>) -> tensor<1x1x4x16xf32> {
+// An additive bias: s += bias[b, h, i, j], gathered per lane from a flat view
+// (rows of a tile are different query positions).
+// CHECK-LABEL: func.func @bias
+// CHECK:         memref.collapse_shape %{{.+}} {{\[\[}}0, 1, 2, 3]] : memref<1x1x4x4xf32> into memref<16xf32>
+// CHECK:         vector.gather %{{.+}}[%{{.+}}] [%{{.+}}], %{{.+}}, %{{.+}} : memref<16xf32>, vector<16xindex>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+// CHECK:         arith.addf
+func.func @bias(%q: tensor<1x1x4x16xf32>, %k: tensor<1x1x4x16xf32>, %v: tensor<1x1x4x16xf32>, %b: tensor<1x1x4x4xf32>) -> tensor<1x1x4x16xf32> {
   %o = attn.attention(%q, %k, %v) bias(%b)
       : (tensor<1x1x4x16xf32>, tensor<1x1x4x16xf32>, tensor<1x1x4x16xf32>, tensor<1x1x4x4xf32>) -> tensor<1x1x4x16xf32>
   return %o : tensor<1x1x4x16xf32>
+}
+
+// -----
+
+// Not fused yet: a block-sparse mask stays an attn op (for the reference path).
+// CHECK-LABEL: func.func @block_sparse_left_alone
+// CHECK:         attn.attention
+// CHECK-NOT:     scf.parallel
+func.func @block_sparse_left_alone(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>, %v: tensor<1x1x8x16xf32>, %nb: tensor<1x1x2xi32>, %idx: tensor<1x1x2x2xi32>) -> tensor<1x1x8x16xf32> {
+  %o = attn.attention(%q, %k, %v) blocks(%nb, %idx) {block_size = array<i64: 4, 4>}
+      : (tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x2xi32>, tensor<1x1x2x2xi32>) -> tensor<1x1x8x16xf32>
+  return %o : tensor<1x1x8x16xf32>
 }

@@ -35,6 +35,10 @@ struct TileRows {
   /// ALiBi slope of the scores held (f32 vector, or scalar for one row),
   /// when the op has slopes.
   Value slopes;
+  /// With an additive bias: the bias buffer (a flat, 1-D view of the
+  /// operand), the batch row (index) and the query head of the scores held
+  /// (index scalar, or an i32 vector when heads differ across lanes).
+  Value bias, batch, heads;
 };
 
 /// The key tiles a query tile visits: `numSinkTiles` tiles from key 0 (sink
@@ -59,6 +63,7 @@ public:
   int64_t groupSize() const { return group; }
   bool hasMask() const { return masked; }
   bool hasPerHeadMask() const { return perHeadMask; }
+  bool hasBias() const { return biased; }
   /// Scale folded into Q: scale (temperature is applied per row by the
   /// backend when packing Q, since it multiplies the scaled score).
   double scale() const { return scaleValue; }
@@ -82,8 +87,8 @@ public:
   /// scalar (index, the same for all) or an i32 vector of the scores' shape
   /// (rows in lanes on the CPU's wide tiles, keys in lanes for decode).
 
-  /// Score modifiers after the scaled product (softcap, ALiBi); `scores`
-  /// holds scale * temperature * q.k.
+  /// Score modifiers after the scaled product (softcap, ALiBi, additive
+  /// bias); `scores` holds scale * temperature * q.k.
   Value modifyScores(OpBuilder &b, Location loc, const TileRows &rows,
                      Value scores, Value positions, Value keys) const;
 
@@ -96,14 +101,18 @@ public:
 
 private:
   TileSemantics() = default;
+  Value gatherBias(OpBuilder &b, Location loc, const TileRows &rows,
+                   Value positions, Value keys, VectorType type) const;
 
   bool sigmoid = false;
   bool masked = false;
   bool perHeadMask = false;
+  bool biased = false;
   int64_t group = 1;
   double scaleValue = 1.0;
   std::optional<double> softcap, fixedSigmoidBias;
   SmallVector<int64_t> lefts, rights, sinks;
+  SmallVector<int64_t> biasShape; // [B|1, Hq|1, Lq, Lk] of the bias operand
 };
 
 } // namespace attune
