@@ -236,9 +236,9 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
   if (slopeBuf)
     rows.slopes = vector::LoadOp::create(b, loc, rowType, slopeBuf,
                                          ValueRange{cIdx(0)});
-  if (bias) {
-    rows.bias = bias;
-    rows.batch = bi;
+  rows.bias = bias;
+  rows.batch = bi;
+  {
     // head of lane r = unit * group + (rowBegin + r) % group
     Value unitBase = arith::IndexCastOp::create(
         b, loc, b.getI32Type(), mul(unit, cIdx(group)));
@@ -289,7 +289,8 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
 
         // Score modifiers on every key; the mask only where the tile is not
         // entirely visible (diagonal and tail tiles).
-        bool modifies = op.getSoftcapAttr() || slopes || bias;
+        bool modifies = op.getSoftcapAttr() || slopes || bias ||
+                        !op.getScoreMod().empty();
         if (modifies)
           forLoop(cIdx(0), cIdx(kvTile), 1, [&](Value j) {
             Value s = vector::LoadOp::create(b, loc, rowType, scores,

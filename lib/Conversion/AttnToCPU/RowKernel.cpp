@@ -222,11 +222,9 @@ void FusedEmitter::emitRowTile(Value bi, Value unit) {
       TileRows row = rows;
       if (slopeBuf)
         row.slopes = memref::LoadOp::create(b, loc, slopeBuf, ValueRange{r});
-      if (bias) {
-        row.bias = bias;
-        row.batch = bi;
-        row.heads = headOfRow(unit, r);
-      }
+      row.bias = bias;
+      row.batch = bi;
+      row.heads = headOfRow(unit, r);
       Value m = memref::LoadOp::create(b, loc, stats, ValueRange{cIdx(0), r});
       Value l = memref::LoadOp::create(b, loc, stats, ValueRange{cIdx(1), r});
       SmallVector<Value> chunks;

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
 using namespace mlir::attune;
@@ -32,15 +33,25 @@ Value ceilDiv(OpBuilder &b, Location loc, Value x, int64_t d) {
 
 std::optional<TileSemantics> TileSemantics::analyze(attn::AttentionOp op,
                                                     std::string &why) {
-  if (!op.getScoreMod().empty() || !op.getMaskMod().empty()) {
-    why = "score_mod / mask_mod regions";
-    return std::nullopt;
+  for (Region *region : {&op.getScoreMod(), &op.getMaskMod()}) {
+    if (region->empty())
+      continue;
+    for (Operation &inner : region->front().without_terminator())
+      if (inner.getNumRegions() != 0 ||
+          !(inner.hasTrait<OpTrait::Elementwise>() ||
+            inner.hasTrait<OpTrait::ConstantLike>())) {
+        why = "a score_mod / mask_mod region with a non-elementwise op (" +
+              inner.getName().getStringRef().str() + ")";
+        return std::nullopt;
+      }
   }
   if (op.hasBlockMask()) {
     why = "block-sparse masks";
     return std::nullopt;
   }
   TileSemantics s;
+  s.scoreMod = op.getScoreMod().empty() ? nullptr : &op.getScoreMod();
+  s.maskMod = op.getMaskMod().empty() ? nullptr : &op.getMaskMod();
   if (Value bias = op.getBias()) {
     s.biased = true;
     llvm::append_range(s.biasShape,
@@ -139,6 +150,9 @@ Value TileSemantics::isFullTile(OpBuilder &b, Location loc,
                                 int64_t kvTile) const {
   using P = arith::CmpIPredicate;
   Value keyEnd = arith::AddIOp::create(b, loc, keyBegin, cIdx(b, loc, kvTile));
+  // A mask_mod can hide any key: no tile is known to be entirely visible.
+  if (maskMod)
+    return arith::ConstantOp::create(b, loc, b.getBoolAttr(false));
   Value full = cmpI(b, loc, P::sle, keyEnd, rows.kvLen);
   if (!masked)
     return full;
@@ -183,6 +197,56 @@ static VectorType scoreShape(OpBuilder &b, Value positions, Value keys) {
   if (!type)
     type = cast<VectorType>(keys.getType());
   return VectorType::get(type.getShape(), b.getI32Type());
+}
+
+/// Inlines the elementwise region `region` at the builder with its arguments
+/// bound to `args`, each a scalar or a vector of `shape`: ops whose operands
+/// are all scalars are cloned as they are, the others become their vector
+/// form (scalar operands broadcast). Returns the yielded value as a vector.
+static Value inlineVectorized(OpBuilder &b, Location loc, Region &region,
+                              ArrayRef<Value> args, ArrayRef<int64_t> shape) {
+  Block &block = region.front();
+  IRMapping mapping;
+  mapping.map(block.getArguments(), args);
+  auto vectorOf = [&](Type t) { return VectorType::get(shape, t); };
+  auto broadcast = [&](Value x) -> Value {
+    if (isa<VectorType>(x.getType()))
+      return x;
+    return vector::BroadcastOp::create(b, loc, vectorOf(x.getType()), x);
+  };
+  for (Operation &op : block.without_terminator()) {
+    Operation *copy = b.clone(op, mapping);
+    bool vectorize = llvm::any_of(copy->getOperands(), [](Value v) {
+      return isa<VectorType>(v.getType());
+    });
+    if (!vectorize)
+      continue;
+    for (OpOperand &operand : copy->getOpOperands()) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(copy);
+      operand.set(broadcast(operand.get()));
+    }
+    for (OpResult result : copy->getResults())
+      result.setType(vectorOf(result.getType()));
+  }
+  Value yielded = mapping.lookup(
+      cast<attn::YieldOp>(block.getTerminator()).getValues()[0]);
+  return broadcast(yielded);
+}
+
+/// (b, h, i, j) of the scores held as region arguments: index scalars stay,
+/// i32 vectors become index vectors.
+static SmallVector<Value> regionIndices(OpBuilder &b, Location loc,
+                                        const TileRows &rows, Value positions,
+                                        Value keys, ArrayRef<int64_t> shape) {
+  SmallVector<Value> result;
+  for (Value x : {rows.batch, rows.heads, positions, keys}) {
+    if (isa<VectorType>(x.getType()))
+      x = arith::IndexCastOp::create(
+          b, loc, VectorType::get(shape, b.getIndexType()), x);
+    result.push_back(x);
+  }
+  return result;
 }
 
 /// bias[b', h', min(i, Lq - 1), min(j, Lk - 1)] for every score held, in
@@ -263,6 +327,13 @@ Value TileSemantics::modifyScores(OpBuilder &b, Location loc,
   if (rows.bias)
     scores = arith::AddFOp::create(
         b, loc, scores, gatherBias(b, loc, rows, positions, keys, type));
+  // s = score_mod(s, b, h, i, j), inlined in vector form
+  if (scoreMod) {
+    SmallVector<Value> args = {scores};
+    llvm::append_range(args, regionIndices(b, loc, rows, positions, keys,
+                                           type.getShape()));
+    scores = inlineVectorized(b, loc, *scoreMod, args, type.getShape());
+  }
   return scores;
 }
 
@@ -281,6 +352,14 @@ Value TileSemantics::visibility(OpBuilder &b, Location loc,
   };
   Value keyVec = vec(keys);
   Value inRange = cmpI(b, loc, P::slt, keyVec, vec(rows.kvLen));
+  // vis = vis && mask_mod(b, h, i, j), inlined in vector form
+  if (maskMod)
+    inRange = arith::AndIOp::create(
+        b, loc, inRange,
+        inlineVectorized(
+            b, loc, *maskMod,
+            regionIndices(b, loc, rows, positions, keys, shape.getShape()),
+            shape.getShape()));
   if (!masked)
     return inRange;
   // With delta = diag - j:  j <= diag + right  <=>  delta >= -right, and

@@ -13,12 +13,17 @@ func.func @block_sparse(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>, %v: 
 
 // -----
 
-func.func @score_mod(%q: tensor<1x1x4x16xf32>, %k: tensor<1x1x4x16xf32>, %v: tensor<1x1x4x16xf32>) -> tensor<1x1x4x16xf32> {
-  // expected-error @+1 {{is not supported by the fused CPU path yet: score_mod / mask_mod regions}}
+func.func @score_mod_with_control_flow(%q: tensor<1x1x4x16xf32>, %k: tensor<1x1x4x16xf32>, %v: tensor<1x1x4x16xf32>) -> tensor<1x1x4x16xf32> {
+  // expected-error @+1 {{is not supported by the fused CPU path yet: a score_mod / mask_mod region with a non-elementwise op (scf.if)}}
   %o = attn.attention(%q, %k, %v) score_mod {
   ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
-    %c = arith.constant 2.0 : f32
-    %t = arith.mulf %s, %c : f32
+    %c = arith.cmpi ult, %i, %j : index
+    %t = scf.if %c -> f32 {
+      scf.yield %s : f32
+    } else {
+      %z = arith.constant 0.0 : f32
+      scf.yield %z : f32
+    }
     attn.yield %t : f32
   } : (tensor<1x1x4x16xf32>, tensor<1x1x4x16xf32>, tensor<1x1x4x16xf32>) -> tensor<1x1x4x16xf32>
   return %o : tensor<1x1x4x16xf32>

@@ -112,3 +112,25 @@ func.func @block_sparse_left_alone(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16
       : (tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x2xi32>, tensor<1x1x2x2xi32>) -> tensor<1x1x8x16xf32>
   return %o : tensor<1x1x8x16xf32>
 }
+
+// -----
+
+// A mask_mod region is inlined in vector form: its index arithmetic runs on
+// vectors of (head, position, key) and its predicate masks whole vectors; no
+// tile counts as entirely visible.
+// CHECK-LABEL: func.func @mask_mod_vectorized
+// CHECK:         arith.remui %{{.+}} : vector<16xindex>
+// CHECK:         arith.cmpi ne, %{{.+}} : vector<16xindex>
+// CHECK:         arith.andi %{{.+}} : vector<16xi1>
+func.func @mask_mod_vectorized(%q: tensor<1x2x?x16xf32>, %k: tensor<1x2x?x16xf32>, %v: tensor<1x2x?x16xf32>) -> tensor<1x2x?x16xf32> {
+  %o = attn.attention(%q, %k, %v) mask_mod {
+  ^bb0(%b: index, %h: index, %i: index, %j: index):
+    %c0 = arith.constant 0 : index
+    %c3 = arith.constant 3 : index
+    %s = arith.addi %i, %j : index
+    %m = arith.remui %s, %c3 : index
+    %r = arith.cmpi ne, %m, %c0 : index
+    attn.yield %r : i1
+  } : (tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>) -> tensor<1x2x?x16xf32>
+  return %o : tensor<1x2x?x16xf32>
+}

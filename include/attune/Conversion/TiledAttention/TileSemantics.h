@@ -35,10 +35,12 @@ struct TileRows {
   /// ALiBi slope of the scores held (f32 vector, or scalar for one row),
   /// when the op has slopes.
   Value slopes;
-  /// With an additive bias: the bias buffer (a flat, 1-D view of the
-  /// operand), the batch row (index) and the query head of the scores held
-  /// (index scalar, or an i32 vector when heads differ across lanes).
-  Value bias, batch, heads;
+  /// The batch row (index) and the query head of the scores held (index
+  /// scalar, or an i32 vector when heads differ across lanes): for the bias
+  /// and the score_mod / mask_mod regions.
+  Value batch, heads;
+  /// With an additive bias: the bias buffer (a flat, 1-D view of the operand).
+  Value bias;
 };
 
 /// The key tiles a query tile visits: `numSinkTiles` tiles from key 0 (sink
@@ -113,6 +115,7 @@ private:
   std::optional<double> softcap, fixedSigmoidBias;
   SmallVector<int64_t> lefts, rights, sinks;
   SmallVector<int64_t> biasShape; // [B|1, Hq|1, Lq, Lk] of the bias operand
+  Region *scoreMod = nullptr, *maskMod = nullptr; // the op's, when present
 };
 
 } // namespace attune
