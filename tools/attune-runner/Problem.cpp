@@ -280,21 +280,41 @@ static reference::BlockMask makeBlockMask(const ProblemOptions &o,
   bm.fullKvNumBlocks.assign(bm.numQBlocks, 0);
   bm.fullKvIndices.assign(bm.numQBlocks * bm.maxKvBlocks, 0);
 
+  // With --block-duplicates the lists are not sets: each gets room for a
+  // repeated entry, an entry of the other list and two out-of-range ones,
+  // which the semantics (a union of listed blocks) must absorb.
+  int64_t blocks = bm.maxKvBlocks;
+  int64_t capacity = o.blockDuplicates ? blocks + 4 : blocks;
+  bm.maxKvBlocks = bm.maxFullBlocks = capacity;
+  bm.kvIndices.assign(bm.numQBlocks * capacity, 0);
+  bm.fullKvIndices.assign(bm.numQBlocks * capacity, 0);
+
   int64_t emptyBlock = rng.below(bm.numQBlocks);
   for (int64_t qb = 0; qb < bm.numQBlocks; ++qb) {
     if (qb == emptyBlock)
       continue;
     // 0: not listed, 1: partial, 2: full.
-    std::vector<int> role(bm.maxKvBlocks);
+    std::vector<int> role(blocks);
     for (int &r : role)
       r = static_cast<int>(rng.below(o.fullBlocks ? 3 : 2));
     if (llvm::all_of(role, [](int r) { return r == 0; }))
-      role[rng.below(bm.maxKvBlocks)] = 1;
-    for (int64_t kb = 0; kb < bm.maxKvBlocks; ++kb) {
+      role[rng.below(blocks)] = 1;
+    int32_t *partial = &bm.kvIndices[qb * capacity];
+    int32_t *full = &bm.fullKvIndices[qb * capacity];
+    for (int64_t kb = 0; kb < blocks; ++kb) {
       if (role[kb] == 1)
-        bm.kvIndices[qb * bm.maxKvBlocks + bm.kvNumBlocks[qb]++] = kb;
+        partial[bm.kvNumBlocks[qb]++] = kb;
       else if (role[kb] == 2)
-        bm.fullKvIndices[qb * bm.maxKvBlocks + bm.fullKvNumBlocks[qb]++] = kb;
+        full[bm.fullKvNumBlocks[qb]++] = kb;
+    }
+    if (o.blockDuplicates) {
+      int32_t &n = bm.kvNumBlocks[qb];
+      if (n > 0)
+        partial[n] = partial[0], ++n;          // repeated
+      if (bm.fullKvNumBlocks[qb] > 0)
+        partial[n++] = full[0];                // also listed as full
+      partial[n++] = static_cast<int32_t>(blocks + 2); // past Lk
+      partial[n++] = -1;                       // negative
     }
   }
   return bm;

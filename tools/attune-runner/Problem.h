@@ -62,6 +62,7 @@ struct ProblemOptions {
   std::optional<std::pair<int64_t, int64_t>> temperature; // (tb, th)
   std::optional<std::pair<int64_t, int64_t>> blockSizes;  // (qbs, kbs)
   bool fullBlocks = false;
+  bool blockDuplicates = false;
   bool relposScoreMod = false;
   bool mod3MaskMod = false;
   bool lse = false;

@@ -140,6 +140,11 @@ cl::opt<std::string>
 cl::opt<std::string> blockMask("block-mask",
                                cl::desc("Block mask inputs: qbs,kbs"),
                                cl::cat(category));
+cl::opt<bool> blockDuplicates(
+    "block-duplicates",
+    cl::desc("Block lists with repeated, cross-listed and out-of-range "
+             "entries (a union of blocks all the same)"),
+    cl::init(false), cl::cat(category));
 cl::opt<bool> fullBlocks("full-blocks", cl::desc("Also pass full-block lists"),
                          cl::cat(category));
 cl::opt<ScoreModKind>
@@ -201,6 +206,7 @@ static llvm::Expected<ProblemOptions> optionsFromFlags() {
     o.softcap = softcap;
   o.alibi = alibi;
   o.fullBlocks = fullBlocks;
+  o.blockDuplicates = blockDuplicates;
   o.relposScoreMod = scoreMod == ScoreModKind::RelPos;
   o.mod3MaskMod = maskMod == MaskModKind::Mod3;
   o.lse = lse;

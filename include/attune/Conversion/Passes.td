@@ -95,9 +95,17 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu"> {
     %o = bufferization.to_tensor %out_buf restrict writable ...
     ```
 
-    Not yet fused (left for `convert-attn-to-linalg`, or an error with
-    `fallback=false`): additive bias tensors, score_mod / mask_mod regions,
-    block-sparse masks, `attn.prefix_attention` and `attn.merge`.
+    Every variant of the op goes through the same loop: masks (causal,
+    windows, sinks, per head), GQA / MQA / explicit head maps, softmax or
+    sigmoid, scale, temperature, softcap, ALiBi, additive bias (gathered per
+    score), `score_mod` / `mask_mod` regions (inlined in vector form), and
+    FlexAttention block lists (only listed key blocks are visited, full ones
+    without the mask; the lists are read as sets).
+
+    Not fused (left for `convert-attn-to-linalg`, or an error with
+    `fallback=false`): regions holding non-elementwise ops, block lists
+    whose query blocks are not a multiple of a vector of rows (or key blocks
+    that do not tile), `attn.prefix_attention` and `attn.merge`.
   }];
   let options = [
     Option<"lanes", "lanes", "int64_t", /*default=*/"16",

@@ -43,6 +43,50 @@ Value allocLike(OpBuilder &b, Location loc, RankedTensorType type,
       b.getI64IntegerAttr(64));
 }
 
+} // namespace
+
+/// The tiling an op gets: the requested one, adapted to its block lists
+/// (key tiles inside key blocks, query tiles inside query blocks; no decode
+/// kernel, whose rows may span query blocks).
+static std::optional<FusedCPUTiling>
+tilingFor(attn::AttentionOp op, const TileSemantics &sem,
+          FusedCPUTiling tiling, std::string &why) {
+  ArrayRef<int64_t> blocks = sem.blockSizes();
+  if (blocks.empty())
+    return tiling;
+  int64_t qbs = blocks[0], kbs = blocks[1], group = sem.groupSize();
+  if (kbs <= tiling.kvTile)
+    tiling.kvTile = kbs;
+  if (kbs % tiling.kvTile != 0 || tiling.kvTile % tiling.rowBlock != 0 ||
+      tiling.kvTile % 2 != 0) {
+    why = "key block size " + std::to_string(kbs) +
+          " (needs a multiple of the key tile, or an even multiple of "
+          "row-block below it)";
+    return std::nullopt;
+  }
+  auto fits = [&](int64_t rows) {
+    return rows % group == 0 && qbs % (rows / group) == 0;
+  };
+  if (!fits(tiling.lanes)) {
+    why = "query block size " + std::to_string(qbs) + " (needs a multiple of " +
+          std::to_string(tiling.lanes / std::max<int64_t>(group, 1)) + ")";
+    return std::nullopt;
+  }
+  if (!fits(tiling.lanes * tiling.queryVectors))
+    tiling.queryVectors = 1;
+  tiling.decodeRows = 0;
+  return tiling;
+}
+
+bool mlir::attune::canFuseOnCPU(attn::AttentionOp op,
+                                const FusedCPUTiling &tiling,
+                                std::string &why) {
+  std::optional<TileSemantics> sem = TileSemantics::analyze(op, why);
+  return sem && tilingFor(op, *sem, tiling, why);
+}
+
+namespace {
+
 struct LowerAttentionToCPU : public OpRewritePattern<attn::AttentionOp> {
   LowerAttentionToCPU(MLIRContext *context, const FusedCPUTiling &tiling)
       : OpRewritePattern(context), tiling(tiling) {}
@@ -53,8 +97,18 @@ struct LowerAttentionToCPU : public OpRewritePattern<attn::AttentionOp> {
     std::optional<TileSemantics> sem = TileSemantics::analyze(op, why);
     if (!sem)
       return rewriter.notifyMatchFailure(op, "fused CPU path lacks " + why);
+    std::optional<FusedCPUTiling> opTiling = tilingFor(op, *sem, tiling, why);
+    if (!opTiling)
+      return rewriter.notifyMatchFailure(op, "fused CPU path lacks " + why);
     Location loc = op.getLoc();
+    const FusedCPUTiling &tiling = *opTiling;
     FusedEmitter emit(rewriter, loc, op, *sem, tiling);
+    emit.blockLists.counts = asBuffer(rewriter, loc, op.getKvNumBlocks());
+    emit.blockLists.indices = asBuffer(rewriter, loc, op.getKvIndices());
+    emit.blockLists.fullCounts =
+        asBuffer(rewriter, loc, op.getFullKvNumBlocks());
+    emit.blockLists.fullIndices =
+        asBuffer(rewriter, loc, op.getFullKvIndices());
     emit.q = asBuffer(rewriter, loc, op.getQuery());
     emit.k = asBuffer(rewriter, loc, op.getKey());
     emit.v = asBuffer(rewriter, loc, op.getValue());

@@ -49,7 +49,7 @@ struct ConvertAttnToCPUPass
     bool unsupported = false;
     getOperation()->walk([&](attn::AttentionOp op) {
       std::string why;
-      if (attune::TileSemantics::analyze(op, why)) {
+      if (attune::canFuseOnCPU(op, tiling, why)) {
         ops.push_back(op);
       } else if (!fallback) {
         op.emitOpError("is not supported by the fused CPU path yet: ") << why;

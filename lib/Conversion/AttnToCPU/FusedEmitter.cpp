@@ -263,18 +263,37 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
   Value sigmoidBias = sem.isSigmoid() ? bcast(sem.sigmoidBias(b, loc, kvLen)) : Value();
   Value negInf = splatF32(kNegInf);
   SmallVector<Value> init = {negInf, splatF32(0.0f)};
+  // Block-sparse masks replace the key-tile range by the listed blocks.
+  BlockListWalk walk;
+  if (blockLists.counts)
+    numTiles = walkBlockLists(bi, headOfRow(unit, rowBegin), rows, walk);
   auto kvLoop = scf::ForOp::create(
       b, loc, cIdx(0), numTiles, cIdx(1), init,
       [&](OpBuilder &nb, Location, Value it, ValueRange state) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToEnd(nb.getInsertionBlock());
-        // Sink tiles first, then the main range.
-        Value inSinks = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                              it, range.numSinkTiles);
-        Value kvTileIdx = arith::SelectOp::create(
-            b, loc, inSinks, it,
-            add(sub(it, range.numSinkTiles), range.mainBegin));
-        Value keyBegin = mul(kvTileIdx, cIdx(kvTile));
+        Value keyBegin, listedFull, skip;
+        if (blockLists.counts) {
+          listedTile(walk, it, keyBegin, listedFull, skip);
+        } else {
+          // Sink tiles first, then the main range.
+          Value inSinks = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::ult, it, range.numSinkTiles);
+          Value kvTileIdx = arith::SelectOp::create(
+              b, loc, inSinks, it,
+              add(sub(it, range.numSinkTiles), range.mainBegin));
+          keyBegin = mul(kvTileIdx, cIdx(kvTile));
+        }
+        // A skipped list entry (duplicate, out of range) leaves m, l as they
+        // are; the rest of the step runs in the `then` branch.
+        scf::IfOp guardStep;
+        if (skip) {
+          guardStep = scf::IfOp::create(b, loc, state.getTypes(), skip,
+                                        /*withElseRegion=*/true);
+          b.setInsertionPointToStart(guardStep.thenBlock());
+          scf::YieldOp::create(b, loc, state);
+          b.setInsertionPointToStart(guardStep.elseBlock());
+        }
         Value numKeys = minIdx(cIdx(kvTile), sub(kvLen, keyBegin));
         if (convert) {
           convertRows(k, bi, kvHead, keyBegin, keys, headDim);
@@ -299,7 +318,14 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
                                  add(keyBegin, j));
             vector::StoreOp::create(b, loc, s, scores, ValueRange{j, cIdx(0)});
           });
+        // A block listed as full is visible whatever the mask: only keys past
+        // Lk are hidden there.
+        Value keyEnd = add(keyBegin, cIdx(kvTile));
+        Value inBounds =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, keyEnd, kvLen);
         Value full = sem.isFullTile(b, loc, rows, keyBegin, kvTile);
+        if (listedFull)
+          full = arith::SelectOp::create(b, loc, listedFull, inBounds, full);
         Value partial = arith::XOrIOp::create(
             b, loc, full,
             arith::ConstantOp::create(b, loc, b.getBoolAttr(true)));
@@ -309,8 +335,15 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
           forLoop(cIdx(0), cIdx(kvTile), 1, [&](Value j) {
             Value s = vector::LoadOp::create(b, loc, rowType, scores,
                                              ValueRange{j, cIdx(0)});
-            Value vis = sem.visibility(b, loc, rows, rows.positions,
-                                       add(keyBegin, j));
+            Value key = add(keyBegin, j);
+            Value vis = sem.visibility(b, loc, rows, rows.positions, key);
+            if (listedFull) {
+              Value inRange = vector::BroadcastOp::create(
+                  b, loc, cast<VectorType>(vis.getType()),
+                  arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, key,
+                                        kvLen));
+              vis = arith::SelectOp::create(b, loc, listedFull, inRange, vis);
+            }
             s = arith::SelectOp::create(b, loc, vis, s, negInf);
             vector::StoreOp::create(b, loc, s, scores, ValueRange{j, cIdx(0)});
           });
@@ -381,6 +414,10 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
           valueTile(scores, values, bi, kvHead, keyBegin, numKeys, alpha, ot);
         }
         scf::YieldOp::create(b, loc, ValueRange{m, l});
+        if (guardStep) {
+          b.setInsertionPointAfter(guardStep);
+          scf::YieldOp::create(b, loc, guardStep.getResults());
+        }
       });
 
   // Per-row output scale and LSE: 1/l and m + log(l), or 0 and -inf for rows

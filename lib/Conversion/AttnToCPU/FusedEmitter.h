@@ -28,6 +28,10 @@ public:
 
   /// Buffers and sizes, set by the pattern before emitQueryTiles.
   Value q, k, v, out, lse, slopes, temperature, bias;
+  /// Block-sparse lists (i32 buffers), when the op has them.
+  struct {
+    Value counts, indices, fullCounts, fullIndices;
+  } blockLists;
   Value batch, qLen, kvLen;
 
   /// scf.parallel over (batch, unit, query tile) with `tileRows` rows per tile.
@@ -91,6 +95,21 @@ private:
                        llvm::function_ref<void(Value, int64_t)> fn);
 
   void emitTile(Value bi, Value unit, Value tile);
+
+  /// Block-sparse enumeration (BlockLists.cpp): the query tile's block
+  /// lists, read once per tile.
+  struct BlockListWalk {
+    Value qBlock, batch, head, numFull, numPartial, maxBlocks;
+  };
+  /// Fills `walk` for the tile of `rows` (query head `head`) and returns the
+  /// number of key tiles the lists name.
+  Value walkBlockLists(Value bi, Value head, const TileRows &rows,
+                       BlockListWalk &walk);
+  /// Key tile `it` of the walk: where it begins, whether its block was
+  /// listed as full, and whether to skip it (an index out of range, or a
+  /// block already listed: lists are a set, as in the reference semantics).
+  void listedTile(const BlockListWalk &walk, Value it, Value &keyBegin,
+                  Value &listedFull, Value &skip);
   void emitRowTile(Value bi, Value unit);
   void packQuery(Value bi, Value unit, Value rowBegin, Value numRows,
                  Value qt, Value slopeBuf, Value scaleBuf);

@@ -45,10 +45,6 @@ std::optional<TileSemantics> TileSemantics::analyze(attn::AttentionOp op,
         return std::nullopt;
       }
   }
-  if (op.hasBlockMask()) {
-    why = "block-sparse masks";
-    return std::nullopt;
-  }
   TileSemantics s;
   s.scoreMod = op.getScoreMod().empty() ? nullptr : &op.getScoreMod();
   s.maskMod = op.getMaskMod().empty() ? nullptr : &op.getMaskMod();
@@ -83,6 +79,14 @@ std::optional<TileSemantics> TileSemantics::analyze(attn::AttentionOp op,
     int64_t first = h - h % group;
     packable = s.lefts[h] == s.lefts[first] && s.rights[h] == s.rights[first] &&
                s.sinks[h] == s.sinks[first];
+  }
+  // Block lists given per head give the heads of a group different lists:
+  // such heads cannot share a tile.
+  if (op.hasBlockMask()) {
+    ArrayRef<int64_t> size = op.getBlockSizeAttr().asArrayRef();
+    s.blockSizeValues.assign(size.begin(), size.end());
+    auto counts = cast<RankedTensorType>(op.getKvNumBlocks().getType());
+    packable &= counts.getDimSize(1) == 1;
   }
   s.group = packable ? group : 1;
   return s;

@@ -103,7 +103,8 @@ func.func @bias(%q: tensor<1x1x4x16xf32>, %k: tensor<1x1x4x16xf32>, %v: tensor<1
 
 // -----
 
-// Not fused yet: a block-sparse mask stays an attn op (for the reference path).
+// Block lists whose query blocks are smaller than a vector of rows (4 < 16)
+// are not fused: the op stays for the reference path.
 // CHECK-LABEL: func.func @block_sparse_left_alone
 // CHECK:         attn.attention
 // CHECK-NOT:     scf.parallel
@@ -133,4 +134,22 @@ func.func @mask_mod_vectorized(%q: tensor<1x2x?x16xf32>, %k: tensor<1x2x?x16xf32
     attn.yield %r : i1
   } : (tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>) -> tensor<1x2x?x16xf32>
   return %o : tensor<1x2x?x16xf32>
+}
+
+// -----
+
+// Block lists with 16 x 32 blocks: key tiles of 32 keys, one per listed block,
+// walked from the lists (full blocks first); repeated entries are skipped.
+// CHECK-LABEL: func.func @block_sparse_fused
+// CHECK-NOT:     attn.attention
+// CHECK:         memref.alloca() {alignment = 64 : i64} : memref<32x16xf32>
+// CHECK:         scf.for
+// skip = block < 0 || keyBegin >= Lk || listed before
+// CHECK:           arith.cmpi slt
+// CHECK:           arith.cmpi sge
+// CHECK:           scf.if %{{.+}} -> (vector<16xf32>, vector<16xf32>)
+func.func @block_sparse_fused(%q: tensor<1x1x?x16xf32>, %k: tensor<1x1x?x16xf32>, %v: tensor<1x1x?x16xf32>, %nb: tensor<1x1x?xi32>, %idx: tensor<1x1x?x?xi32>, %fnb: tensor<1x1x?xi32>, %fidx: tensor<1x1x?x?xi32>) -> tensor<1x1x?x16xf32> {
+  %o = attn.attention(%q, %k, %v) blocks(%nb, %idx) full_blocks(%fnb, %fidx) {block_size = array<i64: 16, 32>}
+      : (tensor<1x1x?x16xf32>, tensor<1x1x?x16xf32>, tensor<1x1x?x16xf32>, tensor<1x1x?xi32>, tensor<1x1x?x?xi32>, tensor<1x1x?xi32>, tensor<1x1x?x?xi32>) -> tensor<1x1x?x16xf32>
+  return %o : tensor<1x1x?x16xf32>
 }

@@ -4,9 +4,13 @@
 #define ATTUNE_CONVERSION_ATTNTOCPU_ATTNTOCPU_H
 
 #include <cstdint>
+#include <string>
 
 namespace mlir {
 class RewritePatternSet;
+namespace attn {
+class AttentionOp;
+} // namespace attn
 
 namespace attune {
 
@@ -27,6 +31,11 @@ struct FusedCPUTiling {
   /// kernel: rows one by one, keys in lanes (0: never).
   int64_t decodeRows = 8;
 };
+
+/// Whether the fused CPU path takes `op` with `tiling`; `why` says what it
+/// lacks otherwise.
+bool canFuseOnCPU(attn::AttentionOp op, const FusedCPUTiling &tiling,
+                  std::string &why);
 
 /// Lowers attn.attention to the fused tiled online-softmax loop nest on
 /// buffers with vector arithmetic and an scf.parallel over (batch, KV group,

@@ -66,6 +66,10 @@ public:
   bool hasMask() const { return masked; }
   bool hasPerHeadMask() const { return perHeadMask; }
   bool hasBias() const { return biased; }
+  /// FlexAttention-style block lists: (query block, key block) sizes, empty
+  /// without them. Listed full blocks are visible whatever the mask; listed
+  /// partial blocks apply it; unlisted blocks are hidden.
+  ArrayRef<int64_t> blockSizes() const { return blockSizeValues; }
   /// Scale folded into Q: scale (temperature is applied per row by the
   /// backend when packing Q, since it multiplies the scaled score).
   double scale() const { return scaleValue; }
@@ -116,6 +120,7 @@ private:
   SmallVector<int64_t> lefts, rights, sinks;
   SmallVector<int64_t> biasShape; // [B|1, Hq|1, Lq, Lk] of the bias operand
   Region *scoreMod = nullptr, *maskMod = nullptr; // the op's, when present
+  SmallVector<int64_t> blockSizeValues;
 };
 
 } // namespace attune
