@@ -12,6 +12,7 @@
 
 #include "Machine.h"
 #include "Problem.h"
+#include "Variants.h"
 #include "attention_kernels.h"
 
 #include <benchmark/benchmark.h>
@@ -149,6 +150,14 @@ int main(int argc, char **argv) {
   benchmark::AddCustomContext("read_bw_gbps", std::to_string(machine.readGbps));
   benchmark::AddCustomContext("openblas_core", openblas_get_corename());
   registerAll();
+  registerVariants([](const std::string &name, const Shape &shape,
+                      std::function<int32_t(Problem &)> run) {
+    registerImpl(name + "/attune", shape, /*decode=*/false,
+                 [run](Problem &p, benchmark::State &state) {
+                   if (run(p) != 0)
+                     state.SkipWithError("kernel returned an error status");
+                 });
+  });
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

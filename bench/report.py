@@ -39,7 +39,8 @@ def load(path):
 def tables(context, rows):
     groups = collections.OrderedDict()
     for (group, size, impl) in rows:
-        groups.setdefault(group, set()).add(size)
+        if group.startswith(("prefill", "decode")):
+            groups.setdefault(group, set()).add(size)
     impls = ["attune", "openblas_unfused", "naive"]
     out = []
     for group, sizes in groups.items():
@@ -93,6 +94,40 @@ def targets(context, rows):
     return "\n".join(out) + "\n"
 
 
+def variants(rows):
+    """The every-variant issue's ratios, attune against itself."""
+    def ms(group, size):
+        r = rows.get((group, size, "attune"))
+        return r["ms"] if r else None
+    out = ["## Variants (fused CPU), this run\n",
+           "Times of the fused kernel on a variant against the same kernel on plain softmax, "
+           "same inputs and shape (f32, B=1, Hq=Hkv=8, D=128).\n",
+           "| variant | ms | against | ms | ratio | target | met |", "|---|---|---|---|---|---|---|"]
+    dense = ms("blocksparse_f32", 16)
+    for k in (1, 2, 4, 8):
+        t = ms("blocksparse_f32", k)
+        if t and dense:
+            target = "<= 0.35" if k == 4 else ""
+            met = ("yes" if t / dense <= 0.35 else "no") if k == 4 else ""
+            out.append(f"| block-sparse density {k}/16, L=8192 (128x128 blocks) | {t:.1f} | dense (16/16) | "
+                       f"{dense:.1f} | {t / dense:.2f}x | {target} | {met} |")
+    w, c = ms("window512_f32", 16384), ms("causal_f32", 16384)
+    if w and c:
+        out.append(f"| sliding window 512, L=16384 | {w:.1f} | dense causal | {c:.1f} | {w / c:.3f}x | | |")
+    soft = ms("prefill_f32", 4096)
+    sig = ms("sigmoid_f32", 4096)
+    if sig and soft:
+        out.append(f"| sigmoid, L=4096 | {sig:.1f} | softmax | {soft:.1f} | {soft / sig:.2f}x faster | "
+                   f">= 1.10x | {'yes' if soft / sig >= 1.10 else 'no'} |")
+    for name in ("softcap", "alibi"):
+        t = ms(f"{name}_f32", 4096)
+        if t and soft:
+            over = t / soft - 1
+            out.append(f"| {name}, L=4096 | {t:.1f} | softmax | {soft:.1f} | {over * 100:+.1f}% | "
+                       f"<= +10% | {'yes' if over <= 0.10 else 'no'} |")
+    return "\n".join(out) + "\n"
+
+
 def plot(context, rows, outdir):
     gnuplot = shutil.which("gnuplot")
     if not gnuplot:
@@ -100,7 +135,7 @@ def plot(context, rows, outdir):
         return []
     datdir = os.path.join(outdir, "plots")
     os.makedirs(datdir, exist_ok=True)
-    groups = sorted({g for (g, _, _) in rows})
+    groups = sorted({g for (g, _, _) in rows if g.startswith(("prefill", "decode"))})
     impls = ["attune", "openblas_unfused", "naive"]
     for group in groups:
         for impl in impls:
@@ -179,7 +214,8 @@ Notes that hold for this machine kind (read them with the numbers):
   reaches about half of it: the loop is bound by memory latency there, not by arithmetic.
 
 """
-    body = targets(context, rows) + "\n" + tables(context, rows)
+    body = (targets(context, rows) + "\n" + variants(rows) + "\n" +
+            tables(context, rows))
     plots = "".join(f"\n![{p}]({p})\n" for p in pngs)
     with open(os.path.join(outdir, "RESULTS.md"), "w") as f:
         f.write(header + plots + "\n" + body)
