@@ -134,6 +134,12 @@ int main(int argc, char **argv) {
     if (failed(kernel))
       return 1;
     kernels.push_back(*kernel);
+    // The header promises `const` inputs: bufferization must copy rather
+    // than write into them.
+    for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
+      if (isa<RankedTensorType>(type))
+        func.setArgAttr(i, "bufferization.writable",
+                        BoolAttr::get(&context, false));
     if (failed(SymbolTable::replaceAllSymbolUses(
             func, StringAttr::get(&context, attune::implName(kernel->name)),
             *module)))

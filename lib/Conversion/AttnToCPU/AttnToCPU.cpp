@@ -157,9 +157,15 @@ struct LowerAttentionToCPU : public OpRewritePattern<attn::AttentionOp> {
     if (!rowForm) {
       lanesForm(rewriter, loc);
     } else {
-      Value isDecode = arith::CmpIOp::create(
-          rewriter, loc, arith::CmpIPredicate::ule, rowsPerUnit,
-          arith::ConstantIndexOp::create(rewriter, loc, tiling.decodeRows));
+      // (Lq = 0 takes the wide form, whose loops then run zero times.)
+      Value isDecode = arith::AndIOp::create(
+          rewriter, loc,
+          arith::CmpIOp::create(
+              rewriter, loc, arith::CmpIPredicate::ule, rowsPerUnit,
+              arith::ConstantIndexOp::create(rewriter, loc, tiling.decodeRows)),
+          arith::CmpIOp::create(
+              rewriter, loc, arith::CmpIPredicate::ugt, rowsPerUnit,
+              arith::ConstantIndexOp::create(rewriter, loc, 0)));
       scf::IfOp::create(
           rewriter, loc, isDecode,
           [&](OpBuilder &nb, Location) {

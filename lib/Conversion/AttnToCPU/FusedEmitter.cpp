@@ -308,9 +308,7 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
 
         // Score modifiers on every key; the mask only where the tile is not
         // entirely visible (diagonal and tail tiles).
-        bool modifies = op.getSoftcapAttr() || slopes || bias ||
-                        !op.getScoreMod().empty();
-        if (modifies)
+        if (sem.modifiesScores())
           forLoop(cIdx(0), cIdx(kvTile), 1, [&](Value j) {
             Value s = vector::LoadOp::create(b, loc, rowType, scores,
                                              ValueRange{j, cIdx(0)});

@@ -99,8 +99,11 @@ private:
   /// Block-sparse enumeration (BlockLists.cpp): the query tile's block
   /// lists, read once per tile.
   struct BlockListWalk {
-    Value qBlock, batch, head, numFull, numPartial, maxBlocks;
+    Value bi, head, qBlock, numFull, numPartial;
   };
+  /// Element (b, h, qBlock, i...) of block list `list`: extents of 1 in its
+  /// batch / head dimensions broadcast.
+  Value loadListEntry(Value list, const BlockListWalk &walk, ValueRange rest);
   /// Fills `walk` for the tile of `rows` (query head `head`) and returns the
   /// number of key tiles the lists name.
   Value walkBlockLists(Value bi, Value head, const TileRows &rows,

@@ -174,8 +174,11 @@ void FusedEmitter::emitRowTile(Value bi, Value unit) {
           return vector::FMAOp::create(b, loc, kc, qc, acc);
         };
         // Up to 8 chunks of Qs stay in registers; longer heads loop over
-        // groups of 8 chunks.
-        int64_t perPass = std::min<int64_t>(8, headDim / qChunk);
+        // equal groups of chunks (a divisor of their number: no pass may
+        // run past D).
+        int64_t numChunks = headDim / qChunk, perPass = std::min<int64_t>(8, numChunks);
+        while (numChunks % perPass != 0)
+          --perPass;
         SmallVector<Value> init(kChunk, splatF32(0.0f));
         auto loop = scf::ForOp::create(
             b, loc, cIdx(0), cIdx(headDim), cIdx(perPass * qChunk), init,
@@ -248,13 +251,13 @@ void FusedEmitter::emitRowTile(Value bi, Value unit) {
       }
       Value alpha, sum = splatF32(0.0f);
       if (sem.isSigmoid()) {
-        Value bias = bcast(sem.sigmoidBias(b, loc, kvLen));
+        Value sigmoidBias = bcast(sem.sigmoidBias(b, loc, kvLen));
         Value one = splatF32(1.0f);
         for (auto [i, s] : llvm::enumerate(chunks)) {
           Value e = math::ExpOp::create(
               b, loc,
               arith::NegFOp::create(b, loc,
-                                    arith::AddFOp::create(b, loc, s, bias)));
+                                    arith::AddFOp::create(b, loc, s, sigmoidBias)));
           Value p = arith::DivFOp::create(
               b, loc, one, arith::AddFOp::create(b, loc, one, e));
           storeProbabilities(p, r, i * kChunk);

@@ -14,6 +14,8 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::attune;
 
@@ -46,6 +48,7 @@ std::optional<TileSemantics> TileSemantics::analyze(attn::AttentionOp op,
       }
   }
   TileSemantics s;
+  s.alibi = static_cast<bool>(op.getAlibiSlopes());
   s.scoreMod = op.getScoreMod().empty() ? nullptr : &op.getScoreMod();
   s.maskMod = op.getMaskMod().empty() ? nullptr : &op.getMaskMod();
   if (Value bias = op.getBias()) {
@@ -62,15 +65,18 @@ std::optional<TileSemantics> TileSemantics::analyze(attn::AttentionOp op,
   if (auto cap = op.getSoftcapAttr())
     s.softcap = cap.getValueAsDouble();
   int64_t qHeads = op.getNumQueryHeads(), kvHeads = op.getNumKvHeads();
+  // Bounds past any length the kernels take (< 2^31) mean "unbounded":
+  // clamped so that index arithmetic and i32 lanes cannot overflow.
+  auto clamp = [](int64_t bound) {
+    return std::min<int64_t>(bound, std::numeric_limits<int32_t>::max());
+  };
   for (int64_t h = 0; h < qHeads; ++h) {
     attn::MaskAttr mask = op.getMaskFor(h);
-    s.lefts.push_back(mask.getLeft());
-    s.rights.push_back(mask.getRight());
-    s.sinks.push_back(mask.getSinks());
+    s.lefts.push_back(clamp(mask.getLeft()));
+    s.rights.push_back(clamp(mask.getRight()));
+    s.sinks.push_back(clamp(mask.getSinks()));
     s.masked |= !mask.isNone() || mask.getSinks() != 0;
   }
-  s.perHeadMask = !(llvm::all_equal(s.lefts) && llvm::all_equal(s.rights) &&
-                    llvm::all_equal(s.sinks));
   // Pack a KV group's query heads into one tile when they share the KV head
   // by the default map and agree on the mask.
   int64_t group = qHeads / kvHeads;
@@ -81,12 +87,16 @@ std::optional<TileSemantics> TileSemantics::analyze(attn::AttentionOp op,
                s.sinks[h] == s.sinks[first];
   }
   // Block lists given per head give the heads of a group different lists:
-  // such heads cannot share a tile.
+  // such heads cannot share a tile (nor can more heads than a vector holds,
+  // whose tile would span query blocks).
   if (op.hasBlockMask()) {
     ArrayRef<int64_t> size = op.getBlockSizeAttr().asArrayRef();
     s.blockSizeValues.assign(size.begin(), size.end());
-    auto counts = cast<RankedTensorType>(op.getKvNumBlocks().getType());
-    packable &= counts.getDimSize(1) == 1;
+    for (Value list : {op.getKvNumBlocks(), op.getKvIndices(),
+                       op.getFullKvNumBlocks(), op.getFullKvIndices()})
+      if (list)
+        packable &= cast<RankedTensorType>(list.getType()).getDimSize(1) == 1;
+    packable &= group <= 16;
   }
   s.group = packable ? group : 1;
   return s;
@@ -153,10 +163,10 @@ Value TileSemantics::isFullTile(OpBuilder &b, Location loc,
                                 const TileRows &rows, Value keyBegin,
                                 int64_t kvTile) const {
   using P = arith::CmpIPredicate;
-  Value keyEnd = arith::AddIOp::create(b, loc, keyBegin, cIdx(b, loc, kvTile));
   // A mask_mod can hide any key: no tile is known to be entirely visible.
   if (maskMod)
     return arith::ConstantOp::create(b, loc, b.getBoolAttr(false));
+  Value keyEnd = arith::AddIOp::create(b, loc, keyBegin, cIdx(b, loc, kvTile));
   Value full = cmpI(b, loc, P::sle, keyEnd, rows.kvLen);
   if (!masked)
     return full;
@@ -240,17 +250,27 @@ static Value inlineVectorized(OpBuilder &b, Location loc, Region &region,
 
 /// (b, h, i, j) of the scores held as region arguments: index scalars stay,
 /// i32 vectors become index vectors.
+/// Positions and keys are clamped into [0, Lq) x [0, Lk): padding lanes and
+/// tail keys (whose scores are discarded) must not run the region on values
+/// the reference never gives it (an integer division could trap).
 static SmallVector<Value> regionIndices(OpBuilder &b, Location loc,
                                         const TileRows &rows, Value positions,
                                         Value keys, ArrayRef<int64_t> shape) {
-  SmallVector<Value> result;
-  for (Value x : {rows.batch, rows.heads, positions, keys}) {
+  VectorType indexVector = VectorType::get(shape, b.getIndexType());
+  auto asIndex = [&](Value x) -> Value {
     if (isa<VectorType>(x.getType()))
-      x = arith::IndexCastOp::create(
-          b, loc, VectorType::get(shape, b.getIndexType()), x);
-    result.push_back(x);
-  }
-  return result;
+      return arith::IndexCastOp::create(b, loc, indexVector, x);
+    return x;
+  };
+  auto clampBelow = [&](Value x, Value bound) -> Value {
+    Value last = arith::SubIOp::create(b, loc, bound, cIdx(b, loc, 1));
+    if (isa<VectorType>(x.getType()))
+      last = vector::BroadcastOp::create(b, loc, indexVector, last);
+    return arith::MinSIOp::create(b, loc, x, last);
+  };
+  return {rows.batch, asIndex(rows.heads),
+          clampBelow(asIndex(positions), rows.qLen),
+          clampBelow(asIndex(keys), rows.kvLen)};
 }
 
 /// bias[b', h', min(i, Lq - 1), min(j, Lk - 1)] for every score held, in

@@ -8,7 +8,9 @@
 //
 //   int32_t name(T *arg0, ..., int64_t size0, ...) {
 //     if (arg0 == NULL || ...) return ATTUNE_ERR_NULL_POINTER;
-//     if (size0 < 0 || size0 > INT32_MAX || ...) return ATTUNE_ERR_BAD_SIZE;
+//     if (size0 < 0 || size0 > INT32_MAX || size0 != <a static extent of
+//         the same size, if the module has one> || ...)
+//       return ATTUNE_ERR_BAD_SIZE;
 //     __attune_impl_name(arg0, arg0, 0, <sizes>, <strides>, ...);
 //     return ATTUNE_OK;
 //   }
@@ -81,12 +83,18 @@ static LogicalResult addEntryPoint(OpBuilder &b, ModuleOp module,
   b.setInsertionPointToStart(checkSizes);
   Value anyBad = constant(b.getI1Type(), 0);
   Value limit = constant(i64, std::numeric_limits<int32_t>::max());
-  for (size_t s = 0; s < kernel.sizes.size(); ++s)
+  for (size_t s = 0; s < kernel.sizes.size(); ++s) {
+    Value size = entry->getArgument(kernel.arguments.size() + s);
     anyBad = LLVM::OrOp::create(
         b, loc, anyBad,
-        LLVM::ICmpOp::create(
-            b, loc, LLVM::ICmpPredicate::ugt,
-            entry->getArgument(kernel.arguments.size() + s), limit));
+        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ugt, size, limit));
+    // A size that a static extent elsewhere in the module fixes.
+    if (kernel.fixedSizes[s] >= 0)
+      anyBad = LLVM::OrOp::create(
+          b, loc, anyBad,
+          LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, size,
+                               constant(i64, kernel.fixedSizes[s])));
+  }
   LLVM::CondBrOp::create(b, loc, anyBad, badSize, call);
 
   // Descriptors of contiguous row-major tensors.

@@ -40,9 +40,11 @@ public:
   }
 
   /// Names `value`'s argument `role` and ties its dims to the named sizes:
-  /// dims[i] is the size name of dim i ("" for none).
+  /// dims[i] is the size name of dim i ("" for none). A static dim fixes its
+  /// size (the entry point then checks it), except a leading extent of 1 of
+  /// an operand that broadcasts there (`broadcasts`).
   void bind(Value value, StringRef role, ArrayRef<StringRef> dims,
-            StringRef suffix) {
+            StringRef suffix, bool broadcasts = false) {
     if (!value)
       return;
     std::optional<unsigned> arg = argumentOf(value);
@@ -52,9 +54,13 @@ public:
       names[*arg] = (role + suffix).str();
     auto type = cast<ShapedType>(func.getArgumentTypes()[*arg]);
     for (auto [i, size] : llvm::enumerate(dims)) {
-      if (size.empty() || i >= static_cast<size_t>(type.getRank()) ||
-          !type.isDynamicDim(i))
+      if (size.empty() || i >= static_cast<size_t>(type.getRank()))
         continue;
+      if (!type.isDynamicDim(i)) {
+        if (!(broadcasts && i < 2 && type.getDimSize(i) == 1))
+          fixed.try_emplace((size + suffix).str(), type.getDimSize(i));
+        continue;
+      }
       DimRef dim = {*arg, static_cast<unsigned>(i)};
       std::string sizeName = (size + suffix).str();
       classes.insert(dim);
@@ -70,6 +76,7 @@ public:
   llvm::EquivalenceClasses<DimRef> classes;
   std::map<std::string, DimRef> leaders;
   std::map<DimRef, std::string> sizeNames;
+  std::map<std::string, int64_t> fixed; // sizes some static extent fixes
 };
 
 StringRef elementName(Type type) {
@@ -99,6 +106,14 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
     return func.emitError("attune-compile: a kernel returns nothing; write "
                           "results into memref arguments "
                           "(bufferization.materialize_in_destination)");
+  StringRef name = func.getSymName();
+  bool identifier = !name.empty() && !llvm::isDigit(name.front()) &&
+                    llvm::all_of(name, [](char c) {
+                      return llvm::isAlnum(c) || c == '_';
+                    });
+  if (!identifier)
+    return func.emitError("attune-compile: @")
+           << name << " is not a C identifier; rename the function";
   SignatureBuilder builder(func);
   SmallVector<std::string> summary;
   unsigned count = 0;
@@ -120,14 +135,16 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
     builder.bind(attention.getOutput(), "out", {b, "", lq, ""}, suffix);
     builder.bind(attention.getLse(), "lse", {b, "", lq}, suffix);
     builder.bind(attention.getAlibiSlopes(), "alibi_slopes", {}, suffix);
-    builder.bind(attention.getBias(), "bias", {b, "", lq, lk}, suffix);
+    builder.bind(attention.getBias(), "bias", {b, "", lq, lk}, suffix, true);
     builder.bind(attention.getTemperature(), "temperature", {b, "", lq},
-                 suffix);
-    builder.bind(attention.getKvNumBlocks(), "kv_num_blocks", {b}, suffix);
-    builder.bind(attention.getKvIndices(), "kv_indices", {b}, suffix);
+                 suffix, true);
+    builder.bind(attention.getKvNumBlocks(), "kv_num_blocks", {b}, suffix,
+                 true);
+    builder.bind(attention.getKvIndices(), "kv_indices", {b}, suffix, true);
     builder.bind(attention.getFullKvNumBlocks(), "full_kv_num_blocks", {b},
-                 suffix);
-    builder.bind(attention.getFullKvIndices(), "full_kv_indices", {b}, suffix);
+                 suffix, true);
+    builder.bind(attention.getFullKvIndices(), "full_kv_indices", {b}, suffix,
+                 true);
     std::string line;
     llvm::raw_string_ostream os(line);
     os << "attention" << suffix << ": Hq=" << attention.getNumQueryHeads()
@@ -182,8 +199,13 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
                << "attn.attention; make it static";
       DimRef leader = builder.classes.getLeaderValue(dim);
       auto [it, inserted] = sizeIndex.try_emplace(leader, sig.sizes.size());
-      if (inserted)
-        sig.sizes.push_back(builder.sizeNames[leader]);
+      if (inserted) {
+        const std::string &name = builder.sizeNames[leader];
+        sig.sizes.push_back(name);
+        auto fixed = builder.fixed.find(name);
+        sig.fixedSizes.push_back(fixed == builder.fixed.end() ? -1
+                                                              : fixed->second);
+      }
       arg.sizeOf.push_back(it->second);
     }
     sig.arguments.push_back(arg);
@@ -211,7 +233,8 @@ void attune::writeKernelHeader(llvm::raw_ostream &os,
      << "/* Tensors are row-major and contiguous; f16 and bf16 elements are\n"
      << " * passed as their 16 bits (uint16_t). Outputs must not overlap the\n"
      << " * inputs. Kernels run on OpenMP threads (libomp): set their number\n"
-     << " * with OMP_NUM_THREADS or omp_set_num_threads(); link with -lomp. */\n";
+     << " * with OMP_NUM_THREADS or omp_set_num_threads(); link with -lomp\n"
+     << " * (not needed for modules compiled with --openmp=false). */\n";
   for (const KernelSignature &kernel : kernels) {
     os << "\n/* " << kernel.name << "\n";
     SmallVector<StringRef> lines;
@@ -232,6 +255,10 @@ void attune::writeKernelHeader(llvm::raw_ostream &os,
       os << "] " << arg.elementType << (arg.output ? ", written" : ", read")
          << "\n";
     }
+    for (auto [name, value] : llvm::zip(kernel.sizes, kernel.fixedSizes))
+      if (value >= 0)
+        os << " *   " << name << " must be " << value
+           << " (a static extent of the module; otherwise ATTUNE_ERR_BAD_SIZE)\n";
     os << " */\nint32_t " << kernel.name << "(";
     bool first = true;
     for (const KernelArgument &arg : kernel.arguments) {

@@ -2,10 +2,10 @@
 //
 // The one place where the fused (tiled online-softmax) lowerings learn what an
 // attn.attention computes: which key tiles a query tile must visit, whether a
-// tile needs per-element masking, how scores are modified, and how the
-// normalization updates its running state. Backends own the loops and the
-// matrix products; they call this for everything variant-specific, on values
-// that hold one score per query row of the tile (a vector on the CPU).
+// tile needs per-element masking, how scores are modified and which are
+// visible. Backends own the loops, the products and the running max / sum;
+// they call this for everything variant-specific, on vectors of scores whose
+// query positions, keys and heads are given as scalars or vectors.
 //
 //===----------------------------------------------------------------------===//
 
@@ -63,15 +63,16 @@ public:
   /// rows (1 when heads cannot be packed: explicit map or per-head masks
   /// that differ inside a group).
   int64_t groupSize() const { return group; }
-  bool hasMask() const { return masked; }
-  bool hasPerHeadMask() const { return perHeadMask; }
-  bool hasBias() const { return biased; }
+  /// Whether modifyScores changes anything (softcap, ALiBi, bias, score_mod).
+  bool modifiesScores() const {
+    return softcap || alibi || biased || scoreMod;
+  }
   /// FlexAttention-style block lists: (query block, key block) sizes, empty
   /// without them. Listed full blocks are visible whatever the mask; listed
   /// partial blocks apply it; unlisted blocks are hidden.
   ArrayRef<int64_t> blockSizes() const { return blockSizeValues; }
-  /// Scale folded into Q: scale (temperature is applied per row by the
-  /// backend when packing Q, since it multiplies the scaled score).
+  /// The score scale; the backend applies it (times the per-row temperature)
+  /// to Q when packing it, or to the scores when Q stays in bf16.
   double scale() const { return scaleValue; }
 
   /// Mask bounds of query head `head` (index values; per-head tables become
@@ -112,8 +113,8 @@ private:
 
   bool sigmoid = false;
   bool masked = false;
-  bool perHeadMask = false;
   bool biased = false;
+  bool alibi = false;
   int64_t group = 1;
   double scaleValue = 1.0;
   std::optional<double> softcap, fixedSigmoidBias;

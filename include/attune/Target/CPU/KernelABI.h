@@ -25,7 +25,7 @@ namespace attune {
 enum KernelStatus : int32_t {
   kStatusOk = 0,
   kStatusNullPointer = 1,
-  kStatusBadSize = 2,
+  kStatusBadSize = 2, // negative, above INT32_MAX, or not a fixed extent
 };
 
 /// One argument of an emitted kernel.
@@ -42,6 +42,8 @@ struct KernelSignature {
   std::string name;
   std::vector<KernelArgument> arguments;
   std::vector<std::string> sizes; // names of the int64_t size arguments
+  std::vector<int64_t> fixedSizes; // per size: the value a static extent of
+                                   // the module fixes, or -1
   std::string summary;            // what the function computes, one line each
 };
 
