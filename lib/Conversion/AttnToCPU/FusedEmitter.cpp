@@ -172,6 +172,45 @@ void FusedEmitter::storeRows(Value bi, Value unit, Value rowBegin,
   });
 }
 
+/// The online-softmax update of one key tile whose scores are in `scores`:
+///   m' = max(m, max_j s);  base = m' (0 while -inf);  alpha = exp(m - base)
+///   P[j, :] = exp(s[j, :] - base);  l' = alpha * l + sum_j P[j, :]
+/// Returns (m', l', alpha); P replaces the scores.
+std::tuple<Value, Value, Value> FusedEmitter::onlineSoftmax(Value scores,
+                                                            Value m, Value l) {
+  int64_t kvTile = tiling.kvTile;
+  auto rowAt = [&](Value j) {
+    return vector::LoadOp::create(b, loc, rowType, scores, ValueRange{j, cIdx(0)})
+        .getResult();
+  };
+  auto maxLoop = scf::ForOp::create(
+      b, loc, cIdx(0), cIdx(kvTile), cIdx(1), ValueRange{m},
+      [&](OpBuilder &lb, Location, Value j, ValueRange acc) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToEnd(lb.getInsertionBlock());
+        scf::YieldOp::create(
+            b, loc, ValueRange{arith::MaximumFOp::create(b, loc, acc[0], rowAt(j))});
+      });
+  Value mNew = maxLoop.getResult(0);
+  Value base = TileSemantics::exponentBase(b, loc, mNew);
+  Value alpha =
+      math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, m, base));
+  auto sumLoop = scf::ForOp::create(
+      b, loc, cIdx(0), cIdx(kvTile), cIdx(1), ValueRange{splatF32(0.0f)},
+      [&](OpBuilder &lb, Location, Value j, ValueRange acc) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToEnd(lb.getInsertionBlock());
+        Value p = math::ExpOp::create(
+            b, loc, arith::SubFOp::create(b, loc, rowAt(j), base));
+        vector::StoreOp::create(b, loc, p, scores, ValueRange{j, cIdx(0)});
+        scf::YieldOp::create(
+            b, loc, ValueRange{arith::AddFOp::create(b, loc, acc[0], p)});
+      });
+  Value lNew = arith::AddFOp::create(
+      b, loc, arith::MulFOp::create(b, loc, alpha, l), sumLoop.getResult(0));
+  return {mNew, lNew, alpha};
+}
+
 void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
   int64_t group = sem.groupSize(), kvTile = tiling.kvTile;
   int64_t headDim = op.getHeadDim(), valueDim = op.getValueHeadDim();
@@ -349,61 +388,16 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
 
         Value m = state[0], l = state[1], alpha;
         if (sigmoidBias) {
-          // p = sigmoid(s + b) = 1 / (1 + exp(-(s + b))); masked s = -inf
-          // gives 0. Nothing to rescale.
-          Value oneV = splatF32(1.0f);
+          // p = sigmoid(s + b); nothing to rescale.
           forLoop(cIdx(0), cIdx(kvTile), 1, [&](Value j) {
             Value s = vector::LoadOp::create(b, loc, rowType, scores,
                                              ValueRange{j, cIdx(0)});
-            Value x = arith::NegFOp::create(
-                b, loc, arith::AddFOp::create(b, loc, s, sigmoidBias));
-            Value p = arith::DivFOp::create(
-                b, loc, oneV,
-                arith::AddFOp::create(b, loc, oneV,
-                                      math::ExpOp::create(b, loc, x)));
-            vector::StoreOp::create(b, loc, p, scores, ValueRange{j, cIdx(0)});
+            vector::StoreOp::create(
+                b, loc, TileSemantics::sigmoidWeights(b, loc, s, sigmoidBias),
+                scores, ValueRange{j, cIdx(0)});
           });
         } else {
-          // m' = max(m, max_j s);  the exponent base is m' or 0 while m' is
-          // -inf (rows with nothing visible yet), so exp never sees NaN.
-          auto maxLoop = scf::ForOp::create(
-              b, loc, cIdx(0), cIdx(kvTile), cIdx(1), ValueRange{m},
-              [&](OpBuilder &lb, Location, Value j, ValueRange acc) {
-                OpBuilder::InsertionGuard g3(b);
-                b.setInsertionPointToEnd(lb.getInsertionBlock());
-                Value s = vector::LoadOp::create(b, loc, rowType, scores,
-                                                 ValueRange{j, cIdx(0)});
-                scf::YieldOp::create(
-                    b, loc,
-                    ValueRange{arith::MaximumFOp::create(b, loc, acc[0], s)});
-              });
-          Value mNew = maxLoop.getResult(0);
-          Value isEmpty = arith::CmpFOp::create(
-              b, loc, arith::CmpFPredicate::OEQ, mNew, negInf);
-          Value base = arith::SelectOp::create(b, loc, isEmpty,
-                                               splatF32(0.0f), mNew);
-          alpha = math::ExpOp::create(b, loc,
-                                      arith::SubFOp::create(b, loc, m, base));
-          // p = exp(s - base);  l' = alpha * l + sum_j p
-          auto sumLoop = scf::ForOp::create(
-              b, loc, cIdx(0), cIdx(kvTile), cIdx(1),
-              ValueRange{splatF32(0.0f)},
-              [&](OpBuilder &lb, Location, Value j, ValueRange acc) {
-                OpBuilder::InsertionGuard g3(b);
-                b.setInsertionPointToEnd(lb.getInsertionBlock());
-                Value s = vector::LoadOp::create(b, loc, rowType, scores,
-                                                 ValueRange{j, cIdx(0)});
-                Value p = math::ExpOp::create(
-                    b, loc, arith::SubFOp::create(b, loc, s, base));
-                vector::StoreOp::create(b, loc, p, scores,
-                                        ValueRange{j, cIdx(0)});
-                scf::YieldOp::create(
-                    b, loc, ValueRange{arith::AddFOp::create(b, loc, acc[0], p)});
-              });
-          l = arith::AddFOp::create(b, loc,
-                                    arith::MulFOp::create(b, loc, alpha, l),
-                                    sumLoop.getResult(0));
-          m = mNew;
+          std::tie(m, l, alpha) = onlineSoftmax(scores, m, l);
         }
         if (dot) {
           packProbabilityPairs(scores, probPairs);
@@ -418,28 +412,18 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
         }
       });
 
-  // Per-row output scale and LSE: 1/l and m + log(l), or 0 and -inf for rows
-  // that saw no key; sigmoid rows are not normalized.
+  // Per-row output scale and LSE (sigmoid rows are not normalized).
   Value rowScale = scratch({tileRows});
   Value rowLse = lse ? scratch({tileRows}) : Value();
   if (sigmoidBias) {
     vector::StoreOp::create(b, loc, splatF32(1.0f), rowScale,
                             ValueRange{cIdx(0)});
   } else {
-    Value m = kvLoop.getResult(0), l = kvLoop.getResult(1);
-    Value empty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, l,
-                                        splatF32(0.0f));
-    Value inv = arith::DivFOp::create(b, loc, splatF32(1.0f), l);
-    vector::StoreOp::create(
-        b, loc, arith::SelectOp::create(b, loc, empty, splatF32(0.0f), inv),
-        rowScale, ValueRange{cIdx(0)});
-    if (rowLse) {
-      Value value = arith::AddFOp::create(b, loc, m,
-                                          math::LogOp::create(b, loc, l));
-      vector::StoreOp::create(
-          b, loc, arith::SelectOp::create(b, loc, empty, negInf, value), rowLse,
-          ValueRange{cIdx(0)});
-    }
+    auto [inv, rowLseValue] = TileSemantics::finishRows(
+        b, loc, kvLoop.getResult(0), kvLoop.getResult(1));
+    vector::StoreOp::create(b, loc, inv, rowScale, ValueRange{cIdx(0)});
+    if (rowLse)
+      vector::StoreOp::create(b, loc, rowLseValue, rowLse, ValueRange{cIdx(0)});
   }
   storeRows(bi, unit, rowBegin, numRows, ot, rowScale, rowLse);
 }

@@ -15,6 +15,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <tuple>
+
 namespace mlir {
 namespace attune {
 namespace detail {
@@ -95,6 +97,8 @@ private:
                        llvm::function_ref<void(Value, int64_t)> fn);
 
   void emitTile(Value bi, Value unit, Value tile);
+  std::tuple<Value, Value, Value> onlineSoftmax(Value scores, Value m,
+                                                Value l);
 
   /// Block-sparse enumeration (BlockLists.cpp): the query tile's block
   /// lists, read once per tile.

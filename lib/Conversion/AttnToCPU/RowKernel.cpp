@@ -252,25 +252,17 @@ void FusedEmitter::emitRowTile(Value bi, Value unit) {
       Value alpha, sum = splatF32(0.0f);
       if (sem.isSigmoid()) {
         Value sigmoidBias = bcast(sem.sigmoidBias(b, loc, kvLen));
-        Value one = splatF32(1.0f);
-        for (auto [i, s] : llvm::enumerate(chunks)) {
-          Value e = math::ExpOp::create(
-              b, loc,
-              arith::NegFOp::create(b, loc,
-                                    arith::AddFOp::create(b, loc, s, sigmoidBias)));
-          Value p = arith::DivFOp::create(
-              b, loc, one, arith::AddFOp::create(b, loc, one, e));
-          storeProbabilities(p, r, i * kChunk);
-        }
+        for (auto [i, s] : llvm::enumerate(chunks))
+          storeProbabilities(TileSemantics::sigmoidWeights(b, loc, s, sigmoidBias),
+                             r, i * kChunk);
         alpha = cF32(1.0f);
       } else {
+        // m' = max(m, max_j s), base, alpha = exp(m - base), p = exp(s - base)
         Value mNew = arith::MaximumFOp::create(
             b, loc, m,
             vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
                                         rowMax));
-        Value isEmpty = arith::CmpFOp::create(
-            b, loc, arith::CmpFPredicate::OEQ, mNew, negInf);
-        Value base = arith::SelectOp::create(b, loc, isEmpty, zeroF, mNew);
+        Value base = TileSemantics::exponentBase(b, loc, mNew);
         alpha = math::ExpOp::create(b, loc,
                                     arith::SubFOp::create(b, loc, m, base));
         for (auto [i, s] : llvm::enumerate(chunks)) {
@@ -356,17 +348,10 @@ void FusedEmitter::emitRowTile(Value bi, Value unit) {
     if (!sem.isSigmoid()) {
       Value m = memref::LoadOp::create(b, loc, stats, ValueRange{cIdx(0), r});
       Value l = memref::LoadOp::create(b, loc, stats, ValueRange{cIdx(1), r});
-      Value empty =
-          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, l, zeroF);
-      inv = arith::SelectOp::create(
-          b, loc, empty, zeroF, arith::DivFOp::create(b, loc, cF32(1.0f), l));
-      if (lse) {
-        Value value =
-            arith::AddFOp::create(b, loc, m, math::LogOp::create(b, loc, l));
-        memref::StoreOp::create(
-            b, loc, arith::SelectOp::create(b, loc, empty, negInf, value), lse,
-            ValueRange{bi, head, pos});
-      }
+      Value rowLse;
+      std::tie(inv, rowLse) = TileSemantics::finishRows(b, loc, m, l);
+      if (lse)
+        memref::StoreOp::create(b, loc, rowLse, lse, ValueRange{bi, head, pos});
     }
     for (int64_t e = 0; e < valueDim; e += kChunk) {
       Value o = arith::MulFOp::create(

@@ -411,3 +411,45 @@ Value TileSemantics::sigmoidBias(OpBuilder &b, Location loc,
   Value lkf = arith::SIToFPOp::create(b, loc, b.getF32Type(), lk);
   return arith::NegFOp::create(b, loc, math::LogOp::create(b, loc, lkf));
 }
+
+/// A constant of `like`'s type (f32 scalar or vector).
+static Value constantLike(OpBuilder &b, Location loc, Value like, float v) {
+  Type type = like.getType();
+  if (auto vector = dyn_cast<VectorType>(type))
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vector, b.getF32FloatAttr(v)));
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+}
+
+Value TileSemantics::sigmoidWeights(OpBuilder &b, Location loc, Value scores,
+                                    Value bias) {
+  Value one = constantLike(b, loc, scores, 1.0f);
+  Value e = math::ExpOp::create(
+      b, loc,
+      arith::NegFOp::create(b, loc, arith::AddFOp::create(b, loc, scores, bias)));
+  return arith::DivFOp::create(b, loc, one,
+                               arith::AddFOp::create(b, loc, one, e));
+}
+
+Value TileSemantics::exponentBase(OpBuilder &b, Location loc, Value m) {
+  Value negInf =
+      constantLike(b, loc, m, -std::numeric_limits<float>::infinity());
+  Value empty =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m, negInf);
+  return arith::SelectOp::create(b, loc, empty, constantLike(b, loc, m, 0.0f),
+                                 m);
+}
+
+std::pair<Value, Value> TileSemantics::finishRows(OpBuilder &b, Location loc,
+                                                  Value m, Value l) {
+  Value zero = constantLike(b, loc, l, 0.0f);
+  Value empty =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, l, zero);
+  Value inv = arith::DivFOp::create(b, loc, constantLike(b, loc, l, 1.0f), l);
+  Value lse = arith::AddFOp::create(b, loc, m, math::LogOp::create(b, loc, l));
+  return {arith::SelectOp::create(b, loc, empty, zero, inv),
+          arith::SelectOp::create(
+              b, loc, empty,
+              constantLike(b, loc, l, -std::numeric_limits<float>::infinity()),
+              lse)};
+}

@@ -106,6 +106,20 @@ public:
   /// Sigmoid bias (f32 scalar): the attribute or -log(Lk).
   Value sigmoidBias(OpBuilder &b, Location loc, Value kvLen) const;
 
+  // Normalization steps every backend shares; values are f32 scalars or
+  // vectors (one per row).
+
+  /// sigmoid(s + bias) = 1 / (1 + exp(-(s + bias))): 0 for masked s = -inf.
+  static Value sigmoidWeights(OpBuilder &b, Location loc, Value scores,
+                              Value bias);
+  /// The exponent base for running max `m`: m, or 0 while m = -inf (no key
+  /// visible yet), so that exp(s - base) and exp(m_old - base) are never NaN.
+  static Value exponentBase(OpBuilder &b, Location loc, Value m);
+  /// The output scale and LSE of finished rows: 1/l and m + log(l), or 0 and
+  /// -inf where l = 0 (no visible key: the row is 0, never NaN).
+  static std::pair<Value, Value> finishRows(OpBuilder &b, Location loc,
+                                            Value m, Value l);
+
 private:
   TileSemantics() = default;
   Value gatherBias(OpBuilder &b, Location loc, const TileRows &rows,
