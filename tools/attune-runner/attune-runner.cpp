@@ -11,12 +11,14 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CEntryCall.h"
 #include "Problem.h"
 
 #include "attune/InitAll.h"
 #include "attune/Pipelines/Pipelines.h"
 #include "attune/Reference/Reference.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/AsmState.h"
@@ -42,6 +44,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <optional>
 
 using namespace mlir;
 using namespace ::attune::runner;
@@ -75,6 +79,13 @@ cl::opt<PipelineKind>
                         clEnumValN(PipelineKind::Fused, "fused",
                                    "attune-cpu-pipeline (fused, threaded)")),
              cl::cat(category));
+
+cl::opt<bool> cAbi(
+    "c-abi",
+    cl::desc("Call the kernel through the checked C entry point that "
+             "attune-compile emits (plain pointers and sizes), not the memref "
+             "interface"),
+    cl::init(false), cl::cat(category));
 
 cl::opt<std::string> fusedOptions(
     "fused-options",
@@ -411,7 +422,21 @@ int main(int argc, char **argv) {
   if (llvm::Error err = checkSignature(func, *problem))
     return error(llvm::toString(std::move(err)));
   // The C interface wrapper is what we call; ask for it if the test did not.
-  func->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
+  // With --c-abi, the function moves aside for attune-compile's entry point.
+  std::optional<mlir::attune::KernelSignature> kernel;
+  if (cAbi) {
+    auto funcOp = dyn_cast<func::FuncOp>(func.getOperation());
+    if (!funcOp)
+      return error("--c-abi needs a func.func entry");
+    FailureOr<mlir::attune::KernelSignature> signature =
+        mlir::attune::analyzeKernel(funcOp);
+    if (failed(signature))
+      return error("the entry function has no C entry point");
+    kernel = *signature;
+    SymbolTable::setSymbolName(funcOp, mlir::attune::implName(entry));
+  } else {
+    func->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
+  }
 
   PassManager pm(&context, ModuleOp::getOperationName());
   if (failed(applyPassManagerCLOptions(pm)))
@@ -436,6 +461,8 @@ int main(int argc, char **argv) {
   }
   if (failed(pm.run(*module)))
     return error("the lowering pipeline failed");
+  if (kernel && failed(mlir::attune::addCEntryPoints(*module, {*kernel})))
+    return error("could not add the C entry point");
 
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
@@ -468,8 +495,27 @@ int main(int argc, char **argv) {
     descriptorPtrs.push_back(d.get());
   for (void *&ptr : descriptorPtrs)
     packed.push_back(&ptr);
-  std::string symbol = "_mlir_ciface_" + entry;
-  auto call = [&]() { return (*engine)->invokePacked(symbol, packed); };
+  std::string symbol = kernel ? entry.getValue() : "_mlir_ciface_" + entry;
+  std::function<llvm::Error()> call = [&]() {
+    return (*engine)->invokePacked(symbol, packed);
+  };
+  void *cEntry = nullptr;
+  if (kernel) {
+    auto found = (*engine)->lookup(symbol);
+    if (!found)
+      return error("no symbol " + symbol + ": " +
+                   llvm::toString(found.takeError()));
+    cEntry = *found;
+    call = [&]() -> llvm::Error {
+      llvm::Expected<int32_t> status = callCEntry(cEntry, *kernel, *problem);
+      if (!status)
+        return status.takeError();
+      if (*status != 0)
+        return llvm::createStringError("the entry point returned status " +
+                                       std::to_string(*status));
+      return llvm::Error::success();
+    };
+  }
 
   problem->poisonOutputs();
   if (llvm::Error err = call())

@@ -138,13 +138,17 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
     builder.bind(attention.getBias(), "bias", {b, "", lq, lk}, suffix, true);
     builder.bind(attention.getTemperature(), "temperature", {b, "", lq},
                  suffix, true);
-    builder.bind(attention.getKvNumBlocks(), "kv_num_blocks", {b}, suffix,
-                 true);
-    builder.bind(attention.getKvIndices(), "kv_indices", {b}, suffix, true);
-    builder.bind(attention.getFullKvNumBlocks(), "full_kv_num_blocks", {b},
+    // Block lists: [B|1, H|1, q_blocks] counts, [.., q_blocks, capacity]
+    // indices; their extents are sizes of their own.
+    StringRef qb = "q_blocks";
+    builder.bind(attention.getKvNumBlocks(), "kv_num_blocks", {b, "", qb},
                  suffix, true);
-    builder.bind(attention.getFullKvIndices(), "full_kv_indices", {b}, suffix,
-                 true);
+    builder.bind(attention.getKvIndices(), "kv_indices",
+                 {b, "", qb, "kv_blocks"}, suffix, true);
+    builder.bind(attention.getFullKvNumBlocks(), "full_kv_num_blocks",
+                 {b, "", qb}, suffix, true);
+    builder.bind(attention.getFullKvIndices(), "full_kv_indices",
+                 {b, "", qb, "full_kv_blocks"}, suffix, true);
     std::string line;
     llvm::raw_string_ostream os(line);
     os << "attention" << suffix << ": Hq=" << attention.getNumQueryHeads()
@@ -195,8 +199,8 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
       if (!builder.classes.contains(dim))
         return func.emitError("attune-compile: dimension ")
                << d << " of argument " << i << " (" << arg.name
-               << ") is dynamic but is not a batch, query or key length of an "
-               << "attn.attention; make it static";
+               << ") is dynamic but is not a size of an attn.attention operand "
+               << "(batch, lengths, block-list extents); make it static";
       DimRef leader = builder.classes.getLeaderValue(dim);
       auto [it, inserted] = sizeIndex.try_emplace(leader, sig.sizes.size());
       if (inserted) {

@@ -9,7 +9,7 @@
 // CPU: attune-compile: unknown CPU 'pentium-9000'
 // TARGET: attune-compile: unknown --target=tpu
 // RETURNS: error: attune-compile: a kernel returns nothing; write results into memref arguments
-// LOOSE: error: attune-compile: dimension 0 of argument 3 (arg3) is dynamic but is not a batch, query or key length
+// LOOSE: error: attune-compile: dimension 0 of argument 3 (arg3) is dynamic but is not a size of an attn.attention operand
 // STRIDED: error: attune-compile: argument 3 must be a ranked tensor (input) or an identity-layout memref (output)
 // EMPTY: attune-compile: no public function with a body
 
