@@ -464,6 +464,10 @@ llvm::Expected<Problem> Problem::create(const ProblemOptions &options) {
     c.maskMod = [](int64_t b, int64_t h, int64_t i, int64_t j) {
       return (i + j + b + h) % 3 != 0;
     };
+  if (o.doc48MaskMod)
+    c.maskMod = [](int64_t, int64_t, int64_t i, int64_t j) {
+      return i / 48 == j / 48;
+    };
 
   add("output", o.dtype, {o.batch, o.qHeads, o.qLen, o.valueDim}, true);
   if (o.lse)

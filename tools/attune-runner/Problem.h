@@ -65,6 +65,7 @@ struct ProblemOptions {
   bool blockDuplicates = false;
   bool relposScoreMod = false;
   bool mod3MaskMod = false;
+  bool doc48MaskMod = false;
   bool lse = false;
   std::vector<Segment> segments; // non-empty selects the prefix layout
   uint64_t seed = 0;

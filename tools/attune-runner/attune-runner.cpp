@@ -63,7 +63,7 @@ namespace ref = ::attune::reference;
 namespace {
 enum class PipelineKind { Reference, Fused };
 enum class ScoreModKind { None, RelPos };
-enum class MaskModKind { None, Mod3 };
+enum class MaskModKind { None, Mod3, Doc48 };
 
 cl::OptionCategory category("attune-runner options");
 
@@ -169,7 +169,10 @@ cl::opt<MaskModKind>
     maskMod("mask-mod", cl::desc("Mask predicate"), cl::init(MaskModKind::None),
             cl::values(clEnumValN(MaskModKind::None, "none", "none"),
                        clEnumValN(MaskModKind::Mod3, "mod3",
-                                  "visible iff (i + j + b + h) % 3 != 0")),
+                                  "visible iff (i + j + b + h) % 3 != 0"),
+                       clEnumValN(MaskModKind::Doc48, "doc48",
+                                  "visible iff i / 48 == j / 48 (documents "
+                                  "of 48 tokens)")),
             cl::cat(category));
 cl::opt<bool> lse("lse", cl::desc("LSE output f32 [B,Hq,Lq]"),
                   cl::cat(category));
@@ -220,6 +223,7 @@ static llvm::Expected<ProblemOptions> optionsFromFlags() {
   o.blockDuplicates = blockDuplicates;
   o.relposScoreMod = scoreMod == ScoreModKind::RelPos;
   o.mod3MaskMod = maskMod == MaskModKind::Mod3;
+  o.doc48MaskMod = maskMod == MaskModKind::Doc48;
   o.lse = lse;
   o.seed = seed;
 

@@ -137,6 +137,49 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu"> {
   ];
 }
 
+def BuildBlockMask : Pass<"attn-build-block-mask"> {
+  let summary = "Give attention with a mask_mod region block lists computed from it";
+  let description = [{
+    FlexAttention's `create_block_mask` as a rewrite. For each
+    `attn.attention` with a `mask_mod` region and no block lists, IR placed
+    before the op evaluates the visibility (mask attribute and region) of
+    every element of every (query block, key block) pair and builds the
+    lists: blocks whose elements are all visible go to the full list (the
+    fused kernels skip masking them), blocks with some visible elements to
+    the partial list, the rest are never visited. The lists are per (batch,
+    head) when the region reads `b` or `h` or heads have their own masks,
+    shared otherwise. The op's results are unchanged; it runs for any shape,
+    static or dynamic, at the cost of one region evaluation per score.
+
+    Before:
+
+    ```mlir
+    %o = attn.attention(%q, %k, %v) mask_mod { ... }
+    ```
+
+    After (abridged):
+
+    ```mlir
+    %nb, %idx, %fnb, %fidx = scf.for ... // classify every block pair
+    %o = attn.attention(%q, %k, %v) blocks(%nb, %idx) full_blocks(%fnb, %fidx)
+        {block_size = array<i64: 128, 128>} mask_mod { ... }
+    ```
+  }];
+  let options = [
+    Option<"qBlock", "q-block", "int64_t", /*default=*/"128",
+           "Query rows per block">,
+    Option<"kvBlock", "kv-block", "int64_t", /*default=*/"128",
+           "Keys per block">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 def LowerAllocaScopes : Pass<"attune-lower-alloca-scopes"> {
   let summary = "Bracket per-iteration stack scratch with stack save/restore";
   let description = [{
