@@ -91,6 +91,7 @@ void attune::buildCPUPipeline(OpPassManager &pm,
   fused.fallback = options.fallback;
   fused.bf16Dot = options.bf16Dot;
   fused.decodeRows = options.decodeRows;
+  fused.kvSplits = options.kvSplits;
   pm.addPass(createConvertAttnToCPU(fused));
   // What the fused path does not take yet goes the reference way.
   pm.addPass(createConvertAttnToLinalg());

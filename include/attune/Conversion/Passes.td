@@ -119,6 +119,9 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu"> {
     Option<"decodeRows", "decode-rows", "int64_t", /*default=*/"8",
            "KV groups with at most this many query rows take the decode "
            "kernel (rows one by one, keys in lanes; 0: never)">,
+    Option<"kvSplits", "kv-splits", "int64_t", /*default=*/"0",
+           "Split-KV chunks of the decode kernel, merged exactly (0: chosen "
+           "at run time while batch x KV groups < 4; 1: never)">,
     Option<"bf16Dot", "bf16-dot", "bool", /*default=*/"false",
            "bf16 inputs through AVX-512 BF16 dot products (vdpbf16ps; the "
            "target must have avx512_bf16; needs lanes=16)">,

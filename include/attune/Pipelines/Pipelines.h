@@ -49,6 +49,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("KV groups with at most this many query rows take the "
                      "decode kernel (0: never)"),
       llvm::cl::init(8)};
+  PassOptions::Option<int64_t> kvSplits{
+      *this, "kv-splits",
+      llvm::cl::desc("Split-KV chunks of the decode kernel (0: run-time "
+                     "choice, 1: never)"),
+      llvm::cl::init(0)};
   PassOptions::Option<bool> bf16Dot{
       *this, "bf16-dot",
       llvm::cl::desc("bf16 through AVX-512 BF16 dot products (vdpbf16ps)"),

@@ -38,8 +38,9 @@ struct ConvertAttnToCPUPass
     tiling.rowBlock = rowBlock;
     tiling.bf16Dot = bf16Dot;
     tiling.decodeRows = decodeRows;
+    tiling.kvSplits = kvSplits;
     if (lanes < 1 || queryVectors < 1 || kvTile < 1 || rowBlock < 1 ||
-        kvTile % rowBlock != 0) {
+        kvTile % rowBlock != 0 || kvSplits < 0) {
       getOperation()->emitError()
           << "convert-attn-to-cpu: tile sizes must be positive and kv-tile a "
              "multiple of row-block";

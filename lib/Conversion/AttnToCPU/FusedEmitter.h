@@ -117,7 +117,16 @@ private:
   /// block already listed: lists are a set, as in the reference semantics).
   void listedTile(const BlockListWalk &walk, Value it, Value &keyBegin,
                   Value &listedFull, Value &skip);
-  void emitRowTile(Value bi, Value unit);
+  /// Partial results of split-KV decode: un-normalized rows `outs` [B,
+  /// units, S, maxRows, Dv] and `stats` [B, units, S, 2, maxRows] (m, l).
+  struct KvSplit {
+    Value chunks, outs, stats;
+  };
+  Value kvSplitCount();
+  /// Key chunk `chunk` of split (or all keys, writing the output, without).
+  void emitRowTile(Value bi, Value unit, Value chunk = Value(),
+                   const KvSplit *split = nullptr);
+  void mergeKvSplits(Value bi, Value unit, const KvSplit &split);
   void packQuery(Value bi, Value unit, Value rowBegin, Value numRows,
                  Value qt, Value slopeBuf, Value scaleBuf);
   // Micro-kernels (MicroKernels.cpp). f32: Qt[d, r] holds the scaled query,

@@ -30,18 +30,150 @@ static constexpr int64_t kChunk = 16;
 void FusedEmitter::emitRowTiles(int64_t maxRows) {
   tileRows = maxRows;
   rowType = VectorType::get({kChunk}, b.getF32Type());
-  Value units = cIdx(op.getNumQueryHeads() / sem.groupSize());
+  int64_t numUnits = op.getNumQueryHeads() / sem.groupSize();
+  Value units = cIdx(numUnits);
   Value zero = cIdx(0), one = cIdx(1);
-  scf::ParallelOp::create(
-      b, loc, ValueRange{zero, zero}, ValueRange{batch, units},
-      ValueRange{one, one}, [&](OpBuilder &nb, Location, ValueRange ivs) {
-        auto scope = memref::AllocaScopeOp::create(nb, loc, TypeRange{});
+  // One parallel loop; its body runs with tile scratch on the stack.
+  auto parallel = [&](ValueRange upper, llvm::function_ref<void(ValueRange)> fn) {
+    SmallVector<Value> zeros(upper.size(), zero), ones(upper.size(), one);
+    scf::ParallelOp::create(
+        b, loc, zeros, upper, ones, [&](OpBuilder &nb, Location, ValueRange ivs) {
+          auto scope = memref::AllocaScopeOp::create(nb, loc, TypeRange{});
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(&scope.getBodyRegion().emplaceBlock());
+          b.setInsertionPoint(
+              memref::AllocaScopeReturnOp::create(b, loc, ValueRange{}));
+          fn(ivs);
+        });
+  };
+  Value chunks = kvSplitCount();
+  Value isSplit =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, chunks, one);
+  scf::IfOp::create(
+      b, loc, isSplit,
+      [&](OpBuilder &tb, Location) {
         OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(&scope.getBodyRegion().emplaceBlock());
-        b.setInsertionPoint(
-            memref::AllocaScopeReturnOp::create(b, loc, ValueRange{}));
-        emitRowTile(ivs[0], ivs[1]);
+        b.setInsertionPoint(scf::YieldOp::create(tb, loc, ValueRange{}));
+        // Key chunks in parallel, then their exact merge.
+        int64_t dyn = ShapedType::kDynamic;
+        KvSplit split;
+        split.chunks = chunks;
+        split.outs = memref::AllocOp::create(
+            b, loc,
+            MemRefType::get({dyn, numUnits, dyn, maxRows, op.getValueHeadDim()},
+                            b.getF32Type()),
+            ValueRange{batch, chunks}, b.getI64IntegerAttr(64));
+        split.stats = memref::AllocOp::create(
+            b, loc,
+            MemRefType::get({dyn, numUnits, dyn, 2, maxRows}, b.getF32Type()),
+            ValueRange{batch, chunks}, b.getI64IntegerAttr(64));
+        parallel({batch, units, chunks}, [&](ValueRange ivs) {
+          emitRowTile(ivs[0], ivs[1], ivs[2], &split);
+        });
+        parallel({batch, units},
+                 [&](ValueRange ivs) { mergeKvSplits(ivs[0], ivs[1], split); });
+      },
+      [&](OpBuilder &eb, Location) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(scf::YieldOp::create(eb, loc, ValueRange{}));
+        parallel({batch, units},
+                 [&](ValueRange ivs) { emitRowTile(ivs[0], ivs[1]); });
       });
+}
+
+/// The number of key chunks: the option, or while there are fewer than 4
+/// (batch row, KV group) units of work, a power of two (so that chunks
+/// divide evenly among an even number of threads) giving each chunk at least
+/// 4096 keys, at most 8.
+Value FusedEmitter::kvSplitCount() {
+  if (tiling.kvSplits > 0)
+    return cIdx(tiling.kvSplits);
+  Value units = mul(batch, cIdx(op.getNumQueryHeads() / sem.groupSize()));
+  Value chunks = cIdx(1);
+  for (int64_t n : {2, 4, 8})
+    chunks = arith::SelectOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, kvLen,
+                              cIdx(4096 * n)),
+        cIdx(n), chunks);
+  Value few = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, units,
+                                    cIdx(4));
+  return arith::SelectOp::create(b, loc, few, chunks, cIdx(1));
+}
+
+/// Merges the chunks' rows exactly:  M = max_c m_c,  w_c = exp(m_c - base(M)),
+/// L = sum_c w_c l_c,  O = (sum_c w_c O_c) / L  (sigmoid: O = sum_c O_c).
+void FusedEmitter::mergeKvSplits(Value bi, Value unit, const KvSplit &split) {
+  int64_t valueDim = op.getValueHeadDim();
+  Type outElement = cast<MemRefType>(out.getType()).getElementType();
+  Value numRows = mul(qLen, cIdx(sem.groupSize()));
+  auto stat = [&](Value c, int64_t which, Value r) -> Value {
+    return memref::LoadOp::create(b, loc, split.stats,
+                                  ValueRange{bi, unit, c, cIdx(which), r});
+  };
+  forLoop(cIdx(0), numRows, 1, [&](Value r) {
+    Value head, pos;
+    std::tie(head, pos) = rowOrigin(unit, r);
+    bool sigmoid = sem.isSigmoid();
+    Value base, inv = cF32(1.0f);
+    if (!sigmoid) {
+      auto maxLoop = scf::ForOp::create(
+          b, loc, cIdx(0), split.chunks, cIdx(1),
+          ValueRange{cF32(-std::numeric_limits<float>::infinity())},
+          [&](OpBuilder &nb, Location, Value c, ValueRange acc) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPointToEnd(nb.getInsertionBlock());
+            scf::YieldOp::create(
+                b, loc,
+                ValueRange{arith::MaximumFOp::create(b, loc, acc[0],
+                                                     stat(c, 0, r))});
+          });
+      Value m = maxLoop.getResult(0);
+      base = TileSemantics::exponentBase(b, loc, m);
+      auto sumLoop = scf::ForOp::create(
+          b, loc, cIdx(0), split.chunks, cIdx(1), ValueRange{cF32(0.0f)},
+          [&](OpBuilder &nb, Location, Value c, ValueRange acc) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPointToEnd(nb.getInsertionBlock());
+            Value w = math::ExpOp::create(
+                b, loc, arith::SubFOp::create(b, loc, stat(c, 0, r), base));
+            scf::YieldOp::create(
+                b, loc,
+                ValueRange{arith::AddFOp::create(
+                    b, loc, acc[0],
+                    arith::MulFOp::create(b, loc, w, stat(c, 1, r)))});
+          });
+      Value rowLse;
+      std::tie(inv, rowLse) =
+          TileSemantics::finishRows(b, loc, m, sumLoop.getResult(0));
+      if (lse)
+        memref::StoreOp::create(b, loc, rowLse, lse, ValueRange{bi, head, pos});
+    }
+    for (int64_t e = 0; e < valueDim; e += kChunk) {
+      auto accLoop = scf::ForOp::create(
+          b, loc, cIdx(0), split.chunks, cIdx(1), ValueRange{splatF32(0.0f)},
+          [&](OpBuilder &nb, Location, Value c, ValueRange acc) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPointToEnd(nb.getInsertionBlock());
+            Value o = vector::LoadOp::create(
+                b, loc, rowType, split.outs,
+                ValueRange{bi, unit, c, r, cIdx(e)});
+            if (!sigmoid)
+              o = arith::MulFOp::create(
+                  b, loc, o,
+                  bcast(math::ExpOp::create(
+                      b, loc,
+                      arith::SubFOp::create(b, loc, stat(c, 0, r), base))));
+            scf::YieldOp::create(
+                b, loc, ValueRange{arith::AddFOp::create(b, loc, acc[0], o)});
+          });
+      Value o = arith::MulFOp::create(b, loc, accLoop.getResult(0), bcast(inv));
+      if (!outElement.isF32())
+        o = arith::TruncFOp::create(b, loc,
+                                    VectorType::get({kChunk}, outElement), o);
+      vector::StoreOp::create(b, loc, o, out, ValueRange{bi, head, pos, cIdx(e)});
+    }
+  });
 }
 
 /// Sum of the lanes of `x` (reassociated: a shuffle tree).
@@ -77,7 +209,8 @@ static Value transposeReduce(OpBuilder &b, Location loc,
   return acc.front();
 }
 
-void FusedEmitter::emitRowTile(Value bi, Value unit) {
+void FusedEmitter::emitRowTile(Value bi, Value unit, Value chunk,
+                               const KvSplit *split) {
   using P = arith::CmpIPredicate;
   int64_t group = sem.groupSize(), kvTile = tiling.kvTile;
   int64_t headDim = op.getHeadDim(), valueDim = op.getValueHeadDim();
@@ -147,7 +280,15 @@ void FusedEmitter::emitRowTile(Value bi, Value unit) {
       vector::StepOp::create(b, loc,
                              VectorType::get({kChunk}, b.getIndexType())));
 
-  forLoop(cIdx(0), numTiles, 1, [&](Value it) {
+  // With split-KV, this chunk's share of the key tiles.
+  Value tileBegin = cIdx(0), tileEnd = numTiles;
+  if (split) {
+    tileBegin = arith::DivUIOp::create(b, loc, mul(numTiles, chunk),
+                                       split->chunks);
+    tileEnd = arith::DivUIOp::create(
+        b, loc, mul(numTiles, add(chunk, cIdx(1))), split->chunks);
+  }
+  forLoop(tileBegin, tileEnd, 1, [&](Value it) {
     Value inSinks = arith::CmpIOp::create(b, loc, P::ult, it,
                                           range.numSinkTiles);
     Value tileIdx = arith::SelectOp::create(
@@ -339,6 +480,22 @@ void FusedEmitter::emitRowTile(Value bi, Value unit) {
     });
   });
 
+  // Split-KV: this chunk's rows as they are (un-normalized) with m and l.
+  if (split) {
+    forLoop(cIdx(0), numRows, 1, [&](Value r) {
+      for (int64_t which = 0; which < 2; ++which)
+        memref::StoreOp::create(
+            b, loc,
+            memref::LoadOp::create(b, loc, stats, ValueRange{cIdx(which), r}),
+            split->stats, ValueRange{bi, unit, chunk, cIdx(which), r});
+      for (int64_t e = 0; e < valueDim; e += kChunk)
+        vector::StoreOp::create(
+            b, loc,
+            vector::LoadOp::create(b, loc, rowType, os, ValueRange{r, cIdx(e)}),
+            split->outs, ValueRange{bi, unit, chunk, r, cIdx(e)});
+    });
+    return;
+  }
   // O[b, head, pos, :] = Os[r, :] / l (0 when l = 0), LSE = m + log(l).
   Type outElement = cast<MemRefType>(out.getType()).getElementType();
   forLoop(cIdx(0), numRows, 1, [&](Value r) {

@@ -1,5 +1,6 @@
 // RUN: attune-opt %s --convert-attn-to-cpu --canonicalize --split-input-file | FileCheck %s
 // RUN: attune-opt %s --convert-attn-to-cpu="lanes=8 query-vectors=2 kv-tile=32 row-block=2" --canonicalize --split-input-file | FileCheck %s --check-prefix=AVX2
+// RUN: attune-opt %s --convert-attn-to-cpu="kv-splits=4" --canonicalize --split-input-file | FileCheck %s --check-prefix=SPLIT
 
 // GQA 8:2 with a causal mask: the four query heads of a KV group share a tile
 // (2 units of work per batch row). Decode-sized groups (at most 8 rows) take
@@ -152,4 +153,23 @@ func.func @block_sparse_fused(%q: tensor<1x1x?x16xf32>, %k: tensor<1x1x?x16xf32>
   %o = attn.attention(%q, %k, %v) blocks(%nb, %idx) full_blocks(%fnb, %fidx) {block_size = array<i64: 16, 32>}
       : (tensor<1x1x?x16xf32>, tensor<1x1x?x16xf32>, tensor<1x1x?x16xf32>, tensor<1x1x?xi32>, tensor<1x1x?x?xi32>, tensor<1x1x?xi32>, tensor<1x1x?x?xi32>) -> tensor<1x1x?x16xf32>
   return %o : tensor<1x1x?x16xf32>
+}
+
+// -----
+
+// Split-KV decode (here forced: kv-splits=4): the key chunks of each unit run
+// as iterations of their own and leave un-normalized rows with (m, l) in
+// buffers; a second parallel loop merges them exactly:
+//   M = max_c m_c,  w_c = exp(m_c - M),  O = sum_c w_c O_c / sum_c w_c l_c
+// SPLIT-LABEL: func.func @mqa_decode
+// SPLIT:         memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<?x1x4x8x64xf32>
+// (batch, chunk) once the single KV group's loop dimension folds away
+// SPLIT:         scf.parallel (%{{.+}}, %{{.+}}) = (%c0, %c0) to (%{{.+}}, %c4)
+// SPLIT:         scf.parallel (%{{.+}}) = (%c0) to (%{{.+}})
+// SPLIT:           arith.maximumf
+// SPLIT:           math.exp
+func.func @mqa_decode(%q: tensor<?x8x?x64xf32>, %k: tensor<?x1x?x64xf32>, %v: tensor<?x1x?x64xf32>) -> tensor<?x8x?x64xf32> {
+  %o = attn.attention(%q, %k, %v)
+      : (tensor<?x8x?x64xf32>, tensor<?x1x?x64xf32>, tensor<?x1x?x64xf32>) -> tensor<?x8x?x64xf32>
+  return %o : tensor<?x8x?x64xf32>
 }

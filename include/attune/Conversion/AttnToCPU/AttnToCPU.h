@@ -30,6 +30,11 @@ struct FusedCPUTiling {
   /// KV groups with at most this many query rows (decode) take the row
   /// kernel: rows one by one, keys in lanes (0: never).
   int64_t decodeRows = 8;
+  /// Split-KV for the decode kernel: key chunks run in parallel and merge
+  /// exactly (LSE weights; plain sum for sigmoid). 0: chosen at run time
+  /// (split while batch x KV groups < 4, into a power of two of chunks of
+  /// at least 4096 keys, at most 8); 1: never; N: N chunks.
+  int64_t kvSplits = 0;
 };
 
 /// Whether the fused CPU path takes `op` with `tiling`; `why` says what it
