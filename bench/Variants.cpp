@@ -11,6 +11,8 @@
 #include "Variants.h"
 
 #include "attention_kernels.h"
+#include "decode_mqa_kernels.h"
+#include "decode_mqa_nosplit_kernels.h"
 #include "variants_kernels.h"
 
 #include <cmath>
@@ -83,6 +85,14 @@ void attune::bench::registerVariants(const RegisterFn &registerAttune) {
                     s.qLen, s.kvLen);
     };
   };
+  // Split-KV: MQA decode at batch 1, one unit of work.
+  Shape mqa;
+  mqa.qHeads = 8;
+  mqa.kvHeads = 1;
+  mqa.qLen = 1;
+  mqa.kvLen = 65536;
+  registerAttune("decode_mqa_split/Lk=65536", mqa, plain(decode_mqa));
+  registerAttune("decode_mqa_nosplit/Lk=65536", mqa, plain(decode_mqa_nosplit));
   registerAttune("sigmoid_f32/L=4096", prefill(4096), plain(variant_sigmoid));
   registerAttune("softcap_f32/L=4096", prefill(4096), plain(variant_softcap));
   auto slopes = std::make_shared<std::vector<float>>();

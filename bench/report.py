@@ -119,6 +119,10 @@ def variants(rows):
     if sig and soft:
         out.append(f"| sigmoid, L=4096 | {sig:.1f} | softmax | {soft:.1f} | {soft / sig:.2f}x faster | "
                    f">= 1.10x | {'yes' if soft / sig >= 1.10 else 'no'} |")
+    split, nosplit = ms("decode_mqa_split", 65536), ms("decode_mqa_nosplit", 65536)
+    if split and nosplit:
+        out.append(f"| split-KV decode, MQA 8:1, B=1, Lk=65536 | {split:.2f} | one key chunk | {nosplit:.2f} | "
+                   f"{nosplit / split:.2f}x faster | >= 1.8x (issue 4) | {'yes' if nosplit / split >= 1.8 else 'no'} |")
     for name in ("softcap", "alibi"):
         t = ms(f"{name}_f32", 4096)
         if t and soft:

@@ -55,6 +55,10 @@ cl::opt<bool> shared("shared", cl::desc("Link a shared library, not an object"),
                      cl::init(false), cl::cat(category));
 cl::opt<bool> openmp("openmp", cl::desc("Run query tiles on OpenMP threads"),
                      cl::init(true), cl::cat(category));
+cl::opt<std::string> pipelineOptions(
+    "pipeline-options",
+    cl::desc("attune-cpu-pipeline options, e.g. \"kv-splits=1 kv-tile=32\""),
+    cl::init(""), cl::cat(category));
 cl::opt<std::string> linker("linker",
                             cl::desc("Compiler driver that links --shared "
                                      "(default: clang-22, clang or cc on PATH)"),
@@ -151,6 +155,8 @@ int main(int argc, char **argv) {
 
   PassManager pm(&context, ModuleOp::getOperationName());
   attune::CPUPipelineOptions options;
+  if (failed(options.parseFromString(pipelineOptions)))
+    return fail("bad --pipeline-options: " + pipelineOptions);
   options.lanes = attune::vectorLanes(**machine);
   options.openmp = openmp;
   options.bf16Dot = attune::hasBf16Dot(**machine);
