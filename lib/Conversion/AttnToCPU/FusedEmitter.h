@@ -68,6 +68,18 @@ private:
         b, loc, MemRefType::get(shape, element ? element : b.getF32Type()),
         b.getI64IntegerAttr(64));
   }
+  /// acc = fn(i, acc) for i in [0, ub), from `init`; returns the last acc.
+  Value foldLoop(Value ub, Value init,
+                 llvm::function_ref<Value(Value, Value)> fn) {
+    auto loop = scf::ForOp::create(
+        b, loc, cIdx(0), ub, cIdx(1), ValueRange{init},
+        [&](OpBuilder &nb, Location, Value iv, ValueRange acc) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToEnd(nb.getInsertionBlock());
+          scf::YieldOp::create(b, loc, ValueRange{fn(iv, acc[0])});
+        });
+    return loop.getResult(0);
+  }
   template <typename Fn> void forLoop(Value lb, Value ub, int64_t step, Fn fn) {
     scf::ForOp::create(b, loc, lb, ub, cIdx(step), ValueRange{},
                        [&](OpBuilder &nb, Location, Value iv, ValueRange) {
