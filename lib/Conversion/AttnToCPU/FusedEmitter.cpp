@@ -33,21 +33,8 @@ using namespace mlir::attune::detail;
 static constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 Value FusedEmitter::kvHeadOfUnit(Value unit) {
-  if (sem.groupSize() > 1)
-    return unit;
-  int64_t qHeads = op.getNumQueryHeads();
-  SmallVector<int64_t> table;
-  for (int64_t h = 0; h < qHeads; ++h)
-    table.push_back(op.getKvHeadFor(h));
-  if (llvm::equal(table, llvm::seq<int64_t>(0, qHeads)))
-    return unit;
-  Value result = cIdx(table.front());
-  for (int64_t h = 1; h < qHeads; ++h)
-    result = arith::SelectOp::create(
-        b, loc,
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, unit, cIdx(h)),
-        cIdx(table[h]), result);
-  return result;
+  // A unit is a KV group when heads are packed, else one query head.
+  return sem.groupSize() > 1 ? unit : sem.kvHeadOf(b, loc, unit);
 }
 
 std::pair<Value, Value> FusedEmitter::rowOrigin(Value unit, Value row) {
@@ -296,16 +283,20 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
                   .getResult();
   }
 
-  KeyTileRange range = sem.keyTiles(b, loc, rows, kvTile);
-  Value numTiles =
-      add(range.numSinkTiles, sub(range.mainEnd, range.mainBegin));
+  // The key tiles to visit: the range the mask leaves visible, or the
+  // blocks a block-sparse mask lists.
+  KeyTileRange range;
+  BlockListWalk walk;
+  Value numTiles;
+  if (blockLists.counts) {
+    numTiles = walkBlockLists(bi, headOfRow(unit, rowBegin), rows, walk);
+  } else {
+    range = sem.keyTiles(b, loc, rows, kvTile);
+    numTiles = add(range.numSinkTiles, sub(range.mainEnd, range.mainBegin));
+  }
   Value sigmoidBias = sem.isSigmoid() ? bcast(sem.sigmoidBias(b, loc, kvLen)) : Value();
   Value negInf = splatF32(kNegInf);
   SmallVector<Value> init = {negInf, splatF32(0.0f)};
-  // Block-sparse masks replace the key-tile range by the listed blocks.
-  BlockListWalk walk;
-  if (blockLists.counts)
-    numTiles = walkBlockLists(bi, headOfRow(unit, rowBegin), rows, walk);
   auto kvLoop = scf::ForOp::create(
       b, loc, cIdx(0), numTiles, cIdx(1), init,
       [&](OpBuilder &nb, Location, Value it, ValueRange state) {

@@ -72,6 +72,7 @@ std::optional<TileSemantics> TileSemantics::analyze(attn::AttentionOp op,
   };
   for (int64_t h = 0; h < qHeads; ++h) {
     attn::MaskAttr mask = op.getMaskFor(h);
+    s.kvHeads.push_back(op.getKvHeadFor(h));
     s.lefts.push_back(clamp(mask.getLeft()));
     s.rights.push_back(clamp(mask.getRight()));
     s.sinks.push_back(clamp(mask.getSinks()));
@@ -113,6 +114,12 @@ static Value perHead(OpBuilder &b, Location loc, ArrayRef<int64_t> table,
         b, loc, cmpI(b, loc, arith::CmpIPredicate::eq, head, cIdx(b, loc, h + 1)),
         cIdx(b, loc, value), result);
   return result;
+}
+
+Value TileSemantics::kvHeadOf(OpBuilder &b, Location loc, Value head) const {
+  if (llvm::equal(kvHeads, llvm::seq<int64_t>(0, kvHeads.size())))
+    return head;
+  return perHead(b, loc, kvHeads, head);
 }
 
 void TileSemantics::maskBounds(OpBuilder &b, Location loc, Value head,

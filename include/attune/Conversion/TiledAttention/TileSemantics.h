@@ -75,6 +75,10 @@ public:
   /// to Q when packing it, or to the scores when Q stays in bf16.
   double scale() const { return scaleValue; }
 
+  /// The KV head query head `head` (index) reads: the op's head map, or
+  /// head / (Hq / Hkv).
+  Value kvHeadOf(OpBuilder &b, Location loc, Value head) const;
+
   /// Mask bounds of query head `head` (index values; per-head tables become
   /// a dynamic lookup).
   void maskBounds(OpBuilder &b, Location loc, Value head, Value &left,
@@ -132,7 +136,7 @@ private:
   int64_t group = 1;
   double scaleValue = 1.0;
   std::optional<double> softcap, fixedSigmoidBias;
-  SmallVector<int64_t> lefts, rights, sinks;
+  SmallVector<int64_t> lefts, rights, sinks, kvHeads;
   SmallVector<int64_t> biasShape; // [B|1, Hq|1, Lq, Lk] of the bias operand
   Region *scoreMod = nullptr, *maskMod = nullptr; // the op's, when present
   SmallVector<int64_t> blockSizeValues;
