@@ -63,6 +63,7 @@ docs: configure
 	ninja -C $(BUILD_DIR) mlir-doc
 	cp $(BUILD_DIR)/docs/Attn/AttnDialect.md docs/AttnDialect.md
 	cp $(BUILD_DIR)/docs/AttuneConversionPasses.md docs/Passes.md
+	cp $(BUILD_DIR)/docs/AttnTransformPasses.md docs/TransformPasses.md
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -3,6 +3,7 @@
 #include "attune/InitAll.h"
 
 #include "attn/IR/AttnOps.h"
+#include "attn/Transforms/Passes.h"
 #include "attune/Conversion/Passes.h"
 #include "attune/Pipelines/Pipelines.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -23,6 +24,7 @@ void mlir::attune::registerAllTranslations(DialectRegistry &registry) {
 
 void mlir::attune::registerAllPasses() {
   mlir::registerAllPasses();
+  attn::registerAttnTransformsPasses();
   registerConversionPasses();
   registerPipelines();
 }

@@ -9,6 +9,7 @@
 
 #include "attune/Pipelines/Pipelines.h"
 
+#include "attn/Transforms/Passes.h"
 #include "attune/Conversion/Passes.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
@@ -28,8 +29,11 @@ using namespace mlir;
 /// scf.parallel on OpenMP threads; the oracle keeps libm and one thread.
 static void addBufferizeAndLowerToLLVM(OpPassManager &pm, bool approximate,
                                        bool openmp, bool x86vector = false) {
+  // No CSE before bufferization: the fused lowering reads its operands through
+  // bufferization.to_buffer at the op's position, and two such reads of one
+  // tensor merged into the first would see the buffer after later in-place
+  // writes to it.
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
 
   bufferization::OneShotBufferizePassOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
@@ -92,6 +96,8 @@ void attune::buildCPUPipeline(OpPassManager &pm,
   fused.bf16Dot = options.bf16Dot;
   fused.decodeRows = options.decodeRows;
   fused.kvSplits = options.kvSplits;
+  if (options.sharedPrefix)
+    pm.addPass(attn::createDecomposeSharedPrefix());
   pm.addPass(createConvertAttnToCPU(fused));
   // What the fused path does not take yet goes the reference way.
   pm.addPass(createConvertAttnToLinalg());

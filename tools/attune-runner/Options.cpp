@@ -90,8 +90,8 @@ attune::runner::parseSegments(StringRef spec) {
   for (StringRef part : parts) {
     auto [head, lengthText] = part.trim().rsplit(':');
     Segment segment;
-    if (lengthText.getAsInteger(10, segment.length) || segment.length < 1)
-      return fail("segment '" + part + "': expected KIND:LEN with LEN >= 1");
+    if (lengthText.getAsInteger(10, segment.length) || segment.length < 0)
+      return fail("segment '" + part + "': expected KIND:LEN with LEN >= 0");
     if (head == "shared") {
       segment.kind = Segment::Kind::Shared;
     } else if (head == "per_row") {

@@ -99,11 +99,14 @@ static LogicalResult verifyAttentionCommon(OpTy op, const AttentionDims &dims) {
 
   Type elementType = op.getQuery().getType().getElementType();
   RankedTensorType outputType = op.getOutput().getType();
-  if (outputType.getElementType() != elementType)
-    return op.emitOpError() << "expects the output element type to match the "
+  // f16/bf16 attention may also return its f32 accumulator (partial results
+  // that an attn.merge combines lose no precision on the way).
+  Type outputElement = outputType.getElementType();
+  if (outputElement != elementType && !outputElement.isF32())
+    return op.emitOpError() << "expects the output element type to be the "
                                "query's ("
-                            << elementType << "), got "
-                            << outputType.getElementType();
+                            << elementType << ") or f32, got "
+                            << outputElement;
   if (failed(verifyShape(operation, "output", outputType,
                          {dims.batch, dims.qHeads, dims.qLen, dims.valueDim},
                          "[B, Hq, Lq, Dv]")))
@@ -325,12 +328,16 @@ static LogicalResult verifyModRegion(AttentionOp op, Region &region,
       yield.getValues()[0].getType() != yieldType)
     return op.emitOpError() << "expects the " << name
                             << " region to yield one " << yieldType;
+  // Scalars from above (a run-time length, a bias) are constants of the
+  // region; tensors and buffers would be reads it cannot declare.
   SetVector<Value> captured;
   getUsedValuesDefinedAbove(region, captured);
-  if (!captured.empty())
-    return op.emitOpError() << "expects the " << name
-                            << " region to use only its own arguments and "
-                               "values defined inside it";
+  for (Value value : captured)
+    if (!value.getType().isIntOrIndexOrFloat())
+      return op.emitOpError()
+             << "expects the " << name
+             << " region to capture only scalars from above, got "
+             << value.getType();
   WalkResult walk = region.walk([](Operation *inner) {
     return isMemoryEffectFree(inner) ? WalkResult::advance()
                                      : WalkResult::interrupt();
@@ -466,18 +473,21 @@ LogicalResult PrefixAttentionOp::verify() {
 LogicalResult MergeOp::verify() {
   if (getOutputs().empty())
     return emitOpError("expects at least one partial result");
-  auto outputType = cast<RankedTensorType>(getOutputs().front().getType());
-  int64_t rank = outputType.getRank();
+  auto firstType = cast<RankedTensorType>(getOutputs().front().getType());
+  Type resultElement = getOutput().getType().getElementType();
+  int64_t rank = firstType.getRank();
   if (rank < 1)
     return emitOpError("expects partial results of rank >= 1");
-  ArrayRef<int64_t> shape = outputType.getShape();
+  ArrayRef<int64_t> shape = firstType.getShape();
   SmallVector<Value> all(getOutputs());
   all.push_back(getOutput());
   for (Value part : all) {
     auto type = cast<RankedTensorType>(part.getType());
-    if (type.getElementType() != outputType.getElementType())
-      return emitOpError() << "expects all results of one element type ("
-                           << outputType.getElementType() << "), got "
+    // Parts come in the result's element type or as f32 accumulators.
+    if (type.getElementType() != resultElement &&
+        !type.getElementType().isF32())
+      return emitOpError() << "expects parts of the result's element type ("
+                           << resultElement << ") or f32, got "
                            << type.getElementType();
     if (failed(verifyShape(getOperation(), "every result", type, shape,
                            "(the first part's)")))

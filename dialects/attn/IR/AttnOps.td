@@ -55,6 +55,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [
 
     Key `j` is visible when the head's mask (`mask`, or `head_masks[h]` for
     per-head masks as in DuoAttention) and the `mask_mod` region allow it.
+    Both regions are side-effect free and may use scalars defined above the
+    op (a run-time length, a bias), but no tensors.
     With a block mask (FlexAttention's BlockMask: `kv_num_blocks`,
     `kv_indices`, and optionally `full_kv_num_blocks`, `full_kv_indices`, with
     `block_size = [q_block, kv_block]`), only listed KV blocks are visited:

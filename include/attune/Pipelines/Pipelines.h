@@ -58,6 +58,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "bf16-dot",
       llvm::cl::desc("bf16 through AVX-512 BF16 dot products (vdpbf16ps)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> sharedPrefix{
+      *this, "shared-prefix",
+      llvm::cl::desc("Decompose attn.prefix_attention Hydragen-style: each "
+                     "shared KV segment attended once by the stacked queries "
+                     "of its rows (false: over each row's concatenated KV)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> fallback{
       *this, "fallback",
       llvm::cl::desc("Lower ops the fused path cannot take through the "
@@ -65,7 +71,8 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(true)};
 };
 
-/// Lowers attn ops through convert-attn-to-cpu (the fused tiled loop nest;
+/// Decomposes shared-prefix attention (attn-decompose-shared-prefix), then
+/// lowers attn ops through convert-attn-to-cpu (the fused tiled loop nest;
 /// the reference lowering for what it does not take), bufferization, OpenMP
 /// and the vector dialect to the LLVM dialect.
 void buildCPUPipeline(OpPassManager &pm,

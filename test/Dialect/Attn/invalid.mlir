@@ -126,7 +126,7 @@ func.func @dynamic_head_dim(%q: tensor<1x4x8x32xf32>, %k: tensor<1x2x8x32xf32>, 
 
 // Output of another element type than the query.
 func.func @output_element_type(%q: tensor<1x4x8x32xf32>, %k: tensor<1x2x8x32xf32>, %v: tensor<1x2x8x32xf32>) {
-  // expected-error @+1 {{expects the output element type to match the query's ('f32'), got 'f16'}}
+  // expected-error @+1 {{expects the output element type to be the query's ('f32') or f32, got 'f16'}}
   %o = attn.attention(%q, %k, %v) : (tensor<1x4x8x32xf32>, tensor<1x2x8x32xf32>, tensor<1x2x8x32xf32>) -> tensor<1x4x8x32xf16>
   return
 }
@@ -512,12 +512,13 @@ func.func @mask_mod_yield_count(%q: tensor<1x4x8x32xf32>, %k: tensor<1x2x8x32xf3
 
 // -----
 
-// score_mod using a value defined above the op.
-func.func @score_mod_captured(%q: tensor<1x4x8x32xf32>, %k: tensor<1x2x8x32xf32>, %v: tensor<1x2x8x32xf32>, %c: f32) {
-  // expected-error @+1 {{expects the score_mod region to use only its own arguments and values defined inside it}}
+// score_mod reading a tensor defined above the op.
+func.func @score_mod_captured(%q: tensor<1x4x8x32xf32>, %k: tensor<1x2x8x32xf32>, %v: tensor<1x2x8x32xf32>, %c: tensor<8xf32>) {
+  // expected-error @+1 {{expects the score_mod region to capture only scalars from above, got 'tensor<8xf32>'}}
   %o = attn.attention(%q, %k, %v) score_mod {
   ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
-    %r = arith.mulf %s, %c : f32
+    %e = tensor.extract %c[%i] : tensor<8xf32>
+    %r = arith.mulf %s, %e : f32
     attn.yield %r : f32
   } : (tensor<1x4x8x32xf32>, tensor<1x2x8x32xf32>, tensor<1x2x8x32xf32>) -> tensor<1x4x8x32xf32>
   return
@@ -756,10 +757,10 @@ func.func @merge_rank0(%o0: tensor<f32>, %o1: tensor<f32>) {
 
 // -----
 
-// Parts of different element types.
-func.func @merge_element_type(%o0: tensor<2x8x16x64xf32>, %o1: tensor<2x8x16x64xf16>) {
-  // expected-error @+1 {{expects all results of one element type ('f32'), got 'f16'}}
-  %o = attn.merge(%o0, %o1) {normalization = #attn.normalization<sigmoid>} : (tensor<2x8x16x64xf32>, tensor<2x8x16x64xf16>) -> tensor<2x8x16x64xf32>
+// A part neither of the result's element type nor f32.
+func.func @merge_element_type(%o0: tensor<2x8x16x64xbf16>, %o1: tensor<2x8x16x64xf16>) {
+  // expected-error @+1 {{expects parts of the result's element type ('bf16') or f32, got 'f16'}}
+  %o = attn.merge(%o0, %o1) {normalization = #attn.normalization<sigmoid>} : (tensor<2x8x16x64xbf16>, tensor<2x8x16x64xf16>) -> tensor<2x8x16x64xbf16>
   return
 }
 

@@ -106,3 +106,32 @@ func.func @merge(%o0: tensor<2x8x?x64xf32>, %o1: tensor<2x8x?x64xf32>, %l0: tens
   %s = attn.merge(%o0, %o1) {normalization = #attn.normalization<sigmoid>} : (tensor<2x8x?x64xf32>, tensor<2x8x?x64xf32>) -> tensor<2x8x?x64xf32>
   return %o, %l, %s : tensor<2x8x?x64xf32>, tensor<2x8x?xf32>, tensor<2x8x?x64xf32>
 }
+
+// CHECK-LABEL: func @f32_accumulator_parts
+func.func @f32_accumulator_parts(%q: tensor<2x8x4x64xbf16>, %k: tensor<2x2x?x64xbf16>, %v: tensor<2x2x?x64xbf16>, %o1: tensor<2x8x4x64xbf16>, %l1: tensor<2x8x4xf32>) -> tensor<2x8x4x64xbf16> {
+  // bf16 attention returning its f32 accumulator, merged with a bf16 part.
+  // CHECK: attn.attention({{.*}}) : (tensor<2x8x4x64xbf16>, tensor<2x2x?x64xbf16>, tensor<2x2x?x64xbf16>) -> (tensor<2x8x4x64xf32>, tensor<2x8x4xf32>)
+  %o0, %l0 = attn.attention(%q, %k, %v) : (tensor<2x8x4x64xbf16>, tensor<2x2x?x64xbf16>, tensor<2x2x?x64xbf16>) -> (tensor<2x8x4x64xf32>, tensor<2x8x4xf32>)
+  // CHECK: attn.merge({{.*}}) lse({{.*}}) : (tensor<2x8x4x64xf32>, tensor<2x8x4x64xbf16>, tensor<2x8x4xf32>, tensor<2x8x4xf32>) -> tensor<2x8x4x64xbf16>
+  %o = attn.merge(%o0, %o1) lse(%l0, %l1) : (tensor<2x8x4x64xf32>, tensor<2x8x4x64xbf16>, tensor<2x8x4xf32>, tensor<2x8x4xf32>) -> tensor<2x8x4x64xbf16>
+  return %o : tensor<2x8x4x64xbf16>
+}
+
+// CHECK-LABEL: func @region_captures_scalars
+func.func @region_captures_scalars(%q: tensor<1x4x8x32xf32>, %k: tensor<1x2x?x32xf32>, %v: tensor<1x2x?x32xf32>, %c: f32, %n: index) -> tensor<1x4x8x32xf32> {
+  // Scalars defined above (a bias, a run-time length) may be used inside.
+  // CHECK: score_mod {
+  // CHECK:   arith.addf %{{.*}}, %arg3 : f32
+  // CHECK: } mask_mod {
+  // CHECK:   arith.cmpi ult, %{{.*}}, %arg4 : index
+  %o = attn.attention(%q, %k, %v) score_mod {
+  ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
+    %r = arith.addf %s, %c : f32
+    attn.yield %r : f32
+  } mask_mod {
+  ^bb0(%b: index, %h: index, %i: index, %j: index):
+    %r = arith.cmpi ult, %j, %n : index
+    attn.yield %r : i1
+  } : (tensor<1x4x8x32xf32>, tensor<1x2x?x32xf32>, tensor<1x2x?x32xf32>) -> tensor<1x4x8x32xf32>
+  return %o : tensor<1x4x8x32xf32>
+}

@@ -1,0 +1,26 @@
+//===- Passes.h - rewrites inside the attn dialect --------------*- C++ -*-===//
+
+#ifndef ATTN_TRANSFORMS_PASSES_H
+#define ATTN_TRANSFORMS_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class RewritePatternSet;
+
+namespace attn {
+
+#define GEN_PASS_DECL
+#include "attn/Transforms/Passes.h.inc"
+
+/// attn.prefix_attention -> one attn.attention per segment instance (queries
+/// of the rows sharing it stacked) + attn.merge (Hydragen).
+void populateDecomposeSharedPrefixPatterns(RewritePatternSet &patterns);
+
+#define GEN_PASS_REGISTRATION
+#include "attn/Transforms/Passes.h.inc"
+
+} // namespace attn
+} // namespace mlir
+
+#endif // ATTN_TRANSFORMS_PASSES_H

@@ -1,0 +1,67 @@
+//===- Passes.td - rewrites inside the attn dialect --------*- tablegen -*-===//
+
+#ifndef ATTN_TRANSFORMS_PASSES_TD
+#define ATTN_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def DecomposeSharedPrefix : Pass<"attn-decompose-shared-prefix"> {
+  let summary = "Hydragen: attend each shared KV segment once, with the "
+                "queries of every row that reads it stacked, and merge exactly";
+  let description = [{
+    Rewrites `attn.prefix_attention` into one `attn.attention` per KV segment
+    instance and an `attn.merge` of their f32 results. Softmax over the
+    concatenation of disjoint key sets equals the LSE-weighted merge of the
+    softmaxes over each set (sigmoid attention: their plain sum), so the
+    rewrite is exact:
+
+    ```
+    O = sum_s w_s O_s / sum_s w_s,  w_s = exp(lse_s - max_t lse_t)
+    ```
+
+    A segment read by several rows (`shared`, or one instance of a `rows`
+    segment: tree sharing) is attended once with the queries of all those rows
+    stacked along the query axis, `[1, Hq, rows * Lq, D]`: where the original
+    problem was `B` matrix-vector products over the prefix (decode), it
+    becomes one matrix-matrix product, and the prefix is read once instead of
+    `B` times. `per_row` segments stay batched as they are.
+
+    Masks are positioned on the concatenation, so each part gets the mask its
+    keys see: none where the segment is visible to every query (a prefix
+    under a causal mask whose later segments are at least `Lq - 1` long, or
+    any decode step), the op's own mask on the last segment, and otherwise a
+    `mask_mod` region evaluating the original mask at the key's position in
+    the concatenation (and the query's position in its own row). Sigmoid
+    attention keeps the bias of the whole problem, `-log(sum_s L_s)`.
+
+    Before:
+
+    ```mlir
+    %o = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs)
+        {segments = [#attn.segment<shared>, #attn.segment<per_row>],
+         mask = #attn.mask<causal>}
+        : (tensor<?x32x1x128xf32>, tensor<1x8x?x128xf32>,
+           tensor<?x8x?x128xf32>, tensor<1x8x?x128xf32>,
+           tensor<?x8x?x128xf32>) -> tensor<?x32x1x128xf32>
+    ```
+
+    After (abridged):
+
+    ```mlir
+    %qt = linalg.transpose ins(%q) ... permutation = [1, 0, 2, 3]
+    %qs = tensor.collapse_shape / expand_shape ... : tensor<1x32x?x128xf32>
+    %op, %lp = attn.attention(%qs, %kp, %vp) : ... tensor<1x32x?x128xf32> ...
+    ...                                          // unstack to [B, Hq, Lq, Dv]
+    %os, %ls = attn.attention(%q, %ks, %vs) {mask = #attn.mask<causal>} ...
+    %o = attn.merge(%o0, %os) lse(%l0, %ls) : ... -> tensor<?x32x1x128xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+#endif // ATTN_TRANSFORMS_PASSES_TD
