@@ -117,18 +117,54 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
   SignatureBuilder builder(func);
   SmallVector<std::string> summary;
   unsigned count = 0;
+  // One summary line per op: heads, dims, normalization, scale, mask.
+  auto describe = [&](auto op, StringRef kind, StringRef suffix,
+                      StringRef extra) {
+    std::string line;
+    llvm::raw_string_ostream os(line);
+    os << kind << suffix << ": Hq=" << op.getNumQueryHeads()
+       << " Hkv=" << op.getNumKvHeads() << " D=" << op.getHeadDim()
+       << " Dv=" << op.getValueHeadDim() << " "
+       << stringifyNormalization(op.getNormalization())
+       << " scale=" << op.getScaleOrDefault() << extra;
+    if (auto mask = op.getMaskAttr())
+      os << " mask=" << mask;
+    if (op.getHeadMasksAttr())
+      os << " (per-head masks)";
+    summary.push_back(line);
+  };
   WalkResult walk = func.walk([&](Operation *op) {
-    if (isa<attn::PrefixAttentionOp, attn::MergeOp>(op)) {
-      op->emitError("attune-compile does not emit kernels for this op yet; "
-                    "use attn.attention");
-      return WalkResult::interrupt();
+    std::string suffix = count ? "_" + std::to_string(count) : "";
+    StringRef b = "batch", lq = "q_len", lk = "kv_len";
+    if (auto prefix = dyn_cast<attn::PrefixAttentionOp>(op)) {
+      // Segment s: keys k_s / values v_s of [N_s, Hkv, seg<s>_len, D], N_s
+      // the batch for per_row segments (static otherwise).
+      ++count;
+      builder.bind(prefix.getQuery(), "q", {b, "", lq, ""}, suffix);
+      builder.bind(prefix.getOutput(), "out", {b, "", lq, ""}, suffix);
+      builder.bind(prefix.getLse(), "lse", {b, "", lq}, suffix);
+      std::string segments;
+      for (auto [s, attr] : llvm::enumerate(prefix.getSegments())) {
+        auto segment = cast<attn::SegmentAttr>(attr);
+        bool perRow = segment.getKind() == attn::SegmentKind::PerRow;
+        std::string length = "seg" + std::to_string(s) + "_len";
+        std::string index = std::to_string(s);
+        StringRef instances = perRow ? b : StringRef();
+        builder.bind(prefix.getKeys()[s], "k" + index, {instances, "", length, ""},
+                     suffix);
+        builder.bind(prefix.getValues()[s], "v" + index,
+                     {instances, "", length, ""}, suffix);
+        segments += (s ? ", " : "") +
+                    stringifySegmentKind(segment.getKind()).str();
+      }
+      describe(prefix, "prefix_attention", suffix,
+               " segments=[" + segments + "]");
+      return WalkResult::advance();
     }
     auto attention = dyn_cast<attn::AttentionOp>(op);
     if (!attention)
       return WalkResult::advance();
-    std::string suffix = count ? "_" + std::to_string(count) : "";
     ++count;
-    StringRef b = "batch", lq = "q_len", lk = "kv_len";
     builder.bind(attention.getQuery(), "q", {b, "", lq, ""}, suffix);
     builder.bind(attention.getKey(), "k", {b, "", lk, ""}, suffix);
     builder.bind(attention.getValue(), "v", {b, "", lk, ""}, suffix);
@@ -149,19 +185,7 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
                  {b, "", qb}, suffix, true);
     builder.bind(attention.getFullKvIndices(), "full_kv_indices",
                  {b, "", qb, "full_kv_blocks"}, suffix, true);
-    std::string line;
-    llvm::raw_string_ostream os(line);
-    os << "attention" << suffix << ": Hq=" << attention.getNumQueryHeads()
-       << " Hkv=" << attention.getNumKvHeads()
-       << " D=" << attention.getHeadDim()
-       << " Dv=" << attention.getValueHeadDim() << " "
-       << stringifyNormalization(attention.getNormalization())
-       << " scale=" << attention.getScaleOrDefault();
-    if (auto mask = attention.getMaskAttr())
-      os << " mask=" << mask;
-    if (attention.getHeadMasksAttr())
-      os << " (per-head masks)";
-    summary.push_back(line);
+    describe(attention, "attention", suffix, "");
     return WalkResult::advance();
   });
   if (walk.wasInterrupted())

@@ -3,6 +3,9 @@
 // stacks 4 heads x 6 rows = 24 query rows per KV head (the wide kernel), the
 // suffix part is the decode kernel; merged in f32, rounded once.
 // RUN: attune-runner %s --dtype=bf16 --batch=6 --q-heads=8 --kv-heads=2 --q-len=1 --head-dim=128 --mask=causal --lse '--segments=shared:300;per_row:37' --pipeline=fused | FileCheck %s
+// Through the checked C entry point attune-compile emits (pointers, batch and
+// the two segment lengths).
+// RUN: attune-runner %s --dtype=bf16 --batch=6 --q-heads=8 --kv-heads=2 --q-len=1 --head-dim=128 --mask=causal --lse '--segments=shared:300;per_row:37' --pipeline=fused --c-abi | FileCheck %s
 // Undecomposed, for the same answer the long way.
 // RUN: attune-runner %s --dtype=bf16 --batch=6 --q-heads=8 --kv-heads=2 --q-len=1 --head-dim=128 --mask=causal --lse '--segments=shared:300;per_row:37' --pipeline=fused --fused-options=shared-prefix=false | FileCheck %s
 // CHECK: PASS

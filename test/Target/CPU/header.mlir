@@ -35,3 +35,19 @@ func.func @two_layers(%q: tensor<1x2x?x16xf32>, %k: tensor<1x2x?x16xf32>, %v: te
   bufferization.materialize_in_destination %out1 in restrict writable %o1 : (tensor<1x2x?x16xf32>, memref<1x2x?x16xf32>) -> ()
   return
 }
+
+// Shared-prefix attention: one key / value pointer per segment, a length per
+// segment; per_row segments hold a row per batch row, shared ones one.
+// CHECK-LABEL: /* hydragen
+// CHECK: prefix_attention: Hq=8 Hkv=2 D=64 Dv=64 softmax scale=1.250000e-01 segments=[shared, rows, per_row] mask=#attn.mask<causal>
+// CHECK: k0 [1, 2, seg0_len, 64] f32, read
+// CHECK: k1 [2, 2, seg1_len, 64] f32, read
+// CHECK: k2 [4, 2, seg2_len, 64] f32, read
+// CHECK: lse [4, 8, q_len] f32, written
+// CHECK: int32_t hydragen(const float *q, const float *k0, const float *k1, const float *k2, const float *v0, const float *v1, const float *v2, float *out, float *lse, int64_t q_len, int64_t seg0_len, int64_t seg1_len, int64_t seg2_len);
+func.func @hydragen(%q: tensor<4x8x?x64xf32>, %k0: tensor<1x2x?x64xf32>, %k1: tensor<2x2x?x64xf32>, %k2: tensor<4x2x?x64xf32>, %v0: tensor<1x2x?x64xf32>, %v1: tensor<2x2x?x64xf32>, %v2: tensor<4x2x?x64xf32>, %o: memref<4x8x?x64xf32>, %l: memref<4x8x?xf32>) {
+  %out, %lse = attn.prefix_attention(%q) keys(%k0, %k1, %k2) values(%v0, %v1, %v2) {segments = [#attn.segment<shared>, #attn.segment<rows [0, 0, 1, 1]>, #attn.segment<per_row>], mask = #attn.mask<causal>} : (tensor<4x8x?x64xf32>, tensor<1x2x?x64xf32>, tensor<2x2x?x64xf32>, tensor<4x2x?x64xf32>, tensor<1x2x?x64xf32>, tensor<2x2x?x64xf32>, tensor<4x2x?x64xf32>) -> (tensor<4x8x?x64xf32>, tensor<4x8x?xf32>)
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<4x8x?x64xf32>, memref<4x8x?x64xf32>) -> ()
+  bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<4x8x?xf32>, memref<4x8x?xf32>) -> ()
+  return
+}
