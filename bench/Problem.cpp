@@ -117,7 +117,18 @@ void softmaxRow(float *s, int64_t n, int64_t visible) {
 } // namespace
 
 void attune::bench::openblasUnfused(Problem &p) {
-  const Shape &s = p.shape;
+  openblasUnfused(p.shape, p.qData(), p.kData(), p.vData(), p.outData());
+}
+
+void attune::bench::openblasUnfused(const Shape &s, const void *qData,
+                                    const void *kData, const void *vData,
+                                    void *outData) {
+  const float *qf = static_cast<const float *>(qData);
+  const float *kf = static_cast<const float *>(kData);
+  const float *vf = static_cast<const float *>(vData);
+  const uint16_t *qb = static_cast<const uint16_t *>(qData);
+  const uint16_t *kb = static_cast<const uint16_t *>(kData);
+  const uint16_t *vb = static_cast<const uint16_t *>(vData);
   int64_t group = s.qHeads / s.kvHeads, d = s.headDim;
   // Decode stacks the group's heads as rows of one GEMM.
   bool stack = s.qLen == 1;
@@ -145,15 +156,14 @@ void attune::bench::openblasUnfused(Problem &p) {
       int64_t qHead = stack ? g * group : g;
       size_t qOff = ((b * s.qHeads + qHead) * s.qLen) * d;
       size_t kvOff = ((b * s.kvHeads + kvHead) * s.kvLen) * d;
-      const float *q = p.q.data() + qOff, *k = p.k.data() + kvOff;
-      const float *v = p.v.data() + kvOff;
-      float *out = s.bf16 ? outF.data() : p.out.data() + qOff;
+      const float *q = qf + qOff, *k = kf + kvOff, *v = vf + kvOff;
+      float *out = s.bf16 ? outF.data() : static_cast<float *>(outData) + qOff;
       if (s.bf16) {
-        widen(p.qb.data() + qOff, qF.data(), rows * d);
+        widen(qb + qOff, qF.data(), rows * d);
         // K and V of a KV head are widened once for all heads that read it.
         if (stack || qHead % group == 0) {
-          widen(p.kb.data() + kvOff, kF.data(), s.kvLen * d);
-          widen(p.vb.data() + kvOff, vF.data(), s.kvLen * d);
+          widen(kb + kvOff, kF.data(), s.kvLen * d);
+          widen(vb + kvOff, vF.data(), s.kvLen * d);
         }
         q = qF.data(), k = kF.data(), v = vF.data();
       }
@@ -171,7 +181,7 @@ void attune::bench::openblasUnfused(Problem &p) {
                   1.0f, scores.data(), s.kvLen, v, d, 0.0f, out, d);
       if (s.bf16)
         for (int64_t i = 0; i < rows * d; ++i)
-          p.outb[qOff + i] = toBf16(outF[i]);
+          static_cast<uint16_t *>(outData)[qOff + i] = toBf16(outF[i]);
     }
 }
 

@@ -49,6 +49,9 @@ float fromBf16(uint16_t h);
 /// operands are widened to f32 first (Debian's OpenBLAS has no sbgemm). Query heads of one KV head are stacked into one
 /// GEMM when Lq = 1 (decode), so K and V are read once per group.
 void openblasUnfused(Problem &problem);
+/// The same on caller-owned data laid out as `shape` says (bf16 as raw bits).
+void openblasUnfused(const Shape &shape, const void *q, const void *k,
+                     const void *v, void *out);
 
 /// The textbook loop nest, one query row at a time, scalar, one thread.
 void naive(Problem &problem);

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Hydragen.h"
 #include "Machine.h"
 #include "Problem.h"
 #include "Variants.h"
@@ -158,6 +159,7 @@ int main(int argc, char **argv) {
                      state.SkipWithError("kernel returned an error status");
                  });
   });
+  registerHydragen(machine);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

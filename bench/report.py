@@ -24,7 +24,9 @@ def load(path):
         name = b["run_name"] if "run_name" in b else b["name"]
         parts = [p for p in name.split("/") if not p.startswith(("real_time", "iterations:"))]
         group, size, impl = parts[0], parts[1], parts[2]
-        key = (group, int(size.split("=")[1]), impl)
+        # "L=4096" -> 4096; "B=64,P=4096" -> (64, 4096)
+        values = tuple(int(kv.split("=")[1]) for kv in size.split(","))
+        key = (group, values[0] if len(values) == 1 else values, impl)
         if key in rows and b.get("run_type") != "aggregate":
             continue
         rows[key] = {
@@ -32,6 +34,8 @@ def load(path):
             "gflops": b.get("gflops", 0.0),
             "gbps": b.get("gbps", 0.0),
             "peak": b.get("peak_fraction", 0.0),
+            "roofline": b.get("roofline_fraction", 0.0),
+            "roofline_ms": b.get("roofline_ms", 0.0),
         }
     return context, rows
 
@@ -132,6 +136,50 @@ def variants(rows):
     return "\n".join(out) + "\n"
 
 
+def hydragen(rows):
+    """The shared-prefix issue's decode scenarios and targets."""
+    groups = sorted({g for (g, _, _) in rows if g.startswith("hydragen")})
+    if not groups:
+        return ""
+    out = ["## Shared-prefix decode (Hydragen), this run\n",
+           "One decode step of B sequences sharing a P-key prompt, each with 128 keys of its own; "
+           "Hq=32, D=128. `attune_hydragen`: attn.prefix_attention, decomposed (prefix attended once by "
+           "the stacked queries of all rows, exact merge). `attune_per_row`: the fused decode kernel per "
+           "sequence over its full KV. `openblas_unfused`: the same per sequence on OpenBLAS. Roofline: "
+           "max(flops / peak, bytes / bandwidth) of the decomposed problem with the measured peaks "
+           "(bf16: the vdpbf16ps peak), flops = 4 B Hq (P+128) D, bytes = prefix KV once + every "
+           "suffix KV + Q + O.\n"]
+    def get(group, size, impl):
+        return rows.get((group, size, impl))
+    t = [("hydragen_f32_hkv32", (64, 4096)), ("hydragen_bf16_hkv32", (64, 4096))]
+    out += ["| target (issue 4) | measured | met |", "|---|---|---|"]
+    for group, size in t:
+        h, r = get(group, size, "attune_hydragen"), get(group, size, "attune_per_row")
+        if h and r:
+            sp = r["ms"] / h["ms"]
+            out.append(f"| {group} B=64 P=4K: hydragen >= 8x attune_per_row | {sp:.1f}x | {'yes' if sp >= 8 else 'no'} |")
+            out.append(f"| {group} B=64 P=4K: hydragen >= 0.60 of its roofline bound | {h['roofline']:.2f} "
+                       f"({h['ms']:.1f} ms against {h['roofline_ms']:.1f} ms) | {'yes' if h['roofline'] >= 0.6 else 'no'} |")
+    out.append("")
+    for group in groups:
+        out.append(f"### {group}\n")
+        out.append("| B | P | hydragen ms | per_row ms | openblas ms | vs per_row | vs openblas | "
+                   "roofline ms | hydragen roofline fraction |")
+        out.append("|" + "---|" * 9)
+        sizes = sorted({s for (g, s, _) in rows if g == group}, key=lambda bp: (bp[1], bp[0]))
+        for size in sizes:
+            h = get(group, size, "attune_hydragen")
+            r = get(group, size, "attune_per_row")
+            o = get(group, size, "openblas_unfused")
+            cells = [str(size[0]), str(size[1])]
+            cells += [f"{x['ms']:.2f}" if x else "-" for x in (h, r, o)]
+            cells += [f"{x['ms'] / h['ms']:.1f}x" if x and h else "-" for x in (r, o)]
+            cells += [f"{h['roofline_ms']:.2f}" if h else "-", f"{h['roofline']:.2f}" if h else "-"]
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
 def plot(context, rows, outdir):
     gnuplot = shutil.which("gnuplot")
     if not gnuplot:
@@ -219,7 +267,7 @@ Notes that hold for this machine kind (read them with the numbers):
 
 """
     body = (targets(context, rows) + "\n" + variants(rows) + "\n" +
-            tables(context, rows))
+            hydragen(rows) + "\n" + tables(context, rows))
     plots = "".join(f"\n![{p}]({p})\n" for p in pngs)
     with open(os.path.join(outdir, "RESULTS.md"), "w") as f:
         f.write(header + plots + "\n" + body)

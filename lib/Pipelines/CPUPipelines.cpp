@@ -96,8 +96,10 @@ void attune::buildCPUPipeline(OpPassManager &pm,
   fused.bf16Dot = options.bf16Dot;
   fused.decodeRows = options.decodeRows;
   fused.kvSplits = options.kvSplits;
-  if (options.sharedPrefix)
+  if (options.sharedPrefix) {
+    pm.addPass(attn::createRaiseSharedPrefix());
     pm.addPass(attn::createDecomposeSharedPrefix());
+  }
   pm.addPass(createConvertAttnToCPU(fused));
   // What the fused path does not take yet goes the reference way.
   pm.addPass(createConvertAttnToLinalg());

@@ -17,6 +17,10 @@ namespace attn {
 /// of the rows sharing it stacked) + attn.merge (Hydragen).
 void populateDecomposeSharedPrefixPatterns(RewritePatternSet &patterns);
 
+/// attn.attention over concat(broadcast-over-batch parts, per-row parts) ->
+/// attn.prefix_attention with shared / per_row segments.
+void populateRaiseSharedPrefixPatterns(RewritePatternSet &patterns);
+
 #define GEN_PASS_REGISTRATION
 #include "attn/Transforms/Passes.h.inc"
 

@@ -64,4 +64,52 @@ def DecomposeSharedPrefix : Pass<"attn-decompose-shared-prefix"> {
   ];
 }
 
+def RaiseSharedPrefix : Pass<"attn-raise-shared-prefix"> {
+  let summary = "Turn attention over a batch-broadcast prefix concatenated "
+                "with per-row keys into attn.prefix_attention";
+  let description = [{
+    Models that share a prompt between the rows of a batch build each row's
+    keys and values as the prompt's, broadcast over the batch, followed by
+    the row's own. This pass finds `attn.attention` whose key and value are
+    `tensor.concat` along the key axis (dim 2) of parts, and states each part
+    that repeats one instance over the batch in both K and V (a
+    `linalg.broadcast` over dim 0 of a `[H, L, D]` tensor, or a
+    `linalg.generic` copying row 0 of a `[1, H, L, D]` tensor to every row)
+    as a `shared` segment; every other part becomes a `per_row` segment.
+    `attn-decompose-shared-prefix` then reads each shared part once for all
+    rows.
+
+    Left untouched: attention with modifiers prefix attention lacks (ALiBi,
+    bias, temperature, block lists, regions), K and V concatenated
+    differently, and concatenations with no part shared by the batch (a
+    prefix that differs between rows). A part broadcast in K but not in V is
+    per-row.
+
+    Before:
+
+    ```mlir
+    %kb = linalg.broadcast ins(%kp : tensor<8x512x64xf32>)
+        outs(%e : tensor<4x8x512x64xf32>) dimensions = [0]
+    %k = tensor.concat dim(2) %kb, %ks
+        : (tensor<4x8x512x64xf32>, tensor<4x8x?x64xf32>) -> tensor<4x8x?x64xf32>
+    ...
+    %o = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>} : ...
+    ```
+
+    After:
+
+    ```mlir
+    %kp1 = tensor.expand_shape %kp [[0, 1], [2], [3]] output_shape [1, 8, 512, 64]
+        : tensor<8x512x64xf32> into tensor<1x8x512x64xf32>
+    ...
+    %o = attn.prefix_attention(%q) keys(%kp1, %ks) values(%vp1, %vs)
+        {segments = [#attn.segment<shared>, #attn.segment<per_row>],
+         mask = #attn.mask<causal>} : ...
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // ATTN_TRANSFORMS_PASSES_TD

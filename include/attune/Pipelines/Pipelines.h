@@ -60,7 +60,8 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(false)};
   PassOptions::Option<bool> sharedPrefix{
       *this, "shared-prefix",
-      llvm::cl::desc("Decompose attn.prefix_attention Hydragen-style: each "
+      llvm::cl::desc("Find shared prefixes (attn-raise-shared-prefix) and "
+                     "decompose attn.prefix_attention Hydragen-style: each "
                      "shared KV segment attended once by the stacked queries "
                      "of its rows (false: over each row's concatenated KV)"),
       llvm::cl::init(true)};
@@ -71,7 +72,8 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(true)};
 };
 
-/// Decomposes shared-prefix attention (attn-decompose-shared-prefix), then
+/// Raises and decomposes shared-prefix attention (attn-raise-shared-prefix,
+/// attn-decompose-shared-prefix), then
 /// lowers attn ops through convert-attn-to-cpu (the fused tiled loop nest;
 /// the reference lowering for what it does not take), bufferization, OpenMP
 /// and the vector dialect to the LLVM dialect.
