@@ -96,6 +96,7 @@ void attune::buildCPUPipeline(OpPassManager &pm,
   fused.bf16Dot = options.bf16Dot;
   fused.decodeRows = options.decodeRows;
   fused.kvSplits = options.kvSplits;
+  fused.openmpThreads = options.openmp;
   if (options.sharedPrefix) {
     pm.addPass(attn::createRaiseSharedPrefix());
     pm.addPass(attn::createDecomposeSharedPrefix());

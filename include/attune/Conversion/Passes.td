@@ -121,7 +121,11 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu"> {
            "kernel (rows one by one, keys in lanes; 0: never)">,
     Option<"kvSplits", "kv-splits", "int64_t", /*default=*/"0",
            "Split-KV chunks of the decode kernel, merged exactly (0: chosen "
-           "at run time while batch x KV groups < 4; 1: never)">,
+           "at run time from Lk, batch x KV groups and the thread count; 1: "
+           "never)">,
+    Option<"openmpThreads", "openmp-threads", "bool", /*default=*/"false",
+           "The run-time split-KV choice reads the thread count from OpenMP "
+           "(omp_get_max_threads; false: one thread)">,
     Option<"bf16Dot", "bf16-dot", "bool", /*default=*/"false",
            "bf16 inputs through AVX-512 BF16 dot products (vdpbf16ps; the "
            "target must have avx512_bf16; needs lanes=16)">,
@@ -130,6 +134,7 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu"> {
            "(false: report them as errors)">,
   ];
   let dependentDialects = [
+    "::mlir::func::FuncDialect",
     "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
     "::mlir::math::MathDialect",

@@ -7,6 +7,7 @@
 #include "attune/Conversion/TiledAttention/TileSemantics.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -39,6 +40,7 @@ struct ConvertAttnToCPUPass
     tiling.bf16Dot = bf16Dot;
     tiling.decodeRows = decodeRows;
     tiling.kvSplits = kvSplits;
+    tiling.openmpThreads = openmpThreads;
     if (lanes < 1 || queryVectors < 1 || kvTile < 1 || rowBlock < 1 ||
         kvTile % rowBlock != 0 || kvSplits < 0) {
       getOperation()->emitError()
@@ -58,6 +60,9 @@ struct ConvertAttnToCPUPass
       }
     });
     if (unsupported)
+      return signalPassFailure();
+    if (tiling.openmpThreads && !ops.empty() &&
+        failed(attune::declareThreadCountQuery(getOperation())))
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     attune::populateAttnToCPUPatterns(patterns, tiling);

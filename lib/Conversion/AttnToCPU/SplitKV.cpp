@@ -12,6 +12,8 @@
 
 #include "FusedEmitter.h"
 
+#include "attune/Conversion/AttnToCPU/AttnToCPU.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 
 #include <limits>
@@ -22,24 +24,59 @@ using namespace mlir::attune::detail;
 
 static constexpr int64_t kChunk = 16;
 
-/// The number of key chunks: the option, or while there are fewer than 4
-/// (batch row, KV group) units of work, a power of two (so that chunks
-/// divide evenly among an even number of threads) giving each chunk at least
-/// 4096 keys, at most 8.
+static constexpr StringLiteral kThreadCount = "omp_get_max_threads";
+
+LogicalResult attune::declareThreadCountQuery(Operation *root) {
+  Operation *table = root->hasTrait<OpTrait::SymbolTable>()
+                         ? root
+                         : SymbolTable::getNearestSymbolTable(root);
+  if (!table)
+    return root->emitError("convert-attn-to-cpu: openmp-threads needs a "
+                           "symbol table to declare ")
+           << kThreadCount << " in";
+  if (SymbolTable::lookupSymbolIn(table, kThreadCount))
+    return success();
+  OpBuilder b = OpBuilder::atBlockBegin(&table->getRegion(0).front());
+  auto decl = func::FuncOp::create(
+      b, root->getLoc(), kThreadCount,
+      b.getFunctionType({}, {b.getI32Type()}));
+  decl.setPrivate();
+  return success();
+}
+
+/// The number of key chunks: the option, or at run time a cost model. With
+/// T threads and U = batch x KV groups units of work, the units alone keep
+/// min(U, T) threads busy; splitting each unit into C chunks gives U * C
+/// work items. C is the largest power of two (so chunks divide evenly among
+/// an even number of threads) with U * C <= 2 T (two items per thread, for
+/// balance) and chunks of at least 4096 keys (below that the merge and the
+/// per-chunk setup outweigh the parallelism), at most 8.
 Value FusedEmitter::kvSplitCount() {
   if (tiling.kvSplits > 0)
     return cIdx(tiling.kvSplits);
   Value units = mul(batch, cIdx(op.getNumQueryHeads() / sem.groupSize()));
-  Value chunks = cIdx(1);
-  for (int64_t n : {2, 4, 8})
-    chunks = arith::SelectOp::create(
+  Value threads = cIdx(1);
+  if (tiling.openmpThreads) {
+    auto call = func::CallOp::create(b, loc, kThreadCount,
+                                     TypeRange{b.getI32Type()}, ValueRange{});
+    threads = arith::MaxSIOp::create(
         b, loc,
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, kvLen,
-                              cIdx(4096 * n)),
-        cIdx(n), chunks);
-  Value few = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, units,
-                                    cIdx(4));
-  return arith::SelectOp::create(b, loc, few, chunks, cIdx(1));
+        arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                   call.getResult(0)),
+        cIdx(1));
+  }
+  Value budget = mul(threads, cIdx(2));
+  Value chunks = cIdx(1);
+  for (int64_t n : {2, 4, 8}) {
+    Value longEnough = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::uge, kvLen, cIdx(4096 * n));
+    Value fits = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
+                                       mul(units, cIdx(n)), budget);
+    chunks = arith::SelectOp::create(
+        b, loc, arith::AndIOp::create(b, loc, longEnough, fits), cIdx(n),
+        chunks);
+  }
+  return chunks;
 }
 
 /// Merges the chunks' rows exactly:  M = max_c m_c,  w_c = exp(m_c - base(M)),

@@ -3,10 +3,14 @@
 #ifndef ATTUNE_CONVERSION_ATTNTOCPU_ATTNTOCPU_H
 #define ATTUNE_CONVERSION_ATTNTOCPU_ATTNTOCPU_H
 
+#include "mlir/Support/LLVM.h"
+#include "llvm/Support/LogicalResult.h"
+
 #include <cstdint>
 #include <string>
 
 namespace mlir {
+class Operation;
 class RewritePatternSet;
 namespace attn {
 class AttentionOp;
@@ -32,15 +36,22 @@ struct FusedCPUTiling {
   int64_t decodeRows = 8;
   /// Split-KV for the decode kernel: key chunks run in parallel and merge
   /// exactly (LSE weights; plain sum for sigmoid). 0: chosen at run time
-  /// (split while batch x KV groups < 4, into a power of two of chunks of
-  /// at least 4096 keys, at most 8); 1: never; N: N chunks.
+  /// from Lk, batch x KV groups and the thread count (see kvSplitCount);
+  /// 1: never; N: N chunks.
   int64_t kvSplits = 0;
+  /// The run-time choice asks OpenMP for the thread count
+  /// (omp_get_max_threads); without OpenMP there is one thread.
+  bool openmpThreads = false;
 };
 
 /// Whether the fused CPU path takes `op` with `tiling`; `why` says what it
 /// lacks otherwise.
 bool canFuseOnCPU(attn::AttentionOp op, const FusedCPUTiling &tiling,
                   std::string &why);
+
+/// Declares `omp_get_max_threads() -> i32` in the symbol table `root` is or
+/// is nested in, for kernels built with FusedCPUTiling::openmpThreads.
+LogicalResult declareThreadCountQuery(Operation *root);
 
 /// Lowers attn.attention to the fused tiled online-softmax loop nest on
 /// buffers with vector arithmetic and an scf.parallel over (batch, KV group,
