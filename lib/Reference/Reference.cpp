@@ -67,10 +67,17 @@ static bool listContains(const int32_t *list, int32_t count, int64_t maxCount,
   return std::find(list, list + n, value) != list + n;
 }
 
+int64_t Config::rowKvLen(int64_t b) const {
+  if (kvLengths.empty())
+    return kvLen;
+  return std::clamp<int64_t>(kvLengths[b], 0, kvLen);
+}
+
 bool Config::visible(int64_t b, int64_t h, int64_t i, int64_t j) const {
-  if (i < 0 || i >= qLen || j < 0 || j >= kvLen)
+  int64_t rowLen = rowKvLen(b);
+  if (i < 0 || i >= qLen || j < 0 || j >= rowLen)
     return false;
-  bool predicate = isVisible(maskFor(h), i, j, qLen, kvLen) &&
+  bool predicate = isVisible(maskFor(h), i, j, qLen, rowLen) &&
                    (!maskMod || maskMod(b, h, i, j));
   if (!blockMask)
     return predicate;
@@ -84,7 +91,8 @@ bool Config::visible(int64_t b, int64_t h, int64_t i, int64_t j) const {
   int64_t row = ((bm.batch == 1 ? 0 : b) * bm.heads + (bm.heads == 1 ? 0 : h)) *
                     bm.numQBlocks +
                 qb;
-  // A full block is visible as a whole: FlexAttention skips the predicate
+  // A full block is visible as a whole (up to the row's length):
+  // FlexAttention skips the predicate
   // there, which is the point of listing it apart from the partial blocks.
   if (bm.hasFull && listContains(&bm.fullKvIndices[row * bm.maxFullBlocks],
                                  bm.fullKvNumBlocks[row], bm.maxFullBlocks, kb))
@@ -128,7 +136,7 @@ static T score(const Config &c, const T *q, const T *k, int64_t b, int64_t h,
     s = cap * std::tanh(s / cap);
   }
   if (!c.alibiSlopes.empty()) {
-    int64_t diag = i + (c.kvLen - c.qLen);
+    int64_t diag = i + (c.rowKvLen(b) - c.qLen);
     T distance = static_cast<T>(std::abs(diag - j));
     s -= static_cast<T>(c.alibiSlopes[h]) * distance;
   }
@@ -145,12 +153,13 @@ void attention(const Config &c, const T *q, const T *k, const T *v, T *o,
                T *lse) {
   const T negInf = -std::numeric_limits<T>::infinity();
   bool isSoftmax = c.normalization == Normalization::Softmax;
-  T sigmoidBias = static_cast<T>(
-      c.sigmoidBias ? *c.sigmoidBias : -std::log(static_cast<double>(c.kvLen)));
 
   std::vector<T> scores(c.kvLen);
   std::vector<char> visible(c.kvLen);
   for (int64_t b = 0; b < c.batch; ++b) {
+    T sigmoidBias = static_cast<T>(
+        c.sigmoidBias ? *c.sigmoidBias
+                      : -std::log(static_cast<double>(c.rowKvLen(b))));
     for (int64_t h = 0; h < c.qHeads; ++h) {
       int64_t kvh = c.kvHeadFor(h);
       const T *vHead = v + (b * c.kvHeads + kvh) * c.kvLen * c.valueDim;

@@ -163,3 +163,32 @@ func.func @per_head_masks(%q: tensor<2x2x1x16xf32>, %kp: tensor<1x2x9x16xf32>, %
   %o = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs) {segments = [#attn.segment<shared>, #attn.segment<per_row>], head_masks = [#attn.mask<window left = 4, right = 0, sinks = 2>, #attn.mask<causal>]} : (tensor<2x2x1x16xf32>, tensor<1x2x9x16xf32>, tensor<2x2x?x16xf32>, tensor<1x2x9x16xf32>, tensor<2x2x?x16xf32>) -> tensor<2x2x1x16xf32>
   return %o : tensor<2x2x1x16xf32>
 }
+
+// -----
+
+// Ragged suffixes (suffix_lengths) in decode: the prompt is whole for every
+// row and visible to its one query, so it is still attended once by the
+// stacked queries; the suffix part takes the lengths as kv_lengths (its
+// causal band aligns to each row's end, as in the concatenation).
+// CHECK-LABEL: func @ragged_decode
+// CHECK:      attn.attention({{.*}}, %arg1, %arg3) : (tensor<1x8x4x64xf32>,
+// CHECK:      attn.attention(%arg0, %arg2, %arg4) kv_lengths(%arg5) :
+// CHECK:      attn.merge
+func.func @ragged_decode(%q: tensor<4x8x1x64xf32>, %kp: tensor<1x2x?x64xf32>, %ks: tensor<4x2x?x64xf32>, %vp: tensor<1x2x?x64xf32>, %vs: tensor<4x2x?x64xf32>, %n: tensor<4xi32>) -> tensor<4x8x1x64xf32> {
+  %o = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs) suffix_lengths(%n) {segments = [#attn.segment<shared>, #attn.segment<per_row>], mask = #attn.mask<causal>} : (tensor<4x8x1x64xf32>, tensor<1x2x?x64xf32>, tensor<4x2x?x64xf32>, tensor<1x2x?x64xf32>, tensor<4x2x?x64xf32>, tensor<4xi32>) -> tensor<4x8x1x64xf32>
+  return %o : tensor<4x8x1x64xf32>
+}
+
+// -----
+
+// Ragged suffixes with several queries per row: whether the prompt's last
+// keys are hidden from a row's first queries depends on that row's suffix
+// length, which no part's mask can say; the op stays whole (and lowers over
+// the concatenation, exactly).
+// CHECK-LABEL: func @ragged_prefill
+// CHECK:      attn.prefix_attention
+// CHECK-NOT:  attn.merge
+func.func @ragged_prefill(%q: tensor<4x8x3x64xf32>, %kp: tensor<1x2x?x64xf32>, %ks: tensor<4x2x?x64xf32>, %vp: tensor<1x2x?x64xf32>, %vs: tensor<4x2x?x64xf32>, %n: tensor<4xi32>) -> tensor<4x8x3x64xf32> {
+  %o = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs) suffix_lengths(%n) {segments = [#attn.segment<shared>, #attn.segment<per_row>], mask = #attn.mask<causal>} : (tensor<4x8x3x64xf32>, tensor<1x2x?x64xf32>, tensor<4x2x?x64xf32>, tensor<1x2x?x64xf32>, tensor<4x2x?x64xf32>, tensor<4xi32>) -> tensor<4x8x3x64xf32>
+  return %o : tensor<4x8x3x64xf32>
+}

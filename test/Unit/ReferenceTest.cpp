@@ -147,6 +147,42 @@ TEST(Reference, CausalAlignsBottomRight) {
   expectWeightsFollowPattern(c);
 }
 
+TEST(Reference, RaggedRowsAlignToTheirOwnLength) {
+  // Row 0 of the batch has 3 of its 5 keys: the causal band ends at key 2
+  // for the last query, and keys 3, 4 are hidden whatever the mask says.
+  Config c = singleHead(2, 5);
+  c.headMasks = {Mask{-1, 0, 0}};
+  c.kvLengths = {3};
+  EXPECT_EQ(pattern(c), (std::vector<std::string>{"11...", "111.."}));
+  expectWeightsFollowPattern(c);
+  // Lengths are clamped into [0, Lk]: past the end is all keys, below 0 none.
+  c.kvLengths = {9};
+  EXPECT_EQ(pattern(c), (std::vector<std::string>{"1111.", "11111"}));
+  c.kvLengths = {-2};
+  EXPECT_EQ(pattern(c), (std::vector<std::string>{".....", "....."}));
+
+  // The same as attention over the truncated KV, ALiBi and sigmoid's default
+  // bias (-log of the row's length) included.
+  for (Normalization n : {Normalization::Softmax, Normalization::Sigmoid}) {
+    Config ragged = singleHead(2, 5);
+    ragged.normalization = n;
+    ragged.headMasks = {Mask{-1, 0, 0}};
+    ragged.alibiSlopes = {0.5};
+    ragged.kvLengths = {3};
+    Problem p(ragged, 7);
+    attention(ragged, p.q.data(), p.k.data(), p.v.data(), p.o.data(),
+              p.lse.data());
+    Config cut = ragged;
+    cut.kvLen = 3;
+    cut.valueDim = 5; // V rows keep their width
+    cut.kvLengths.clear();
+    std::vector<double> o(p.o.size()), lse(p.lse.size());
+    attention(cut, p.q.data(), p.k.data(), p.v.data(), o.data(), lse.data());
+    for (size_t i = 0; i < o.size(); ++i)
+      EXPECT_NEAR(p.o[i], o[i], 1e-12) << "element " << i;
+  }
+}
+
 TEST(Reference, WindowAndSinks) {
   // Causal window of one key to the left plus one sink.
   Config c = singleHead(6, 6);

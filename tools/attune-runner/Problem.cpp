@@ -218,6 +218,15 @@ static llvm::Error validate(const ProblemOptions &o) {
     return error;
   if (o.fullBlocks && !o.blockSizes)
     return fail("--full-blocks needs --block-mask");
+  if (!o.kvLengths.empty() &&
+      static_cast<int64_t>(o.kvLengths.size()) != o.batch)
+    return fail("--kv-lengths lists " + llvm::Twine(o.kvLengths.size()) +
+                " lengths, expected one per batch row (" +
+                llvm::Twine(o.batch) + ")");
+  if (!o.kvLengths.empty() && !o.segments.empty() &&
+      o.segments.back().kind != Segment::Kind::PerRow)
+    return fail("--kv-lengths with --segments makes the last segment ragged; "
+                "it must be per_row");
 
   if (!o.segments.empty()) {
     if (o.alibi || o.bias || o.temperature || o.blockSizes)
@@ -442,6 +451,20 @@ llvm::Expected<Problem> Problem::create(const ProblemOptions &options) {
                                              {tb, th, o.qLen}, false),
                                          rng, 0.5, 2),
                              tb, th};
+  }
+  if (!o.kvLengths.empty()) {
+    // Ragged rows; with segments the lengths are the last segment's.
+    std::vector<int32_t> lengths(o.kvLengths.begin(), o.kvLengths.end());
+    addI32(p, o.segments.empty() ? "kv_lengths" : "suffix_lengths",
+           {o.batch}, lengths);
+    int64_t before = 0;
+    if (!o.segments.empty())
+      for (size_t s = 0; s + 1 < o.segments.size(); ++s)
+        before += o.segments[s].length;
+    int64_t last = o.segments.empty() ? o.kvLen : o.segments.back().length;
+    for (int64_t n : o.kvLengths)
+      c.kvLengths.push_back(
+          o.segments.empty() ? n : before + std::clamp<int64_t>(n, 0, last));
   }
   if (o.blockSizes) {
     c.blockMask = makeBlockMask(o, rng);

@@ -56,6 +56,9 @@ struct ProblemOptions {
   reference::Normalization normalization = reference::Normalization::Softmax;
   std::optional<double> scale, sigmoidBias, softcap;
   std::vector<int64_t> headMap;
+  /// Empty, or one per batch row: kv_lengths of attn.attention, or with
+  /// --segments the suffix_lengths of the last (per_row) segment.
+  std::vector<int64_t> kvLengths;
   std::vector<reference::Mask> headMasks; // empty, one, or one per head
   bool alibi = false;
   std::optional<std::pair<int64_t, int64_t>> bias;        // (bb, bh)

@@ -131,6 +131,11 @@ cl::opt<double> sigmoidBias("sigmoid-bias",
 cl::opt<std::string> headMap("head-map",
                              cl::desc("KV head of each query head: 0,0,1,2"),
                              cl::cat(category));
+cl::opt<std::string> kvLengths(
+    "kv-lengths",
+    cl::desc("Ragged batch, one length per row: 5,0,9 (kv_lengths input; with "
+             "--segments the last segment's suffix_lengths)"),
+    cl::cat(category));
 cl::opt<std::string> mask("mask",
                           cl::desc("none|causal|window:LEFT,RIGHT[,SINKS]"),
                           cl::init("none"), cl::cat(category));
@@ -232,6 +237,12 @@ static llvm::Expected<ProblemOptions> optionsFromFlags() {
     if (!map)
       return map.takeError();
     o.headMap = std::move(*map);
+  }
+  if (!kvLengths.empty()) {
+    auto lengths = parseIntList(kvLengths, ',');
+    if (!lengths)
+      return lengths.takeError();
+    o.kvLengths = std::move(*lengths);
   }
   if (mask.getNumOccurrences() && headMasks.getNumOccurrences())
     return llvm::createStringError("--mask and --head-masks exclude each "

@@ -309,6 +309,11 @@ LogicalResult AttentionOp::verify() {
                                     dims.batch, dims.qHeads, {dims.qLen},
                                     "[B, Hq, Lq]")))
     return failure();
+  if (Value lengths = getKvLengths())
+    if (failed(verifyShape(op, "kv_lengths",
+                           cast<RankedTensorType>(lengths.getType()),
+                           {dims.batch}, "[B]")))
+      return failure();
   return verifyBlockMask(*this, dims);
 }
 
@@ -462,6 +467,16 @@ LogicalResult PrefixAttentionOp::verify() {
       break;
     }
     }
+  }
+  if (Value lengths = getSuffixLengths()) {
+    if (failed(verifyShape(op, "suffix_lengths",
+                           cast<RankedTensorType>(lengths.getType()), {batch},
+                           "[B]")))
+      return failure();
+    if (cast<SegmentAttr>(getSegments()[numSegments - 1]).getKind() !=
+        SegmentKind::PerRow)
+      return emitOpError("suffix_lengths make the last segment ragged; it "
+                         "must be per_row");
   }
   return verifyAttentionCommon(*this, dims);
 }

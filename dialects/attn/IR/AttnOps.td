@@ -62,6 +62,12 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     `block_size = [q_block, kv_block]`), only listed KV blocks are visited:
     partial blocks apply the mask predicate, full blocks skip it.
 
+    With `kv_lengths : [B] i32` (a ragged batch: FlashAttention's
+    `seqused_k`), batch row `b` has only its first `L_b = clamp(kv_lengths[b],
+    0, Lk)` keys: the others are hidden, and `Lk` reads `L_b` everywhere above
+    and in the masks (bottom-right alignment, ALiBi distances, the sigmoid
+    bias). A row with `L_b = 0` has no visible key.
+
     `softmax` normalizes each row over its visible keys and may return the
     log-sum-exp; `sigmoid` computes `sigmoid(s + sigmoid_bias)` elementwise
     (bias default `-log(Lk)`) and returns no LSE. Batch and head extents of
@@ -82,6 +88,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     Optional<Attn_F32Tensor>:$alibi_slopes,
     Optional<Attn_FloatTensor>:$bias,
     Optional<Attn_F32Tensor>:$temperature,
+    Optional<Attn_I32Tensor>:$kv_lengths,
     Optional<Attn_I32Tensor>:$kv_num_blocks,
     Optional<Attn_I32Tensor>:$kv_indices,
     Optional<Attn_I32Tensor>:$full_kv_num_blocks,
@@ -98,6 +105,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     (`alibi` `(` $alibi_slopes^ `)`)?
     (`bias` `(` $bias^ `)`)?
     (`temperature` `(` $temperature^ `)`)?
+    (`kv_lengths` `(` $kv_lengths^ `)`)?
     (`blocks` `(` $kv_num_blocks^ `,` $kv_indices `)`)?
     (`full_blocks` `(` $full_kv_num_blocks^ `,` $full_kv_indices `)`)?
     attr-dict
@@ -135,6 +143,12 @@ def Attn_PrefixAttentionOp : Attn_Op<"prefix_attention", [
     segment is attended once by the stacked queries of every row that reads it,
     and the parts are merged exactly with `attn.merge`.
 
+    With `suffix_lengths : [B] i32` the last segment, which must be
+    `per_row`, is ragged: row `b` reads only its first
+    `clamp(suffix_lengths[b], 0, L_last)` keys (the earlier segments whole),
+    which is `attn.attention` over the concatenation with `kv_lengths` equal
+    to the earlier segments' lengths plus that.
+
     ```mlir
     // A system prompt shared by all rows, then a per-row suffix.
     %o = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs)
@@ -150,6 +164,7 @@ def Attn_PrefixAttentionOp : Attn_Op<"prefix_attention", [
     Attn_FloatTensor:$query,
     Variadic<Attn_FloatTensor>:$keys,
     Variadic<Attn_FloatTensor>:$values,
+    Optional<Attn_I32Tensor>:$suffix_lengths,
     Attn_SegmentArrayAttr:$segments),
     Attn_CommonAttrs);
   let results = (outs Attn_FloatTensor:$output,
@@ -157,6 +172,7 @@ def Attn_PrefixAttentionOp : Attn_Op<"prefix_attention", [
 
   let assemblyFormat = [{
     `(` $query `)` `keys` `(` $keys `)` `values` `(` $values `)`
+    (`suffix_lengths` `(` $suffix_lengths^ `)`)?
     attr-dict `:` functional-type(operands, results)
   }];
 

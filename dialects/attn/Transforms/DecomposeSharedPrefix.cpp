@@ -60,6 +60,11 @@ public:
   Decomposer(PrefixAttentionOp op, PatternRewriter &rewriter)
       : op(op), b(rewriter), loc(op.getLoc()) {}
 
+  /// Whether the decomposition is exact with the masks the parts can have:
+  /// with ragged suffixes (suffix_lengths), every part but the last must see
+  /// its keys whole, whatever the suffix lengths (their positions relative
+  /// to the end differ per row).
+  LogicalResult checkRaggedSuffix();
   LogicalResult run();
 
 private:
@@ -71,7 +76,7 @@ private:
   std::optional<MaskAttr> localMask(MaskAttr mask, const Placement &place,
                                     bool stacked);
   Part attend(Value query, Value key, Value value, const Placement &place,
-              bool stacked);
+              bool stacked, Value kvLengths = Value());
   void buildMaskMod(Region &region, ArrayRef<MaskAttr> masks,
                     const Placement &place, bool stacked);
   void buildSigmoidBias(Region &region);
@@ -210,7 +215,8 @@ void Decomposer::buildSigmoidBias(Region &region) {
 /// One attention over one segment: f32 output (and LSE for softmax), the
 /// op's scores and head configuration, the segment's view of the mask.
 Part Decomposer::attend(Value query, Value key, Value value,
-                        const Placement &place, bool stacked) {
+                        const Placement &place, bool stacked,
+                        Value kvLengths) {
   auto queryType = cast<RankedTensorType>(query.getType());
   auto valueType = cast<RankedTensorType>(value.getType());
   SmallVector<int64_t> outShape(queryType.getShape());
@@ -246,7 +252,8 @@ Part Decomposer::attend(Value query, Value key, Value value,
 
   auto attention = AttentionOp::create(
       b, loc, types, query, key, value, /*alibi_slopes=*/Value(),
-      /*bias=*/Value(), /*temperature=*/Value(), /*kv_num_blocks=*/Value(),
+      /*bias=*/Value(), /*temperature=*/Value(), kvLengths,
+      /*kv_num_blocks=*/Value(),
       /*kv_indices=*/Value(), /*full_kv_num_blocks=*/Value(),
       /*full_kv_indices=*/Value(), /*block_size=*/nullptr, op.getScaleAttr(),
       op.getNormalizationAttr(), bias, mask, headMasks, op.getHeadMapAttr(),
@@ -421,7 +428,45 @@ Part Decomposer::sharedPart(unsigned s, const Placement &place) {
           rowLses.front() ? concat(rowLses) : Value()};
 }
 
+LogicalResult Decomposer::checkRaggedSuffix() {
+  if (!op.getSuffixLengths())
+    return success();
+  if (op.getNormalization() == Normalization::Sigmoid &&
+      !op.getSigmoidBiasAttr())
+    return failure(); // the default bias, -log(Lk), differs per row
+  auto staticLength = [](Value v) -> std::optional<int64_t> {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.isDynamicDim(2))
+      return std::nullopt;
+    return type.getDimSize(2);
+  };
+  auto qType = op.getQuery().getType();
+  qLen.size = qType.isDynamicDim(2) ? std::nullopt
+                                    : std::optional<int64_t>(qType.getDimSize(2));
+  std::optional<int64_t> offset = 0;
+  size_t numSegments = op.getSegments().size();
+  for (size_t s = 0; s + 1 < numSegments; ++s) {
+    std::optional<int64_t> length = staticLength(op.getKeys()[s]);
+    // The tail holds the ragged suffix: its length is only known per row.
+    Placement place{{Value(), offset}, {Value(), length}, {Value(), std::nullopt}};
+    bool stacked = cast<SegmentAttr>(op.getSegments()[s]).getKind() !=
+                   SegmentKind::PerRow;
+    for (MaskAttr mask : queryHeadMasks()) {
+      std::optional<MaskAttr> local = localMask(mask, place, stacked);
+      if (!local || !local->isNone())
+        return failure();
+    }
+    if (offset && length)
+      *offset += *length;
+    else
+      offset.reset();
+  }
+  return success();
+}
+
 LogicalResult Decomposer::run() {
+  if (failed(checkRaggedSuffix()))
+    return failure();
   size_t numSegments = op.getSegments().size();
   qLen = dimOf(op.getQuery(), 2);
   SmallVector<Extent> lengths;
@@ -451,7 +496,8 @@ LogicalResult Decomposer::run() {
     Part part;
     if (cast<SegmentAttr>(op.getSegments()[s]).getKind() == SegmentKind::PerRow)
       part = attend(op.getQuery(), op.getKeys()[s], op.getValues()[s], place,
-                    /*stacked=*/false);
+                    /*stacked=*/false,
+                    s + 1 == numSegments ? op.getSuffixLengths() : Value());
     else
       part = sharedPart(s, place);
     outputs.push_back(part.output);
@@ -471,7 +517,10 @@ struct DecomposeSharedPrefixPattern
 
   LogicalResult matchAndRewrite(PrefixAttentionOp op,
                                 PatternRewriter &rewriter) const override {
-    return Decomposer(op, rewriter).run();
+    if (failed(Decomposer(op, rewriter).run()))
+      return rewriter.notifyMatchFailure(
+          op, "a ragged suffix moves the mask of an earlier segment per row");
+    return success();
   }
 };
 

@@ -34,6 +34,12 @@ def DecomposeSharedPrefix : Pass<"attn-decompose-shared-prefix"> {
     the concatenation (and the query's position in its own row). Sigmoid
     attention keeps the bias of the whole problem, `-log(sum_s L_s)`.
 
+    With ragged suffixes (`suffix_lengths`) the last part takes them as
+    `kv_lengths`; the earlier parts must then be visible whole to every query
+    whatever the suffix lengths (decode, or no mask), since their position
+    relative to the end of the row differs per row. Otherwise the op is left
+    as it is (and lowers over the concatenation, exactly).
+
     Before:
 
     ```mlir

@@ -102,9 +102,10 @@ struct RaiseSharedPrefixPattern : public OpRewritePattern<AttentionOp> {
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
     // attn.prefix_attention carries masks, heads, scale, softcap and the
-    // normalization; anything else stays an attn.attention.
+    // normalization; anything else stays an attn.attention (kv_lengths too:
+    // lengths that may cut into the shared part are not ragged suffixes).
     if (op.getAlibiSlopes() || op.getBias() || op.getTemperature() ||
-        op.hasBlockMask() || !op.getScoreMod().empty() ||
+        op.getKvLengths() || op.hasBlockMask() || !op.getScoreMod().empty() ||
         !op.getMaskMod().empty())
       return rewriter.notifyMatchFailure(op, "modifiers prefix attention lacks");
     SmallVector<Value> keys = keyParts(op.getKey());
@@ -141,7 +142,7 @@ struct RaiseSharedPrefixPattern : public OpRewritePattern<AttentionOp> {
     }
     rewriter.replaceOpWithNewOp<PrefixAttentionOp>(
         op, op.getResultTypes(), op.getQuery(), segmentKeys, segmentValues,
-        rewriter.getArrayAttr(segments), op.getScaleAttr(),
+        /*suffix_lengths=*/Value(), rewriter.getArrayAttr(segments), op.getScaleAttr(),
         op.getNormalizationAttr(), op.getSigmoidBiasAttr(), op.getMaskAttr(),
         op.getHeadMasksAttr(), op.getHeadMapAttr(), op.getSoftcapAttr());
     return success();

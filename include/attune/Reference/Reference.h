@@ -91,10 +91,16 @@ struct Config {
   std::optional<Broadcast> bias;               // [b, h, Lq, Lk]
   std::optional<Broadcast> temperature;        // [b, h, Lq]
   std::optional<BlockMask> blockMask;
+  /// Empty, or [batch]: row b has only its first clamp(kvLengths[b], 0,
+  /// kvLen) keys, and that length is its Lk everywhere (mask alignment,
+  /// ALiBi, the default sigmoid bias).
+  std::vector<int64_t> kvLengths;
   std::function<double(double, int64_t, int64_t, int64_t, int64_t)> scoreMod;
   std::function<bool(int64_t, int64_t, int64_t, int64_t)> maskMod;
 
   double resolvedScale() const;
+  /// The number of keys batch row `b` has.
+  int64_t rowKvLen(int64_t b) const;
   int64_t kvHeadFor(int64_t qHead) const;
   const Mask &maskFor(int64_t qHead) const;
   /// Full visibility predicate of (b, h, i, j): head mask, mask_mod, blocks.

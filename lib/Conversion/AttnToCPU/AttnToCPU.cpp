@@ -114,6 +114,7 @@ struct LowerAttentionToCPU : public OpRewritePattern<attn::AttentionOp> {
     emit.v = asBuffer(rewriter, loc, op.getValue());
     emit.slopes = asBuffer(rewriter, loc, op.getAlibiSlopes());
     emit.temperature = asBuffer(rewriter, loc, op.getTemperature());
+    emit.kvLengths = asBuffer(rewriter, loc, op.getKvLengths());
     if (Value bias = asBuffer(rewriter, loc, op.getBias())) {
       // One flat view: the kernels gather bias elements by linear index.
       SmallVector<ReassociationIndices> all = {{0, 1, 2, 3}};

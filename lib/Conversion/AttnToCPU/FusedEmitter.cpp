@@ -199,6 +199,7 @@ std::tuple<Value, Value, Value> FusedEmitter::onlineSoftmax(Value scores,
 }
 
 void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
+  RowKeys rowKeys(*this, bi);
   int64_t group = sem.groupSize(), kvTile = tiling.kvTile;
   int64_t headDim = op.getHeadDim(), valueDim = op.getValueHeadDim();
   Value rowBegin = mul(tile, cIdx(tileRows));

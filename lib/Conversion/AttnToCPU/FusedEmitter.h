@@ -30,6 +30,8 @@ public:
 
   /// Buffers and sizes, set by the pattern before emitQueryTiles.
   Value q, k, v, out, lse, slopes, temperature, bias;
+  /// kv_lengths (i32 [B]) of a ragged batch, when the op has them.
+  Value kvLengths;
   /// Block-sparse lists (i32 buffers), when the op has them.
   struct {
     Value counts, indices, fullCounts, fullIndices;
@@ -43,6 +45,26 @@ public:
   void emitRowTiles(int64_t maxRows);
 
 private:
+  /// Within one batch row's loop body: `kvLen` reads that row's key count,
+  /// clamp(kv_lengths[b], 0, Lk), so that key tiles, masks, ALiBi and the
+  /// sigmoid bias all see the ragged row as it is. Restores `kvLen` after.
+  class RowKeys {
+  public:
+    RowKeys(FusedEmitter &e, Value bi) : e(e), all(e.kvLen) {
+      if (!e.kvLengths)
+        return;
+      Value n = memref::LoadOp::create(e.b, e.loc, e.kvLengths, ValueRange{bi});
+      n = arith::IndexCastOp::create(e.b, e.loc, e.b.getIndexType(), n);
+      e.kvLen = arith::MinSIOp::create(
+          e.b, e.loc, arith::MaxSIOp::create(e.b, e.loc, n, e.cIdx(0)), all);
+    }
+    ~RowKeys() { e.kvLen = all; }
+
+  private:
+    FusedEmitter &e;
+    Value all;
+  };
+
   Value cIdx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value cF32(float v) {
     return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));

@@ -116,6 +116,7 @@ static Value transposeReduce(OpBuilder &b, Location loc,
 
 void FusedEmitter::emitRowTile(Value bi, Value unit, Value chunk,
                                const KvSplit *split) {
+  RowKeys rowKeys(*this, bi);
   using P = arith::CmpIPredicate;
   int64_t group = sem.groupSize(), kvTile = tiling.kvTile;
   int64_t headDim = op.getHeadDim(), valueDim = op.getValueHeadDim();

@@ -134,6 +134,8 @@ struct LowerAttention : public OpRewritePattern<AttentionOp> {
       Value bias;
       if (auto attr = op.getSigmoidBiasAttr()) {
         bias = cF32(b, loc, attr.getValueAsDouble());
+      } else if (op.getKvLengths()) {
+        bias = cF32(b, loc, 0.0); // -log(L_b) is in t already, per row
       } else {
         Value lk = arith::IndexCastOp::create(b, loc, b.getI64Type(), kvLenV);
         Value lkf = arith::SIToFPOp::create(b, loc, f32, lk);
@@ -354,6 +356,10 @@ LowerAttention::modifyAndMask(GenericBuilder &g, AttentionOp op, Value scores,
   int bias = addInput(op.getBias(), op.getBias()
                                         ? broadcastMap(g, op.getBias(), {kI, kJ})
                                         : AffineMap());
+  int lengths = addInput(op.getKvLengths(), g.map(4, {kB}));
+  bool rowSigmoidBias = lengths >= 0 &&
+                        op.getNormalization() == Normalization::Sigmoid &&
+                        !op.getSigmoidBiasAttr();
   Value tInit = g.empty(scoreShape, b.getF32Type());
   Value visInit = g.empty(scoreShape, b.getI1Type());
   maps.push_back(g.map(4, {kB, kH, kI, kJ}));
@@ -381,9 +387,18 @@ LowerAttention::modifyAndMask(GenericBuilder &g, AttentionOp op, Value scores,
         Value hi = linalg::IndexOp::create(nb, loc, kH);
         Value ii = linalg::IndexOp::create(nb, loc, kI);
         Value ji = linalg::IndexOp::create(nb, loc, kJ);
-        // diag = i + Lk - Lq: the key aligned with query i (bottom-right).
+        // A ragged row has L_b = clamp(kv_lengths[b], 0, Lk) keys.
+        Value rowLen = kvLen;
+        if (lengths >= 0) {
+          Value n = arith::IndexCastOp::create(nb, loc, nb.getIndexType(),
+                                               args[lengths]);
+          rowLen = arith::MinSIOp::create(
+              nb, loc, arith::MaxSIOp::create(nb, loc, n, cIndex(nb, loc, 0)),
+              kvLen);
+        }
+        // diag = i + L_b - Lq: the key aligned with query i (bottom-right).
         Value diag = arith::SubIOp::create(
-            nb, loc, arith::AddIOp::create(nb, loc, ii, kvLen), qLen);
+            nb, loc, arith::AddIOp::create(nb, loc, ii, rowLen), qLen);
 
         // s = scale * qk
         Value s = arith::MulFOp::create(nb, loc, args[0], cF32(nb, loc, scale));
@@ -413,6 +428,13 @@ LowerAttention::modifyAndMask(GenericBuilder &g, AttentionOp op, Value scores,
         // s = score_mod(s, b, h, i, j)
         if (!op.getScoreMod().empty())
           s = inlineModRegion(nb, op.getScoreMod(), {s, bi, hi, ii, ji});
+        // Sigmoid's default bias of a ragged row: s = s - log(L_b).
+        if (rowSigmoidBias) {
+          Value n = arith::SIToFPOp::create(
+              nb, loc, nb.getF32Type(),
+              arith::IndexCastOp::create(nb, loc, nb.getI64Type(), rowLen));
+          s = arith::SubFOp::create(nb, loc, s, math::LogOp::create(nb, loc, n));
+        }
 
         // vis = (diag - left <= j <= diag + right) || (j < sinks && j <= diag
         // + right), with -1 meaning unbounded.
@@ -460,6 +482,12 @@ LowerAttention::modifyAndMask(GenericBuilder &g, AttentionOp op, Value scores,
             vis = arith::OrIOp::create(nb, loc, vis, full);
           }
         }
+        // Keys past a ragged row's length are hidden whatever else says.
+        if (lengths >= 0)
+          vis = arith::AndIOp::create(
+              nb, loc, vis,
+              arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::slt, ji,
+                                    rowLen));
         linalg::YieldOp::create(nb, loc, ValueRange{s, vis});
       });
   return {results[0], results[1]};

@@ -89,9 +89,33 @@ struct LowerPrefixAttention : public OpRewritePattern<PrefixAttentionOp> {
         tensor::getMixedSize(rewriter, op.getLoc(), op.getQuery(), 0);
     Value key = concatenateSegments(g, op, op.getKeys(), batch);
     Value value = concatenateSegments(g, op, op.getValues(), batch);
+    // A ragged last segment: kv_lengths[b] = (earlier lengths) +
+    // clamp(suffix_lengths[b], 0, L_last).
+    Value kvLengths;
+    if (Value suffix = op.getSuffixLengths()) {
+      Location loc = op.getLoc();
+      Type i32 = rewriter.getI32Type();
+      Value before = cIndex(rewriter, loc, 0);
+      for (Value k : op.getKeys().drop_back())
+        before = arith::AddIOp::create(rewriter, loc, before,
+                                       tensor::DimOp::create(rewriter, loc, k, 2));
+      Value last = tensor::DimOp::create(rewriter, loc, op.getKeys().back(), 2);
+      before = arith::IndexCastOp::create(rewriter, loc, i32, before);
+      last = arith::IndexCastOp::create(rewriter, loc, i32, last);
+      Value init = g.empty({batch}, i32);
+      kvLengths = g.generic(
+          init.getType(), {suffix}, {init}, {g.map(1, {0}), g.map(1, {0})}, 1,
+          0, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value zero = arith::ConstantIntOp::create(nb, nloc, i32, 0);
+            Value n = arith::MinSIOp::create(
+                nb, nloc, arith::MaxSIOp::create(nb, nloc, args[0], zero), last);
+            yieldOne(nb, nloc, arith::AddIOp::create(nb, nloc, before, n));
+          })[0];
+    }
     auto attention = AttentionOp::create(
         rewriter, op.getLoc(), op.getResultTypes(), op.getQuery(), key, value,
         /*alibi_slopes=*/Value(), /*bias=*/Value(), /*temperature=*/Value(),
+        kvLengths,
         /*kv_num_blocks=*/Value(), /*kv_indices=*/Value(),
         /*full_kv_num_blocks=*/Value(), /*full_kv_indices=*/Value(),
         /*block_size=*/nullptr, op.getScaleAttr(), op.getNormalizationAttr(),

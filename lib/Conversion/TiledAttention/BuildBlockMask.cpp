@@ -151,7 +151,8 @@ struct BuildBlockMask : public OpRewritePattern<attn::AttentionOp> {
         b, loc, op.getOutput().getType(),
         op.getLse() ? op.getLse().getType() : Type(), op.getQuery(),
         op.getKey(), op.getValue(), op.getAlibiSlopes(), op.getBias(),
-        op.getTemperature(), built[0], built[1], built[2], built[3], blockSize,
+        op.getTemperature(), op.getKvLengths(), built[0], built[1], built[2],
+        built[3], blockSize,
         op.getScaleAttr(), op.getNormalizationAttr(), op.getSigmoidBiasAttr(),
         op.getMaskAttr(), op.getHeadMasksAttr(), op.getHeadMapAttr(),
         op.getSoftcapAttr());

@@ -143,6 +143,7 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
       builder.bind(prefix.getQuery(), "q", {b, "", lq, ""}, suffix);
       builder.bind(prefix.getOutput(), "out", {b, "", lq, ""}, suffix);
       builder.bind(prefix.getLse(), "lse", {b, "", lq}, suffix);
+      builder.bind(prefix.getSuffixLengths(), "suffix_lengths", {b}, suffix);
       std::string segments;
       for (auto [s, attr] : llvm::enumerate(prefix.getSegments())) {
         auto segment = cast<attn::SegmentAttr>(attr);
@@ -174,6 +175,7 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
     builder.bind(attention.getBias(), "bias", {b, "", lq, lk}, suffix, true);
     builder.bind(attention.getTemperature(), "temperature", {b, "", lq},
                  suffix, true);
+    builder.bind(attention.getKvLengths(), "kv_lengths", {b}, suffix);
     // Block lists: [B|1, H|1, q_blocks] counts, [.., q_blocks, capacity]
     // indices; their extents are sizes of their own.
     StringRef qb = "q_blocks";

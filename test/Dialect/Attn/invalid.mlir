@@ -379,6 +379,24 @@ func.func @temperature_shape(%q: tensor<1x4x8x32xf32>, %k: tensor<1x2x8x32xf32>,
 
 // -----
 
+// kv_lengths with one entry per batch row, not two.
+func.func @kv_lengths_shape(%q: tensor<3x4x8x32xf32>, %k: tensor<3x2x8x32xf32>, %v: tensor<3x2x8x32xf32>, %n: tensor<2xi32>) {
+  // expected-error @+1 {{expects kv_lengths of shape [3] [B], got [2]}}
+  %o = attn.attention(%q, %k, %v) kv_lengths(%n) : (tensor<3x4x8x32xf32>, tensor<3x2x8x32xf32>, tensor<3x2x8x32xf32>, tensor<2xi32>) -> tensor<3x4x8x32xf32>
+  return
+}
+
+// -----
+
+// kv_lengths of another element type than i32.
+func.func @kv_lengths_type(%q: tensor<3x4x8x32xf32>, %k: tensor<3x2x8x32xf32>, %v: tensor<3x2x8x32xf32>, %n: tensor<3xi64>) {
+  // expected-error @+1 {{operand #3 must be ranked tensor of 32-bit signless integer values, but got 'tensor<3xi64>'}}
+  %o = attn.attention(%q, %k, %v) kv_lengths(%n) : (tensor<3x4x8x32xf32>, tensor<3x2x8x32xf32>, tensor<3x2x8x32xf32>, tensor<3xi64>) -> tensor<3x4x8x32xf32>
+  return
+}
+
+// -----
+
 //===----------------------------------------------------------------------===//
 // attn.attention: block mask
 //===----------------------------------------------------------------------===//
@@ -386,7 +404,7 @@ func.func @temperature_shape(%q: tensor<1x4x8x32xf32>, %k: tensor<1x2x8x32xf32>,
 // Block counts without block indices (generic form).
 func.func @blocks_unpaired(%q: tensor<1x2x256x64xf32>, %k: tensor<1x2x512x64xf32>, %v: tensor<1x2x512x64xf32>, %n: tensor<1x1x4xi32>) {
   // expected-error @+1 {{expects block counts and block indices to come in pairs}}
-  %o = "attn.attention"(%q, %k, %v, %n) <{block_size = array<i64: 64, 64>, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 1, 0, 0, 0>}> ({
+  %o = "attn.attention"(%q, %k, %v, %n) <{block_size = array<i64: 64, 64>, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0>}> ({
   }, {
   }) : (tensor<1x2x256x64xf32>, tensor<1x2x512x64xf32>, tensor<1x2x512x64xf32>, tensor<1x1x4xi32>) -> tensor<1x2x256x64xf32>
   return
@@ -595,6 +613,24 @@ func.func @yield_outside(%x: f32) {
 func.func @prefix_query_rank(%q: tensor<4x16x64xf16>, %k: tensor<1x2x128x64xf16>, %v: tensor<1x2x128x64xf16>) {
   // expected-error @+1 {{expects query of rank 4 [B, Hq, Lq, D], got rank 3}}
   %o = attn.prefix_attention(%q) keys(%k) values(%v) {segments = [#attn.segment<shared>]} : (tensor<4x16x64xf16>, tensor<1x2x128x64xf16>, tensor<1x2x128x64xf16>) -> tensor<4x8x16x64xf16>
+  return
+}
+
+// -----
+
+// A ragged last segment must be per row.
+func.func @suffix_lengths_shared(%q: tensor<4x8x16x64xf16>, %k: tensor<1x2x128x64xf16>, %v: tensor<1x2x128x64xf16>, %n: tensor<4xi32>) {
+  // expected-error @+1 {{suffix_lengths make the last segment ragged; it must be per_row}}
+  %o = attn.prefix_attention(%q) keys(%k) values(%v) suffix_lengths(%n) {segments = [#attn.segment<shared>]} : (tensor<4x8x16x64xf16>, tensor<1x2x128x64xf16>, tensor<1x2x128x64xf16>, tensor<4xi32>) -> tensor<4x8x16x64xf16>
+  return
+}
+
+// -----
+
+// suffix_lengths with one entry per batch row.
+func.func @suffix_lengths_shape(%q: tensor<4x8x16x64xf16>, %k: tensor<4x2x128x64xf16>, %v: tensor<4x2x128x64xf16>, %n: tensor<3xi32>) {
+  // expected-error @+1 {{expects suffix_lengths of shape [4] [B], got [3]}}
+  %o = attn.prefix_attention(%q) keys(%k) values(%v) suffix_lengths(%n) {segments = [#attn.segment<per_row>]} : (tensor<4x8x16x64xf16>, tensor<4x2x128x64xf16>, tensor<4x2x128x64xf16>, tensor<3xi32>) -> tensor<4x8x16x64xf16>
   return
 }
 

@@ -135,3 +135,13 @@ func.func @region_captures_scalars(%q: tensor<1x4x8x32xf32>, %k: tensor<1x2x?x32
   } : (tensor<1x4x8x32xf32>, tensor<1x2x?x32xf32>, tensor<1x2x?x32xf32>) -> tensor<1x4x8x32xf32>
   return %o : tensor<1x4x8x32xf32>
 }
+
+// CHECK-LABEL: func @ragged
+func.func @ragged(%q: tensor<?x8x1x64xbf16>, %k: tensor<?x2x?x64xbf16>, %v: tensor<?x2x?x64xbf16>, %n: tensor<?xi32>, %kp: tensor<1x2x?x64xbf16>) -> (tensor<?x8x1x64xbf16>, tensor<?x8x1x64xbf16>) {
+  // A ragged batch: kv_lengths per row; a ragged last segment.
+  // CHECK: attn.attention(%{{.*}}, %{{.*}}, %{{.*}}) kv_lengths(%{{.*}}) {mask = #attn.mask<causal>}
+  %o = attn.attention(%q, %k, %v) kv_lengths(%n) {mask = #attn.mask<causal>} : (tensor<?x8x1x64xbf16>, tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<?xi32>) -> tensor<?x8x1x64xbf16>
+  // CHECK: attn.prefix_attention(%{{.*}}) keys(%{{.*}}, %{{.*}}) values(%{{.*}}, %{{.*}}) suffix_lengths(%{{.*}})
+  %p = attn.prefix_attention(%q) keys(%kp, %k) values(%kp, %v) suffix_lengths(%n) {segments = [#attn.segment<shared>, #attn.segment<per_row>]} : (tensor<?x8x1x64xbf16>, tensor<1x2x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<1x2x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<?xi32>) -> tensor<?x8x1x64xbf16>
+  return %o, %p : tensor<?x8x1x64xbf16>, tensor<?x8x1x64xbf16>
+}

@@ -2,7 +2,7 @@
 """Random shared-prefix trees, each run decomposed and undecomposed.
 
 For every tree (segment kinds, instance maps, lengths including empty
-segments, batch, heads, Lq, mask, normalization, dtype, static or dynamic
+segments, ragged last segments (suffix_lengths), batch, heads, Lq, mask, normalization, dtype, static or dynamic
 extents), writes an attn.prefix_attention kernel and runs attune-runner twice
 through the fused pipeline: with the Hydragen decomposition
 (shared-prefix=true: stacked queries per segment instance + exact merge) and
@@ -57,6 +57,12 @@ def random_tree(rng):
     if any(s["kind"] == "rows" for s in tree["segments"]):
         tree["dynamic_batch"] = False
     tree["lse"] = tree["norm"] == "softmax" and rng.random() < 0.5
+    # A ragged last segment (suffix_lengths), when it is per row.
+    last = tree["segments"][-1]
+    tree["ragged"] = None
+    if last["kind"] == "per_row" and rng.random() < 0.35:
+        tree["ragged"] = [rng.randint(0, last["length"] + 3)
+                          for _ in range(batch)]
     return tree
 
 
@@ -81,6 +87,10 @@ def kernel(tree):
     args = ["%q: " + q]
     args += ["%%k%d: %s" % (i, t) for i, t in enumerate(keys)]
     args += ["%%v%d: %s" % (i, t) for i, t in enumerate(keys)]
+    lengths = ""
+    if tree["ragged"] is not None:
+        args.append("%%n: tensor<%sxi32>" % b)
+        lengths = " suffix_lengths(%n)"
     args.append("%o: " + memref([b, hq, lq, d], dt))
     results = [tensor([b, hq, lq, d], dt)]
     if tree["lse"]:
@@ -101,12 +111,14 @@ def kernel(tree):
     names = ["%out", "%lse"][: len(results)]
     lines = ["func.func @kernel(" + ", ".join(args) + ") {"]
     lines.append(
-        "  %s = attn.prefix_attention(%%q) keys(%s) values(%s) {%s} : (%s) -> (%s)"
+        "  %s = attn.prefix_attention(%%q) keys(%s) values(%s)%s {%s} : (%s) -> (%s)"
         % (", ".join(names),
            ", ".join("%%k%d" % i for i in range(n)),
            ", ".join("%%v%d" % i for i in range(n)),
+           lengths,
            ", ".join(opts),
-           ", ".join([q] + keys + keys),
+           ", ".join([q] + keys + keys +
+                     (["tensor<%sxi32>" % b] if lengths else [])),
            ", ".join(results)))
     outs = ["%o", "%l"]
     for name, res, out, mem in zip(names, results, outs, args[-len(results):]):
@@ -132,6 +144,8 @@ def runner_args(tree):
             "--segments=" + ";".join(segs), "--pipeline=fused"]
     if tree["lse"]:
         args.append("--lse")
+    if tree["ragged"] is not None:
+        args.append("--kv-lengths=" + ",".join(map(str, tree["ragged"])))
     return args
 
 
