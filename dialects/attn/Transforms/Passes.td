@@ -118,4 +118,40 @@ def RaiseSharedPrefix : Pass<"attn-raise-shared-prefix"> {
   ];
 }
 
+def RaiseAttention : Pass<"attn-raise-attention"> {
+  let summary = "Find attention in exported linalg IR and state it as "
+                "attn.attention";
+  let description = [{
+    Recognizes attention as torch-mlir's linalg-on-tensors output writes it,
+    from the last product back:
+
+    ```
+    S = expand(batch_matmul(collapse(c_q Q), collapse(transpose(c_k K))))
+    X = c_s S (+ M)                         (scale: multiply or divide; mask)
+    P = exp(X - max_j X) / sum_j exp(...)   (decomposed softmax, optionally
+                                             guarded: all -inf rows give 0)
+    O = expand(batch_matmul(collapse(P), collapse(V)))
+    ```
+
+    and replaces `O` by `attn.attention(Q, K, V) {scale = c_q c_k c_s}`.
+    K and V repeated over the query heads of a group (repeat_interleave: a
+    broadcast along a new dim, collapsed into the heads) are taken
+    un-repeated, as grouped-query attention. An additive mask `M : [Lq, Lk]`
+    built from constants and index arithmetic (as `torch.triu` or
+    `is_causal` export it) is evaluated at compile time: all zeros is no
+    mask, zeros on and below the bottom-right diagonal with -inf above is
+    `#attn.mask<causal>`; any other mask stays an additive `bias` operand.
+
+    Left as it is: a softmax over another axis or not written as above, a
+    probability or score tensor with other uses, products whose operands are
+    not transposed as attention's are, and an unguarded softmax (whose
+    fully masked rows would be NaN, not 0) under a mask that may hide a
+    whole row.
+  }];
+  let dependentDialects = [
+    "::mlir::attn::AttnDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // ATTN_TRANSFORMS_PASSES_TD

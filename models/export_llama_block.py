@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Exports a Llama-style decoder block to MLIR with torch-mlir.
+
+The block: RMSNorm, Q/K/V projections, rotary embeddings (RoPE), attention
+(torch's scaled_dot_product_attention, or written out: matmul, scale, additive
+mask, softmax, matmul), output projection, residual, RMSNorm and a SwiGLU MLP.
+Variants: MHA (Hkv = Hq) and GQA (Hkv < Hq, K/V heads repeated), causal or
+not; each through torch-mlir's linalg-on-tensors and TOSA outputs.
+
+    python3 models/export_llama_block.py OUTDIR
+
+Writes OUTDIR/llama_<attention>_<heads>_<mask>.<output>.mlir, each starting
+with a comment naming the versions that produced it. Weights are parameters of
+the module and come out as constants; the entry takes the hidden states.
+"""
+
+import math
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+from torch_mlir import fx
+
+HIDDEN, HEADS, HEAD_DIM, SEQ, FFN = 64, 4, 16, 16, 128
+
+
+class RMSNorm(torch.nn.Module):
+    def __init__(self, dim, eps=1e-5):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.rand(dim) + 0.5)
+        self.eps = eps
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+def rope(x, cos, sin):
+    half = x.shape[-1] // 2
+    rotated = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+    return x * cos + rotated * sin
+
+
+class Block(torch.nn.Module):
+    def __init__(self, kv_heads, causal, written_out):
+        super().__init__()
+        self.kv_heads, self.causal, self.written_out = kv_heads, causal, written_out
+        self.norm1, self.norm2 = RMSNorm(HIDDEN), RMSNorm(HIDDEN)
+        self.wq = torch.nn.Linear(HIDDEN, HEADS * HEAD_DIM, bias=False)
+        self.wk = torch.nn.Linear(HIDDEN, kv_heads * HEAD_DIM, bias=False)
+        self.wv = torch.nn.Linear(HIDDEN, kv_heads * HEAD_DIM, bias=False)
+        self.wo = torch.nn.Linear(HEADS * HEAD_DIM, HIDDEN, bias=False)
+        self.w1 = torch.nn.Linear(HIDDEN, FFN, bias=False)
+        self.w3 = torch.nn.Linear(HIDDEN, FFN, bias=False)
+        self.w2 = torch.nn.Linear(FFN, HIDDEN, bias=False)
+        pos = torch.arange(SEQ, dtype=torch.float32)[:, None]
+        freq = 1.0 / (10000 ** (torch.arange(0, HEAD_DIM, 2, dtype=torch.float32) / HEAD_DIM))
+        angles = torch.cat((pos * freq, pos * freq), dim=-1)
+        self.register_buffer("cos", angles.cos())
+        self.register_buffer("sin", angles.sin())
+
+    def attention(self, q, k, v):
+        if not self.written_out:
+            return F.scaled_dot_product_attention(q, k, v, is_causal=self.causal)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(HEAD_DIM)
+        if self.causal:
+            mask = torch.triu(torch.full((SEQ, SEQ), float("-inf")), diagonal=1)
+            scores = scores + mask
+        return torch.softmax(scores, dim=-1) @ v
+
+    def forward(self, x):
+        b, l, _ = x.shape
+        h = self.norm1(x)
+        q = self.wq(h).view(b, l, HEADS, HEAD_DIM).transpose(1, 2)
+        k = self.wk(h).view(b, l, self.kv_heads, HEAD_DIM).transpose(1, 2)
+        v = self.wv(h).view(b, l, self.kv_heads, HEAD_DIM).transpose(1, 2)
+        q, k = rope(q, self.cos, self.sin), rope(k, self.cos, self.sin)
+        if self.kv_heads != HEADS:
+            k = k.repeat_interleave(HEADS // self.kv_heads, dim=1)
+            v = v.repeat_interleave(HEADS // self.kv_heads, dim=1)
+        o = self.attention(q, k, v).transpose(1, 2).reshape(b, l, HEADS * HEAD_DIM)
+        x = x + self.wo(o)
+        h = self.norm2(x)
+        return x + self.w2(F.silu(self.w1(h)) * self.w3(h))
+
+
+def main():
+    outdir = sys.argv[1]
+    os.makedirs(outdir, exist_ok=True)
+    versions = "torch %s, torch-mlir %s" % (
+        torch.__version__, getattr(fx, "__version__", "20261001"))
+    x = torch.randn(1, SEQ, HIDDEN)
+    for written_out in (False, True):
+        for kv_heads in (HEADS, HEADS // 2):
+            for causal in (True, False):
+                torch.manual_seed(0)
+                block = Block(kv_heads, causal, written_out).eval()
+                name = "llama_%s_%s_%s" % ("written" if written_out else "sdpa",
+                                           "mha" if kv_heads == HEADS else "gqa",
+                                           "causal" if causal else "full")
+                for output in ("linalg-on-tensors", "tosa"):
+                    module = fx.export_and_import(block, x, output_type=output,
+                                                  func_name="block")
+                    suffix = "linalg" if output == "linalg-on-tensors" else "tosa"
+                    path = os.path.join(outdir, "%s.%s.mlir" % (name, suffix))
+                    with open(path, "w") as f:
+                        f.write("// Exported by models/export_llama_block.py (%s, %s output).\n"
+                                "// Regenerate with scripts/export-models.sh; do not edit.\n"
+                                % (versions, output))
+                        f.write(str(module))
+                    print("wrote", path)
+
+
+if __name__ == "__main__":
+    main()
