@@ -12,6 +12,9 @@ not; each through torch-mlir's linalg-on-tensors and TOSA outputs.
 Writes OUTDIR/llama_<attention>_<heads>_<mask>.<output>.mlir, each starting
 with a comment naming the versions that produced it. Weights are parameters of
 the module and come out as constants; the entry takes the hidden states.
+Also writes OUTDIR/llama_<...>.expected.txt: PyTorch's own output (eager, f32)
+for the input x[i] = sin(0.37 i) (row-major), one value per line, which the
+tests compare compiled kernels against.
 """
 
 import math
@@ -89,7 +92,7 @@ def main():
     os.makedirs(outdir, exist_ok=True)
     versions = "torch %s, torch-mlir %s" % (
         torch.__version__, getattr(fx, "__version__", "20261001"))
-    x = torch.randn(1, SEQ, HIDDEN)
+    x = torch.sin(0.37 * torch.arange(SEQ * HIDDEN, dtype=torch.float32)).reshape(1, SEQ, HIDDEN)
     for written_out in (False, True):
         for kv_heads in (HEADS, HEADS // 2):
             for causal in (True, False):
@@ -98,6 +101,10 @@ def main():
                 name = "llama_%s_%s_%s" % ("written" if written_out else "sdpa",
                                            "mha" if kv_heads == HEADS else "gqa",
                                            "causal" if causal else "full")
+                with torch.no_grad():
+                    expected = block(x).flatten().tolist()
+                with open(os.path.join(outdir, name + ".expected.txt"), "w") as f:
+                    f.write("".join("%.9g\n" % v for v in expected))
                 for output in ("linalg-on-tensors", "tosa"):
                     module = fx.export_and_import(block, x, output_type=output,
                                                   func_name="block")

@@ -42,6 +42,8 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm, bool approximate,
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   bufferization::buildBufferDeallocationPipeline(pm);
 
+  // Strided copies as loops: no call into MLIR's runtime library.
+  pm.addPass(attune::createExpandStridedCopies());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (approximate)
     pm.addPass(attune::createApproximateMath());
@@ -97,6 +99,8 @@ void attune::buildCPUPipeline(OpPassManager &pm,
   fused.decodeRows = options.decodeRows;
   fused.kvSplits = options.kvSplits;
   fused.openmpThreads = options.openmp;
+  if (options.raiseAttention)
+    pm.addPass(attn::createRaiseAttention());
   if (options.sharedPrefix) {
     pm.addPass(attn::createRaiseSharedPrefix());
     pm.addPass(attn::createDecomposeSharedPrefix());

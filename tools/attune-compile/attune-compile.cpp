@@ -134,6 +134,9 @@ int main(int argc, char **argv) {
   for (auto func : llvm::make_early_inc_range(module->getOps<func::FuncOp>())) {
     if (func.isDeclaration() || !func.isPublic())
       continue;
+    // A model returns its results; a kernel writes them into outputs.
+    if (failed(attune::resultsToOutputArguments(func)))
+      return 1;
     FailureOr<attune::KernelSignature> kernel = attune::analyzeKernel(func);
     if (failed(kernel))
       return 1;

@@ -208,6 +208,27 @@ def LowerAllocaScopes : Pass<"attune-lower-alloca-scopes"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def ExpandStridedCopies : Pass<"attune-expand-strided-copies"> {
+  let summary = "Copy non-contiguous memrefs with loops, not a runtime call";
+  let description = [{
+    `memref.copy` between buffers of identity layout lowers to a `memcpy`;
+    any other (a strided view of a transposed or sliced tensor, as
+    bufferizing a whole model produces) lowers to a call to `memrefCopy` of
+    MLIR's C runner utilities, a library the kernels' users do not have. This
+    pass rewrites those copies as `linalg.copy`, which
+    `convert-linalg-to-loops` turns into plain loops. Run it after
+    bufferization.
+
+    ```mlir
+    memref.copy %a, %b : memref<4x8xf32, strided<[1, 4]>> to memref<4x8xf32>
+    // becomes
+    linalg.copy ins(%a : memref<4x8xf32, strided<[1, 4]>>)
+                outs(%b : memref<4x8xf32>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def ApproximateMath : Pass<"attune-approximate-math"> {
   let summary = "Replace exp, tanh and log with polynomial approximations";
   let description = [{

@@ -58,6 +58,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "bf16-dot",
       llvm::cl::desc("bf16 through AVX-512 BF16 dot products (vdpbf16ps)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> raiseAttention{
+      *this, "raise-attention",
+      llvm::cl::desc("Find attention written out in linalg (as exporters "
+                     "write it) and compile it as attn.attention "
+                     "(attn-raise-attention)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> sharedPrefix{
       *this, "shared-prefix",
       llvm::cl::desc("Find shared prefixes (attn-raise-shared-prefix) and "
@@ -72,7 +78,8 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(true)};
 };
 
-/// Raises and decomposes shared-prefix attention (attn-raise-shared-prefix,
+/// Raises attention written out in linalg (attn-raise-attention), raises
+/// and decomposes shared-prefix attention (attn-raise-shared-prefix,
 /// attn-decompose-shared-prefix), then
 /// lowers attn ops through convert-attn-to-cpu (the fused tiled loop nest;
 /// the reference lowering for what it does not take), bufferization, OpenMP

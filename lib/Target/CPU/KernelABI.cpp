@@ -101,6 +101,45 @@ StringRef cType(StringRef element) {
 
 } // namespace
 
+LogicalResult attune::resultsToOutputArguments(func::FuncOp func) {
+  if (func.getNumResults() == 0 || func.isDeclaration())
+    return success();
+  FunctionType type = func.getFunctionType();
+  SmallVector<Type> outputs;
+  for (Type result : type.getResults()) {
+    auto tensor = dyn_cast<RankedTensorType>(result);
+    if (!tensor || !tensor.hasStaticShape())
+      return func.emitError("attune-compile: a kernel result must be a "
+                            "static-shaped tensor to become an output "
+                            "argument, not ")
+             << result;
+    outputs.push_back(
+        MemRefType::get(tensor.getShape(), tensor.getElementType()));
+  }
+  func.getContext()->getOrLoadDialect<bufferization::BufferizationDialect>();
+  Block &entry = func.getBody().front();
+  unsigned first = func.getNumArguments();
+  SmallVector<Location> locs(outputs.size(), func.getLoc());
+  if (failed(func.insertArguments(
+          llvm::to_vector(llvm::seq<unsigned>(first, first + outputs.size())),
+          outputs, SmallVector<DictionaryAttr>(outputs.size()), locs)))
+    return failure();
+  func.walk([&](func::ReturnOp ret) {
+    OpBuilder b(ret);
+    for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
+      auto store = bufferization::MaterializeInDestinationOp::create(
+          b, ret.getLoc(), TypeRange{}, value, entry.getArgument(first + i));
+      store.setRestrict(true);
+      store.setWritable(true);
+    }
+    func::ReturnOp::create(b, ret.getLoc());
+    ret.erase();
+  });
+  func.setType(FunctionType::get(func.getContext(), func.getArgumentTypes(),
+                                 {}));
+  return success();
+}
+
 FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
   if (func.getNumResults() != 0)
     return func.emitError("attune-compile: a kernel returns nothing; write "
@@ -199,8 +238,9 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
   std::map<DimRef, int> sizeIndex; // leader -> index into sig.sizes
   for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
     KernelArgument arg;
-    arg.name = builder.names[i].empty() ? "arg" + std::to_string(i)
-                                        : builder.names[i];
+    arg.name = builder.names[i];
+    if (arg.name.empty())
+      arg.name = (isa<MemRefType>(type) ? "out" : "arg") + std::to_string(i);
     auto shaped = dyn_cast<ShapedType>(type);
     auto memref = dyn_cast<MemRefType>(type);
     if (!shaped || !shaped.hasRank() ||

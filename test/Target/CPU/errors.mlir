@@ -8,15 +8,15 @@
 
 // CPU: attune-compile: unknown CPU 'pentium-9000'
 // TARGET: attune-compile: unknown --target=tpu
-// RETURNS: error: attune-compile: a kernel returns nothing; write results into memref arguments
-// LOOSE: error: attune-compile: dimension 0 of argument 3 (arg3) is dynamic but is not a size of an attn.attention operand
+// RETURNS: error: attune-compile: a kernel result must be a static-shaped tensor to become an output argument, not 'tensor<?x1x4x16xf32>'
+// LOOSE: error: attune-compile: dimension 0 of argument 3 (out3) is dynamic but is not a size of an attn.attention operand
 // STRIDED: error: attune-compile: argument 3 must be a ranked tensor (input) or an identity-layout memref (output)
 // EMPTY: attune-compile: no public function with a body
 
 //--- returns.mlir
-func.func @f(%q: tensor<1x1x4x16xf32>, %k: tensor<1x1x4x16xf32>, %v: tensor<1x1x4x16xf32>) -> tensor<1x1x4x16xf32> {
-  %o = attn.attention(%q, %k, %v) : (tensor<1x1x4x16xf32>, tensor<1x1x4x16xf32>, tensor<1x1x4x16xf32>) -> tensor<1x1x4x16xf32>
-  return %o : tensor<1x1x4x16xf32>
+func.func @f(%q: tensor<?x1x4x16xf32>, %k: tensor<?x1x4x16xf32>, %v: tensor<?x1x4x16xf32>) -> tensor<?x1x4x16xf32> {
+  %o = attn.attention(%q, %k, %v) : (tensor<?x1x4x16xf32>, tensor<?x1x4x16xf32>, tensor<?x1x4x16xf32>) -> tensor<?x1x4x16xf32>
+  return %o : tensor<?x1x4x16xf32>
 }
 
 //--- loose-dim.mlir

@@ -47,6 +47,13 @@ struct KernelSignature {
   std::string summary;            // what the function computes, one line each
 };
 
+/// Turns the tensor results of `func` (a model as an exporter writes it:
+/// `(tensor) -> tensor`) into output memref arguments appended after the
+/// others, each written with bufferization.materialize_in_destination, so
+/// that the function has the kernel form below. Fails (with a diagnostic)
+/// on a result that is not a static-shaped ranked tensor.
+LogicalResult resultsToOutputArguments(func::FuncOp func);
+
 /// Reads the C view of `func`: tensor arguments are inputs, identity-layout
 /// memref arguments outputs; every dynamic dimension must be one of the sizes
 /// of an attn.attention in the body (batch, query or key length). Emits a
