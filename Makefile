@@ -50,8 +50,12 @@ bench: build
 	@scripts/install-deps.sh gnuplot-nox
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BUILD_DIR)/bin/attune-bench \
 	  $(BENCH_FLAGS) --benchmark_out=$(BUILD_DIR)/bench.json --benchmark_out_format=json
+	@if [ -x $(BUILD_DIR)/export-venv/bin/python ]; then \
+	  $(BUILD_DIR)/export-venv/bin/python bench/torch_block.py $(BUILD_DIR)/torch_block.json; \
+	else echo "bench: no $(BUILD_DIR)/export-venv (scripts/export-models.sh): no PyTorch eager row"; fi
 	python3 bench/report.py $(BUILD_DIR)/bench.json bench \
-	  "make bench  # env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE build/bin/attune-bench $(BENCH_FLAGS)"
+	  "make bench  # env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE build/bin/attune-bench $(BENCH_FLAGS); bench/torch_block.py" \
+	  $(BUILD_DIR)/torch_block.json
 
 fuzz: build
 	mkdir -p $(BUILD_DIR)/fuzz-corpus

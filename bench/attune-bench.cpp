@@ -12,6 +12,7 @@
 
 #include "Hydragen.h"
 #include "Machine.h"
+#include "Models.h"
 #include "Problem.h"
 #include "Variants.h"
 #include "attention_kernels.h"
@@ -160,6 +161,7 @@ int main(int argc, char **argv) {
                  });
   });
   registerHydragen(machine);
+  registerModels();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

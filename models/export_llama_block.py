@@ -8,6 +8,11 @@ Variants: MHA (Hkv = Hq) and GQA (Hkv < Hq, K/V heads repeated), causal or
 not; each through torch-mlir's linalg-on-tensors and TOSA outputs.
 
     python3 models/export_llama_block.py OUTDIR
+    python3 models/export_llama_block.py --bench OUTDIR
+
+The second form writes the benchmark's models instead: the SDPA GQA causal
+block at sequence lengths 512, 2048 and 8192 (linalg-on-tensors only), as
+llama_sdpa_gqa_causal_L<L>.linalg.mlir.
 
 Writes OUTDIR/llama_<attention>_<heads>_<mask>.<output>.mlir, each starting
 with a comment naming the versions that produced it. Weights are parameters of
@@ -45,8 +50,10 @@ def rope(x, cos, sin):
 
 
 class Block(torch.nn.Module):
-    def __init__(self, kv_heads, causal, written_out):
+    def __init__(self, kv_heads, causal, written_out, seq=None):
         super().__init__()
+        seq = seq or SEQ
+        self.seq = seq
         self.kv_heads, self.causal, self.written_out = kv_heads, causal, written_out
         self.norm1, self.norm2 = RMSNorm(HIDDEN), RMSNorm(HIDDEN)
         self.wq = torch.nn.Linear(HIDDEN, HEADS * HEAD_DIM, bias=False)
@@ -56,7 +63,7 @@ class Block(torch.nn.Module):
         self.w1 = torch.nn.Linear(HIDDEN, FFN, bias=False)
         self.w3 = torch.nn.Linear(HIDDEN, FFN, bias=False)
         self.w2 = torch.nn.Linear(FFN, HIDDEN, bias=False)
-        pos = torch.arange(SEQ, dtype=torch.float32)[:, None]
+        pos = torch.arange(seq, dtype=torch.float32)[:, None]
         freq = 1.0 / (10000 ** (torch.arange(0, HEAD_DIM, 2, dtype=torch.float32) / HEAD_DIM))
         angles = torch.cat((pos * freq, pos * freq), dim=-1)
         self.register_buffer("cos", angles.cos())
@@ -67,7 +74,7 @@ class Block(torch.nn.Module):
             return F.scaled_dot_product_attention(q, k, v, is_causal=self.causal)
         scores = q @ k.transpose(-2, -1) / math.sqrt(HEAD_DIM)
         if self.causal:
-            mask = torch.triu(torch.full((SEQ, SEQ), float("-inf")), diagonal=1)
+            mask = torch.triu(torch.full((self.seq, self.seq), float("-inf")), diagonal=1)
             scores = scores + mask
         return torch.softmax(scores, dim=-1) @ v
 
@@ -87,7 +94,27 @@ class Block(torch.nn.Module):
         return x + self.w2(F.silu(self.w1(h)) * self.w3(h))
 
 
+def export_bench(outdir, versions):
+    for seq in (512, 2048, 8192):
+        torch.manual_seed(0)
+        block = Block(HEADS // 2, True, False, seq).eval()
+        x = torch.sin(0.37 * torch.arange(seq * HIDDEN, dtype=torch.float32)).reshape(1, seq, HIDDEN)
+        module = fx.export_and_import(block, x, output_type="linalg-on-tensors",
+                                      func_name="block")
+        path = os.path.join(outdir, "llama_sdpa_gqa_causal_L%d.linalg.mlir" % seq)
+        with open(path, "w") as f:
+            f.write("// Exported by models/export_llama_block.py --bench (%s).\n"
+                    "// Regenerate with scripts/export-models.sh; do not edit.\n" % versions)
+            f.write(str(module))
+        print("wrote", path)
+
+
 def main():
+    if sys.argv[1] == "--bench":
+        outdir = sys.argv[2]
+        os.makedirs(outdir, exist_ok=True)
+        export_bench(outdir, "torch %s, torch-mlir 20261001" % torch.__version__)
+        return
     outdir = sys.argv[1]
     os.makedirs(outdir, exist_ok=True)
     versions = "torch %s, torch-mlir %s" % (

@@ -487,6 +487,193 @@ static MaskKind classifyMask(ArrayRef<double> m, int64_t qLen, int64_t kvLen) {
   return causal ? MaskKind::Causal : MaskKind::Other;
 }
 
+/// Masks too large to evaluate element by element (L = 8192: 64M elements)
+/// are read symbolically: each value of the mask's computation as a
+/// function of the element (i, j), affine in (i, j) for index arithmetic, a
+/// predicate `e(i, j) p 0` for compares, a choice between two constants for
+/// selects. A mask `select(pred(j - i), a, b)` then depends on d = j - i
+/// alone, and 2L - 1 evaluations decide it.
+class SymbolicMask {
+public:
+  struct Sym {
+    enum Kind { Unknown, Const, Affine, Pred, Choice } kind = Unknown;
+    double value = 0;                  // Const
+    AffineExpr expr;                   // Affine; Pred: expr `pred` 0
+    arith::CmpIPredicate pred = arith::CmpIPredicate::eq;
+    double ifTrue = 0, ifFalse = 0;    // Choice: Pred ? ifTrue : ifFalse
+  };
+
+  /// The mask [Lq, Lk] at symbolic (i, j).
+  Sym evaluate(Value mask) {
+    MLIRContext *ctx = mask.getContext();
+    return at(mask, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)}, 0);
+  }
+
+private:
+  Sym at(Value v, ArrayRef<AffineExpr> index, int depth) {
+    Sym unknown;
+    if (depth > 32)
+      return unknown;
+    DenseElementsAttr dense;
+    if (matchPattern(v, m_Constant(&dense))) {
+      if (!dense.isSplat())
+        return unknown;
+      Attribute a = dense.getSplatValue<Attribute>();
+      return constant(a);
+    }
+    Operation *def = v.getDefiningOp();
+    if (auto fill = dyn_cast_or_null<linalg::FillOp>(def)) {
+      Attribute a;
+      if (!matchPattern(fill.getInputs()[0], m_Constant(&a)))
+        return unknown;
+      return constant(a);
+    }
+    if (isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def)) {
+      // Same row-major order: linearize in the result, delinearize in the
+      // source (static shapes).
+      auto from = cast<RankedTensorType>(def->getOperand(0).getType());
+      auto to = cast<RankedTensorType>(v.getType());
+      if (!from.hasStaticShape() || !to.hasStaticShape())
+        return unknown;
+      AffineExpr linear = getAffineConstantExpr(0, v.getContext());
+      for (auto [x, extent] : llvm::zip(index, to.getShape()))
+        linear = linear * extent + x;
+      SmallVector<AffineExpr> src(from.getRank());
+      for (int64_t d = from.getRank() - 1; d >= 0; --d) {
+        int64_t extent = from.getDimSize(d);
+        src[d] = extent == 1 ? getAffineConstantExpr(0, v.getContext())
+                             : (d == 0 ? linear : linear % extent);
+        linear = linear.floorDiv(extent);
+      }
+      return at(def->getOperand(0), src, depth + 1);
+    }
+    auto g = dyn_cast_or_null<linalg::GenericOp>(def);
+    if (!g || !allParallel(g))
+      return unknown;
+    unsigned result = cast<OpResult>(v).getResultNumber();
+    AffineMap outMap = g.getIndexingMapsArray()[g.getNumDpsInputs() + result];
+    if (!outMap.isIdentity())
+      return unknown;
+    Block &body = g.getRegion().front();
+    llvm::DenseMap<Value, Sym> env;
+    for (auto [n, in] : llvm::enumerate(g.getDpsInputs())) {
+      AffineMap m = g.getIndexingMapsArray()[n];
+      SmallVector<AffineExpr> sub;
+      for (AffineExpr e : m.getResults())
+        sub.push_back(e.replaceDims(index));
+      env[body.getArgument(n)] = at(in, sub, depth + 1);
+    }
+    auto get = [&](Value x) -> Sym {
+      auto it = env.find(x);
+      if (it != env.end())
+        return it->second;
+      Attribute a;
+      if (matchPattern(x, m_Constant(&a)))
+        return constant(a);
+      return Sym();
+    };
+    for (Operation &op : body.without_terminator()) {
+      Sym r;
+      SmallVector<Sym> a = llvm::map_to_vector(op.getOperands(), get);
+      auto affine = [&](const Sym &x) -> AffineExpr {
+        if (x.kind == Sym::Affine)
+          return x.expr;
+        if (x.kind == Sym::Const && x.value == std::floor(x.value))
+          return getAffineConstantExpr(int64_t(x.value), op.getContext());
+        return AffineExpr();
+      };
+      if (auto idx = dyn_cast<linalg::IndexOp>(op)) {
+        r.kind = Sym::Affine;
+        r.expr = index[idx.getDim()];
+      } else if (isa<arith::IndexCastOp, arith::ExtSIOp, arith::TruncIOp>(op)) {
+        r = a[0];
+      } else if (isa<arith::AddIOp, arith::SubIOp>(op) && affine(a[0]) &&
+                 affine(a[1])) {
+        r.kind = Sym::Affine;
+        r.expr = isa<arith::AddIOp>(op) ? affine(a[0]) + affine(a[1])
+                                        : affine(a[0]) - affine(a[1]);
+      } else if (auto cmp = dyn_cast<arith::CmpIOp>(op);
+                 cmp && affine(a[0]) && affine(a[1])) {
+        r.kind = Sym::Pred;
+        r.expr = affine(a[0]) - affine(a[1]);
+        r.pred = cmp.getPredicate();
+      } else if (isa<arith::AndIOp>(op) && a[0].kind == Sym::Pred &&
+                 a[1].kind == Sym::Const && a[1].value != 0) {
+        r = a[0];
+      } else if (isa<arith::AndIOp>(op) && a[1].kind == Sym::Pred &&
+                 a[0].kind == Sym::Const && a[0].value != 0) {
+        r = a[1];
+      } else if (isa<arith::SelectOp>(op) && a[0].kind == Sym::Pred &&
+                 a[1].kind == Sym::Const && a[2].kind == Sym::Const) {
+        r = a[0];
+        r.kind = Sym::Choice;
+        r.ifTrue = a[1].value;
+        r.ifFalse = a[2].value;
+      } else if (isa<arith::TruncFOp, arith::ExtFOp>(op) &&
+                 a[0].kind == Sym::Const) {
+        r = a[0];
+      }
+      if (r.kind == Sym::Unknown || op.getNumResults() != 1)
+        return unknown;
+      env[op.getResult(0)] = r;
+    }
+    return get(cast<linalg::YieldOp>(body.getTerminator()).getValues()[result]);
+  }
+
+  static Sym constant(Attribute a) {
+    Sym s;
+    if (auto f = dyn_cast<FloatAttr>(a)) {
+      s.kind = Sym::Const;
+      s.value = f.getValueAsDouble();
+    } else if (auto i = dyn_cast<IntegerAttr>(a)) {
+      s.kind = Sym::Const;
+      s.value = i.getType().isInteger(1) ? double(i.getValue().getZExtValue())
+                                         : double(i.getValue().getSExtValue());
+    }
+    return s;
+  }
+};
+
+/// The kind of a mask read symbolically: a choice on a predicate of j - i,
+/// decided by evaluating it at every diagonal d = j - i.
+static std::optional<MaskKind> classifySymbolic(const SymbolicMask::Sym &m,
+                                                int64_t qLen, int64_t kvLen) {
+  using Sym = SymbolicMask::Sym;
+  if (m.kind == Sym::Const)
+    return m.value == 0.0 ? MaskKind::None : MaskKind::Other;
+  if (m.kind != Sym::Choice)
+    return std::nullopt;
+  // expr = a i + b j + c; it must be b (j - i) + c.
+  MLIRContext *ctx = m.expr.getContext();
+  auto coefficient = [&](AffineExpr e,
+                         ArrayRef<int64_t> at) -> AffineConstantExpr {
+    return dyn_cast<AffineConstantExpr>(simplifyAffineExpr(
+        e.replaceDims({getAffineConstantExpr(at[0], ctx),
+                       getAffineConstantExpr(at[1], ctx)}),
+        0, 0));
+  };
+  auto c00 = coefficient(m.expr, {0, 0}), c10 = coefficient(m.expr, {1, 0}),
+       c01 = coefficient(m.expr, {0, 1}), c11 = coefficient(m.expr, {1, 1});
+  if (!c00 || !c10 || !c01 || !c11)
+    return std::nullopt;
+  int64_t c = c00.getValue(), a = c10.getValue() - c, b = c01.getValue() - c;
+  if (a != -b || c11.getValue() != c || !m.expr.isPureAffine())
+    return std::nullopt;
+  bool none = true, causal = true;
+  for (int64_t d = -(qLen - 1); d <= kvLen - 1; ++d) {
+    bool holds = arith::applyCmpPredicate(m.pred, APInt(64, b * d + c, true),
+                                          APInt(64, 0, true));
+    double x = holds ? m.ifTrue : m.ifFalse;
+    // Diagonal d holds elements (i, i + d) for some i in [0, Lq).
+    bool visible = d <= kvLen - qLen;
+    none &= x == 0.0;
+    causal &= visible ? x == 0.0 : (std::isinf(x) && x < 0);
+  }
+  if (none)
+    return MaskKind::None;
+  return causal ? MaskKind::Causal : MaskKind::Other;
+}
+
 //===----------------------------------------------------------------------===//
 // The pattern
 //===----------------------------------------------------------------------===//
@@ -563,10 +750,14 @@ struct RaiseAttentionPattern : public OpRewritePattern<tensor::ExpandShapeOp> {
     if (maskTensor) {
       auto maskType = cast<RankedTensorType>(maskTensor.getType());
       MaskKind kind = MaskKind::Other;
-      if (maskType.hasStaticShape())
-        if (auto values = ConstantEvaluator().evaluate(maskTensor))
-          kind = classifyMask(*values, maskType.getDimSize(0),
-                              maskType.getDimSize(1));
+      if (maskType.hasStaticShape()) {
+        int64_t lq = maskType.getDimSize(0), lk = maskType.getDimSize(1);
+        if (std::optional<MaskKind> symbolic = classifySymbolic(
+                SymbolicMask().evaluate(maskTensor), lq, lk))
+          kind = *symbolic;
+        else if (auto values = ConstantEvaluator().evaluate(maskTensor))
+          kind = classifyMask(*values, lq, lk);
+      }
       if (kind == MaskKind::Causal)
         mask = MaskAttr::getCausal(getContext());
       else if (kind == MaskKind::Other)

@@ -1,0 +1,65 @@
+//===- Models.cpp - whole-model scenarios of attune-bench -----------------===//
+//
+// The Llama-style decoder block exported by torch-mlir (bench/models/: hidden
+// 64, 4 query heads on 2 KV heads of 16, causal SDPA, SwiGLU MLP, weights
+// embedded), compiled by attune-compile with attention raised to
+// attn.attention (the fused kernel) and without (the exporter's linalg: the
+// [Lq, Lk] scores materialized, softmax in separate loops). PyTorch eager on
+// the same block is timed by bench/torch_block.py (it needs torch).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Models.h"
+
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+extern "C" {
+#define ATTUNE_BENCH_MODEL(L) \
+  int32_t llama_L##L##_raised(const float *, float *); \
+  int32_t llama_L##L##_unraised(const float *, float *);
+ATTUNE_BENCH_MODEL(512)
+ATTUNE_BENCH_MODEL(2048)
+ATTUNE_BENCH_MODEL(8192)
+#undef ATTUNE_BENCH_MODEL
+}
+
+namespace {
+constexpr int64_t kHidden = 64;
+using Block = int32_t (*)(const float *, float *);
+} // namespace
+
+void attune::bench::registerModels() {
+  struct Entry {
+    int64_t len;
+    Block raised, unraised;
+  } entries[] = {{512, llama_L512_raised, llama_L512_unraised},
+                 {2048, llama_L2048_raised, llama_L2048_unraised},
+                 {8192, llama_L8192_raised, llama_L8192_unraised}};
+  for (const Entry &e : entries)
+    for (auto [impl, fn] : {std::pair<const char *, Block>{"attune_raised",
+                                                           e.raised},
+                            {"attune_unraised", e.unraised}}) {
+      int64_t len = e.len;
+      Block block = fn;
+      auto *bench = benchmark::RegisterBenchmark(
+          ("llama_block/L=" + std::to_string(len) + "/" + impl).c_str(),
+          [len, block](benchmark::State &state) {
+            std::vector<float> x(len * kHidden), out(len * kHidden);
+            for (size_t i = 0; i < x.size(); ++i)
+              x[i] = std::sin(0.37f * static_cast<float>(i));
+            for (auto _ : state) {
+              if (block(x.data(), out.data()) != 0)
+                state.SkipWithError("kernel returned an error status");
+              benchmark::ClobberMemory();
+            }
+          });
+      bench->Unit(benchmark::kMillisecond)->UseRealTime();
+      if (len >= 8192 && std::string(impl) == "attune_unraised")
+        bench->Iterations(1);
+    }
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""PyTorch eager on the benchmark's Llama block, as attune-bench times it.
+
+    python3 bench/torch_block.py OUT.json [THREADS]
+
+Needs torch (scripts/export-models.sh installs the pinned one into
+build/export-venv). Builds the block of models/export_llama_block.py at
+L = 512, 2048, 8192 with the same seed (hence the same weights as
+bench/models/), runs it on the same input under torch.no_grad() with THREADS
+intra-op threads (default 2), and writes the median of 5 timed runs per L in
+Google Benchmark's JSON shape (llama_block/L=<L>/pytorch_eager), which
+bench/report.py merges into RESULTS.md.
+"""
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "models"))
+import export_llama_block as model  # noqa: E402
+
+
+def main():
+    out = sys.argv[1]
+    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    torch.set_num_threads(threads)
+    runs = []
+    for seq in (512, 2048, 8192):
+        torch.manual_seed(0)
+        block = model.Block(model.HEADS // 2, True, False, seq).eval()
+        x = torch.sin(0.37 * torch.arange(seq * model.HIDDEN, dtype=torch.float32)
+                      ).reshape(1, seq, model.HIDDEN)
+        times = []
+        with torch.no_grad():
+            block(x)  # warm-up
+            for _ in range(5):
+                start = time.perf_counter()
+                block(x)
+                times.append((time.perf_counter() - start) * 1e3)
+        runs.append({"name": "llama_block/L=%d/pytorch_eager" % seq,
+                     "run_name": "llama_block/L=%d/pytorch_eager" % seq,
+                     "run_type": "iteration", "real_time": statistics.median(times),
+                     "time_unit": "ms"})
+        print(runs[-1]["name"], "%.2f ms" % runs[-1]["real_time"])
+    with open(out, "w") as f:
+        json.dump({"context": {"torch": torch.__version__, "threads": threads},
+                   "benchmarks": runs}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
