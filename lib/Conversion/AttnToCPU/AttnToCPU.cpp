@@ -145,12 +145,32 @@ struct LowerAttentionToCPU : public OpRewritePattern<attn::AttentionOp> {
         emit.emitQueryTiles(rows);
       };
     };
+    // Groups of a few vectors of rows (a stacked Hydragen prefix of 32 rows,
+    // short prefills) take a tile of two vectors rather than half-empty wide
+    // ones, unless block lists fix the tile height.
+    int64_t medium = 2 * tiling.lanes;
+    bool withMedium = wide > medium && sem->blockSizes().empty();
     auto lanesForm = [&](OpBuilder &, Location) {
-      if (wide == tiling.lanes)
+      if (wide == tiling.lanes) {
         emit.emitQueryTiles(wide);
-      else
+        return;
+      }
+      if (!withMedium) {
         scf::IfOp::create(rewriter, loc, isShort, branch(tiling.lanes),
                           branch(wide));
+        return;
+      }
+      Value isMedium = arith::CmpIOp::create(
+          rewriter, loc, arith::CmpIPredicate::ule, rowsPerUnit,
+          arith::ConstantIndexOp::create(rewriter, loc, medium));
+      scf::IfOp::create(
+          rewriter, loc, isShort, branch(tiling.lanes),
+          [&](OpBuilder &nb, Location nloc) {
+            OpBuilder::InsertionGuard guard(rewriter);
+            rewriter.setInsertionPoint(scf::YieldOp::create(nb, nloc, ValueRange{}));
+            scf::IfOp::create(rewriter, loc, isMedium, branch(medium),
+                              branch(wide));
+          });
     };
     // Decode-sized groups: rows one by one, keys in lanes.
     bool rowForm = tiling.decodeRows > 0 && op.getHeadDim() % 16 == 0 &&

@@ -1,10 +1,12 @@
 // RUN: attune-opt %s --convert-attn-to-cpu --canonicalize --split-input-file | FileCheck %s
 // RUN: attune-opt %s --convert-attn-to-cpu="lanes=8 query-vectors=2 kv-tile=32 row-block=2" --canonicalize --split-input-file | FileCheck %s --check-prefix=AVX2
 // RUN: attune-opt %s --convert-attn-to-cpu="kv-splits=4" --canonicalize --split-input-file | FileCheck %s --check-prefix=SPLIT
+// RUN: attune-opt %s --convert-attn-to-cpu --canonicalize --split-input-file | FileCheck %s --check-prefix=MEDIUM
 
 // GQA 8:2 with a causal mask: the four query heads of a KV group share a tile
 // (2 units of work per batch row). Decode-sized groups (at most 8 rows) take
-// the row kernel, short problems one vector of rows, the rest 64-row tiles.
+// the row kernel, short problems one vector of rows, two vectors up to 32
+// rows, the rest 64-row tiles.
 // CHECK-LABEL: func.func @gqa_causal
 // CHECK:         %[[OUT:.+]] = memref.alloc({{.+}}) {alignment = 64 : i64} : memref<?x8x?x64xf32>
 // rows one by one, keys in lanes: s[r, j] = reduce(sum_c K[j, c] * Qs[r, c])
@@ -48,6 +50,13 @@
 // the same loop nest with 64-row tiles
 // CHECK:           scf.parallel
 // CHECK:             memref.alloca() {alignment = 64 : i64} : memref<64x64xf32>
+// The 17..32 rows of a group take a tile of two vectors (no half-empty
+// 64-row tile):
+// MEDIUM:        %[[M:.+]] = arith.cmpi ule, %{{.+}}, %c32 : index
+// MEDIUM:        scf.if %[[M]] {
+// MEDIUM:          memref.alloca() {alignment = 64 : i64} : memref<64x32xf32>
+// MEDIUM:        } else {
+// MEDIUM:          memref.alloca() {alignment = 64 : i64} : memref<64x64xf32>
 // CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
 // AVX2-LABEL: func.func @gqa_causal
 // AVX2:         memref.alloca() {alignment = 64 : i64} : memref<64x8xf32>

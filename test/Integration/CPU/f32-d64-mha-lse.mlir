@@ -5,6 +5,8 @@
 // RUN: attune-runner %s --pipeline=fused --dtype=f32 --batch=2 --q-heads=2 --kv-heads=2 --q-len=113 --kv-len=203 --head-dim=64 --value-dim=64 --mask=none --lse | FileCheck %s
 // RUN: attune-runner %s --pipeline=fused --dtype=f32 --batch=2 --q-heads=2 --kv-heads=2 --q-len=1023 --kv-len=1024 --head-dim=64 --value-dim=64 --mask=none --lse | FileCheck %s
 // RUN: attune-runner %s --pipeline=fused --dtype=f32 --batch=2 --q-heads=2 --kv-heads=2 --q-len=1024 --kv-len=1023 --head-dim=64 --value-dim=64 --mask=none --lse | FileCheck %s
+// 17..32 rows per group take the 32-row tile:
+// RUN: attune-runner %s --pipeline=fused --dtype=f32 --batch=2 --q-heads=2 --kv-heads=2 --q-len=27 --kv-len=300 --head-dim=64 --value-dim=64 --mask=none --lse | FileCheck %s
 // The AVX2 tile shape (8 lanes, 16-row tiles, 32-key tiles, no decode kernel):
 // RUN: attune-runner %s --pipeline=fused --fused-options="lanes=8 query-vectors=2 kv-tile=32 row-block=2 decode-rows=0" --dtype=f32 --batch=2 --q-heads=2 --kv-heads=2 --q-len=799 --kv-len=3 --head-dim=64 --value-dim=64 --mask=none --lse | FileCheck %s
 // RUN: attune-runner %s --pipeline=fused --fused-options="lanes=8 query-vectors=2 kv-tile=32 row-block=2 decode-rows=0" --dtype=f32 --batch=2 --q-heads=2 --kv-heads=2 --q-len=113 --kv-len=203 --head-dim=64 --value-dim=64 --mask=none --lse | FileCheck %s
