@@ -73,6 +73,7 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm, bool approximate,
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   if (openmp)
@@ -108,6 +109,8 @@ void attune::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertAttnToCPU(fused));
   // What the fused path does not take yet goes the reference way.
   pm.addPass(createConvertAttnToLinalg());
+  // The matmuls a model keeps beside attention, as register blocks.
+  pm.addPass(attune::createVectorizeContractions());
   addBufferizeAndLowerToLLVM(pm, /*approximate=*/true, options.openmp,
                              /*x86vector=*/options.bf16Dot);
 }

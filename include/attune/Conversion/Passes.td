@@ -229,6 +229,39 @@ def ExpandStridedCopies : Pass<"attune-expand-strided-copies"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def VectorizeContractions : Pass<"attune-vectorize-contractions"> {
+  let summary = "Tile and vectorize the matmuls a model keeps beside attention";
+  let description = [{
+    What a whole model holds besides attention (the projections and the MLP:
+    `linalg.matmul`, `linalg.batch_matmul` on tensors with static shapes)
+    would otherwise become scalar loops. This pass tiles each into register
+    blocks of `rows` x `cols` results and one step of the reduction, and
+    vectorizes every tile: a column of A broadcast against a row of B,
+    multiplied and added to the block (the outer-product form of the fused
+    attention kernels' micro-kernels), with 1-D transfers. Run it on tensors,
+    before bufferization; ops with dynamic shapes are left to the loops.
+
+    ```mlir
+    %r = linalg.matmul ins(%x, %w : tensor<16x64xf32>, tensor<64x32xf32>) ...
+    // becomes, per 8 x 16 block and k:
+    %a = vector.transfer_read %x_k ... : tensor<8x1xf32>, vector<8x1xf32>
+    %b = vector.transfer_read %w_k ... : tensor<1x16xf32>, vector<1x16xf32>
+    %p = arith.mulf (broadcast a), (broadcast b) : vector<8x16x1xf32>
+    %c = arith.addf %acc, (shape_cast p) : vector<8x16xf32>
+    ```
+  }];
+  let options = [
+    Option<"rows", "rows", "int64_t", /*default=*/"8",
+           "Result rows per register block">,
+    Option<"cols", "cols", "int64_t", /*default=*/"16",
+           "Result columns per register block (one vector)">,
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 def ApproximateMath : Pass<"attune-approximate-math"> {
   let summary = "Replace exp, tanh and log with polynomial approximations";
   let description = [{

@@ -1,0 +1,47 @@
+// RUN: attune-opt %s --attune-vectorize-contractions --canonicalize --split-input-file | FileCheck %s
+// RUN: attune-opt %s --attune-vectorize-contractions="rows=4 cols=8" --canonicalize --split-input-file | FileCheck %s --check-prefix=SMALL
+
+// C[16, 32] = X[16, 64] W[64, 32] in 8 x 16 register blocks, one k at a
+// time: C_blk += X[blk, k] (x) W[k, blk] as vectors.
+// CHECK-LABEL: func.func @projection
+// CHECK:         scf.for %[[I:.+]] = %c0 to %c16 step %c8
+// CHECK:           scf.for %[[J:.+]] = %c0 to %c32 step %c16
+// CHECK:             scf.for %[[K:.+]] = %c0 to %c64 step %c1
+// CHECK:               vector.transfer_read {{.*}} : tensor<8x1xf32>, vector<8x1xf32>
+// CHECK:               vector.transfer_read {{.*}} : tensor<1x16xf32>, vector<1x16xf32>
+// CHECK:               vector.transfer_read {{.*}} : tensor<8x16xf32>, vector<8x16xf32>
+// CHECK:               arith.mulf {{.*}} : vector<8x16x1xf32>
+// CHECK:               arith.addf {{.*}} : vector<8x16xf32>
+// CHECK:               vector.transfer_write {{.*}} : vector<8x16xf32>, tensor<8x16xf32>
+// CHECK-NOT:     linalg.matmul
+// SMALL-LABEL: func.func @projection
+// SMALL:         arith.addf {{.*}} : vector<4x8xf32>
+func.func @projection(%x: tensor<16x64xf32>, %w: tensor<64x32xf32>) -> tensor<16x32xf32> {
+  %c = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<16x32xf32>
+  %z = linalg.fill ins(%c : f32) outs(%e : tensor<16x32xf32>) -> tensor<16x32xf32>
+  %r = linalg.matmul ins(%x, %w : tensor<16x64xf32>, tensor<64x32xf32>) outs(%z : tensor<16x32xf32>) -> tensor<16x32xf32>
+  return %r : tensor<16x32xf32>
+}
+
+// -----
+
+// Batched: one batch at a time, the same blocks.
+// CHECK-LABEL: func.func @batched
+// CHECK:         scf.for %{{.+}} = %c0 to %c4 step %c1
+// CHECK:           arith.addf {{.*}} : vector<1x8x16xf32>
+func.func @batched(%x: tensor<4x16x8xf32>, %w: tensor<4x8x16xf32>, %acc: tensor<4x16x16xf32>) -> tensor<4x16x16xf32> {
+  %r = linalg.batch_matmul ins(%x, %w : tensor<4x16x8xf32>, tensor<4x8x16xf32>) outs(%acc : tensor<4x16x16xf32>) -> tensor<4x16x16xf32>
+  return %r : tensor<4x16x16xf32>
+}
+
+// -----
+
+// Dynamic shapes are left to the loops of the rest of the pipeline.
+// CHECK-LABEL: func.func @dynamic
+// CHECK:         linalg.matmul
+// CHECK-NOT:     vector.
+func.func @dynamic(%x: tensor<?x64xf32>, %w: tensor<64x32xf32>, %acc: tensor<?x32xf32>) -> tensor<?x32xf32> {
+  %r = linalg.matmul ins(%x, %w : tensor<?x64xf32>, tensor<64x32xf32>) outs(%acc : tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %r : tensor<?x32xf32>
+}
