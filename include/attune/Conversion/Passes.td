@@ -233,13 +233,15 @@ def VectorizeContractions : Pass<"attune-vectorize-contractions"> {
   let summary = "Tile and vectorize the matmuls a model keeps beside attention";
   let description = [{
     What a whole model holds besides attention (the projections and the MLP:
-    `linalg.matmul`, `linalg.batch_matmul` on tensors with static shapes)
-    would otherwise become scalar loops. This pass tiles each into register
+    `linalg.matmul` on tensors with static shapes) would otherwise become
+    scalar loops. This pass tiles each into register
     blocks of `rows` x `cols` results and one step of the reduction, and
     vectorizes every tile: a column of A broadcast against a row of B,
     multiplied and added to the block (the outer-product form of the fused
     attention kernels' micro-kernels), with 1-D transfers. Run it on tensors,
-    before bufferization; ops with dynamic shapes are left to the loops.
+    before bufferization; ops with dynamic shapes, and batched products
+    (whose 3-D transfers would lower through stack buffers), are left to the
+    loops.
 
     ```mlir
     %r = linalg.matmul ins(%x, %w : tensor<16x64xf32>, tensor<64x32xf32>) ...

@@ -44,21 +44,19 @@ struct VectorizeContractionsPass
     }
     SmallVector<linalg::LinalgOp> contractions;
     getOperation()->walk([&](linalg::LinalgOp op) {
-      if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op) &&
+      // Batched products would vectorize to 3-D transfers, which lower
+      // through stack buffers per iteration; they stay loops.
+      if (isa<linalg::MatmulOp>(op) &&
           op.hasPureTensorSemantics() &&
           llvm::none_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
         contractions.push_back(op);
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : contractions) {
-      // [b,] m, n, k -> tiles of [1,] rows x cols x 1.
-      SmallVector<OpFoldResult> sizes;
-      if (isa<linalg::BatchMatmulOp>(op))
-        sizes.push_back(rewriter.getIndexAttr(1));
-      llvm::append_range(sizes, ArrayRef<OpFoldResult>{
-                                    rewriter.getIndexAttr(rows),
-                                    rewriter.getIndexAttr(cols),
-                                    rewriter.getIndexAttr(1)});
+      // m, n, k -> tiles of rows x cols x 1.
+      SmallVector<OpFoldResult> sizes = {rewriter.getIndexAttr(rows),
+                                         rewriter.getIndexAttr(cols),
+                                         rewriter.getIndexAttr(1)};
       scf::SCFTilingOptions options;
       options.setTileSizes(sizes);
       rewriter.setInsertionPoint(op);
