@@ -2,7 +2,8 @@
 # `make demo`: compile the example attention module with the fused CPU
 # pipeline and with the reference pipeline, check both against the float64
 # reference and time them side by side; then emit it as a C kernel and run
-# the C example against it.
+# the C example against it; last, compile an exported model (models/) and
+# check it against PyTorch's output.
 set -euo pipefail
 build=${1:-build}
 example=examples/gqa_causal.mlir
@@ -27,3 +28,13 @@ llvm_lib=$(llvm-config-22 --libdir)
 clang-22 -O2 -I"$out" examples/c/gqa_causal.c "$out/gqa_causal.o" -lm \
   -L"$llvm_lib" -Wl,-rpath,"$llvm_lib" -lomp -o "$out/gqa_causal"
 "$out/gqa_causal" 2 1024 1024
+echo
+model=models/llama_sdpa_gqa_causal.linalg.mlir
+echo "== A whole model: ${model} (torch-mlir's export of a Llama-style block,"
+echo "   weights embedded); attention raised to attn.attention, compiled to one"
+echo "   object, called from C and compared with PyTorch's output:"
+"$build/bin/attune-opt" "$model" --attn-raise-attention | grep -oE "attn\.attention\([^:]*" | sed 's/^/   /'
+"$build/bin/attune-compile" "$model" -o "$out/llama.o"
+clang-22 -O2 test/Models/Inputs/run_block.c "$out/llama.o" -lm \
+  -L"$llvm_lib" -Wl,-rpath,"$llvm_lib" -lomp -o "$out/llama"
+"$out/llama" models/llama_sdpa_gqa_causal.expected.txt
