@@ -490,8 +490,8 @@ LogicalResult Decomposer::run() {
       tail = add(tail, lengths[t]);
     Placement place{offset, lengths[s], tail};
     // A segment known to be empty adds nothing (unless nothing else is left).
-    bool lastNonEmpty = outputs.empty() && s + 1 == numSegments;
-    if (lengths[s].size == 0 && !lastNonEmpty)
+    bool onlyOneLeft = outputs.empty() && s + 1 == numSegments;
+    if (lengths[s].size == 0 && !onlyOneLeft)
       continue;
     Part part;
     if (cast<SegmentAttr>(op.getSegments()[s]).getKind() == SegmentKind::PerRow)
