@@ -12,6 +12,8 @@
 #include "attn/Transforms/Passes.h"
 #include "attune/Conversion/Passes.h"
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Dialect/Tosa/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -100,8 +102,19 @@ void attune::buildCPUPipeline(OpPassManager &pm,
   fused.decodeRows = options.decodeRows;
   fused.kvSplits = options.kvSplits;
   fused.openmpThreads = options.openmp;
-  if (options.raiseAttention)
+  // A model exported as TOSA: to linalg first (the individual conversions,
+  // without the TOSA profile validation that rejects f64 constants
+  // exporters write), so that raising sees one form.
+  OpPassManager &funcs = pm.nest<func::FuncOp>();
+  funcs.addPass(tosa::createTosaOptionalDecompositionsPass());
+  funcs.addPass(tosa::createTosaToLinalgNamed());
+  funcs.addPass(tosa::createTosaToLinalg());
+  funcs.addPass(createTosaToArithPass());
+  funcs.addPass(createTosaToTensorPass());
+  if (options.raiseAttention) {
+    pm.addPass(createCanonicalizerPass());
     pm.addPass(attn::createRaiseAttention());
+  }
   if (options.sharedPrefix) {
     pm.addPass(attn::createRaiseSharedPrefix());
     pm.addPass(attn::createDecomposeSharedPrefix());

@@ -224,10 +224,14 @@ public:
     double ifTrue = 0, ifFalse = 0;    // Choice: Pred ? ifTrue : ifFalse
   };
 
-  /// The mask [Lq, Lk] at symbolic (i, j).
+  /// The mask [(1, 1,) Lq, Lk] at symbolic (i, j).
   Sym evaluate(Value mask) {
     MLIRContext *ctx = mask.getContext();
-    return at(mask, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)}, 0);
+    int64_t rank = cast<RankedTensorType>(mask.getType()).getRank();
+    SmallVector<AffineExpr> index(rank - 2, getAffineConstantExpr(0, ctx));
+    index.push_back(getAffineDimExpr(0, ctx));
+    index.push_back(getAffineDimExpr(1, ctx));
+    return at(mask, index, 0);
   }
 
 private:
@@ -398,10 +402,14 @@ static std::optional<MaskKind> classifySymbolic(const SymbolicMask::Sym &m,
 } // namespace
 
 MaskKind attn::detail::classifyAdditiveMask(Value mask) {
+  // [Lq, Lk], or [1, 1, Lq, Lk] (the same elements in row-major order).
   auto type = cast<RankedTensorType>(mask.getType());
-  if (type.getRank() != 2 || !type.hasStaticShape())
+  if (!type.hasStaticShape() || type.getRank() < 2 ||
+      llvm::any_of(type.getShape().drop_back(2),
+                   [](int64_t d) { return d != 1; }))
     return MaskKind::Other;
-  int64_t lq = type.getDimSize(0), lk = type.getDimSize(1);
+  int64_t lq = type.getDimSize(type.getRank() - 2),
+          lk = type.getDimSize(type.getRank() - 1);
   if (std::optional<MaskKind> kind =
           classifySymbolic(SymbolicMask().evaluate(mask), lq, lk))
     return *kind;

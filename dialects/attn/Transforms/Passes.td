@@ -142,6 +142,11 @@ def RaiseAttention : Pass<"attn-raise-attention"> {
     mask, zeros on and below the bottom-right diagonal with -inf above is
     `#attn.mask<causal>`; any other mask stays an additive `bias` operand.
 
+    The same chain as tosa-to-linalg leaves TOSA exports is recognized too:
+    `linalg.reduce` reductions (a max from the lowest float rather than
+    -inf), the softmax division as a multiplication by `1 / sum`, the scale
+    as a splat constant tensor operand, a `[1, 1, Lq, Lk]` mask.
+
     Left as it is: a softmax over another axis or not written as above, a
     probability or score tensor with other uses, products whose operands are
     not transposed as attention's are, and an unguarded softmax (whose

@@ -84,14 +84,25 @@ static Operation *singleBodyOp(linalg::GenericOp g) {
 static Value peelScale(Value x, double &scale) {
   while (auto g = x.getDefiningOp<linalg::GenericOp>()) {
     Operation *op = singleBodyOp(g);
-    if (!op || g.getNumDpsInputs() != 1 || !allParallel(g) ||
-        !llvm::all_of(g.getIndexingMapsArray(),
-                      [](AffineMap m) { return m.isIdentity(); }))
+    SmallVector<AffineMap> maps = g.getIndexingMapsArray();
+    if (!op || g.getNumDpsInputs() < 1 || g.getNumDpsInputs() > 2 ||
+        !allParallel(g) || !maps[0].isIdentity() || !maps.back().isIdentity())
       break;
-    Value in = g.getRegion().front().getArgument(0);
+    Block &body = g.getRegion().front();
+    Value in = body.getArgument(0);
     if (!isa<arith::MulFOp, arith::DivFOp>(op) || op->getOperand(0) != in)
       break;
-    std::optional<double> c = floatConstant(op->getOperand(1));
+    // The factor: a scalar constant, or a splat constant tensor operand
+    // (tosa.mul by a [1, 1, 1, 1] constant).
+    std::optional<double> c;
+    if (g.getNumDpsInputs() == 1) {
+      c = floatConstant(op->getOperand(1));
+    } else if (op->getOperand(1) == body.getArgument(1)) {
+      DenseElementsAttr dense;
+      if (matchPattern(g.getDpsInputs()[1], m_Constant(&dense)) &&
+          dense.isSplat() && isa<FloatType>(dense.getElementType()))
+        c = dense.getSplatValue<APFloat>().convertToDouble();
+    }
     if (!c || *c == 0.0)
       break;
     scale *= isa<arith::MulFOp>(op) ? *c : 1.0 / *c;
@@ -207,22 +218,44 @@ static bool isRowMap(AffineMap m) {
 template <typename Combine>
 static bool isRowReduction(Value r, Value x, double init) {
   auto res = dyn_cast<OpResult>(r);
-  auto g = res ? dyn_cast<linalg::GenericOp>(res.getOwner()) : nullptr;
-  if (!g || res.getResultNumber() != 0 || g.getNumDpsInputs() != 1 ||
-      g.getDpsInputs()[0] != x || g.getNumReductionLoops() != 1 ||
-      g.getIteratorTypesArray().back() != utils::IteratorType::reduction)
+  if (!res || res.getResultNumber() != 0)
     return false;
-  auto fill = g.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+  Operation *owner = res.getOwner();
+  Block *body = nullptr;
+  Value acc;
+  if (auto g = dyn_cast<linalg::GenericOp>(owner)) {
+    if (g.getNumDpsInputs() != 1 || g.getDpsInputs()[0] != x ||
+        g.getNumReductionLoops() != 1 ||
+        g.getIteratorTypesArray().back() != utils::IteratorType::reduction)
+      return false;
+    body = &g.getRegion().front();
+    acc = g.getDpsInits()[0];
+  } else if (auto reduce = dyn_cast<linalg::ReduceOp>(owner)) {
+    // linalg.reduce over the key dim (what tosa-to-linalg writes).
+    auto type = cast<RankedTensorType>(x.getType());
+    if (reduce.getInputs().size() != 1 || reduce.getInputs()[0] != x ||
+        reduce.getDimensions() != ArrayRef<int64_t>{type.getRank() - 1})
+      return false;
+    body = &reduce.getCombiner().front();
+    acc = reduce.getInits()[0];
+  } else {
+    return false;
+  }
+  auto fill = acc.getDefiningOp<linalg::FillOp>();
   std::optional<double> v = fill ? floatConstant(fill.getInputs()[0])
                                  : std::nullopt;
-  if (!v || *v != init)
+  // A max may start from the lowest finite float instead of -inf: the same
+  // wherever a row has a finite score (fully masked rows are excluded where
+  // the raising matters, see below).
+  bool lowest = std::isinf(init) && init < 0 && v &&
+                *v <= -double(std::numeric_limits<float>::max());
+  if (!v || (*v != init && !lowest))
     return false;
-  Block &body = g.getRegion().front();
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  auto combine = yield.getValues()[0].getDefiningOp<Combine>();
+  auto combine =
+      body->getTerminator()->getOperand(0).getDefiningOp<Combine>();
   return combine && llvm::is_contained(combine->getOperands(),
-                                       body.getArgument(0)) &&
-         llvm::is_contained(combine->getOperands(), body.getArgument(1));
+                                       body->getArgument(0)) &&
+         llvm::is_contained(combine->getOperands(), body->getArgument(1));
 }
 
 /// Strips an expand of a per-row [B, H, L] value to [B, H, L, 1].
@@ -314,7 +347,21 @@ static Value softmaxInput(Value p, bool &guarded,
       }
     }
   }
+  // E / S, or E * (1 / S) (tosa's reciprocal).
   auto div = rowBinary<arith::DivFOp>(p);
+  if (!div)
+    if (auto mul = rowBinary<arith::MulFOp>(p)) {
+      auto inv = mul->second.getDefiningOp<linalg::GenericOp>();
+      Operation *op = inv ? singleBodyOp(inv) : nullptr;
+      std::optional<double> one =
+          op && isa<arith::DivFOp>(op) ? floatConstant(op->getOperand(0))
+                                       : std::nullopt;
+      if (one && *one == 1.0 && inv.getNumDpsInputs() == 1 &&
+          op->getOperand(1) == inv.getRegion().front().getArgument(0) &&
+          llvm::all_of(inv.getIndexingMapsArray(),
+                       [](AffineMap m) { return m.isIdentity(); }))
+        div = std::make_pair(mul->first, inv.getDpsInputs()[0]);
+    }
   if (!div)
     return Value();
   auto [e, sum] = *div;
@@ -379,9 +426,21 @@ struct RaiseAttentionPattern : public OpRewritePattern<tensor::ExpandShapeOp> {
           allParallel(add) && add.getIndexingMapsArray()[0].isIdentity()) {
         AffineMap m = add.getIndexingMapsArray()[1];
         MLIRContext *ctx = getContext();
+        AffineExpr zero = getAffineConstantExpr(0, ctx);
         AffineMap lastTwo = AffineMap::get(
             4, 0, {getAffineDimExpr(2, ctx), getAffineDimExpr(3, ctx)}, ctx);
-        if (m == lastTwo) {
+        // Or [1, 1, Lq, Lk] broadcast over batch and heads.
+        auto maskType = dyn_cast<RankedTensorType>(add.getDpsInputs()[1].getType());
+        bool broadcast4 =
+            maskType && maskType.getRank() == 4 && maskType.getDimSize(0) == 1 &&
+            maskType.getDimSize(1) == 1 && m.getNumResults() == 4 &&
+            m.getResult(2) == getAffineDimExpr(2, ctx) &&
+            m.getResult(3) == getAffineDimExpr(3, ctx) &&
+            llvm::all_of(m.getResults().take_front(2), [&](AffineExpr e) {
+              return e == zero || e == getAffineDimExpr(0, ctx) ||
+                     e == getAffineDimExpr(1, ctx);
+            });
+        if (m == lastTwo || broadcast4) {
           maskTensor = add.getDpsInputs()[1];
           x = add.getDpsInputs()[0];
           if (!x.hasOneUse())
@@ -444,7 +503,7 @@ struct RaiseAttentionPattern : public OpRewritePattern<tensor::ExpandShapeOp> {
           root, "an unguarded causal softmax that may mask whole rows");
 
     Location loc = root.getLoc();
-    if (bias) {
+    if (bias && cast<RankedTensorType>(bias.getType()).getRank() == 2) {
       auto maskType = cast<RankedTensorType>(bias.getType());
       SmallVector<int64_t> shape = {1, 1};
       llvm::append_range(shape, maskType.getShape());
