@@ -351,18 +351,19 @@ Value Decomposer::unstackRows(Value x, OpFoldResult rows) {
   return gather.getResult(0);
 }
 
-/// x[rows] along the batch axis: one slice per run of consecutive rows.
+/// x[rows] along the leading axis: one slice per run of consecutive rows.
 Value Decomposer::gatherRows(Value x, ArrayRef<int64_t> rows) {
   SmallVector<Value> runs;
   for (size_t start = 0; start < rows.size();) {
     size_t end = start + 1;
     while (end < rows.size() && rows[end] == rows[end - 1] + 1)
       ++end;
-    SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
+    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
     offsets[0] = b.getIndexAttr(rows[start]);
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
     sizes[0] = b.getIndexAttr(end - start);
-    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+    SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
     runs.push_back(
         tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides));
     start = end;
@@ -391,15 +392,6 @@ Part Decomposer::sharedPart(unsigned s, const Placement &place) {
   int64_t batch = map.size();
   int64_t instances = cast<RankedTensorType>(keys.getType()).getDimSize(0);
   SmallVector<Value> rowOutputs(batch), rowLses(batch);
-  auto rowOf = [&](Value from, int64_t k) -> Value {
-    int64_t rank = cast<RankedTensorType>(from.getType()).getRank();
-    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, from);
-    sizes[0] = b.getIndexAttr(1);
-    SmallVector<OpFoldResult> at(rank, b.getIndexAttr(0));
-    at[0] = b.getIndexAttr(k);
-    SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
-    return tensor::ExtractSliceOp::create(b, loc, from, at, sizes, strides);
-  };
   for (int64_t n = 0; n < instances; ++n) {
     SmallVector<int64_t> rows;
     for (int64_t r = 0; r < batch; ++r)
@@ -414,9 +406,10 @@ Part Decomposer::sharedPart(unsigned s, const Placement &place) {
     Value o = unstackRows(part.output, count);
     Value l = part.lse ? unstackRows(part.lse, count) : Value();
     for (auto [k, row] : llvm::enumerate(rows)) {
-      rowOutputs[row] = rows.size() == 1 ? o : rowOf(o, k);
+      int64_t at = k;
+      rowOutputs[row] = rows.size() == 1 ? o : gatherRows(o, {at});
       if (l)
-        rowLses[row] = rows.size() == 1 ? l : rowOf(l, k);
+        rowLses[row] = rows.size() == 1 ? l : gatherRows(l, {at});
     }
   }
   auto concat = [&](ArrayRef<Value> parts) -> Value {

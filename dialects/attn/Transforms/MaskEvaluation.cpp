@@ -45,8 +45,9 @@ public:
   std::optional<SmallVector<double>> evaluate(Value v) {
     auto type = dyn_cast<RankedTensorType>(v.getType());
     if (!type || !type.hasStaticShape() ||
-        type.getNumElements() > kMaxElements || ++depth > 64)
+        type.getNumElements() > kMaxElements || depth >= 64)
       return std::nullopt;
+    ++depth;
     llvm::scope_exit done([&] { --depth; });
     DenseElementsAttr dense;
     if (matchPattern(v, m_Constant(&dense)))
@@ -194,18 +195,34 @@ private:
 /// What an additive [Lq, Lk] mask M is: none (all 0), causal (0 where
 /// j <= i + Lk - Lq, -inf elsewhere), or something to keep as a bias.
 
-static MaskKind classifyValues(ArrayRef<double> m, int64_t qLen, int64_t kvLen) {
+/// The mask kind from its values, seen one by one with their diagonal
+/// d = j - i: causal keeps (0) exactly the diagonals d <= Lk - Lq and hides
+/// (-inf) the others.
+class MaskVerdict {
+public:
+  MaskVerdict(int64_t qLen, int64_t kvLen) : lastVisible(kvLen - qLen) {}
+
+  void add(double x, int64_t diagonal) {
+    none &= x == 0.0;
+    causal &= diagonal <= lastVisible ? x == 0.0 : (std::isinf(x) && x < 0);
+  }
+  MaskKind kind() const {
+    if (none)
+      return MaskKind::None;
+    return causal ? MaskKind::Causal : MaskKind::Other;
+  }
+
+private:
+  int64_t lastVisible;
   bool none = true, causal = true;
+};
+
+static MaskKind classifyValues(ArrayRef<double> m, int64_t qLen, int64_t kvLen) {
+  MaskVerdict verdict(qLen, kvLen);
   for (int64_t i = 0; i < qLen; ++i)
-    for (int64_t j = 0; j < kvLen; ++j) {
-      double x = m[i * kvLen + j];
-      bool visible = j <= i + kvLen - qLen;
-      none &= x == 0.0;
-      causal &= visible ? x == 0.0 : (std::isinf(x) && x < 0);
-    }
-  if (none)
-    return MaskKind::None;
-  return causal ? MaskKind::Causal : MaskKind::Other;
+    for (int64_t j = 0; j < kvLen; ++j)
+      verdict.add(m[i * kvLen + j], j - i);
+  return verdict.kind();
 }
 
 /// Masks too large to evaluate element by element (L = 8192: 64M elements)
@@ -384,19 +401,14 @@ static std::optional<MaskKind> classifySymbolic(const SymbolicMask::Sym &m,
   int64_t c = c00.getValue(), a = c10.getValue() - c, b = c01.getValue() - c;
   if (a != -b || c11.getValue() != c || !m.expr.isPureAffine())
     return std::nullopt;
-  bool none = true, causal = true;
+  // Every diagonal d holds elements (i, i + d) for some i in [0, Lq).
+  MaskVerdict verdict(qLen, kvLen);
   for (int64_t d = -(qLen - 1); d <= kvLen - 1; ++d) {
     bool holds = arith::applyCmpPredicate(m.pred, APInt(64, b * d + c, true),
                                           APInt(64, 0, true));
-    double x = holds ? m.ifTrue : m.ifFalse;
-    // Diagonal d holds elements (i, i + d) for some i in [0, Lq).
-    bool visible = d <= kvLen - qLen;
-    none &= x == 0.0;
-    causal &= visible ? x == 0.0 : (std::isinf(x) && x < 0);
+    verdict.add(holds ? m.ifTrue : m.ifFalse, d);
   }
-  if (none)
-    return MaskKind::None;
-  return causal ? MaskKind::Causal : MaskKind::Other;
+  return verdict.kind();
 }
 
 } // namespace
