@@ -143,4 +143,11 @@ void attune::registerPipelines() {
       [](OpPassManager &pm, const CPUPipelineOptions &options) {
         buildCPUPipeline(pm, options);
       });
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "attune-gpu-pipeline",
+      "Lower attn.attention to fused NVIDIA GPU kernels (tensor cores) and "
+      "their PTX or cubin",
+      [](OpPassManager &pm, const GPUPipelineOptions &options) {
+        buildGPUPipeline(pm, options);
+      });
 }

@@ -2,6 +2,8 @@
 //
 //   attune-compile in.mlir --target=cpu [--cpu=native] -o k.o --header k.h
 //   attune-compile in.mlir --target=cpu --shared -o libk.so --header k.h
+//   attune-compile in.mlir --target=cuda [--arch=sm_90a] -o k.cubin
+//       --header k.h [--launcher k_launcher.c]      (also writes k.ptx)
 //
 // Every public function of the module becomes a C function (see the header it
 // writes): its attn ops go through attune-cpu-pipeline (fused, threaded), and
@@ -13,8 +15,10 @@
 #include "attune/Pipelines/Pipelines.h"
 #include "attune/Target/CPU/KernelABI.h"
 #include "attune/Target/CPU/ObjectEmitter.h"
+#include "attune/Target/GPU/CudaLauncher.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/SymbolTable.h"
@@ -44,8 +48,22 @@ cl::opt<std::string> outputFilename("o", cl::desc("Object file (or .so)"),
                                     cl::cat(category));
 cl::opt<std::string> headerFilename("header", cl::desc("C header to write"),
                                     cl::value_desc("file"), cl::cat(category));
-cl::opt<std::string> target("target", cl::desc("Target: cpu"),
+cl::opt<std::string> target("target", cl::desc("Target: cpu or cuda"),
                             cl::init("cpu"), cl::cat(category));
+cl::opt<std::string> arch("arch",
+                          cl::desc("cuda: NVIDIA architecture (sm_80 and "
+                                   "later; default sm_90a)"),
+                          cl::init("sm_90a"), cl::cat(category));
+cl::opt<std::string>
+    launcherFilename("launcher",
+                     cl::desc("cuda: the C launcher to write (default: the "
+                              "output's name with _launcher.c)"),
+                     cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> ptxasPath(
+    "ptxas",
+    cl::desc("cuda: ptxas to assemble the cubin with (default: PATH, "
+             "$CUDA_HOME/bin, /usr/local/cuda/bin)"),
+    cl::init(""), cl::cat(category));
 cl::opt<std::string>
     cpu("cpu",
         cl::desc("CPU to generate code for: native (default), znver5, "
@@ -96,6 +114,134 @@ int linkShared(StringRef object, StringRef output) {
                                  : message));
   return 0;
 }
+/// ptxas: --ptxas, PATH, $CUDA_HOME/bin, /usr/local/cuda/bin.
+std::string findPtxas() {
+  if (!ptxasPath.empty())
+    return ptxasPath;
+  if (auto path = llvm::sys::findProgramByName("ptxas"))
+    return *path;
+  SmallVector<StringRef> dirs;
+  std::string home;
+  if (const char *cuda = std::getenv("CUDA_HOME"))
+    home = std::string(cuda) + "/bin";
+  if (!home.empty())
+    dirs.push_back(home);
+  dirs.push_back("/usr/local/cuda/bin");
+  if (auto path = llvm::sys::findProgramByName("ptxas", dirs))
+    return *path;
+  return "";
+}
+
+int writeFile(StringRef path, StringRef contents) {
+  std::string error;
+  auto file = openOutputFile(path, &error);
+  if (!file)
+    return fail(error);
+  file->os() << contents;
+  file->keep();
+  return 0;
+}
+
+/// --target=cuda: kernels through attune-gpu-pipeline, PTX from LLVM's
+/// NVPTX backend, a cubin from ptxas, the header and the C launcher.
+int compileForCuda(ModuleOp module) {
+  MLIRContext *context = module.getContext();
+  std::vector<attune::KernelSignature> signatures;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isDeclaration() || !func.isPublic())
+      continue;
+    if (failed(attune::resultsToOutputArguments(func)))
+      return 1;
+    FailureOr<attune::KernelSignature> kernel = attune::analyzeKernel(func);
+    if (failed(kernel))
+      return 1;
+    signatures.push_back(*kernel);
+  }
+  if (signatures.empty())
+    return fail("no public function with a body in " + inputFilename);
+
+  attune::GPUPipelineOptions options;
+  if (failed(options.parseFromString(pipelineOptions)))
+    return fail("bad --pipeline-options: " + pipelineOptions);
+  options.chip = arch;
+  options.format = "isa";
+  PassManager kernelsPM(context, ModuleOp::getOperationName());
+  attune::buildGPUKernels(kernelsPM, options);
+  if (failed(kernelsPM.run(module)))
+    return fail("building the GPU kernels failed");
+  FailureOr<std::vector<attune::CudaKernel>> kernels =
+      attune::collectCudaKernels(module, signatures);
+  if (failed(kernels))
+    return 1;
+  PassManager binaryPM(context, ModuleOp::getOperationName());
+  attune::buildGPUBinary(binaryPM, options);
+  if (failed(binaryPM.run(module)))
+    return fail("lowering the GPU kernels to PTX failed");
+  auto binary = module.lookupSymbol<gpu::BinaryOp>("attune_kernels");
+  if (!binary || binary.getObjects().empty())
+    return fail("no PTX was produced");
+  std::string ptx =
+      cast<gpu::ObjectAttr>(binary.getObjects()[0]).getObject().str();
+
+  // k.cubin -> k.ptx beside it; -o k.ptx: PTX only.
+  StringRef output = outputFilename;
+  bool ptxOnly = output.ends_with(".ptx");
+  SmallString<256> ptxPath(output);
+  llvm::sys::path::replace_extension(ptxPath, ".ptx");
+  if (int rc = writeFile(ptxPath, ptx))
+    return rc;
+  std::string image = ptx;
+  if (!ptxOnly) {
+    std::string ptxas = findPtxas();
+    if (ptxas.empty())
+      return fail("a cubin needs ptxas from the CUDA toolkit, which is not on "
+                  "PATH, in $CUDA_HOME/bin or /usr/local/cuda/bin (or give "
+                  "--ptxas); the PTX is in " +
+                  ptxPath + ", and -o <name>.ptx asks for PTX only");
+    SmallVector<StringRef> args = {ptxas, "-arch", arch, "-O3", ptxPath,
+                                   "-o", output};
+    std::string message;
+    int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, {}, 0, 0,
+                                       &message);
+    if (rc != 0)
+      return fail("ptxas failed on " + ptxPath + ": " +
+                  (message.empty() ? "exit code " + std::to_string(rc)
+                                   : message));
+    auto cubin = llvm::MemoryBuffer::getFile(output, /*IsText=*/false);
+    if (!cubin)
+      return fail("cannot read " + output);
+    image = (*cubin)->getBuffer().str();
+  }
+
+  std::string headerPath = headerFilename;
+  if (headerPath.empty()) {
+    SmallString<256> path(output);
+    llvm::sys::path::replace_extension(path, ".h");
+    headerPath = path.str().str();
+  }
+  std::string guard = "ATTUNE_" + llvm::sys::path::stem(headerPath).str() + "_H";
+  for (char &c : guard)
+    c = llvm::isAlnum(c) ? llvm::toUpper(c) : '_';
+  std::string header;
+  llvm::raw_string_ostream headerOS(header);
+  attune::writeCudaHeader(headerOS, *kernels, guard,
+                          llvm::sys::path::filename(inputFilename), arch);
+  if (int rc = writeFile(headerPath, header))
+    return rc;
+
+  std::string launcherPath = launcherFilename;
+  if (launcherPath.empty()) {
+    SmallString<256> path(output);
+    llvm::sys::path::replace_extension(path, "");
+    launcherPath = (path + "_launcher.c").str();
+  }
+  std::string launcher;
+  llvm::raw_string_ostream launcherOS(launcher);
+  attune::writeCudaLauncher(launcherOS, *kernels,
+                            llvm::sys::path::filename(headerPath), image,
+                            ptxOnly);
+  return writeFile(launcherPath, launcher);
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -104,9 +250,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "attune-compile: attn modules to kernels with a "
                               "C header\n");
-  if (target != "cpu")
-    return fail("unknown --target=" + target +
-                " (cpu is supported; cuda is not emitted yet)");
+  if (target != "cpu" && target != "cuda")
+    return fail("unknown --target=" + target + " (cpu or cuda)");
 
   DialectRegistry registry;
   attune::registerAllDialects(registry);
@@ -123,6 +268,8 @@ int main(int argc, char **argv) {
       parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
   if (!module)
     return 1;
+  if (target == "cuda")
+    return compileForCuda(*module);
 
   auto machine = attune::createCPUTargetMachine(cpu, error);
   if (failed(machine))

@@ -280,4 +280,81 @@ def ApproximateMath : Pass<"attune-approximate-math"> {
   ];
 }
 
+def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Lower attn.attention to fused NVIDIA GPU kernels (tensor cores)";
+  let description = [{
+    Every function holding one `attn.attention` on its arguments (results
+    written into memref arguments with `bufferization.materialize_in_destination`,
+    the form `attune-compile` takes) becomes a kernel `gpu.func` of the same
+    name in `gpu.module @attune_kernels`, in FlashAttention-2 shape:
+
+    - one thread block per (query tile, query head, batch row): grid
+      `(ceil(Lq / (16 * warps)), Hq, B)`, `32 * warps` threads; warp `w` owns
+      16 query rows;
+    - Q fragments loaded once (`nvgpu.ldmatrix`), key and value tiles of
+      `kv-tile` rows streamed through dynamic shared memory by
+      `nvgpu.device_async_copy` (cp.async, 16 bytes each, rows past the end
+      zero-filled) with double buffering and one barrier per tile; shared rows
+      padded by 16 bytes against bank conflicts;
+    - QK^T and PV as `nvvm.mma.sync` m16n8k16 (f16 or bf16, f32
+      accumulators): the score accumulators, packed to 16 bits, are the A
+      operand of the PV product without a trip through shared memory;
+    - online softmax in registers (row maxima across the four lanes of a row
+      by shuffles, running sums per lane reduced at the end) or sigmoid
+      weights; a row without a visible key writes 0 and LSE -inf;
+    - masks, sink tokens, windows (per head too), softcap, ALiBi, additive
+      bias, score_mod / mask_mod regions, ragged `kv_lengths` and GQA / head
+      maps come from TileSemantics, as on the CPU: key tiles outside the
+      mask are not visited, tiles entirely visible skip the per-element mask.
+
+    Kernel parameters: a flat `memref<?xT>` per operand (q, k, v, out, then
+    lse, alibi_slopes, bias, kv_lengths when present), then batch, Lq, Lk.
+    The kernel records its launch (`attune.block_rows`, `attune.threads`,
+    `attune.shared_bytes`, `attune.query_heads`) and which host argument each
+    parameter reads (`attune.host_args`); the host function becomes a private
+    declaration marked `attune.gpu_kernel`, implemented by the C launcher
+    `attune-compile --target=cuda` writes.
+
+    Not yet on this path (a diagnostic names the feature): f32 operands,
+    per-query temperature, block-sparse lists, regions capturing values, head
+    dims that are not multiples of 16, split-KV and GQA packing.
+  }];
+  let options = [
+    Option<"warps", "warps", "int64_t", /*default=*/"4",
+           "Warps per thread block (16 query rows each)">,
+    Option<"kvTile", "kv-tile", "int64_t", /*default=*/"64",
+           "Keys per shared-memory tile (a multiple of 16 * warps)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def GPUFastMath : Pass<"attune-gpu-fast-math"> {
+  let summary = "exp, log and tanh on the GPU's special function unit";
+  let description = [{
+    Rewrites f32 `math.exp`, `math.log` and `math.tanh` (scalars, or vectors
+    unrolled into scalars) for NVIDIA GPUs: `exp(x) = ex2.approx(x * log2 e)`,
+    `log(x) = lg2.approx(x) * ln 2` and `tanh(x) = 1 - 2 / (exp(2x) + 1)`,
+    through the `llvm.nvvm.ex2.approx.ftz.f32` and `llvm.nvvm.lg2.approx.ftz.f`
+    intrinsics: one MUFU instruction each, as FlashAttention does, and no
+    libdevice call (kernels then build without the CUDA toolkit). The
+    approximations are accurate to about 2 ulp, inside attention's error
+    budget; subnormal results flush to zero.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // ATTUNE_CONVERSION_PASSES_TD

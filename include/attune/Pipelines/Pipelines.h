@@ -10,6 +10,8 @@
 
 #include "mlir/Pass/PassOptions.h"
 
+#include <string>
+
 namespace mlir {
 class OpPassManager;
 
@@ -87,7 +89,50 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
 void buildCPUPipeline(OpPassManager &pm,
                       const CPUPipelineOptions &options = {});
 
-/// Registers `attune-reference-cpu-pipeline` and `attune-cpu-pipeline`.
+/// Options of the GPU pipeline.
+struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("NVIDIA architecture (sm_80 and later: mma.sync, "
+                     "cp.async, ldmatrix)"),
+      llvm::cl::init("sm_90a")};
+  PassOptions::Option<std::string> features{
+      *this, "features", llvm::cl::desc("PTX version feature, e.g. +ptx80"),
+      llvm::cl::init("+ptx80")};
+  PassOptions::Option<int64_t> warps{
+      *this, "warps",
+      llvm::cl::desc("Warps per thread block (16 query rows each)"),
+      llvm::cl::init(4)};
+  PassOptions::Option<int64_t> kvTile{
+      *this, "kv-tile",
+      llvm::cl::desc("Keys per shared-memory tile (a multiple of 16 * warps)"),
+      llvm::cl::init(64)};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("What gpu-module-to-binary embeds: isa (PTX, needs no "
+                     "CUDA toolkit), bin (cubin: ptxas from the toolkit), "
+                     "or none (stop at the NVVM dialect)"),
+      llvm::cl::init("isa")};
+  PassOptions::Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit prefix for format=bin (default: "
+                     "CUDA_ROOT / the build's CUDA path)"),
+      llvm::cl::init("")};
+};
+
+/// Lowers attn.attention to NVIDIA GPU kernels: convert-attn-to-gpu (the
+/// FlashAttention-2 form on tensor cores), the special-function-unit math,
+/// nvgpu / vector / gpu to the NVVM dialect, then the PTX (or cubin) of
+/// gpu.module @attune_kernels as a gpu.binary.
+void buildGPUPipeline(OpPassManager &pm,
+                      const GPUPipelineOptions &options = {});
+/// Its two halves: the kernels (convert-attn-to-gpu, which records each
+/// kernel's launch on its gpu.func), then everything down to the binary.
+void buildGPUKernels(OpPassManager &pm, const GPUPipelineOptions &options);
+void buildGPUBinary(OpPassManager &pm, const GPUPipelineOptions &options);
+
+/// Registers `attune-reference-cpu-pipeline`, `attune-cpu-pipeline` and
+/// `attune-gpu-pipeline`.
 void registerPipelines();
 
 } // namespace attune

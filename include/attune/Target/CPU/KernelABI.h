@@ -26,7 +26,15 @@ enum KernelStatus : int32_t {
   kStatusOk = 0,
   kStatusNullPointer = 1,
   kStatusBadSize = 2, // negative, above INT32_MAX, or not a fixed extent
+  // GPU launchers only:
+  kStatusNoDriver = 3,    // libcuda.so.1 could not be loaded
+  kStatusNoContext = 4,   // no CUDA context is current on the calling thread
+  kStatusDriverError = 5, // the driver failed to load the module or launch
 };
+
+/// Writes the status codes (a C enum under the ATTUNE_STATUS_CODES guard)
+/// that every emitted header declares.
+void writeStatusCodes(llvm::raw_ostream &os);
 
 /// One argument of an emitted kernel.
 struct KernelArgument {

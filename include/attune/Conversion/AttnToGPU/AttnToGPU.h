@@ -1,0 +1,68 @@
+//===- AttnToGPU.h - fused NVIDIA GPU kernels of attn ops -------*- C++ -*-===//
+//
+// attn.attention becomes a FlashAttention-2 shaped kernel (gpu.func): one
+// thread block per (query tile, query head, batch row), warps splitting the
+// query tile by 16 rows, key/value tiles streamed through shared memory with
+// cp.async double buffering, QK^T and PV on tensor cores (ldmatrix +
+// mma.sync m16n8k16, f16 or bf16 with f32 accumulators) and the online
+// softmax in registers. Variants come from TileSemantics, as on the CPU.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTUNE_CONVERSION_ATTNTOGPU_ATTNTOGPU_H
+#define ATTUNE_CONVERSION_ATTNTOGPU_ATTNTOGPU_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+
+#include <cstdint>
+#include <string>
+
+namespace mlir {
+namespace func {
+class FuncOp;
+} // namespace func
+namespace attn {
+class AttentionOp;
+} // namespace attn
+
+namespace attune {
+
+/// Tile shape of the GPU kernel: `warps` warps of 16 query rows each per
+/// thread block, `kvTile` keys per shared-memory tile.
+struct GPUTiling {
+  int64_t warps = 4;
+  int64_t kvTile = 64;
+};
+
+/// Names of the attributes a generated kernel carries for its launcher.
+struct GPUKernelAttrs {
+  /// i64 array: the host function argument each memref parameter reads.
+  static constexpr const char *hostArgs = "attune.host_args";
+  /// Query rows per thread block; threads per block; dynamic shared bytes.
+  static constexpr const char *blockRows = "attune.block_rows";
+  static constexpr const char *threads = "attune.threads";
+  static constexpr const char *sharedBytes = "attune.shared_bytes";
+  /// Number of query heads (the grid's y extent).
+  static constexpr const char *queryHeads = "attune.query_heads";
+};
+
+/// Whether the GPU path takes `op` with `tiling`; `why` says what it lacks.
+bool canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
+                   std::string &why);
+
+/// Builds the kernel of `func` (one attn.attention on its arguments, results
+/// written into memref arguments) as gpu.func @<func name> in `kernels`.
+/// Parameters: one flat memref<?xT> per operand the op reads or writes (q, k,
+/// v, out, then lse, alibi_slopes, bias, kv_lengths when present), then the
+/// batch, query length and key length (index). Launch: grid (ceil(Lq /
+/// block_rows), Hq, B), `threads` threads, `shared_bytes` dynamic shared
+/// memory. Emits a diagnostic and fails on what the GPU path lacks.
+LogicalResult buildAttentionKernel(func::FuncOp func, gpu::GPUModuleOp kernels,
+                                   const GPUTiling &tiling);
+
+} // namespace attune
+} // namespace mlir
+
+#endif // ATTUNE_CONVERSION_ATTNTOGPU_ATTNTOGPU_H

@@ -1,0 +1,49 @@
+//===- CudaLauncher.h - C header and launcher of GPU kernels ----*- C++ -*-===//
+//
+// A GPU kernel is called like a CPU one (same name, same arguments: device
+// pointers, then the dynamic sizes) plus a CUDA stream last. The launcher is
+// C source over the CUDA driver API, found at run time (dlopen of
+// libcuda.so.1): it embeds the cubin (or PTX, which the driver compiles),
+// loads it once per CUDA context, checks the arguments and launches.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTUNE_TARGET_GPU_CUDALAUNCHER_H
+#define ATTUNE_TARGET_GPU_CUDALAUNCHER_H
+
+#include "attune/Target/CPU/KernelABI.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir {
+namespace attune {
+
+/// One kernel of the module and how to launch it.
+struct CudaKernel {
+  KernelSignature signature;
+  /// Host argument each memref parameter of the kernel reads.
+  std::vector<int64_t> hostArgs;
+  int64_t blockRows = 0, threads = 0, sharedBytes = 0, queryHeads = 0;
+};
+
+/// Reads the kernels convert-attn-to-gpu built in `module` for the
+/// functions `signatures` describe (in that order).
+FailureOr<std::vector<CudaKernel>>
+collectCudaKernels(ModuleOp module, ArrayRef<KernelSignature> signatures);
+
+/// Writes the C header of `kernels` (`arch`: the GPU they were built for).
+void writeCudaHeader(llvm::raw_ostream &os, ArrayRef<CudaKernel> kernels,
+                     StringRef guard, StringRef source, StringRef arch);
+
+/// Writes the launcher: `image` (a cubin, or PTX text when `isPTX`) embedded,
+/// one C function per kernel declared in `header` (the include line's path).
+void writeCudaLauncher(llvm::raw_ostream &os, ArrayRef<CudaKernel> kernels,
+                       StringRef header, StringRef image, bool isPTX);
+
+} // namespace attune
+} // namespace mlir
+
+#endif // ATTUNE_TARGET_GPU_CUDALAUNCHER_H

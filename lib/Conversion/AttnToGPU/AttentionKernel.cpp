@@ -1,0 +1,658 @@
+//===- AttentionKernel.cpp - the FlashAttention-2 kernel of attn.attention ===//
+//
+// One thread block per (query tile, query head, batch row). Warp w owns query
+// rows [16w, 16w + 16) of the tile; lane l holds, in the m16n8 accumulator
+// layout of mma.sync, rows g = l / 4 and g + 8 and columns 2t, 2t + 1 of every
+// 8-column slice (t = l % 4). Per key tile:
+//
+//   S = Q K^T        Q fragments stay in registers (ldmatrix once), K tiles
+//                    come from shared memory (ldmatrix, two n-slices a load)
+//   S -> P           scale, TileSemantics' modifiers and mask (the mask only
+//                    on tiles that are not entirely visible), then the online
+//                    softmax: row max over the lane's 16 values and across the
+//                    4 lanes of a row (shuffles), rescale of O and the partial
+//                    row sum; or sigmoid weights, no running state
+//   O += P V         P's accumulator layout is the A-operand layout of the
+//                    next mma once packed to 16 bits; V through ldmatrix.trans
+//
+// The next key tile is copied (cp.async, 16 bytes a thread and copy, rows past
+// the end zero-filled) while the current one is used; one barrier a tile.
+// Shared rows are padded by 16 bytes so that ldmatrix reads are free of bank
+// conflicts.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attune/Conversion/AttnToGPU/AttnToGPU.h"
+
+#include "attn/IR/AttnOps.h"
+#include "attune/Conversion/TiledAttention/TileSemantics.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::attune;
+
+namespace {
+
+constexpr int64_t kWarpRows = 16; // rows of one m16n8k16 A operand
+constexpr int64_t kPad = 8;       // 16 bytes of padding per shared row
+
+/// The operands of the op as the kernel's flat parameters.
+struct KernelValues {
+  Value q, k, v, out, lse, slopes, bias, kvLengths;
+  Value batch, qLen, kvLen;
+};
+
+class KernelEmitter {
+public:
+  KernelEmitter(OpBuilder &b, Location loc, attn::AttentionOp op,
+                const TileSemantics &sem, const GPUTiling &tiling)
+      : b(b), loc(loc), op(op), sem(sem), tiling(tiling) {
+    auto qType = cast<ShapedType>(op.getQuery().getType());
+    elem = qType.getElementType();
+    outElem = cast<ShapedType>(op.getOutput().getType()).getElementType();
+    headDim = op.getHeadDim();
+    valueDim = op.getValueHeadDim();
+    qHeads = op.getNumQueryHeads();
+    kvHeads = op.getNumKvHeads();
+    rows = tiling.warps * kWarpRows;
+    threads = tiling.warps * 32;
+    kPitch = headDim + kPad;
+    vPitch = valueDim + kPad;
+  }
+
+  /// Dynamic shared memory the kernel needs, in bytes.
+  int64_t sharedBytes() const {
+    return (rows * kPitch + 2 * tiling.kvTile * (kPitch + vPitch)) * 2;
+  }
+  int64_t blockRows() const { return rows; }
+  int64_t blockThreads() const { return threads; }
+
+  void emit(const KernelValues &values);
+
+private:
+  Value cIdx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value cI32(int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
+  }
+  Value cF32(float v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value addC(Value x, int64_t c) { return c ? add(x, cIdx(c)) : x; }
+  Value mulC(Value x, int64_t c) { return c == 1 ? x : mul(x, cIdx(c)); }
+  Value lt(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
+  }
+  Value select(Value c, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, c, x, y);
+  }
+  Value toI32(Value index) {
+    return arith::IndexCastOp::create(b, loc, b.getI32Type(), index);
+  }
+  Value fmax(Value x, Value y) {
+    return arith::MaximumFOp::create(b, loc, x, y);
+  }
+  Value extract(Value vector, int64_t i) {
+    return vector::ExtractOp::create(b, loc, vector, ArrayRef<int64_t>{i});
+  }
+  Value shuffleXor(Value x, int32_t mask) {
+    return gpu::ShuffleOp::create(b, loc, x, mask, 32, gpu::ShuffleMode::XOR)
+        .getShuffleResult();
+  }
+  /// A constant i32 vector.
+  Value lanesOf(ArrayRef<int32_t> values) {
+    auto type = VectorType::get({static_cast<int64_t>(values.size())},
+                                b.getI32Type());
+    return arith::ConstantOp::create(b, loc,
+                                     DenseIntElementsAttr::get(type, values));
+  }
+
+  /// Two 16-bit values as the operand register of an mma: vector<2xf16> for
+  /// f16, i32 for bf16.
+  Value mmaRegister(Value pair) {
+    if (elem.isF16())
+      return pair;
+    return LLVM::BitcastOp::create(b, loc, b.getI32Type(), pair);
+  }
+  /// acc (4 f32) += A (4 registers) * B (2 registers), m16n8k16.
+  void mma(ArrayRef<Value> a, ArrayRef<Value> bReg,
+           MutableArrayRef<Value> acc) {
+    MLIRContext *ctx = b.getContext();
+    Type f32 = b.getF32Type();
+    auto result = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+    NVVM::MMATypes type =
+        elem.isF16() ? NVVM::MMATypes::f16 : NVVM::MMATypes::bf16;
+    auto op = NVVM::MmaOp::create(
+        b, loc, result, a, bReg, ValueRange(ArrayRef<Value>(acc)), {16, 8, 16}, std::nullopt, std::nullopt,
+        std::array<NVVM::MMATypes, 2>{type, type},
+        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                       NVVM::MMALayout::col});
+    for (int64_t i = 0; i < 4; ++i)
+      acc[i] = LLVM::ExtractValueOp::create(b, loc, op.getRes(),
+                                            ArrayRef<int64_t>{i});
+  }
+  /// ldmatrix x4 at (indices) of `tile`: four 8x8 matrices, one register
+  /// each, lane l giving the address of row l % 8 of matrix l / 8.
+  SmallVector<Value, 4> loadMatrices(Value tile, ValueRange indices,
+                                     bool transpose) {
+    auto type = VectorType::get({4, 2}, elem);
+    Value regs =
+        nvgpu::LdMatrixOp::create(b, loc, type, tile, indices, transpose, 4);
+    SmallVector<Value, 4> result;
+    for (int64_t i = 0; i < 4; ++i)
+      result.push_back(mmaRegister(extract(regs, i)));
+    return result;
+  }
+
+  /// Copies rows [first, first + count) of a [*, width] slab at `base` of
+  /// `src` into `dst` (rows 0..count, at `dstLead` leading indices), 16
+  /// bytes a copy; rows at or past `limit` are zero-filled.
+  Value copyRows(Value dst, ValueRange dstLead, Value src, Value base,
+                 Value first, Value limit, int64_t count, int64_t width);
+
+  OpBuilder &b;
+  Location loc;
+  attn::AttentionOp op;
+  const TileSemantics &sem;
+  GPUTiling tiling;
+  Type elem, outElem;
+  int64_t headDim, valueDim, qHeads, kvHeads, rows, threads, kPitch, vPitch;
+  Value tid;
+};
+
+Value KernelEmitter::copyRows(Value dst, ValueRange dstLead, Value src,
+                              Value base, Value first, Value limit,
+                              int64_t count, int64_t width) {
+  int64_t chunksPerRow = width / 8;
+  int64_t chunks = count * chunksPerRow;
+  auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
+  SmallVector<Value> tokens;
+  // canLowerToGPU makes `chunks` a multiple of the block's threads.
+  for (int64_t c = 0; c * threads < chunks; ++c) {
+    // Chunk `tid + c * threads`: row chunk / chunksPerRow, column 8 * (chunk
+    // % chunksPerRow).
+    Value chunk = addC(tid, c * threads);
+    Value row = arith::DivUIOp::create(b, loc, chunk, cIdx(chunksPerRow));
+    Value col = mulC(arith::RemUIOp::create(b, loc, chunk, cIdx(chunksPerRow)),
+                     8);
+    Value source = add(first, row);
+    Value valid = lt(source, limit);
+    Value srcRow = select(valid, source, cIdx(0));
+    Value srcIndex = add(base, add(mulC(srcRow, width), col));
+    SmallVector<Value> dstIndices(dstLead);
+    dstIndices.append({row, col});
+    Value elements = select(valid, cIdx(8), cIdx(0));
+    tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
+        b, loc, tokenType, dst, dstIndices, src, ValueRange{srcIndex},
+        b.getIndexAttr(8), elements, b.getUnitAttr()));
+  }
+  return nvgpu::DeviceAsyncCreateGroupOp::create(b, loc, tokenType, tokens);
+}
+
+void KernelEmitter::emit(const KernelValues &values) {
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type();
+  const int64_t kvTile = tiling.kvTile;
+  const int64_t scoreSlices = kvTile / 8, outSlices = valueDim / 8;
+  const int64_t numScores = scoreSlices * 4, numOut = outSlices * 4;
+  const float negInf = -std::numeric_limits<float>::infinity();
+
+  tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  Value warp = arith::DivUIOp::create(b, loc, tid, cIdx(32));
+  Value lane = arith::RemUIOp::create(b, loc, tid, cIdx(32));
+  Value group = arith::DivUIOp::create(b, loc, lane, cIdx(4)); // g
+  Value quad = arith::RemUIOp::create(b, loc, lane, cIdx(4));  // t
+  Value qTile = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+  Value head = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+  Value batch = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
+  Value q0 = mulC(qTile, rows);
+  Value kvHead = sem.kvHeadOf(b, loc, head);
+
+  // Key count of this batch row: clamp(kv_lengths[b], 0, Lk) when ragged.
+  // Addressing keeps the full Lk (the layout's extent).
+  Value kvLen = values.kvLen;
+  if (values.kvLengths) {
+    Value n = memref::LoadOp::create(b, loc, values.kvLengths, batch);
+    n = arith::IndexCastOp::create(b, loc, b.getIndexType(), n);
+    kvLen = arith::MinSIOp::create(
+        b, loc, arith::MaxSIOp::create(b, loc, n, cIdx(0)), values.kvLen);
+  }
+
+  Value qBase = mulC(mul(add(mulC(batch, qHeads), head), values.qLen), headDim);
+  Value kvRow = mul(add(mulC(batch, kvHeads), kvHead), values.kvLen);
+  Value kBase = mulC(kvRow, headDim);
+  Value vBase = mulC(kvRow, valueDim);
+  Value oRowBase = mul(add(mulC(batch, qHeads), head), values.qLen);
+
+  // Shared memory: Q tile, two K tiles, two V tiles.
+  auto space = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  Value dynamic = gpu::DynamicSharedMemoryOp::create(
+      b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(), nullptr,
+                              space));
+  auto view = [&](ArrayRef<int64_t> shape, int64_t byteOffset) -> Value {
+    return memref::ViewOp::create(
+        b, loc, MemRefType::get(shape, elem, nullptr, space), dynamic,
+        cIdx(byteOffset), ValueRange{});
+  };
+  Value qShared = view({rows, kPitch}, 0);
+  int64_t kOffset = rows * kPitch * 2;
+  Value kShared = view({2, kvTile, kPitch}, kOffset);
+  Value vShared = view({2, kvTile, vPitch}, kOffset + 2 * kvTile * kPitch * 2);
+
+  // What the variant needs of this tile (TileSemantics).
+  TileRows tileRows;
+  tileRows.firstRow = q0;
+  tileRows.lastRow = arith::MinSIOp::create(
+      b, loc, addC(q0, rows - 1), addC(values.qLen, -1));
+  tileRows.qLen = values.qLen;
+  tileRows.kvLen = kvLen;
+  tileRows.batch = batch;
+  tileRows.heads = head;
+  sem.maskBounds(b, loc, head, tileRows.left, tileRows.right, tileRows.sinks);
+  if (values.slopes)
+    tileRows.slopes = memref::LoadOp::create(b, loc, values.slopes, head);
+  tileRows.bias = values.bias;
+  KeyTileRange range = sem.keyTiles(b, loc, tileRows, kvTile);
+  Value numTiles = add(range.numSinkTiles,
+                       arith::SubIOp::create(b, loc, range.mainEnd,
+                                             range.mainBegin));
+  // Key tile of step i: the sink tiles first, then the main range.
+  auto tileAt = [&](Value i) -> Value {
+    Value main = add(range.mainBegin,
+                     arith::SubIOp::create(b, loc, i, range.numSinkTiles));
+    return select(lt(i, range.numSinkTiles), i, main);
+  };
+  // Copies key tile of step i into buffer `buffer`: zeros past the row's
+  // keys (a ragged row's unused cache may hold NaN, and P V would multiply
+  // it by 0) and for steps past the last.
+  auto copyKeyTile = [&](Value i, Value buffer) -> Value {
+    Value inRange = lt(i, numTiles);
+    Value first = mulC(tileAt(i), kvTile);
+    Value limit = select(inRange, kvLen, cIdx(0));
+    copyRows(kShared, buffer, values.k, kBase, first, limit, kvTile, headDim);
+    return copyRows(vShared, buffer, values.v, vBase, first, limit, kvTile,
+                    valueDim);
+  };
+
+  // Prologue: the Q tile and the first key tile; Q fragments to registers.
+  copyRows(qShared, {}, values.q, qBase, q0, values.qLen, rows, headDim);
+  Value first = copyKeyTile(cIdx(0), cIdx(0));
+  nvgpu::DeviceAsyncWaitOp::create(b, loc, first, b.getI32IntegerAttr(0));
+  gpu::BarrierOp::create(b, loc);
+  Value laneRow = arith::RemUIOp::create(b, loc, lane, cIdx(16));
+  Value laneHalf = mulC(arith::DivUIOp::create(b, loc, lane, cIdx(16)), 8);
+  Value laneEighth = arith::RemUIOp::create(b, loc, lane, cIdx(8));
+  Value laneOddEight = mulC(
+      arith::RemUIOp::create(
+          b, loc, arith::DivUIOp::create(b, loc, lane, cIdx(8)), cIdx(2)),
+      8);
+  SmallVector<SmallVector<Value, 4>> qFragments;
+  Value warpRow = add(mulC(warp, kWarpRows), laneRow);
+  for (int64_t ks = 0; ks < headDim / 16; ++ks)
+    qFragments.push_back(loadMatrices(
+        qShared, ValueRange{warpRow, addC(laneHalf, ks * 16)}, false));
+
+  // Per score held: query position (rows g, g + 8) and key offset in the
+  // tile (columns 2t, 2t + 1 of each 8-key slice).
+  Value rowOfLane = add(add(q0, mulC(warp, kWarpRows)), group);
+  SmallVector<int32_t> rowOffsets, keyOffsets;
+  for (int64_t j = 0; j < scoreSlices; ++j)
+    for (int64_t e = 0; e < 4; ++e) {
+      rowOffsets.push_back(8 * (e / 2));
+      keyOffsets.push_back(8 * j + e % 2);
+    }
+  auto scoreType = VectorType::get({numScores}, f32);
+  auto i32Scores = VectorType::get({numScores}, b.getI32Type());
+  Value positions = arith::AddIOp::create(
+      b, loc, vector::BroadcastOp::create(b, loc, i32Scores, toI32(rowOfLane)),
+      lanesOf(rowOffsets));
+  Value sigmoidBias;
+  if (sem.isSigmoid())
+    sigmoidBias = vector::BroadcastOp::create(
+        b, loc, scoreType, sem.sigmoidBias(b, loc, kvLen));
+  Value scale = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(scoreType,
+                                     b.getF32FloatAttr(sem.scale())));
+
+  Value accInit = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(VectorType::get({numOut}, f32),
+                                     b.getF32FloatAttr(0.0f)));
+  SmallVector<Value> init = {cF32(negInf), cF32(negInf), cF32(0.0f),
+                             cF32(0.0f), accInit};
+  auto loop = scf::ForOp::create(b, loc, cIdx(0), numTiles, cIdx(1), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value step = loop.getInductionVar();
+    Value m[2] = {loop.getRegionIterArgs()[0], loop.getRegionIterArgs()[1]};
+    Value l[2] = {loop.getRegionIterArgs()[2], loop.getRegionIterArgs()[3]};
+    Value acc = loop.getRegionIterArgs()[4];
+    Value buffer = arith::RemUIOp::create(b, loc, step, cIdx(2));
+    Value next = copyKeyTile(addC(step, 1), arith::SubIOp::create(
+                                                b, loc, cIdx(1), buffer));
+    Value keyBegin = mulC(tileAt(step), kvTile);
+
+    // S = Q K^T: each x4 load gives two 8-key slices of a 16-wide k-step.
+    SmallVector<Value> s(numScores, cF32(0.0f));
+    for (int64_t jp = 0; jp < kvTile / 16; ++jp)
+      for (int64_t ks = 0; ks < headDim / 16; ++ks) {
+        Value keyRow = add(addC(laneHalf, jp * 16), laneEighth);
+        auto kRegs = loadMatrices(
+            kShared, ValueRange{buffer, keyRow, addC(laneOddEight, ks * 16)},
+            false);
+        mma(qFragments[ks], {kRegs[0], kRegs[1]},
+            MutableArrayRef<Value>(s).slice(2 * jp * 4, 4));
+        mma(qFragments[ks], {kRegs[2], kRegs[3]},
+            MutableArrayRef<Value>(s).slice((2 * jp + 1) * 4, 4));
+      }
+    Value scores = arith::MulFOp::create(
+        b, loc, vector::FromElementsOp::create(b, loc, scoreType, s), scale);
+    Value keys = arith::AddIOp::create(
+        b, loc,
+        vector::BroadcastOp::create(
+            b, loc, i32Scores, toI32(add(keyBegin, mulC(quad, 2)))),
+        lanesOf(keyOffsets));
+    if (sem.modifiesScores())
+      scores = sem.modifyScores(b, loc, tileRows, scores, positions, keys);
+    // Per-element visibility only where the tile is not entirely visible.
+    Value full = sem.isFullTile(b, loc, tileRows, keyBegin, kvTile);
+    auto masked = scf::IfOp::create(b, loc, scoreType, full, true, true);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(masked.thenBlock());
+      scf::YieldOp::create(b, loc, scores);
+      b.setInsertionPointToStart(masked.elseBlock());
+      Value visible = sem.visibility(b, loc, tileRows, positions, keys);
+      Value hidden = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(scoreType, b.getF32FloatAttr(negInf)));
+      scf::YieldOp::create(
+          b, loc, arith::SelectOp::create(b, loc, visible, scores, hidden)
+                      .getResult());
+    }
+    scores = masked.getResult(0);
+
+    Value p;
+    Value newM[2] = {m[0], m[1]}, newL[2] = {l[0], l[1]};
+    if (sem.isSigmoid()) {
+      p = TileSemantics::sigmoidWeights(b, loc, scores, sigmoidBias);
+    } else {
+      // Row maxima: the lane's 16 values of each row, then the row's 4 lanes.
+      Value base[2], alpha[2];
+      for (int64_t r = 0; r < 2; ++r) {
+        Value rowMax = cF32(negInf);
+        for (int64_t j = 0; j < scoreSlices; ++j)
+          for (int64_t e = 2 * r; e < 2 * r + 2; ++e)
+            rowMax = fmax(rowMax, extract(scores, j * 4 + e));
+        rowMax = fmax(rowMax, shuffleXor(rowMax, 1));
+        rowMax = fmax(rowMax, shuffleXor(rowMax, 2));
+        newM[r] = fmax(m[r], rowMax);
+        base[r] = TileSemantics::exponentBase(b, loc, newM[r]);
+        alpha[r] = math::ExpOp::create(
+            b, loc, arith::SubFOp::create(b, loc, m[r], base[r]));
+      }
+      SmallVector<Value> bases;
+      for (int64_t i = 0; i < numScores; ++i)
+        bases.push_back(base[(i % 4) / 2]);
+      p = math::ExpOp::create(
+          b, loc,
+          arith::SubFOp::create(
+              b, loc, scores,
+              vector::FromElementsOp::create(b, loc, scoreType, bases)));
+      // Partial row sums (this lane's columns; reduced across lanes at the
+      // end) and the rescaled accumulator.
+      for (int64_t r = 0; r < 2; ++r) {
+        Value sum = arith::MulFOp::create(b, loc, l[r], alpha[r]);
+        for (int64_t j = 0; j < scoreSlices; ++j)
+          for (int64_t e = 2 * r; e < 2 * r + 2; ++e)
+            sum = arith::AddFOp::create(b, loc, sum, extract(p, j * 4 + e));
+        newL[r] = sum;
+      }
+      SmallVector<Value> alphas;
+      for (int64_t i = 0; i < numOut; ++i)
+        alphas.push_back(alpha[(i % 4) / 2]);
+      acc = arith::MulFOp::create(
+          b, loc, acc,
+          vector::FromElementsOp::create(b, loc, acc.getType(), alphas));
+    }
+
+    // O += P V. P's slices 2kk and 2kk + 1 form the A operand of k-step kk.
+    SmallVector<Value> o;
+    for (int64_t i = 0; i < numOut; ++i)
+      o.push_back(extract(acc, i));
+    auto pair = [&](int64_t i) {
+      Value two = vector::FromElementsOp::create(
+          b, loc, VectorType::get({2}, f32),
+          ValueRange{extract(p, i), extract(p, i + 1)});
+      return mmaRegister(arith::TruncFOp::create(
+          b, loc, VectorType::get({2}, elem), two));
+    };
+    for (int64_t kk = 0; kk < kvTile / 16; ++kk) {
+      SmallVector<Value, 4> a = {pair(2 * kk * 4), pair(2 * kk * 4 + 2),
+                                 pair((2 * kk + 1) * 4),
+                                 pair((2 * kk + 1) * 4 + 2)};
+      Value valueRow = add(addC(laneOddEight, kk * 16), laneEighth);
+      for (int64_t np = 0; np < valueDim / 16; ++np) {
+        auto vRegs = loadMatrices(
+            vShared, ValueRange{buffer, valueRow, addC(laneHalf, np * 16)},
+            true);
+        mma(a, {vRegs[0], vRegs[1]},
+            MutableArrayRef<Value>(o).slice(2 * np * 4, 4));
+        mma(a, {vRegs[2], vRegs[3]},
+            MutableArrayRef<Value>(o).slice((2 * np + 1) * 4, 4));
+      }
+    }
+    acc = vector::FromElementsOp::create(b, loc, acc.getType(), o);
+
+    // The next tile has landed and nobody reads this one any more.
+    nvgpu::DeviceAsyncWaitOp::create(b, loc, next, b.getI32IntegerAttr(0));
+    gpu::BarrierOp::create(b, loc);
+    scf::YieldOp::create(b, loc,
+                         ValueRange{newM[0], newM[1], newL[0], newL[1], acc});
+  }
+
+  // Epilogue: full row sums, 1/l (0 for rows without a visible key), LSE.
+  Value acc = loop.getResult(4);
+  Value inv[2], lse[2];
+  for (int64_t r = 0; r < 2; ++r) {
+    if (sem.isSigmoid()) {
+      inv[r] = cF32(1.0f);
+      continue;
+    }
+    Value l = loop.getResult(2 + r);
+    l = arith::AddFOp::create(b, loc, l, shuffleXor(l, 1));
+    l = arith::AddFOp::create(b, loc, l, shuffleXor(l, 2));
+    std::tie(inv[r], lse[r]) =
+        TileSemantics::finishRows(b, loc, loop.getResult(r), l);
+  }
+  for (int64_t r = 0; r < 2; ++r) {
+    Value row = addC(rowOfLane, 8 * r);
+    auto inside = scf::IfOp::create(b, loc, lt(row, values.qLen), false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(inside.thenBlock());
+    Value outRow = mulC(add(oRowBase, row), valueDim);
+    for (int64_t n = 0; n < outSlices; ++n) {
+      Value two = vector::FromElementsOp::create(
+          b, loc, VectorType::get({2}, f32),
+          ValueRange{extract(acc, n * 4 + 2 * r),
+                     extract(acc, n * 4 + 2 * r + 1)});
+      two = arith::MulFOp::create(
+          b, loc, two,
+          vector::BroadcastOp::create(b, loc, two.getType(), inv[r]));
+      if (!outElem.isF32())
+        two = arith::TruncFOp::create(b, loc, VectorType::get({2}, outElem),
+                                      two);
+      Value col = addC(mulC(quad, 2), 8 * n);
+      vector::StoreOp::create(b, loc, two, values.out,
+                              ValueRange{add(outRow, col)});
+    }
+    if (values.lse) {
+      auto firstLane = scf::IfOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, quad,
+                                cIdx(0)),
+          false);
+      b.setInsertionPointToStart(firstLane.thenBlock());
+      memref::StoreOp::create(b, loc, lse[r], values.lse, add(oRowBase, row));
+    }
+  }
+}
+
+/// The argument of `func` that `value` is, or that it is materialized in.
+std::optional<unsigned> hostArgument(func::FuncOp func, Value value) {
+  if (auto arg = dyn_cast<BlockArgument>(value))
+    if (arg.getOwner() == &func.getBody().front())
+      return arg.getArgNumber();
+  for (Operation *user : value.getUsers())
+    if (auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(user))
+      if (store.getSource() == value)
+        return hostArgument(func, store.getDest());
+  return std::nullopt;
+}
+
+} // namespace
+
+bool attune::canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
+                           std::string &why) {
+  Type elem = cast<ShapedType>(op.getQuery().getType()).getElementType();
+  if (!elem.isF16() && !elem.isBF16()) {
+    llvm::raw_string_ostream os(why);
+    os << "tensor cores take f16 or bf16 operands, not " << elem;
+    return false;
+  }
+  for (Value operand : {op.getKey(), op.getValue()})
+    if (cast<ShapedType>(operand.getType()).getElementType() != elem) {
+      why = "Q, K and V must share one element type";
+      return false;
+    }
+  int64_t d = op.getHeadDim(), dv = op.getValueHeadDim();
+  if (d % 16 != 0 || dv % 16 != 0 || d > 256 || dv > 256) {
+    why = "head dims must be multiples of 16 up to 256 (D = " +
+          std::to_string(d) + ", Dv = " + std::to_string(dv) + ")";
+    return false;
+  }
+  // Each thread copies whole 16-byte chunks of a tile: 16 * warps divides
+  // kv-tile.
+  if (tiling.warps < 1 || tiling.kvTile < 16 ||
+      tiling.kvTile % (16 * tiling.warps) != 0) {
+    why = "warps must be positive and kv-tile a positive multiple of 16 * "
+          "warps";
+    return false;
+  }
+  if (op.getTemperature()) {
+    why = "per-query temperature is not on the GPU path yet";
+    return false;
+  }
+  if (op.hasBlockMask()) {
+    why = "block-sparse lists are not on the GPU path yet";
+    return false;
+  }
+  for (Region *region : {&op.getScoreMod(), &op.getMaskMod()}) {
+    llvm::SetVector<Value> captured;
+    getUsedValuesDefinedAbove(*region, captured);
+    if (!captured.empty()) {
+      why = "score_mod / mask_mod regions that capture values are not on the "
+            "GPU path yet";
+      return false;
+    }
+  }
+  return static_cast<bool>(TileSemantics::analyze(op, why));
+}
+
+LogicalResult attune::buildAttentionKernel(func::FuncOp func,
+                                           gpu::GPUModuleOp kernels,
+                                           const GPUTiling &tiling) {
+  SmallVector<attn::AttentionOp> ops;
+  func.walk([&](attn::AttentionOp op) { ops.push_back(op); });
+  if (ops.size() != 1)
+    return func.emitError("convert-attn-to-gpu: @")
+           << func.getSymName() << " must hold exactly one attn.attention "
+           << "(it holds " << ops.size() << ")";
+  attn::AttentionOp op = ops.front();
+  std::string why;
+  if (!canLowerToGPU(op, tiling, why))
+    return op.emitOpError("is not supported by the GPU path: ") << why;
+  std::optional<TileSemantics> sem = TileSemantics::analyze(op, why);
+
+  // Operand -> host argument; every one must be an argument of the function.
+  SmallVector<Value> operands = {op.getQuery(), op.getKey(), op.getValue(),
+                                 op.getOutput()};
+  for (Value optional : {op.getLse(), op.getAlibiSlopes(), op.getBias(),
+                         op.getKvLengths()})
+    if (optional)
+      operands.push_back(optional);
+  SmallVector<int64_t> hostArgs;
+  for (Value operand : operands) {
+    std::optional<unsigned> arg = hostArgument(func, operand);
+    if (!arg)
+      return op.emitOpError("convert-attn-to-gpu: every operand must be an "
+                            "argument of @")
+             << func.getSymName()
+             << " and every result written into one "
+                "(bufferization.materialize_in_destination)";
+    hostArgs.push_back(*arg);
+  }
+
+  MLIRContext *ctx = func.getContext();
+  Location loc = op.getLoc();
+  OpBuilder b(ctx);
+  b.setInsertionPointToEnd(kernels.getBody());
+  SmallVector<Type> params;
+  for (Value operand : operands)
+    params.push_back(MemRefType::get(
+        {ShapedType::kDynamic},
+        cast<ShapedType>(operand.getType()).getElementType()));
+  params.append(3, b.getIndexType());
+  auto kernel = gpu::GPUFuncOp::create(b, loc, func.getSymName(),
+                                       b.getFunctionType(params, {}));
+  kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  Block &entry = kernel.getBody().front();
+  b.setInsertionPointToStart(&entry);
+
+  KernelEmitter emitter(b, loc, op, *sem, tiling);
+  KernelValues values;
+  unsigned next = 0;
+  values.q = entry.getArgument(next++);
+  values.k = entry.getArgument(next++);
+  values.v = entry.getArgument(next++);
+  values.out = entry.getArgument(next++);
+  if (op.getLse())
+    values.lse = entry.getArgument(next++);
+  if (op.getAlibiSlopes())
+    values.slopes = entry.getArgument(next++);
+  if (op.getBias())
+    values.bias = entry.getArgument(next++);
+  if (op.getKvLengths())
+    values.kvLengths = entry.getArgument(next++);
+  values.batch = entry.getArgument(next++);
+  values.qLen = entry.getArgument(next++);
+  values.kvLen = entry.getArgument(next++);
+  emitter.emit(values);
+  gpu::ReturnOp::create(b, loc);
+
+  kernel.setKnownBlockSizeAttr(
+      b.getDenseI32ArrayAttr({static_cast<int32_t>(emitter.blockThreads()),
+                              1, 1}));
+  kernel->setAttr(GPUKernelAttrs::hostArgs, b.getDenseI64ArrayAttr(hostArgs));
+  kernel->setAttr(GPUKernelAttrs::blockRows,
+                  b.getI64IntegerAttr(emitter.blockRows()));
+  kernel->setAttr(GPUKernelAttrs::threads,
+                  b.getI64IntegerAttr(emitter.blockThreads()));
+  kernel->setAttr(GPUKernelAttrs::sharedBytes,
+                  b.getI64IntegerAttr(emitter.sharedBytes()));
+  kernel->setAttr(GPUKernelAttrs::queryHeads,
+                  b.getI64IntegerAttr(op.getNumQueryHeads()));
+  return success();
+}

@@ -1,0 +1,68 @@
+//===- ConvertAttnToGPU.cpp - the convert-attn-to-gpu pass ----------------===//
+
+#include "attune/Conversion/Passes.h"
+
+#include "attn/IR/AttnOps.h"
+#include "attune/Conversion/AttnToGPU/AttnToGPU.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#define DEBUG_TYPE "convert-attn-to-gpu"
+
+namespace mlir {
+namespace attune {
+#define GEN_PASS_DEF_CONVERTATTNTOGPU
+#include "attune/Conversion/Passes.h.inc"
+} // namespace attune
+} // namespace mlir
+
+using namespace mlir;
+
+namespace {
+struct ConvertAttnToGPUPass
+    : public attune::impl::ConvertAttnToGPUBase<ConvertAttnToGPUPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    attune::GPUTiling tiling;
+    tiling.warps = warps;
+    tiling.kvTile = kvTile;
+    SmallVector<func::FuncOp> hosts;
+    for (auto func : module.getOps<func::FuncOp>()) {
+      bool hasAttention = false;
+      func.walk([&](attn::AttentionOp) { hasAttention = true; });
+      if (hasAttention)
+        hosts.push_back(func);
+    }
+    if (hosts.empty())
+      return;
+    OpBuilder b(module.getBodyRegion());
+    b.setInsertionPointToEnd(module.getBody());
+    auto kernels = module.lookupSymbol<gpu::GPUModuleOp>("attune_kernels");
+    if (!kernels)
+      kernels = gpu::GPUModuleOp::create(b, module.getLoc(), "attune_kernels");
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    b.getUnitAttr());
+    for (func::FuncOp host : hosts) {
+      if (failed(attune::buildAttentionKernel(host, kernels, tiling)))
+        return signalPassFailure();
+      // The host function is now implemented by the kernel's C launcher.
+      host.getBody().getBlocks().clear();
+      host.setPrivate();
+      host->setAttr("attune.gpu_kernel",
+                    SymbolRefAttr::get(kernels.getSymNameAttr(),
+                                       {FlatSymbolRefAttr::get(
+                                           host.getSymNameAttr())}));
+    }
+  }
+};
+} // namespace

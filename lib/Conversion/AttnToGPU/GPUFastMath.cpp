@@ -1,0 +1,136 @@
+//===- GPUFastMath.cpp - the attune-gpu-fast-math pass --------------------===//
+//
+// exp, log and tanh on the special function unit: exp(x) = ex2(x * log2 e),
+// log(x) = lg2(x) * ln 2, tanh(x) = 1 - 2 / (exp(2x) + 1). Vector operands
+// are unrolled (the kernels hold one f32 per register anyway).
+//
+//===----------------------------------------------------------------------===//
+
+#include "attune/Conversion/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+
+#define DEBUG_TYPE "attune-gpu-fast-math"
+
+namespace mlir {
+namespace attune {
+#define GEN_PASS_DEF_GPUFASTMATH
+#include "attune/Conversion/Passes.h.inc"
+} // namespace attune
+} // namespace mlir
+
+using namespace mlir;
+
+namespace {
+
+/// Applies `scalar` to every element of `x` (an f32 or a vector of f32).
+Value elementwise(PatternRewriter &rewriter, Location loc, Value x,
+                  function_ref<Value(Value)> scalar) {
+  auto vector = dyn_cast<VectorType>(x.getType());
+  if (!vector)
+    return scalar(x);
+  SmallVector<Value> elements;
+  for (int64_t i = 0; i < vector.getNumElements(); ++i) {
+    SmallVector<int64_t> position;
+    int64_t rest = i;
+    for (int64_t extent : llvm::reverse(vector.getShape())) {
+      position.push_back(rest % extent);
+      rest /= extent;
+    }
+    std::reverse(position.begin(), position.end());
+    elements.push_back(scalar(vector::ExtractOp::create(rewriter, loc, x, position)));
+  }
+  return vector::FromElementsOp::create(rewriter, loc, vector, elements);
+}
+
+Value constant(PatternRewriter &rewriter, Location loc, double v) {
+  return arith::ConstantOp::create(rewriter, loc, rewriter.getF32FloatAttr(v));
+}
+
+Value intrinsic(PatternRewriter &rewriter, Location loc, StringRef name,
+                Value x) {
+  return LLVM::CallIntrinsicOp::create(rewriter, loc, rewriter.getF32Type(),
+                                       rewriter.getStringAttr(name),
+                                       ValueRange{x})
+      .getResult(0);
+}
+
+Value exp(PatternRewriter &rewriter, Location loc, Value x) {
+  Value scaled = arith::MulFOp::create(rewriter, loc, x,
+                                       constant(rewriter, loc, M_LOG2E));
+  return intrinsic(rewriter, loc, "llvm.nvvm.ex2.approx.ftz.f32", scaled);
+}
+
+bool isF32(Type type) { return getElementTypeOrSelf(type).isF32(); }
+
+struct ExpToEx2 : OpRewritePattern<math::ExpOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::ExpOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isF32(op.getType()))
+      return failure();
+    Location loc = op.getLoc();
+    rewriter.replaceOp(op, elementwise(rewriter, loc, op.getOperand(),
+                                       [&](Value x) {
+                                         return exp(rewriter, loc, x);
+                                       }));
+    return success();
+  }
+};
+
+struct LogToLg2 : OpRewritePattern<math::LogOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::LogOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isF32(op.getType()))
+      return failure();
+    Location loc = op.getLoc();
+    rewriter.replaceOp(
+        op, elementwise(rewriter, loc, op.getOperand(), [&](Value x) -> Value {
+          Value l2 = intrinsic(rewriter, loc, "llvm.nvvm.lg2.approx.ftz.f", x);
+          return arith::MulFOp::create(rewriter, loc, l2,
+                                       constant(rewriter, loc, M_LN2));
+        }));
+    return success();
+  }
+};
+
+struct TanhFromExp : OpRewritePattern<math::TanhOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::TanhOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isF32(op.getType()))
+      return failure();
+    Location loc = op.getLoc();
+    rewriter.replaceOp(
+        op, elementwise(rewriter, loc, op.getOperand(), [&](Value x) -> Value {
+          // 1 - 2 / (e^(2x) + 1): saturates to +-1 (e^(2x) = inf or 0).
+          Value e2x = exp(rewriter, loc,
+                          arith::AddFOp::create(rewriter, loc, x, x));
+          Value den = arith::AddFOp::create(rewriter, loc, e2x,
+                                            constant(rewriter, loc, 1.0));
+          Value frac = arith::DivFOp::create(
+              rewriter, loc, constant(rewriter, loc, 2.0), den);
+          return arith::SubFOp::create(rewriter, loc,
+                                       constant(rewriter, loc, 1.0), frac);
+        }));
+    return success();
+  }
+};
+
+struct GPUFastMathPass
+    : public attune::impl::GPUFastMathBase<GPUFastMathPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<ExpToEx2, LogToLg2, TanhFromExp>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+} // namespace

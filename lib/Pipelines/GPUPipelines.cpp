@@ -1,0 +1,67 @@
+//===- GPUPipelines.cpp - attune-gpu-pipeline -----------------------------===//
+//
+// attn.attention to NVIDIA GPU kernels: the FlashAttention-2 form on tensor
+// cores (convert-attn-to-gpu), exp / log / tanh on the special function
+// unit, then nvgpu, vector and gpu ops to the NVVM dialect and PTX (LLVM's
+// NVPTX backend: no CUDA toolkit needed) or a cubin (ptxas from the toolkit).
+//
+//===----------------------------------------------------------------------===//
+
+#include "attune/Pipelines/Pipelines.h"
+
+#include "attune/Conversion/Passes.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void attune::buildGPUKernels(OpPassManager &pm,
+                             const GPUPipelineOptions &options) {
+  ConvertAttnToGPUOptions kernel;
+  kernel.warps = options.warps;
+  kernel.kvTile = options.kvTile;
+  pm.addPass(createConvertAttnToGPU(kernel));
+}
+
+void attune::buildGPUBinary(OpPassManager &pm,
+                            const GPUPipelineOptions &options) {
+  pm.addPass(createGPUFastMath());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.features = options.features;
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createConvertVectorToSCFPass());
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(createConvertNVGPUToNVVMPass());
+  kernels.addPass(memref::createExpandStridedMetadataPass());
+  kernels.addPass(createLowerAffinePass());
+  kernels.addPass(createConvertVectorToLLVMPass());
+  kernels.addPass(createArithToLLVMConversionPass());
+  kernels.addPass(createConvertIndexToLLVMPass());
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+
+  if (options.format == "none")
+    return;
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = options.format;
+  binary.toolkitPath = options.toolkit;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+void attune::buildGPUPipeline(OpPassManager &pm,
+                              const GPUPipelineOptions &options) {
+  buildGPUKernels(pm, options);
+  buildGPUBinary(pm, options);
+}
