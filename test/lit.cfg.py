@@ -38,3 +38,18 @@ config.substitutions.append(("%python", "python3"))
 # Long cases run only on request: lit --param slow=1 (make check-slow).
 if lit_config.params.get("slow"):
     config.available_features.add("slow")
+
+# GPU code: ptxas (CUDA toolkit) assembles and reports on the PTX where it is
+# installed; numerics need an NVIDIA GPU with its driver.
+import shutil
+import subprocess
+
+ptxas = shutil.which("ptxas") or next(
+    (p for p in ["/usr/local/cuda/bin/ptxas"] if os.path.exists(p)), None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+nvidia_smi = shutil.which("nvidia-smi")
+if nvidia_smi and subprocess.call([nvidia_smi], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL) == 0:
+    config.available_features.add("cuda-gpu")

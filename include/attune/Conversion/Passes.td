@@ -348,7 +348,8 @@ def GPUFastMath : Pass<"attune-gpu-fast-math"> {
     intrinsics: one MUFU instruction each, as FlashAttention does, and no
     libdevice call (kernels then build without the CUDA toolkit). The
     approximations are accurate to about 2 ulp, inside attention's error
-    budget; subnormal results flush to zero.
+    budget; subnormal results flush to zero. Integer `math.absi` becomes
+    `max(x, -x)`.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

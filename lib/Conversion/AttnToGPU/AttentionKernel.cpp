@@ -299,11 +299,18 @@ void KernelEmitter::emit(const KernelValues &values) {
       arith::RemUIOp::create(
           b, loc, arith::DivUIOp::create(b, loc, lane, cIdx(8)), cIdx(2)),
       8);
-  SmallVector<SmallVector<Value, 4>> qFragments;
+  // Q fragments stay in registers up to D = 128 (32 registers); wider heads
+  // reload them from shared memory at every k-step, or the accumulators
+  // would spill.
   Value warpRow = add(mulC(warp, kWarpRows), laneRow);
-  for (int64_t ks = 0; ks < headDim / 16; ++ks)
-    qFragments.push_back(loadMatrices(
-        qShared, ValueRange{warpRow, addC(laneHalf, ks * 16)}, false));
+  auto loadQuery = [&](int64_t ks) {
+    return loadMatrices(qShared, ValueRange{warpRow, addC(laneHalf, ks * 16)},
+                        false);
+  };
+  bool queryInRegisters = headDim <= 128;
+  SmallVector<SmallVector<Value, 4>> qFragments;
+  for (int64_t ks = 0; queryInRegisters && ks < headDim / 16; ++ks)
+    qFragments.push_back(loadQuery(ks));
 
   // Per score held: query position (rows g, g + 8) and key offset in the
   // tile (columns 2t, 2t + 1 of each 8-key slice).
@@ -353,9 +360,11 @@ void KernelEmitter::emit(const KernelValues &values) {
         auto kRegs = loadMatrices(
             kShared, ValueRange{buffer, keyRow, addC(laneOddEight, ks * 16)},
             false);
-        mma(qFragments[ks], {kRegs[0], kRegs[1]},
+        SmallVector<Value, 4> query =
+            queryInRegisters ? qFragments[ks] : loadQuery(ks);
+        mma(query, {kRegs[0], kRegs[1]},
             MutableArrayRef<Value>(s).slice(2 * jp * 4, 4));
-        mma(qFragments[ks], {kRegs[2], kRegs[3]},
+        mma(query, {kRegs[2], kRegs[3]},
             MutableArrayRef<Value>(s).slice((2 * jp + 1) * 4, 4));
       }
     Value scores = arith::MulFOp::create(

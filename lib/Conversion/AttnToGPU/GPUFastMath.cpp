@@ -2,7 +2,8 @@
 //
 // exp, log and tanh on the special function unit: exp(x) = ex2(x * log2 e),
 // log(x) = lg2(x) * ln 2, tanh(x) = 1 - 2 / (exp(2x) + 1). Vector operands
-// are unrolled (the kernels hold one f32 per register anyway).
+// are unrolled (the kernels hold one f32 per register anyway). Integer |x|
+// becomes max(x, -x). Nothing is left for libdevice.
 //
 //===----------------------------------------------------------------------===//
 
@@ -124,11 +125,25 @@ struct TanhFromExp : OpRewritePattern<math::TanhOp> {
   }
 };
 
+/// |x| = max(x, -x): no libdevice call (__nv_abs).
+struct AbsIToMax : OpRewritePattern<math::AbsIOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::AbsIOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value zero = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getZeroAttr(op.getType()));
+    Value negated = arith::SubIOp::create(rewriter, loc, zero, op.getOperand());
+    rewriter.replaceOpWithNewOp<arith::MaxSIOp>(op, op.getOperand(), negated);
+    return success();
+  }
+};
+
 struct GPUFastMathPass
     : public attune::impl::GPUFastMathBase<GPUFastMathPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ExpToEx2, LogToLg2, TanhFromExp>(&getContext());
+    patterns.add<ExpToEx2, LogToLg2, TanhFromExp, AbsIToMax>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

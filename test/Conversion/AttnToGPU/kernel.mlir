@@ -1,0 +1,103 @@
+// RUN: attune-opt %s --convert-attn-to-gpu --canonicalize --cse -split-input-file | FileCheck %s
+
+// f16, GQA 2:1, D = 32, causal, LSE. The host function becomes a declaration
+// implemented by the launcher; the kernel reads q, k, v, out, lse (host
+// arguments 0..4), then B, Lq, Lk. Shared memory: a 64 x (32 + 8) Q tile and
+// two 64 x 40 tiles each of K and V, in 16-bit elements:
+// (64 * 40 + 2 * 64 * 40 * 2) * 2 = 25600 bytes.
+
+// CHECK: module attributes {gpu.container_module}
+// CHECK: func.func private @causal(tensor<?x4x?x32xf16>, {{.*}}) attributes {attune.gpu_kernel = @attune_kernels::@causal}
+// CHECK: gpu.module @attune_kernels
+// CHECK: gpu.func @causal(%[[Q:.*]]: memref<?xf16>, %[[K:.*]]: memref<?xf16>, %[[V:.*]]: memref<?xf16>, %[[O:.*]]: memref<?xf16>, %[[LSE:.*]]: memref<?xf32>, %[[B:.*]]: index, %[[LQ:.*]]: index, %[[LK:.*]]: index) kernel
+// CHECK-SAME: attune.block_rows = 64 : i64, attune.host_args = array<i64: 0, 1, 2, 3, 4>, attune.query_heads = 4 : i64, attune.shared_bytes = 25600 : i64, attune.threads = 128 : i64, known_block_size = array<i32: 128, 1, 1>
+// CHECK: %[[SMEM:.*]] = gpu.dynamic_shared_memory
+// CHECK-DAG: %[[QS:.*]] = memref.view %[[SMEM]][%{{.*}}][] : {{.*}} to memref<64x40xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG: %[[KS:.*]] = memref.view %[[SMEM]][%{{.*}}][] : {{.*}} to memref<2x64x40xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG: %[[VS:.*]] = memref.view %[[SMEM]][%{{.*}}][] : {{.*}} to memref<2x64x40xf16, #gpu.address_space<workgroup>>
+// Prologue: Q and the first key tile (rows past the end copy 0 elements).
+// CHECK: nvgpu.device_async_copy %[[Q]][%{{.*}}], %[[QS]][%{{.*}}, %{{.*}}], 8, %{{.*}} {bypassL1}
+// CHECK: nvgpu.device_async_copy %[[K]][%{{.*}}], %[[KS]][%{{.*}}, %{{.*}}, %{{.*}}], 8, %{{.*}} {bypassL1}
+// CHECK: nvgpu.device_async_copy %[[V]][%{{.*}}], %[[VS]][%{{.*}}, %{{.*}}, %{{.*}}], 8, %{{.*}} {bypassL1}
+// CHECK: nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
+// CHECK-NEXT: gpu.barrier
+// Q fragments: D / 16 = 2 loads, kept in registers.
+// CHECK-COUNT-2: nvgpu.ldmatrix %[[QS]]{{.*}} {numTiles = 4 : i32, transpose = false}
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, vector<16xf32>)
+// The next tile is in flight while this one is used.
+// CHECK: nvgpu.device_async_copy %[[K]]
+// CHECK: nvgpu.device_async_copy %[[V]]
+// S = Q K^T: 64 keys x 2 k-steps = 16 mma.sync m16n8k16.
+// CHECK: nvgpu.ldmatrix %[[KS]]{{.*}} transpose = false
+// CHECK-COUNT-16: nvvm.mma.sync {{.*}} shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// Tiles not entirely visible take the mask.
+// CHECK: scf.if
+// CHECK: arith.select %{{.*}} : vector<32xi1>, vector<32xf32>
+// Row maxima across the 4 lanes of a row.
+// CHECK: gpu.shuffle  xor %{{.*}}, %c1_i32
+// CHECK: gpu.shuffle  xor %{{.*}}, %c2_i32
+// CHECK: math.exp %{{.*}} : vector<32xf32>
+// P, packed to f16, is the A operand of P V; V through ldmatrix.trans.
+// CHECK: arith.truncf %{{.*}} : vector<2xf32> to vector<2xf16>
+// CHECK: nvgpu.ldmatrix %[[VS]]{{.*}} transpose = true
+// CHECK-COUNT-8: nvvm.mma.sync
+// CHECK: nvgpu.device_async_wait
+// CHECK-NEXT: gpu.barrier
+// CHECK: scf.yield
+// Epilogue: row sums across lanes, O / l in f16 pairs, LSE by lane t = 0.
+// CHECK: gpu.shuffle  xor
+// CHECK: vector.store %{{.*}}, %[[O]][%{{.*}}] : memref<?xf16>, vector<2xf16>
+// CHECK: memref.store %{{.*}}, %[[LSE]][%{{.*}}] : memref<?xf32>
+// CHECK: gpu.return
+func.func @causal(%q: tensor<?x4x?x32xf16>, %k: tensor<?x2x?x32xf16>, %v: tensor<?x2x?x32xf16>, %o: memref<?x4x?x32xf16>, %l: memref<?x4x?xf32>) {
+  %out, %lse = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>}
+      : (tensor<?x4x?x32xf16>, tensor<?x2x?x32xf16>, tensor<?x2x?x32xf16>) -> (tensor<?x4x?x32xf16>, tensor<?x4x?xf32>)
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x32xf16>, memref<?x4x?x32xf16>) -> ()
+  bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<?x4x?xf32>, memref<?x4x?xf32>) -> ()
+  return
+}
+
+// -----
+
+// bf16 sigmoid with an f32 output, arguments in another order: the packed
+// operands are i32 registers, there is no running max (no shuffles in the
+// loop) and the output is not divided by a row sum.
+
+// CHECK-LABEL: gpu.func @sigmoid
+// CHECK-SAME: attune.host_args = array<i64: 1, 2, 3, 0>
+// CHECK: scf.for
+// CHECK-NOT: gpu.shuffle
+// CHECK: llvm.bitcast %{{.*}} : vector<2xbf16> to i32
+// CHECK: nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<bf16>
+// CHECK: math.exp
+// CHECK-NOT: gpu.shuffle
+// CHECK: scf.yield
+// CHECK-NOT: gpu.shuffle
+// CHECK: vector.store %{{.*}} : memref<?xf32>, vector<2xf32>
+func.func @sigmoid(%o: memref<2x2x100x64xf32>, %q: tensor<2x2x100x64xbf16>, %k: tensor<2x2x300x64xbf16>, %v: tensor<2x2x300x64xbf16>) {
+  %out = attn.attention(%q, %k, %v) {normalization = #attn.normalization<sigmoid>}
+      : (tensor<2x2x100x64xbf16>, tensor<2x2x300x64xbf16>, tensor<2x2x300x64xbf16>) -> tensor<2x2x100x64xf32>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<2x2x100x64xf32>, memref<2x2x100x64xf32>) -> ()
+  return
+}
+
+// -----
+
+// Ragged keys and ALiBi: each batch row reads its key count from
+// kv_lengths (clamped to [0, Lk]) and the head's slope.
+
+// CHECK-LABEL: gpu.func @ragged_alibi
+// CHECK-SAME: (%{{.*}}: memref<?xf16>, %{{.*}}: memref<?xf16>, %{{.*}}: memref<?xf16>, %{{.*}}: memref<?xf16>, %[[SLOPES:.*]]: memref<?xf32>, %[[LENS:.*]]: memref<?xi32>, %{{.*}}: index, %{{.*}}: index, %[[LK:.*]]: index)
+// CHECK: %[[N:.*]] = memref.load %[[LENS]]
+// CHECK: %[[NI:.*]] = arith.index_cast %[[N]]
+// CHECK: arith.maxsi %[[NI]]
+// CHECK: arith.minsi %{{.*}}, %[[LK]]
+// CHECK: memref.load %[[SLOPES]]
+// CHECK: scf.for
+// CHECK: math.absi
+func.func @ragged_alibi(%q: tensor<?x4x1x128xf16>, %k: tensor<?x4x?x128xf16>, %v: tensor<?x4x?x128xf16>, %s: tensor<4xf32>, %n: tensor<?xi32>, %o: memref<?x4x1x128xf16>) {
+  %out = attn.attention(%q, %k, %v) alibi(%s) kv_lengths(%n)
+      : (tensor<?x4x1x128xf16>, tensor<?x4x?x128xf16>, tensor<?x4x?x128xf16>, tensor<4xf32>, tensor<?xi32>) -> tensor<?x4x1x128xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x1x128xf16>, memref<?x4x1x128xf16>) -> ()
+  return
+}

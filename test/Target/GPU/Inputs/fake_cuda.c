@@ -1,0 +1,81 @@
+/* A stand-in for libcuda.so.1 that records what a launcher asks of the
+ * driver, so that launchers are tested on machines without a GPU. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+struct fake_function {
+  char name[64];
+  int shared;
+};
+static struct fake_function functions[16];
+static int num_functions;
+static uintptr_t context = 1;
+static int expected_params;
+static int fail_launch;
+static const char *base;
+
+/* Buffers print as their offset from `b` (the harness's argument block). */
+void fake_set_base(const void *b) { base = b; }
+void fake_set_context(uintptr_t c) { context = c; }
+void fake_expect_params(int n) { expected_params = n; }
+void fake_fail_launch(int fail) { fail_launch = fail; }
+
+int cuCtxGetCurrent(void **c) {
+  *c = (void *)context;
+  return 0;
+}
+
+int cuModuleLoadData(void **module, const void *image) {
+  const char *bytes = image;
+  printf("load module in context %lu: %s\n", (unsigned long)context,
+         bytes[0] == 0x7f && bytes[1] == 'E' ? "cubin"
+         : strncmp(bytes, "//", 2) == 0      ? "ptx"
+                                             : "unknown image");
+  *module = (void *)0x1000;
+  return 0;
+}
+
+int cuModuleGetFunction(void **function, void *module, const char *name) {
+  (void)module;
+  struct fake_function *f = &functions[num_functions++ % 16];
+  snprintf(f->name, sizeof f->name, "%s", name);
+  *function = f;
+  return 0;
+}
+
+int cuFuncSetAttribute(void *function, int attribute, int value) {
+  struct fake_function *f = function;
+  if (attribute == 8) /* CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES */
+    f->shared = value;
+  return 0;
+}
+
+int cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
+                   unsigned bx, unsigned by, unsigned bz, unsigned shared,
+                   void *stream, void **params, void **extra) {
+  struct fake_function *f = function;
+  printf("launch %s grid=(%u,%u,%u) block=(%u,%u,%u) shared=%u (allowed %d) "
+         "stream=%p extra=%p\n",
+         f->name, gx, gy, gz, bx, by, bz, shared, f->shared, stream, extra);
+  int buffers = (expected_params - 3) / 5;
+  for (int i = 0; i < buffers; ++i) {
+    void *allocated, *aligned;
+    int64_t offset, size, stride;
+    memcpy(&allocated, params[5 * i], sizeof allocated);
+    memcpy(&aligned, params[5 * i + 1], sizeof aligned);
+    memcpy(&offset, params[5 * i + 2], sizeof offset);
+    memcpy(&size, params[5 * i + 3], sizeof size);
+    memcpy(&stride, params[5 * i + 4], sizeof stride);
+    printf("  buffer %d: argument %ld %s offset=%lld size=%lld stride=%lld\n",
+           i, (long)((const char *)allocated - base),
+           allocated == aligned ? "same" : "different",
+           (long long)offset, (long long)size, (long long)stride);
+  }
+  int64_t sizes[3];
+  for (int i = 0; i < 3; ++i)
+    memcpy(&sizes[i], params[5 * buffers + i], sizeof sizes[i]);
+  printf("  batch=%lld q_len=%lld kv_len=%lld\n", (long long)sizes[0],
+         (long long)sizes[1], (long long)sizes[2]);
+  return fail_launch ? 700 : 0;
+}
