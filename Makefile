@@ -12,7 +12,8 @@ DEB_PACKAGES := cmake ninja-build clang-22 llvm-22-dev llvm-22-tools \
   libmlir-22-dev mlir-22-tools libomp-22-dev libclang-rt-22-dev \
   libgtest-dev libbenchmark-dev libopenblas-dev
 
-.PHONY: all deps configure build check check-slow demo bench fuzz docs clean
+.PHONY: all deps configure build check check-slow demo bench fuzz docs clean \
+  gpu-check-build
 
 all: build
 
@@ -56,6 +57,14 @@ bench: build
 	python3 bench/report.py $(BUILD_DIR)/bench.json bench \
 	  "make bench  # env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE build/bin/attune-bench $(BENCH_FLAGS); bench/torch_block.py" \
 	  $(BUILD_DIR)/torch_block.json
+
+# The GPU check's kernels (bench/gpu/kernels.mlir), built where there is no
+# GPU: a cubin when ptxas is installed (PTX for the driver to compile
+# otherwise) inside the C launcher, as a shared library for
+# bench/gpu/device_check.sh to load on a GPU machine.
+GPU_ARCH ?= sm_90a
+gpu-check-build: build
+	@scripts/gpu-check-build.sh $(BUILD_DIR) $(GPU_ARCH)
 
 fuzz: build
 	mkdir -p $(BUILD_DIR)/fuzz-corpus

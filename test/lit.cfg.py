@@ -53,3 +53,17 @@ nvidia_smi = shutil.which("nvidia-smi")
 if nvidia_smi and subprocess.call([nvidia_smi], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL) == 0:
     config.available_features.add("cuda-gpu")
+
+# PyTorch (the exporter's virtual environment, or the system's python3):
+# the GPU check's reference is itself checked against the CPU kernels.
+torch_python = None
+for candidate in [os.path.join(config.attune_obj_root, "export-venv", "bin", "python"),
+                  shutil.which("python3")]:
+    if candidate and os.path.exists(candidate) and subprocess.call(
+            [candidate, "-c", "import torch"], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL) == 0:
+        torch_python = candidate
+        break
+if torch_python:
+    config.available_features.add("torch")
+    config.substitutions.append(("%torch_python", torch_python))

@@ -1,0 +1,412 @@
+#!/usr/bin/env python3
+"""The GPU check: Attune's GPU kernels against a float64 reference and
+against PyTorch's attention kernels, on one machine with an NVIDIA GPU,
+PyTorch and no LLVM/MLIR.
+
+The kernels come prebuilt (`make gpu-check-build` on any machine: a cubin
+embedded in the C launcher, compiled into libattune_gpu_check.so). This
+script
+
+1. checks every kernel of bench/gpu/kernels.mlir over a shape matrix against
+   a float64 reference computed with torch on the GPU (FlashAttention's rule:
+   the error is at most twice that of the same computation in the inputs'
+   precision, plus a small floor; rows without a visible key give 0 and LSE
+   -inf, never NaN; outputs are poisoned with NaN before each run);
+2. times them with CUDA events (medians after warm-up, outputs poisoned
+   before each run, inputs rotated among fresh random sets) against torch
+   SDPA (flash backend), cuDNN SDPA and FlexAttention (torch.compile);
+3. prints the table last.
+
+    python3 bench/gpu/device_check.py --lib build/gpu-check/libattune_gpu_check.so \
+        --header build/gpu-check/kernels.h
+
+`--dry-run` runs the reference only: a check of this script. `--cpu` checks
+the same kernels compiled for the CPU (attune-compile --target=cpu --shared;
+their header has no stream argument) against the same reference: the script
+and its reference are checked against the CPU path on any machine.
+"""
+
+import argparse
+import ctypes
+import math
+import re
+import statistics
+import sys
+import time
+
+import torch
+
+F16, BF16 = torch.float16, torch.bfloat16
+
+
+def window(left, right, sinks=0):
+    return (left, right, sinks)
+
+
+CAUSAL = window(-1, 0)
+NONE = None
+
+# name -> what the MLIR function computes (bench/gpu/kernels.mlir).
+CASES = {
+    "f16_d128": dict(dtype=F16, hq=16, hkv=16, d=128, mask=NONE, lse=True),
+    "f16_d128_causal": dict(dtype=F16, hq=16, hkv=16, d=128, mask=CAUSAL,
+                            lse=True),
+    "bf16_d128_gqa_causal": dict(dtype=BF16, hq=32, hkv=8, d=128,
+                                 mask=CAUSAL),
+    "bf16_d64_window_sinks": dict(dtype=BF16, hq=8, hkv=8, d=64,
+                                  mask=window(128, 0, 4)),
+    "f16_d128_sigmoid_causal": dict(dtype=F16, hq=8, hkv=8, d=128,
+                                    mask=CAUSAL, sigmoid=True),
+    "f16_d128_softcap_alibi": dict(dtype=F16, hq=8, hkv=8, d=128, mask=NONE,
+                                   softcap=30.0, alibi=True),
+    "bf16_d128_decode_ragged": dict(dtype=BF16, hq=32, hkv=8, d=128,
+                                    mask=NONE, ragged=True, lse=True,
+                                    q_len=1),
+    "f16_d256_causal": dict(dtype=F16, hq=4, hkv=4, d=256, mask=CAUSAL),
+    "f16_d64_duo": dict(dtype=F16, hq=4, hkv=4, d=64,
+                        head_masks=[window(64, 0, 4), CAUSAL,
+                                    window(64, 0, 4), CAUSAL]),
+    "f16_d64_bias": dict(dtype=F16, hq=4, hkv=4, d=64, mask=NONE, bias=True,
+                         out_dtype=torch.float32),
+}
+
+# (batch, q_len, kv_len): partial tiles, Lq != Lk both ways, empty keys,
+# one tile, many tiles.
+SHAPES = [(2, 1, 1), (1, 1, 0), (2, 63, 65), (1, 130, 257), (2, 257, 130),
+          (1, 64, 64), (1, 1000, 1000), (1, 333, 2048)]
+DECODE_SHAPES = [(3, 1, 1), (4, 1, 700), (2, 1, 4096), (1, 1, 0)]
+
+
+def parse_header(path):
+    """{name: (pointer names, size names)} from the generated header."""
+    kernels = {}
+    for match in re.finditer(r"^int32_t (\w+)\((.*)\);$", open(path).read(),
+                             re.M):
+        pointers, sizes = [], []
+        for param in match.group(2).split(", "):
+            name = param.split()[-1].lstrip("*")
+            if param.startswith("int64_t"):
+                sizes.append(name)
+            elif name != "stream":
+                pointers.append(name)
+        kernels[match.group(1)] = (pointers, sizes)
+    return kernels
+
+
+def alibi_slopes(h):
+    return torch.tensor([2.0 ** (-8.0 * (i + 1) / h) for i in range(h)])
+
+
+def nonnull(t):
+    """`t`, or for an empty tensor a view of a 1-element buffer: kernels
+    reject NULL pointers even where there is nothing to read."""
+    if t.numel():
+        return t
+    return torch.empty(1, dtype=t.dtype, device=t.device)[:0].view(t.shape)
+
+
+def make_inputs(case, b, lq, lk, device, seed):
+    g = torch.Generator(device="cpu").manual_seed(seed)
+    dt, hq, hkv, d = case["dtype"], case["hq"], case["hkv"], case["d"]
+
+    def randn(*shape):
+        return torch.randn(*shape, generator=g).to(device=device, dtype=dt)
+
+    x = dict(q=randn(b, hq, lq, d), k=randn(b, hkv, lk, d),
+             v=randn(b, hkv, lk, d))
+    if case.get("alibi"):
+        x["alibi_slopes"] = alibi_slopes(hq).to(device)
+    if case.get("bias"):
+        x["bias"] = randn(b, hq, lq, lk)
+    if case.get("ragged"):
+        lens = torch.randint(0, lk + 1, (b,), generator=g, dtype=torch.int32)
+        if b > 1:
+            lens[0] = 0  # an empty row
+            lens[-1] = lk  # a full one
+        x["kv_lengths"] = lens.to(device)
+    return {name: nonnull(t) for name, t in x.items()}
+
+
+def head_masks(case):
+    masks = case.get("head_masks")
+    return masks if masks else [case.get("mask")] * case["hq"]
+
+
+def reference(case, x, dtype=torch.float64):
+    """Output and LSE of the case, computed in `dtype` (float64: the oracle;
+    the inputs' dtype: what PyTorch's own arithmetic gives at that
+    precision)."""
+    q, k, v = (x[n].to(dtype) for n in "qkv")
+    b, hq, lq, d = q.shape
+    lk = k.shape[2]
+    if lk == 0:  # no key at all: zeros, LSE -inf
+        return (torch.zeros(b, hq, lq, v.shape[-1], dtype=dtype, device=q.device),
+                torch.full((b, hq, lq), float("-inf"), dtype=torch.float64,
+                           device=q.device))
+    group = hq // k.shape[1]
+    k = k.repeat_interleave(group, 1)
+    v = v.repeat_interleave(group, 1)
+    s = (q @ k.transpose(-1, -2)) * (1.0 / math.sqrt(d))
+    s = s.to(torch.float64) if dtype == torch.float64 else s.float()
+    dev = q.device
+    if case.get("softcap"):
+        c = case["softcap"]
+        s = c * torch.tanh(s / c)
+    lens = x.get("kv_lengths")
+    lens = (lens.to(dev).long().clamp(0, lk) if lens is not None
+            else torch.full((b,), lk, device=dev, dtype=torch.long))
+    i = torch.arange(lq, device=dev).view(1, 1, lq, 1)
+    j = torch.arange(lk, device=dev).view(1, 1, 1, lk)
+    diag = i + (lens.view(b, 1, 1, 1) - lq)
+    if case.get("alibi"):
+        slopes = x["alibi_slopes"].to(s.dtype).view(1, hq, 1, 1)
+        s = s - slopes * (diag - j).abs().to(s.dtype)
+    if case.get("bias"):
+        s = s + x["bias"].to(s.dtype)
+    visible = (j < lens.view(b, 1, 1, 1)).expand(b, hq, lq, lk).clone()
+    for h, m in enumerate(head_masks(case)):
+        if m is None:
+            continue
+        left, right, sinks = m
+        ok = torch.ones_like(visible[:, h])
+        if right >= 0:
+            ok &= (j <= diag + right)[:, 0]
+        if left >= 0:
+            ok &= ((j >= diag - left) | (j < sinks))[:, 0]
+        visible[:, h] &= ok
+    if case.get("sigmoid"):
+        bias = -torch.log(lens.to(s.dtype).clamp(min=1)).view(b, 1, 1, 1)
+        p = torch.sigmoid(s + bias) * visible
+        out = p.to(v.dtype) @ v
+        return out, None
+    s = s.masked_fill(~visible, float("-inf"))
+    m = s.amax(-1, keepdim=True)
+    m = torch.where(torch.isinf(m), torch.zeros_like(m), m)
+    p = torch.exp(s - m)
+    l = p.sum(-1, keepdim=True)
+    out = (p.to(v.dtype) @ v) / torch.where(l == 0, torch.ones_like(l),
+                                            l).to(v.dtype)
+    lse = torch.where(l == 0, torch.full_like(l, float("-inf")),
+                      m + torch.log(l)).squeeze(-1)
+    return out, lse
+
+
+class Attune:
+    """The launcher's C functions through ctypes."""
+
+    def __init__(self, lib, header):
+        self.lib = ctypes.CDLL(lib)
+        self.kernels = parse_header(header)
+        self.gpu = "void *stream" in open(header).read()
+        for name, (pointers, sizes) in self.kernels.items():
+            fn = getattr(self.lib, name)
+            fn.argtypes = ([ctypes.c_void_p] * len(pointers) +
+                           [ctypes.c_int64] * len(sizes) +
+                           ([ctypes.c_void_p] if self.gpu else []))
+            fn.restype = ctypes.c_int32
+
+    def prepare(self, name, case, x):
+        """Outputs (poisoned with NaN) and a call that runs the kernel."""
+        b, hq, lq, _ = x["q"].shape
+        lk = x["k"].shape[2]
+        out_dtype = case.get("out_dtype", case["dtype"])
+        out = torch.full((b, hq, lq, case["d"]), float("nan"),
+                         device=x["q"].device, dtype=out_dtype)
+        lse = torch.full((b, hq, lq), float("nan"), device=x["q"].device)
+        buffers = dict(x, out=nonnull(out), lse=nonnull(lse))
+        sizes = dict(batch=b, q_len=lq, kv_len=lk)
+        pointers, size_names = self.kernels[name]
+        # untyped_storage: an empty tensor's data_ptr() is 0.
+        args = [buffers[p].untyped_storage().data_ptr() +
+                buffers[p].storage_offset() * buffers[p].element_size()
+                for p in pointers]
+        args += [sizes[s] for s in size_names]
+        fn = getattr(self.lib, name)
+
+        def run():
+            stream = ([torch.cuda.current_stream().cuda_stream]
+                      if self.gpu else [])
+            status = fn(*args, *stream)
+            if status != 0:
+                raise RuntimeError(f"{name}: status {status}")
+
+        return out, lse, run
+
+
+def check(attune, names, device, dry_run):
+    rows, failures = [], 0
+    for name in names:
+        case = CASES[name]
+        shapes = DECODE_SHAPES if case.get("q_len") == 1 else SHAPES
+        for seed, (b, lq, lk) in enumerate(shapes):
+            x = make_inputs(case, b, lq, lk, device, seed)
+            ref, ref_lse = reference(case, x)
+            low, _ = reference(case, x, case["dtype"])
+            err_low = (low.double() - ref).abs().max().item() if ref.numel() else 0.0
+            if dry_run:
+                rows.append((name, (b, lq, lk), float("nan"), err_low, "dry"))
+                continue
+            out, lse, run = attune.prepare(name, case, x)
+            run()
+            if device == "cuda":
+                torch.cuda.synchronize()
+            ok = not torch.isnan(out).any().item()
+            err = (out.double() - ref).abs().max().item() if ref.numel() else 0.0
+            ok &= err <= 2 * err_low + 1e-3
+            if case.get("lse") and ref_lse is not None and ref.numel():
+                finite = torch.isfinite(ref_lse)
+                ok &= bool((torch.isinf(lse) == ~finite).all().item())
+                if finite.any():
+                    ok &= (lse[finite].double() - ref_lse[finite]).abs().max().item() < 1e-2
+            failures += not ok
+            rows.append((name, (b, lq, lk), err, err_low, "ok" if ok else "FAIL"))
+    print(f"{'kernel':26} {'B,Lq,Lk':>16} {'err':>10} {'same-prec':>10}  result")
+    for name, shape, err, err_low, result in rows:
+        print(f"{name:26} {str(shape):>16} {err:10.2e} {err_low:10.2e}  {result}")
+    return failures
+
+
+def median_ms(fn, poison, reps=15, warmup=3):
+    for _ in range(warmup):
+        fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(reps):
+        poison()
+        start = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+    return statistics.median(times)
+
+
+def time_all(attune, device, dry_run):
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    F = torch.nn.functional
+    try:
+        from torch.nn.attention.flex_attention import (create_block_mask,
+                                                       flex_attention)
+        flex = torch.compile(flex_attention, dynamic=False)
+    except Exception as e:  # noqa: BLE001
+        print(f"FlexAttention unavailable: {e}")
+        flex = None
+    # (label, kernel, B, Lq, Lk, causal)
+    scenarios = [
+        ("prefill f16 D=128 L=4096", "f16_d128", 4, 4096, 4096, False),
+        ("prefill f16 D=128 L=4096 causal", "f16_d128_causal", 4, 4096, 4096, True),
+        ("prefill bf16 GQA 32/8 L=4096 causal", "bf16_d128_gqa_causal", 2, 4096, 4096, True),
+        ("sigmoid f16 D=128 L=4096 causal", "f16_d128_sigmoid_causal", 4, 4096, 4096, True),
+        ("window 128+4 bf16 D=64 L=16K", "bf16_d64_window_sinks", 1, 16384, 16384, True),
+        ("decode bf16 GQA 32/8 Lk=8192 B=8", "bf16_d128_decode_ragged", 8, 1, 8192, False),
+    ]
+    table = []
+    for label, name, b, lq, lk, causal in scenarios:
+        case = CASES[name]
+        sets = [make_inputs(case, b, lq, lk, device, 100 + i) for i in range(3)]
+        if "kv_lengths" in sets[0]:
+            for x in sets:
+                x["kv_lengths"].fill_(lk)
+        hq, d = case["hq"], case["d"]
+        flops = 4.0 * b * hq * lq * lk * d * (0.5 if causal and lq == lk else 1.0)
+        if case["mask"] and case["mask"][0] >= 0:  # window: visible keys
+            flops = 4.0 * b * hq * lq * min(lk, case["mask"][0] + 1 + case["mask"][2]) * d
+        result = dict(label=label, flops=flops)
+        turn = [0]
+
+        def rotate():
+            turn[0] = (turn[0] + 1) % len(sets)
+            return sets[turn[0]]
+
+        if not dry_run:
+            runs = [attune.prepare(name, case, x) for x in sets]
+            result["attune"] = median_ms(
+                lambda: runs[turn[0]][2](),
+                lambda: (rotate(), runs[turn[0]][0].fill_(float("nan"))))
+        gqa = case["hq"] != case["hkv"]
+        out = torch.empty_like(sets[0]["q"])
+        plain = case["mask"] in (None, CAUSAL) and not case.get("sigmoid")
+        for backend, key in ((SDPBackend.FLASH_ATTENTION, "flash"),
+                             (SDPBackend.CUDNN_ATTENTION, "cudnn")):
+            if not plain or device == "cpu":
+                continue
+            try:
+                def sdpa():
+                    x = sets[turn[0]]
+                    with sdpa_kernel(backend):
+                        out.copy_(F.scaled_dot_product_attention(
+                            x["q"], x["k"], x["v"], is_causal=causal and lq > 1,
+                            enable_gqa=gqa))
+                result[key] = median_ms(sdpa, lambda: (rotate(), out.fill_(float("nan"))))
+            except Exception as e:  # noqa: BLE001
+                result[key] = None
+                print(f"{label}: {key} unavailable ({type(e).__name__}: {str(e)[:80]})")
+        if flex is not None and plain and device != "cpu":
+            try:
+                block_mask = None
+                if causal and lq > 1:
+                    block_mask = create_block_mask(
+                        lambda b_, h_, i, j: j <= i + (lk - lq), None, None,
+                        lq, lk, device=device)
+
+                def flex_run():
+                    x = sets[turn[0]]
+                    out.copy_(flex(x["q"], x["k"], x["v"], block_mask=block_mask,
+                                   enable_gqa=gqa))
+                result["flex"] = median_ms(flex_run, lambda: (rotate(), out.fill_(float("nan"))))
+            except Exception as e:  # noqa: BLE001
+                result["flex"] = None
+                print(f"{label}: flex unavailable ({type(e).__name__}: {str(e)[:80]})")
+        table.append(result)
+        del sets
+        torch.cuda.empty_cache() if device != "cpu" else None
+    return table
+
+
+def print_table(table):
+    def fmt(ms):
+        return f"{ms:9.3f}" if ms else f"{'n/a':>9}"
+
+    print("\nTimes: medians of 15 runs after 3 warm-up runs (ms); TFLOP/s "
+          "counts visible scores only; ratio = flash / attune (> 1: Attune faster)")
+    print(f"{'scenario':38} {'attune':>9} {'TFLOP/s':>8} {'flash':>9} "
+          f"{'cudnn':>9} {'flex':>9} {'ratio':>6}")
+    for r in table:
+        a = r.get("attune")
+        tflops = r["flops"] / (a * 1e-3) / 1e12 if a else float("nan")
+        ratio = r["flash"] / a if a and r.get("flash") else float("nan")
+        print(f"{r['label']:38} {fmt(a)} {tflops:8.1f} {fmt(r.get('flash'))} "
+              f"{fmt(r.get('cudnn'))} {fmt(r.get('flex'))} {ratio:6.2f}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--lib", default="build/gpu-check/libattune_gpu_check.so")
+    parser.add_argument("--header", default="build/gpu-check/kernels.h")
+    parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--cpu", action="store_true",
+                        help="--lib/--header are the CPU build of the kernels")
+    parser.add_argument("--no-timing", action="store_true")
+    parser.add_argument("--kernels", default=",".join(CASES))
+    args = parser.parse_args()
+    start = time.time()
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    if args.cpu:
+        device = "cpu"
+    elif device == "cpu" and not args.dry_run:
+        sys.exit("no CUDA device: run with --dry-run or --cpu")
+    attune = None if args.dry_run else Attune(args.lib, args.header)
+    if device == "cuda":
+        print(torch.cuda.get_device_name(), "torch", torch.__version__)
+    failures = check(attune, args.kernels.split(","), device, args.dry_run)
+    print(f"numerics: {failures} failure(s) ({time.time() - start:.0f} s)")
+    if not args.no_timing and device == "cuda":
+        print_table(time_all(attune, device, args.dry_run))
+    print(f"total {time.time() - start:.0f} s")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

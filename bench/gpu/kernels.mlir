@@ -1,0 +1,78 @@
+// The kernels bench/gpu/device_check.py checks and times on a GPU: every
+// variant the GPU path takes, batch and lengths dynamic. Built on a machine
+// without a GPU by `make gpu-check-build` (cubin + launcher).
+
+func.func @f16_d128(%q: tensor<?x16x?x128xf16>, %k: tensor<?x16x?x128xf16>, %v: tensor<?x16x?x128xf16>, %o: memref<?x16x?x128xf16>, %l: memref<?x16x?xf32>) {
+  %out, %lse = attn.attention(%q, %k, %v)
+      : (tensor<?x16x?x128xf16>, tensor<?x16x?x128xf16>, tensor<?x16x?x128xf16>) -> (tensor<?x16x?x128xf16>, tensor<?x16x?xf32>)
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x16x?x128xf16>, memref<?x16x?x128xf16>) -> ()
+  bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<?x16x?xf32>, memref<?x16x?xf32>) -> ()
+  return
+}
+
+func.func @f16_d128_causal(%q: tensor<?x16x?x128xf16>, %k: tensor<?x16x?x128xf16>, %v: tensor<?x16x?x128xf16>, %o: memref<?x16x?x128xf16>, %l: memref<?x16x?xf32>) {
+  %out, %lse = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>}
+      : (tensor<?x16x?x128xf16>, tensor<?x16x?x128xf16>, tensor<?x16x?x128xf16>) -> (tensor<?x16x?x128xf16>, tensor<?x16x?xf32>)
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x16x?x128xf16>, memref<?x16x?x128xf16>) -> ()
+  bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<?x16x?xf32>, memref<?x16x?xf32>) -> ()
+  return
+}
+
+func.func @bf16_d128_gqa_causal(%q: tensor<?x32x?x128xbf16>, %k: tensor<?x8x?x128xbf16>, %v: tensor<?x8x?x128xbf16>, %o: memref<?x32x?x128xbf16>) {
+  %out = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>}
+      : (tensor<?x32x?x128xbf16>, tensor<?x8x?x128xbf16>, tensor<?x8x?x128xbf16>) -> tensor<?x32x?x128xbf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x32x?x128xbf16>, memref<?x32x?x128xbf16>) -> ()
+  return
+}
+
+func.func @bf16_d64_window_sinks(%q: tensor<?x8x?x64xbf16>, %k: tensor<?x8x?x64xbf16>, %v: tensor<?x8x?x64xbf16>, %o: memref<?x8x?x64xbf16>) {
+  %out = attn.attention(%q, %k, %v) {mask = #attn.mask<window left = 128, right = 0, sinks = 4>}
+      : (tensor<?x8x?x64xbf16>, tensor<?x8x?x64xbf16>, tensor<?x8x?x64xbf16>) -> tensor<?x8x?x64xbf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x8x?x64xbf16>, memref<?x8x?x64xbf16>) -> ()
+  return
+}
+
+func.func @f16_d128_sigmoid_causal(%q: tensor<?x8x?x128xf16>, %k: tensor<?x8x?x128xf16>, %v: tensor<?x8x?x128xf16>, %o: memref<?x8x?x128xf16>) {
+  %out = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>, normalization = #attn.normalization<sigmoid>}
+      : (tensor<?x8x?x128xf16>, tensor<?x8x?x128xf16>, tensor<?x8x?x128xf16>) -> tensor<?x8x?x128xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x8x?x128xf16>, memref<?x8x?x128xf16>) -> ()
+  return
+}
+
+func.func @f16_d128_softcap_alibi(%q: tensor<?x8x?x128xf16>, %k: tensor<?x8x?x128xf16>, %v: tensor<?x8x?x128xf16>, %alibi_slopes: tensor<8xf32>, %o: memref<?x8x?x128xf16>) {
+  %out = attn.attention(%q, %k, %v) alibi(%alibi_slopes) {softcap = 30.0 : f32}
+      : (tensor<?x8x?x128xf16>, tensor<?x8x?x128xf16>, tensor<?x8x?x128xf16>, tensor<8xf32>) -> tensor<?x8x?x128xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x8x?x128xf16>, memref<?x8x?x128xf16>) -> ()
+  return
+}
+
+func.func @bf16_d128_decode_ragged(%q: tensor<?x32x1x128xbf16>, %k: tensor<?x8x?x128xbf16>, %v: tensor<?x8x?x128xbf16>, %kv_lengths: tensor<?xi32>, %o: memref<?x32x1x128xbf16>, %l: memref<?x32x1xf32>) {
+  %out, %lse = attn.attention(%q, %k, %v) kv_lengths(%kv_lengths)
+      : (tensor<?x32x1x128xbf16>, tensor<?x8x?x128xbf16>, tensor<?x8x?x128xbf16>, tensor<?xi32>) -> (tensor<?x32x1x128xbf16>, tensor<?x32x1xf32>)
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x32x1x128xbf16>, memref<?x32x1x128xbf16>) -> ()
+  bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<?x32x1xf32>, memref<?x32x1xf32>) -> ()
+  return
+}
+
+func.func @f16_d256_causal(%q: tensor<?x4x?x256xf16>, %k: tensor<?x4x?x256xf16>, %v: tensor<?x4x?x256xf16>, %o: memref<?x4x?x256xf16>) {
+  %out = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>}
+      : (tensor<?x4x?x256xf16>, tensor<?x4x?x256xf16>, tensor<?x4x?x256xf16>) -> tensor<?x4x?x256xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x256xf16>, memref<?x4x?x256xf16>) -> ()
+  return
+}
+
+// DuoAttention: heads 0 and 2 stream (4 sinks + 64 recent keys), 1 and 3 see
+// everything before them.
+func.func @f16_d64_duo(%q: tensor<?x4x?x64xf16>, %k: tensor<?x4x?x64xf16>, %v: tensor<?x4x?x64xf16>, %o: memref<?x4x?x64xf16>) {
+  %out = attn.attention(%q, %k, %v) {head_masks = [#attn.mask<window left = 64, right = 0, sinks = 4>, #attn.mask<causal>, #attn.mask<window left = 64, right = 0, sinks = 4>, #attn.mask<causal>]}
+      : (tensor<?x4x?x64xf16>, tensor<?x4x?x64xf16>, tensor<?x4x?x64xf16>) -> tensor<?x4x?x64xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xf16>, memref<?x4x?x64xf16>) -> ()
+  return
+}
+
+func.func @f16_d64_bias(%q: tensor<?x4x?x64xf16>, %k: tensor<?x4x?x64xf16>, %v: tensor<?x4x?x64xf16>, %bias: tensor<?x4x?x?xf16>, %o: memref<?x4x?x64xf32>) {
+  %out = attn.attention(%q, %k, %v) bias(%bias)
+      : (tensor<?x4x?x64xf16>, tensor<?x4x?x64xf16>, tensor<?x4x?x64xf16>, tensor<?x4x?x?xf16>) -> tensor<?x4x?x64xf32>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xf32>, memref<?x4x?x64xf32>) -> ()
+  return
+}
