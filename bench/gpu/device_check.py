@@ -57,7 +57,7 @@ CASES = {
                                   mask=window(128, 0, 4)),
     "f16_d128_sigmoid_causal": dict(dtype=F16, hq=8, hkv=8, d=128,
                                     mask=CAUSAL, sigmoid=True),
-    "f16_d128_softcap_alibi": dict(dtype=F16, hq=8, hkv=8, d=128, mask=NONE,
+    "f16_d128_softcap_alibi": dict(dtype=F16, hq=8, hkv=2, d=128, mask=NONE,
                                    softcap=30.0, alibi=True),
     "bf16_d128_decode_ragged": dict(dtype=BF16, hq=32, hkv=8, d=128,
                                     mask=NONE, ragged=True, lse=True,
@@ -66,8 +66,10 @@ CASES = {
     "f16_d64_duo": dict(dtype=F16, hq=4, hkv=4, d=64,
                         head_masks=[window(64, 0, 4), CAUSAL,
                                     window(64, 0, 4), CAUSAL]),
-    "f16_d64_bias": dict(dtype=F16, hq=4, hkv=4, d=64, mask=NONE, bias=True,
+    "f16_d64_bias": dict(dtype=F16, hq=4, hkv=2, d=64, mask=NONE, bias=True,
                          out_dtype=torch.float32),
+    "bf16_d64_temperature_gqa": dict(dtype=BF16, hq=8, hkv=2, d=64,
+                                     mask=CAUSAL, temperature=True),
 }
 
 # (batch, q_len, kv_len): partial tiles, Lq != Lk both ways, empty keys,
@@ -118,6 +120,8 @@ def make_inputs(case, b, lq, lk, device, seed):
         x["alibi_slopes"] = alibi_slopes(hq).to(device)
     if case.get("bias"):
         x["bias"] = randn(b, hq, lq, lk)
+    if case.get("temperature"):
+        x["temperature"] = (0.5 + torch.rand(1, hq, lq, generator=g)).to(device)
     if case.get("ragged"):
         lens = torch.randint(0, lk + 1, (b,), generator=g, dtype=torch.int32)
         if b > 1:
@@ -149,6 +153,8 @@ def reference(case, x, dtype=torch.float64):
     s = (q @ k.transpose(-1, -2)) * (1.0 / math.sqrt(d))
     s = s.to(torch.float64) if dtype == torch.float64 else s.float()
     dev = q.device
+    if case.get("temperature"):
+        s = s * x["temperature"].to(s.dtype).unsqueeze(-1)
     if case.get("softcap"):
         c = case["softcap"]
         s = c * torch.tanh(s / c)

@@ -39,9 +39,10 @@ func.func @f16_d128_sigmoid_causal(%q: tensor<?x8x?x128xf16>, %k: tensor<?x8x?x1
   return
 }
 
-func.func @f16_d128_softcap_alibi(%q: tensor<?x8x?x128xf16>, %k: tensor<?x8x?x128xf16>, %v: tensor<?x8x?x128xf16>, %alibi_slopes: tensor<8xf32>, %o: memref<?x8x?x128xf16>) {
+// GQA 8:2 (heads packed per KV group: per-row slopes).
+func.func @f16_d128_softcap_alibi(%q: tensor<?x8x?x128xf16>, %k: tensor<?x2x?x128xf16>, %v: tensor<?x2x?x128xf16>, %alibi_slopes: tensor<8xf32>, %o: memref<?x8x?x128xf16>) {
   %out = attn.attention(%q, %k, %v) alibi(%alibi_slopes) {softcap = 30.0 : f32}
-      : (tensor<?x8x?x128xf16>, tensor<?x8x?x128xf16>, tensor<?x8x?x128xf16>, tensor<8xf32>) -> tensor<?x8x?x128xf16>
+      : (tensor<?x8x?x128xf16>, tensor<?x2x?x128xf16>, tensor<?x2x?x128xf16>, tensor<8xf32>) -> tensor<?x8x?x128xf16>
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x8x?x128xf16>, memref<?x8x?x128xf16>) -> ()
   return
 }
@@ -70,9 +71,19 @@ func.func @f16_d64_duo(%q: tensor<?x4x?x64xf16>, %k: tensor<?x4x?x64xf16>, %v: t
   return
 }
 
-func.func @f16_d64_bias(%q: tensor<?x4x?x64xf16>, %k: tensor<?x4x?x64xf16>, %v: tensor<?x4x?x64xf16>, %bias: tensor<?x4x?x?xf16>, %o: memref<?x4x?x64xf32>) {
+// GQA 4:2 with a bias per head (heads packed: the bias gathered per row).
+func.func @f16_d64_bias(%q: tensor<?x4x?x64xf16>, %k: tensor<?x2x?x64xf16>, %v: tensor<?x2x?x64xf16>, %bias: tensor<?x4x?x?xf16>, %o: memref<?x4x?x64xf32>) {
   %out = attn.attention(%q, %k, %v) bias(%bias)
-      : (tensor<?x4x?x64xf16>, tensor<?x4x?x64xf16>, tensor<?x4x?x64xf16>, tensor<?x4x?x?xf16>) -> tensor<?x4x?x64xf32>
+      : (tensor<?x4x?x64xf16>, tensor<?x2x?x64xf16>, tensor<?x2x?x64xf16>, tensor<?x4x?x?xf16>) -> tensor<?x4x?x64xf32>
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xf32>, memref<?x4x?x64xf32>) -> ()
+  return
+}
+
+// Selective Attention's per-query temperature (batch extent 1), GQA 8:2,
+// causal.
+func.func @bf16_d64_temperature_gqa(%q: tensor<?x8x?x64xbf16>, %k: tensor<?x2x?x64xbf16>, %v: tensor<?x2x?x64xbf16>, %temperature: tensor<1x8x?xf32>, %o: memref<?x8x?x64xbf16>) {
+  %out = attn.attention(%q, %k, %v) temperature(%temperature) {mask = #attn.mask<causal>}
+      : (tensor<?x8x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<1x8x?xf32>) -> tensor<?x8x?x64xbf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x8x?x64xbf16>, memref<?x8x?x64xbf16>) -> ()
   return
 }

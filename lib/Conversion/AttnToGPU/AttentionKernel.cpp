@@ -1,7 +1,9 @@
 //===- AttentionKernel.cpp - the FlashAttention-2 kernel of attn.attention ===//
 //
-// One thread block per (query tile, query head, batch row). Warp w owns query
-// rows [16w, 16w + 16) of the tile; lane l holds, in the m16n8 accumulator
+// One thread block per (query tile, query head, batch row), or per (query
+// tile, KV head, batch row) when the query heads of a KV group are packed
+// into one tile's rows (GQA: K and V read once per group). Warp w owns tile
+// rows [16w, 16w + 16); lane l holds, in the m16n8 accumulator
 // layout of mma.sync, rows g = l / 4 and g + 8 and columns 2t, 2t + 1 of every
 // 8-column slice (t = l % 4). Per key tile:
 //
@@ -50,7 +52,7 @@ constexpr int64_t kPad = 8;       // 16 bytes of padding per shared row
 
 /// The operands of the op as the kernel's flat parameters.
 struct KernelValues {
-  Value q, k, v, out, lse, slopes, bias, kvLengths;
+  Value q, k, v, out, lse, slopes, bias, temperature, kvLengths;
   Value batch, qLen, kvLen;
 };
 
@@ -157,11 +159,28 @@ private:
     return result;
   }
 
-  /// Copies rows [first, first + count) of a [*, width] slab at `base` of
-  /// `src` into `dst` (rows 0..count, at `dstLead` leading indices), 16
-  /// bytes a copy; rows at or past `limit` are zero-filled.
-  Value copyRows(Value dst, ValueRange dstLead, Value src, Value base,
-                 Value first, Value limit, int64_t count, int64_t width);
+  /// Where tile row `row` comes from: (whether it exists, the element
+  /// offset of its first element in the source).
+  using RowSource = function_ref<std::pair<Value, Value>(Value row)>;
+  /// Copies `count` rows of `width` elements from `src` into `dst` (rows
+  /// 0..count, at `dstLead` leading indices), 16 bytes a copy; rows that do
+  /// not exist are zero-filled.
+  Value copyRows(Value dst, ValueRange dstLead, Value src, RowSource source,
+                 int64_t count, int64_t width);
+  /// Rows [first, first + count) of a [*, width] slab at `base`; rows at or
+  /// past `limit` do not exist.
+  Value copySlab(Value dst, ValueRange dstLead, Value src, Value base,
+                 Value first, Value limit, int64_t count, int64_t width) {
+    return copyRows(dst, dstLead, src,
+                    [&](Value row) -> std::pair<Value, Value> {
+                      Value index = add(first, row);
+                      Value valid = lt(index, limit);
+                      Value start = add(
+                          base, mulC(select(valid, index, cIdx(0)), width));
+                      return {valid, start};
+                    },
+                    count, width);
+  }
 
   OpBuilder &b;
   Location loc;
@@ -174,8 +193,8 @@ private:
 };
 
 Value KernelEmitter::copyRows(Value dst, ValueRange dstLead, Value src,
-                              Value base, Value first, Value limit,
-                              int64_t count, int64_t width) {
+                              RowSource source, int64_t count,
+                              int64_t width) {
   int64_t chunksPerRow = width / 8;
   int64_t chunks = count * chunksPerRow;
   auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
@@ -188,10 +207,8 @@ Value KernelEmitter::copyRows(Value dst, ValueRange dstLead, Value src,
     Value row = arith::DivUIOp::create(b, loc, chunk, cIdx(chunksPerRow));
     Value col = mulC(arith::RemUIOp::create(b, loc, chunk, cIdx(chunksPerRow)),
                      8);
-    Value source = add(first, row);
-    Value valid = lt(source, limit);
-    Value srcRow = select(valid, source, cIdx(0));
-    Value srcIndex = add(base, add(mulC(srcRow, width), col));
+    auto [valid, start] = source(row);
+    Value srcIndex = add(start, col);
     SmallVector<Value> dstIndices(dstLead);
     dstIndices.append({row, col});
     Value elements = select(valid, cIdx(8), cIdx(0));
@@ -213,13 +230,32 @@ void KernelEmitter::emit(const KernelValues &values) {
   tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
   Value warp = arith::DivUIOp::create(b, loc, tid, cIdx(32));
   Value lane = arith::RemUIOp::create(b, loc, tid, cIdx(32));
-  Value group = arith::DivUIOp::create(b, loc, lane, cIdx(4)); // g
+  Value laneGroup = arith::DivUIOp::create(b, loc, lane, cIdx(4)); // g
   Value quad = arith::RemUIOp::create(b, loc, lane, cIdx(4));  // t
   Value qTile = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
-  Value head = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+  Value headBlock = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
   Value batch = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
+  // Packed rows: with a KV group of `group` query heads sharing one tile,
+  // packed row p is query position p / group of head y * group + p % group
+  // (the CPU's layout); otherwise row p is position p of head y.
+  const int64_t group = sem.groupSize();
+  Value firstHead = mulC(headBlock, group);
+  Value kvHead = group > 1 ? headBlock : sem.kvHeadOf(b, loc, headBlock);
+  Value packedLen = mulC(values.qLen, group);
   Value q0 = mulC(qTile, rows);
-  Value kvHead = sem.kvHeadOf(b, loc, head);
+  auto positionOf = [&](Value p) -> Value {
+    return group == 1 ? p : arith::DivUIOp::create(b, loc, p, cIdx(group));
+  };
+  auto headOf = [&](Value p) -> Value {
+    return group == 1
+               ? firstHead
+               : add(firstHead, arith::RemUIOp::create(b, loc, p, cIdx(group)));
+  };
+  // Element offset of (head, position)'s row in a [B, Hq, Lq, width] tensor.
+  auto queryRow = [&](Value head, Value pos, int64_t width) -> Value {
+    return mulC(add(mul(add(mulC(batch, qHeads), head), values.qLen), pos),
+                width);
+  };
 
   // Key count of this batch row: clamp(kv_lengths[b], 0, Lk) when ragged.
   // Addressing keeps the full Lk (the layout's extent).
@@ -231,11 +267,9 @@ void KernelEmitter::emit(const KernelValues &values) {
         b, loc, arith::MaxSIOp::create(b, loc, n, cIdx(0)), values.kvLen);
   }
 
-  Value qBase = mulC(mul(add(mulC(batch, qHeads), head), values.qLen), headDim);
   Value kvRow = mul(add(mulC(batch, kvHeads), kvHead), values.kvLen);
   Value kBase = mulC(kvRow, headDim);
   Value vBase = mulC(kvRow, valueDim);
-  Value oRowBase = mul(add(mulC(batch, qHeads), head), values.qLen);
 
   // Shared memory: Q tile, two K tiles, two V tiles.
   auto space = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
@@ -254,16 +288,15 @@ void KernelEmitter::emit(const KernelValues &values) {
 
   // What the variant needs of this tile (TileSemantics).
   TileRows tileRows;
-  tileRows.firstRow = q0;
-  tileRows.lastRow = arith::MinSIOp::create(
-      b, loc, addC(q0, rows - 1), addC(values.qLen, -1));
+  tileRows.firstRow = positionOf(q0);
+  tileRows.lastRow = positionOf(arith::MinSIOp::create(
+      b, loc, addC(q0, rows - 1), addC(packedLen, -1)));
   tileRows.qLen = values.qLen;
   tileRows.kvLen = kvLen;
   tileRows.batch = batch;
-  tileRows.heads = head;
-  sem.maskBounds(b, loc, head, tileRows.left, tileRows.right, tileRows.sinks);
-  if (values.slopes)
-    tileRows.slopes = memref::LoadOp::create(b, loc, values.slopes, head);
+  // The heads of a group share their mask (TileSemantics packs only then).
+  sem.maskBounds(b, loc, firstHead, tileRows.left, tileRows.right,
+                 tileRows.sinks);
   tileRows.bias = values.bias;
   KeyTileRange range = sem.keyTiles(b, loc, tileRows, kvTile);
   Value numTiles = add(range.numSinkTiles,
@@ -282,13 +315,20 @@ void KernelEmitter::emit(const KernelValues &values) {
     Value inRange = lt(i, numTiles);
     Value first = mulC(tileAt(i), kvTile);
     Value limit = select(inRange, kvLen, cIdx(0));
-    copyRows(kShared, buffer, values.k, kBase, first, limit, kvTile, headDim);
-    return copyRows(vShared, buffer, values.v, vBase, first, limit, kvTile,
+    copySlab(kShared, buffer, values.k, kBase, first, limit, kvTile, headDim);
+    return copySlab(vShared, buffer, values.v, vBase, first, limit, kvTile,
                     valueDim);
   };
 
   // Prologue: the Q tile and the first key tile; Q fragments to registers.
-  copyRows(qShared, {}, values.q, qBase, q0, values.qLen, rows, headDim);
+  copyRows(qShared, {}, values.q,
+           [&](Value row) -> std::pair<Value, Value> {
+             Value p = add(q0, row);
+             Value valid = lt(p, packedLen);
+             p = select(valid, p, cIdx(0));
+             return {valid, queryRow(headOf(p), positionOf(p), headDim)};
+           },
+           rows, headDim);
   Value first = copyKeyTile(cIdx(0), cIdx(0));
   nvgpu::DeviceAsyncWaitOp::create(b, loc, first, b.getI32IntegerAttr(0));
   gpu::BarrierOp::create(b, loc);
@@ -314,7 +354,7 @@ void KernelEmitter::emit(const KernelValues &values) {
 
   // Per score held: query position (rows g, g + 8) and key offset in the
   // tile (columns 2t, 2t + 1 of each 8-key slice).
-  Value rowOfLane = add(add(q0, mulC(warp, kWarpRows)), group);
+  Value rowOfLane = add(add(q0, mulC(warp, kWarpRows)), laneGroup);
   SmallVector<int32_t> rowOffsets, keyOffsets;
   for (int64_t j = 0; j < scoreSlices; ++j)
     for (int64_t e = 0; e < 4; ++e) {
@@ -323,16 +363,65 @@ void KernelEmitter::emit(const KernelValues &values) {
     }
   auto scoreType = VectorType::get({numScores}, f32);
   auto i32Scores = VectorType::get({numScores}, b.getI32Type());
-  Value positions = arith::AddIOp::create(
+  Value packedRows = arith::AddIOp::create(
       b, loc, vector::BroadcastOp::create(b, loc, i32Scores, toI32(rowOfLane)),
       lanesOf(rowOffsets));
+  Value positions = packedRows;
+  tileRows.heads = firstHead;
+  // Per row of the lane (g and g + 8): its head and position, clamped into
+  // the problem for loads (rows past the end are never stored).
+  Value laneHead[2], lanePos[2];
+  for (int64_t r = 0; r < 2; ++r) {
+    Value p = arith::MinUIOp::create(b, loc, addC(rowOfLane, 8 * r),
+                                     addC(packedLen, -1));
+    laneHead[r] = headOf(p);
+    lanePos[r] = positionOf(p);
+  }
+  // Per score, from the lane's two rows.
+  auto perRow = [&](Value (&values)[2]) -> Value {
+    SmallVector<Value> elements;
+    for (int64_t i = 0; i < numScores; ++i)
+      elements.push_back(values[(i % 4) / 2]);
+    return vector::FromElementsOp::create(
+        b, loc, VectorType::get({numScores}, values[0].getType()), elements);
+  };
+  if (group > 1) {
+    Value groupVector = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(i32Scores, b.getI32IntegerAttr(group)));
+    positions = arith::DivUIOp::create(b, loc, packedRows, groupVector);
+    tileRows.heads = arith::AddIOp::create(
+        b, loc, vector::BroadcastOp::create(b, loc, i32Scores, toI32(firstHead)),
+        arith::RemUIOp::create(b, loc, packedRows, groupVector));
+  }
+  if (values.slopes) {
+    Value slope[2];
+    for (int64_t r = 0; r < 2; ++r)
+      slope[r] = memref::LoadOp::create(b, loc, values.slopes, laneHead[r]);
+    tileRows.slopes = group > 1 ? perRow(slope) : slope[0];
+  }
+  // scale * temperature[b, h, i] per row, or the scale.
+  Value scale = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(scoreType,
+                                     b.getF32FloatAttr(sem.scale())));
+  if (values.temperature) {
+    auto type = cast<ShapedType>(op.getTemperature().getType());
+    int64_t tHeads = type.isDynamicDim(1) ? qHeads : type.getDimSize(1);
+    Value tBatch = type.getDimSize(0) == 1 ? cIdx(0) : batch;
+    Value factor[2];
+    for (int64_t r = 0; r < 2; ++r) {
+      Value th = tHeads == 1 ? cIdx(0) : laneHead[r];
+      Value index =
+          add(mul(add(mulC(tBatch, tHeads), th), values.qLen), lanePos[r]);
+      factor[r] = arith::MulFOp::create(
+          b, loc, memref::LoadOp::create(b, loc, values.temperature, index),
+          cF32(static_cast<float>(sem.scale())));
+    }
+    scale = perRow(factor);
+  }
   Value sigmoidBias;
   if (sem.isSigmoid())
     sigmoidBias = vector::BroadcastOp::create(
         b, loc, scoreType, sem.sigmoidBias(b, loc, kvLen));
-  Value scale = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(scoreType,
-                                     b.getF32FloatAttr(sem.scale())));
 
   Value accInit = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(VectorType::get({numOut}, f32),
@@ -488,10 +577,10 @@ void KernelEmitter::emit(const KernelValues &values) {
   }
   for (int64_t r = 0; r < 2; ++r) {
     Value row = addC(rowOfLane, 8 * r);
-    auto inside = scf::IfOp::create(b, loc, lt(row, values.qLen), false);
+    auto inside = scf::IfOp::create(b, loc, lt(row, packedLen), false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(inside.thenBlock());
-    Value outRow = mulC(add(oRowBase, row), valueDim);
+    Value outRow = queryRow(laneHead[r], lanePos[r], valueDim);
     for (int64_t n = 0; n < outSlices; ++n) {
       Value two = vector::FromElementsOp::create(
           b, loc, VectorType::get({2}, f32),
@@ -514,7 +603,8 @@ void KernelEmitter::emit(const KernelValues &values) {
                                 cIdx(0)),
           false);
       b.setInsertionPointToStart(firstLane.thenBlock());
-      memref::StoreOp::create(b, loc, lse[r], values.lse, add(oRowBase, row));
+      memref::StoreOp::create(b, loc, lse[r], values.lse,
+                              queryRow(laneHead[r], lanePos[r], 1));
     }
   }
 }
@@ -560,10 +650,6 @@ bool attune::canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
           "warps";
     return false;
   }
-  if (op.getTemperature()) {
-    why = "per-query temperature is not on the GPU path yet";
-    return false;
-  }
   if (op.hasBlockMask()) {
     why = "block-sparse lists are not on the GPU path yet";
     return false;
@@ -599,7 +685,7 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
   SmallVector<Value> operands = {op.getQuery(), op.getKey(), op.getValue(),
                                  op.getOutput()};
   for (Value optional : {op.getLse(), op.getAlibiSlopes(), op.getBias(),
-                         op.getKvLengths()})
+                         op.getTemperature(), op.getKvLengths()})
     if (optional)
       operands.push_back(optional);
   SmallVector<int64_t> hostArgs;
@@ -643,6 +729,8 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
     values.slopes = entry.getArgument(next++);
   if (op.getBias())
     values.bias = entry.getArgument(next++);
+  if (op.getTemperature())
+    values.temperature = entry.getArgument(next++);
   if (op.getKvLengths())
     values.kvLengths = entry.getArgument(next++);
   values.batch = entry.getArgument(next++);
@@ -654,6 +742,10 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
   kernel.setKnownBlockSizeAttr(
       b.getDenseI32ArrayAttr({static_cast<int32_t>(emitter.blockThreads()),
                               1, 1}));
+  // One block per SM is enough (the tiles fill shared memory): without this
+  // bound ptxas may cap registers at 128 and spill.
+  kernel->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
+                  b.getI32IntegerAttr(1));
   kernel->setAttr(GPUKernelAttrs::hostArgs, b.getDenseI64ArrayAttr(hostArgs));
   kernel->setAttr(GPUKernelAttrs::blockRows,
                   b.getI64IntegerAttr(emitter.blockRows()));
@@ -663,5 +755,7 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
                   b.getI64IntegerAttr(emitter.sharedBytes()));
   kernel->setAttr(GPUKernelAttrs::queryHeads,
                   b.getI64IntegerAttr(op.getNumQueryHeads()));
+  kernel->setAttr(GPUKernelAttrs::headsPerBlock,
+                  b.getI64IntegerAttr(sem->groupSize()));
   return success();
 }

@@ -38,6 +38,8 @@ attune::collectCudaKernels(ModuleOp module,
     kernel.threads = number(GPUKernelAttrs::threads);
     kernel.sharedBytes = number(GPUKernelAttrs::sharedBytes);
     kernel.queryHeads = number(GPUKernelAttrs::queryHeads);
+    kernel.headsPerBlock = std::max<int64_t>(
+        1, number(GPUKernelAttrs::headsPerBlock));
     result.push_back(std::move(kernel));
   }
   return result;
@@ -114,7 +116,11 @@ void attune::writeCudaHeader(llvm::raw_ostream &os,
            << " (a static extent of the module; otherwise ATTUNE_ERR_BAD_SIZE)\n";
     os << " *   launch: " << kernel.threads << " threads and "
        << kernel.sharedBytes << " bytes of shared memory per block of "
-       << kernel.blockRows << " query rows; batch at most 65535\n"
+       << kernel.blockRows << " query rows";
+    if (kernel.headsPerBlock > 1)
+      os << " (the " << kernel.headsPerBlock
+         << " query heads of a KV group share a block)";
+    os << "; batch at most 65535\n"
        << " */\nint32_t " << sig.name << "(" << parameterList(kernel)
        << ");\n";
   }
@@ -290,10 +296,12 @@ static attune_buffer attune_flat(const void *pointer, int64_t elements) {
       os << "&p" << p << ".allocated, &p" << p << ".aligned, &p" << p
          << ".offset, &p" << p << ".size, &p" << p << ".stride, ";
     os << "&batch_, &q_len_, &kv_len_};\n"
-       << "  unsigned tiles = (unsigned)((q_len_ + " << kernel.blockRows - 1
-       << ") / " << kernel.blockRows << ");\n"
+       << "  unsigned tiles = (unsigned)((q_len_ * " << kernel.headsPerBlock
+       << " + " << kernel.blockRows - 1 << ") / " << kernel.blockRows
+       << ");\n"
        << "  if (attune_driver.launchKernel(function, tiles, "
-       << kernel.queryHeads << ", (unsigned)batch_, " << kernel.threads
+       << kernel.queryHeads / kernel.headsPerBlock << ", (unsigned)batch_, "
+       << kernel.threads
        << ", 1, 1, " << kernel.sharedBytes
        << ", stream, params, NULL) != 0)\n"
        << "    return ATTUNE_ERR_DRIVER;\n"

@@ -2,7 +2,9 @@
 
 // f16, GQA 2:1, D = 32, causal, LSE. The host function becomes a declaration
 // implemented by the launcher; the kernel reads q, k, v, out, lse (host
-// arguments 0..4), then B, Lq, Lk. Shared memory: a 64 x (32 + 8) Q tile and
+// arguments 0..4), then B, Lq, Lk. The two query heads of a KV group share a
+// block (packed row p: position p / 2 of head 2y + p % 2), so K and V are
+// read once per group. Shared memory: a 64 x (32 + 8) Q tile and
 // two 64 x 40 tiles each of K and V, in 16-bit elements:
 // (64 * 40 + 2 * 64 * 40 * 2) * 2 = 25600 bytes.
 
@@ -10,7 +12,9 @@
 // CHECK: func.func private @causal(tensor<?x4x?x32xf16>, {{.*}}) attributes {attune.gpu_kernel = @attune_kernels::@causal}
 // CHECK: gpu.module @attune_kernels
 // CHECK: gpu.func @causal(%[[Q:.*]]: memref<?xf16>, %[[K:.*]]: memref<?xf16>, %[[V:.*]]: memref<?xf16>, %[[O:.*]]: memref<?xf16>, %[[LSE:.*]]: memref<?xf32>, %[[B:.*]]: index, %[[LQ:.*]]: index, %[[LK:.*]]: index) kernel
-// CHECK-SAME: attune.block_rows = 64 : i64, attune.host_args = array<i64: 0, 1, 2, 3, 4>, attune.query_heads = 4 : i64, attune.shared_bytes = 25600 : i64, attune.threads = 128 : i64, known_block_size = array<i32: 128, 1, 1>
+// CHECK-SAME: attune.block_rows = 64 : i64, attune.heads_per_block = 2 : i64, attune.host_args = array<i64: 0, 1, 2, 3, 4>, attune.query_heads = 4 : i64, attune.shared_bytes = 25600 : i64, attune.threads = 128 : i64, known_block_size = array<i32: 128, 1, 1>, nvvm.minctasm = 1 : i32
+// CHECK: %[[Y:.*]] = gpu.block_id  y
+// CHECK: %[[FIRST_HEAD:.*]] = arith.muli %[[Y]], %c2
 // CHECK: %[[SMEM:.*]] = gpu.dynamic_shared_memory
 // CHECK-DAG: %[[QS:.*]] = memref.view %[[SMEM]][%{{.*}}][] : {{.*}} to memref<64x40xf16, #gpu.address_space<workgroup>>
 // CHECK-DAG: %[[KS:.*]] = memref.view %[[SMEM]][%{{.*}}][] : {{.*}} to memref<2x64x40xf16, #gpu.address_space<workgroup>>
@@ -23,6 +27,8 @@
 // CHECK-NEXT: gpu.barrier
 // Q fragments: D / 16 = 2 loads, kept in registers.
 // CHECK-COUNT-2: nvgpu.ldmatrix %[[QS]]{{.*}} {numTiles = 4 : i32, transpose = false}
+// Packed rows to positions for the scores' masks.
+// CHECK: arith.divui %{{.*}}, %{{.*}} : vector<32xi32>
 // CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, vector<16xf32>)
 // The next tile is in flight while this one is used.
 // CHECK: nvgpu.device_async_copy %[[K]]
@@ -99,5 +105,22 @@ func.func @ragged_alibi(%q: tensor<?x4x1x128xf16>, %k: tensor<?x4x?x128xf16>, %v
   %out = attn.attention(%q, %k, %v) alibi(%s) kv_lengths(%n)
       : (tensor<?x4x1x128xf16>, tensor<?x4x?x128xf16>, tensor<?x4x?x128xf16>, tensor<4xf32>, tensor<?xi32>) -> tensor<?x4x1x128xf16>
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x1x128xf16>, memref<?x4x1x128xf16>) -> ()
+  return
+}
+
+// -----
+
+// Per-query temperature: the scale times temperature[b, h, i] of the lane's
+// two rows (extent 1 broadcast over the batch).
+
+// CHECK-LABEL: gpu.func @temperature
+// CHECK-SAME: %[[T:[a-z0-9]*]]: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index)
+// CHECK-COUNT-2: memref.load %[[T]]
+// CHECK: scf.for
+// CHECK: arith.mulf %{{.*}} : vector<32xf32>
+func.func @temperature(%q: tensor<?x2x?x64xf16>, %k: tensor<?x2x?x64xf16>, %v: tensor<?x2x?x64xf16>, %t: tensor<1x2x?xf32>, %o: memref<?x2x?x64xf16>) {
+  %out = attn.attention(%q, %k, %v) temperature(%t)
+      : (tensor<?x2x?x64xf16>, tensor<?x2x?x64xf16>, tensor<?x2x?x64xf16>, tensor<1x2x?xf32>) -> tensor<?x2x?x64xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x2x?x64xf16>, memref<?x2x?x64xf16>) -> ()
   return
 }

@@ -44,8 +44,11 @@ struct GPUKernelAttrs {
   static constexpr const char *blockRows = "attune.block_rows";
   static constexpr const char *threads = "attune.threads";
   static constexpr const char *sharedBytes = "attune.shared_bytes";
-  /// Number of query heads (the grid's y extent).
+  /// Number of query heads, and how many share one block (a KV group
+  /// packed into the tile's rows, or 1): the grid's y extent is their
+  /// quotient, its x extent ceil(Lq * heads_per_block / block_rows).
   static constexpr const char *queryHeads = "attune.query_heads";
+  static constexpr const char *headsPerBlock = "attune.heads_per_block";
 };
 
 /// Whether the GPU path takes `op` with `tiling`; `why` says what it lacks.
@@ -55,10 +58,10 @@ bool canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
 /// Builds the kernel of `func` (one attn.attention on its arguments, results
 /// written into memref arguments) as gpu.func @<func name> in `kernels`.
 /// Parameters: one flat memref<?xT> per operand the op reads or writes (q, k,
-/// v, out, then lse, alibi_slopes, bias, kv_lengths when present), then the
-/// batch, query length and key length (index). Launch: grid (ceil(Lq /
-/// block_rows), Hq, B), `threads` threads, `shared_bytes` dynamic shared
-/// memory. Emits a diagnostic and fails on what the GPU path lacks.
+/// v, out, then lse, alibi_slopes, bias, temperature, kv_lengths when
+/// present), then the batch, query length and key length (index). Launch:
+/// grid (ceil(Lq * G / block_rows), Hq / G, B) with G = heads_per_block,
+/// `threads` threads, `shared_bytes` dynamic shared memory. Emits a diagnostic and fails on what the GPU path lacks.
 LogicalResult buildAttentionKernel(func::FuncOp func, gpu::GPUModuleOp kernels,
                                    const GPUTiling &tiling);
 

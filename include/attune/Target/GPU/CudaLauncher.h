@@ -27,6 +27,7 @@ struct CudaKernel {
   /// Host argument each memref parameter of the kernel reads.
   std::vector<int64_t> hostArgs;
   int64_t blockRows = 0, threads = 0, sharedBytes = 0, queryHeads = 0;
+  int64_t headsPerBlock = 1;
 };
 
 /// Reads the kernels convert-attn-to-gpu built in `module` for the
