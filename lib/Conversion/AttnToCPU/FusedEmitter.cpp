@@ -287,10 +287,13 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
   // The key tiles to visit: the range the mask leaves visible, or the
   // blocks a block-sparse mask lists.
   KeyTileRange range;
-  BlockListWalk walk;
+  std::optional<BlockListWalk> walk;
   Value numTiles;
   if (blockLists.counts) {
-    numTiles = walkBlockLists(bi, headOfRow(unit, rowBegin), rows, walk);
+    walk.emplace(b, loc, sem.blockSizes(), kvTile,
+                 blockListAccess(bi, headOfRow(unit, rowBegin)),
+                 rows.firstRow);
+    numTiles = walk->numTiles();
   } else {
     range = sem.keyTiles(b, loc, rows, kvTile);
     numTiles = add(range.numSinkTiles, sub(range.mainEnd, range.mainBegin));
@@ -305,7 +308,7 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
         b.setInsertionPointToEnd(nb.getInsertionBlock());
         Value keyBegin, listedFull, skip;
         if (blockLists.counts) {
-          listedTile(walk, it, keyBegin, listedFull, skip);
+          walk->tile(b, loc, it, kvLen, keyBegin, listedFull, skip);
         } else {
           // Sink tiles first, then the main range.
           Value inSinks = arith::CmpIOp::create(

@@ -9,6 +9,7 @@
 #define ATTUNE_LIB_CONVERSION_ATTNTOCPU_FUSEDEMITTER_H
 
 #include "attune/Conversion/AttnToCPU/AttnToCPU.h"
+#include "attune/Conversion/TiledAttention/BlockListWalk.h"
 #include "attune/Conversion/TiledAttention/TileSemantics.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -134,23 +135,10 @@ private:
   std::tuple<Value, Value, Value> onlineSoftmax(Value scores, Value m,
                                                 Value l);
 
-  /// Block-sparse enumeration (BlockLists.cpp): the query tile's block
-  /// lists, read once per tile.
-  struct BlockListWalk {
-    Value bi, head, qBlock, numFull, numPartial;
-  };
-  /// Element (b, h, qBlock, i...) of block list `list`: extents of 1 in its
-  /// batch / head dimensions broadcast.
-  Value loadListEntry(Value list, const BlockListWalk &walk, ValueRange rest);
-  /// Fills `walk` for the tile of `rows` (query head `head`) and returns the
-  /// number of key tiles the lists name.
-  Value walkBlockLists(Value bi, Value head, const TileRows &rows,
-                       BlockListWalk &walk);
-  /// Key tile `it` of the walk: where it begins, whether its block was
-  /// listed as full, and whether to skip it (an index out of range, or a
-  /// block already listed: lists are a set, as in the reference semantics).
-  void listedTile(const BlockListWalk &walk, Value it, Value &keyBegin,
-                  Value &listedFull, Value &skip);
+  /// How the shared block-list walk (TiledAttention/BlockListWalk.h) reads
+  /// this kernel's lists for batch row `bi` and query head `head`
+  /// (BlockLists.cpp).
+  BlockListAccess blockListAccess(Value bi, Value head);
   /// Partial results of split-KV decode: un-normalized rows `outs` [B,
   /// units, S, maxRows, Dv] and `stats` [B, units, S, 2, maxRows] (m, l).
   struct KvSplit {
