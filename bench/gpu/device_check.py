@@ -70,6 +70,13 @@ CASES = {
                          out_dtype=torch.float32),
     "bf16_d64_temperature_gqa": dict(dtype=BF16, hq=8, hkv=2, d=64,
                                      mask=CAUSAL, temperature=True),
+    "bf16_d128_block_sparse_gqa": dict(dtype=BF16, hq=8, hkv=2, d=128,
+                                       mask=CAUSAL, blocks=(128, 128),
+                                       full_blocks=True, list_heads=1,
+                                       list_batch=1),
+    "f16_d64_sigmoid_block_sparse": dict(dtype=F16, hq=4, hkv=4, d=64,
+                                         mask=CAUSAL, sigmoid=True,
+                                         blocks=(64, 64)),
 }
 
 # (batch, q_len, kv_len): partial tiles, Lq != Lk both ways, empty keys,
@@ -122,6 +129,8 @@ def make_inputs(case, b, lq, lk, device, seed):
         x["bias"] = randn(b, hq, lq, lk)
     if case.get("temperature"):
         x["temperature"] = (0.5 + torch.rand(1, hq, lq, generator=g)).to(device)
+    if case.get("blocks"):
+        x.update(block_lists(case, b, lq, lk, g, device))
     if case.get("ragged"):
         lens = torch.randint(0, lk + 1, (b,), generator=g, dtype=torch.int32)
         if b > 1:
@@ -129,6 +138,66 @@ def make_inputs(case, b, lq, lk, device, seed):
             lens[-1] = lk  # a full one
         x["kv_lengths"] = lens.to(device)
     return {name: nonnull(t) for name, t in x.items()}
+
+
+def block_lists(case, b, lq, lk, g, device):
+    """Random FlexAttention block lists: each key block of each query block
+    listed partial (p = 0.5) or full (p = 0.3, when the case has full lists),
+    in random order, with a repeated entry and an out-of-range one now and
+    then (skipped: lists are sets); slots past the count hold garbage."""
+    qbs, kbs = case["blocks"]
+    nq, nk = max(1, -(-lq // qbs)), max(1, -(-lk // kbs))
+    lb = case.get("list_batch", b)
+    lh = case.get("list_heads", case["hq"])
+    cap = nk + 2
+    lists = {}
+    kinds = ["kv"] + (["full_kv"] if case.get("full_blocks") else [])
+    for kind in kinds:
+        lists[kind + "_num_blocks"] = torch.zeros(lb, lh, nq, dtype=torch.int32)
+        lists[kind + "_indices"] = torch.full((lb, lh, nq, cap), 12345,
+                                              dtype=torch.int32)
+    for bb in range(lb):
+        for h in range(lh):
+            for qb in range(nq):
+                chosen = {"kv": [], "full_kv": []}
+                for kb in range(nk):
+                    r = torch.rand(1, generator=g).item()
+                    if "full_kv" in kinds and r < 0.3:
+                        chosen["full_kv"].append(kb)
+                    elif r < 0.8:
+                        chosen["kv"].append(kb)
+                for kind in kinds:
+                    entries = chosen[kind]
+                    perm = torch.randperm(len(entries), generator=g).tolist()
+                    entries = [entries[i] for i in perm]
+                    extra = torch.rand(1, generator=g).item()
+                    if entries and extra < 0.3:
+                        entries.append(entries[0])  # repeated
+                    elif extra < 0.5:
+                        entries.append(nk + 7)  # out of range
+                    n = len(entries)
+                    lists[kind + "_num_blocks"][bb, h, qb] = n
+                    if n:
+                        lists[kind + "_indices"][bb, h, qb, :n] = torch.tensor(
+                            entries, dtype=torch.int32)
+    return {name: t.to(device) for name, t in lists.items()}
+
+
+def listed(x, kind, b, hq, lq, lk, qbs, kbs):
+    """[b, hq, lq, lk] booleans: key j's block listed for query i's block."""
+    counts, indices = x[kind + "_num_blocks"].cpu(), x[kind + "_indices"].cpu()
+    nk = max(1, -(-lk // kbs))
+    out = torch.zeros(b, hq, lq, lk, dtype=torch.bool)
+    for bb in range(b):
+        for h in range(hq):
+            cb, ch = min(bb, counts.shape[0] - 1), min(h, counts.shape[1] - 1)
+            for i in range(0, lq, qbs):
+                qb = min(i // qbs, counts.shape[2] - 1)
+                n = max(0, min(int(counts[cb, ch, qb]), indices.shape[3]))
+                for kb in indices[cb, ch, qb, :n].tolist():
+                    if 0 <= kb < nk:
+                        out[bb, h, i:i + qbs, kb * kbs:(kb + 1) * kbs] = True
+    return out
 
 
 def head_masks(case):
@@ -180,6 +249,16 @@ def reference(case, x, dtype=torch.float64):
         if left >= 0:
             ok &= ((j >= diag - left) | (j < sinks))[:, 0]
         visible[:, h] &= ok
+    if case.get("blocks"):
+        # Full blocks: visible whatever the mask (keys past Lk aside);
+        # partial blocks: the mask; unlisted: hidden.
+        qbs, kbs = case["blocks"]
+        partial = listed(x, "kv", b, hq, lq, lk, qbs, kbs).to(dev)
+        in_range = (j < lens.view(b, 1, 1, 1)).expand(b, hq, lq, lk)
+        visible = visible & partial
+        if case.get("full_blocks"):
+            full = listed(x, "full_kv", b, hq, lq, lk, qbs, kbs).to(dev)
+            visible = visible | (full & in_range)
     if case.get("sigmoid"):
         bias = -torch.log(lens.to(s.dtype).clamp(min=1)).view(b, 1, 1, 1)
         p = torch.sigmoid(s + bias) * visible
@@ -221,6 +300,10 @@ class Attune:
         lse = torch.full((b, hq, lq), float("nan"), device=x["q"].device)
         buffers = dict(x, out=nonnull(out), lse=nonnull(lse))
         sizes = dict(batch=b, q_len=lq, kv_len=lk)
+        for kind in ("kv", "full_kv"):
+            if kind + "_indices" in x:
+                sizes["q_blocks"] = x[kind + "_indices"].shape[2]
+                sizes[kind + "_blocks"] = x[kind + "_indices"].shape[3]
         pointers, size_names = self.kernels[name]
         # untyped_storage: an empty tensor's data_ptr() is 0.
         args = [buffers[p].untyped_storage().data_ptr() +

@@ -87,3 +87,21 @@ func.func @bf16_d64_temperature_gqa(%q: tensor<?x8x?x64xbf16>, %k: tensor<?x2x?x
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x8x?x64xbf16>, memref<?x8x?x64xbf16>) -> ()
   return
 }
+
+// FlexAttention's BlockMask: partial blocks take the causal mask, full
+// blocks none, unlisted blocks are skipped. GQA 8:2, lists shared by the
+// heads (batch and head extents 1: the heads of a group stay packed).
+func.func @bf16_d128_block_sparse_gqa(%q: tensor<?x8x?x128xbf16>, %k: tensor<?x2x?x128xbf16>, %v: tensor<?x2x?x128xbf16>, %kv_num_blocks: tensor<1x1x?xi32>, %kv_indices: tensor<1x1x?x?xi32>, %full_kv_num_blocks: tensor<1x1x?xi32>, %full_kv_indices: tensor<1x1x?x?xi32>, %o: memref<?x8x?x128xbf16>) {
+  %out = attn.attention(%q, %k, %v) blocks(%kv_num_blocks, %kv_indices) full_blocks(%full_kv_num_blocks, %full_kv_indices) {block_size = array<i64: 128, 128>, mask = #attn.mask<causal>}
+      : (tensor<?x8x?x128xbf16>, tensor<?x2x?x128xbf16>, tensor<?x2x?x128xbf16>, tensor<1x1x?xi32>, tensor<1x1x?x?xi32>, tensor<1x1x?xi32>, tensor<1x1x?x?xi32>) -> tensor<?x8x?x128xbf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x8x?x128xbf16>, memref<?x8x?x128xbf16>) -> ()
+  return
+}
+
+// Sigmoid + causal + block-sparse, lists per batch row and head.
+func.func @f16_d64_sigmoid_block_sparse(%q: tensor<?x4x?x64xf16>, %k: tensor<?x4x?x64xf16>, %v: tensor<?x4x?x64xf16>, %kv_num_blocks: tensor<?x4x?xi32>, %kv_indices: tensor<?x4x?x?xi32>, %o: memref<?x4x?x64xf16>) {
+  %out = attn.attention(%q, %k, %v) blocks(%kv_num_blocks, %kv_indices) {block_size = array<i64: 64, 64>, mask = #attn.mask<causal>, normalization = #attn.normalization<sigmoid>}
+      : (tensor<?x4x?x64xf16>, tensor<?x4x?x64xf16>, tensor<?x4x?x64xf16>, tensor<?x4x?xi32>, tensor<?x4x?x?xi32>) -> tensor<?x4x?x64xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xf16>, memref<?x4x?x64xf16>) -> ()
+  return
+}

@@ -27,6 +27,7 @@
 #include "attune/Conversion/AttnToGPU/AttnToGPU.h"
 
 #include "attn/IR/AttnOps.h"
+#include "attune/Conversion/TiledAttention/BlockListWalk.h"
 #include "attune/Conversion/TiledAttention/TileSemantics.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -53,6 +54,9 @@ constexpr int64_t kPad = 8;       // 16 bytes of padding per shared row
 /// The operands of the op as the kernel's flat parameters.
 struct KernelValues {
   Value q, k, v, out, lse, slopes, bias, temperature, kvLengths;
+  /// Block-sparse lists and their extents (q_blocks, capacities).
+  Value counts, indices, fullCounts, fullIndices;
+  Value numQBlocks, capacity, fullCapacity;
   Value batch, qLen, kvLen;
 };
 
@@ -120,6 +124,60 @@ private:
                                 b.getI32Type());
     return arith::ConstantOp::create(b, loc,
                                      DenseIntElementsAttr::get(type, values));
+  }
+
+  /// How the shared block-list walk reads the flat list parameters: list
+  /// [Bl, Hl, q_blocks(, capacity)] with Bl, Hl = 1 broadcast.
+  BlockListAccess blockListAccess(const KernelValues &values, Value batch,
+                                  Value head) {
+    BlockListAccess access;
+    access.numQBlocks = values.numQBlocks;
+    access.capacity = values.capacity;
+    access.fullCapacity = values.fullIndices ? values.fullCapacity : Value();
+    auto shapeOf = [&](Value list) {
+      return cast<ShapedType>(list.getType()).getShape();
+    };
+    // Static extents of each list's batch and head dims (dynamic: full).
+    auto leading = [&](Value operand) -> std::pair<int64_t, int64_t> {
+      ArrayRef<int64_t> shape = shapeOf(operand);
+      return {shape[0] == 1 ? 1 : 0,
+              ShapedType::isDynamic(shape[1]) ? qHeads : shape[1]};
+    };
+    auto countsDims = leading(op.getKvNumBlocks());
+    auto indicesDims = leading(op.getKvIndices());
+    std::pair<int64_t, int64_t> fullCountsDims{1, 1}, fullIndicesDims{1, 1};
+    if (op.getFullKvNumBlocks()) {
+      fullCountsDims = leading(op.getFullKvNumBlocks());
+      fullIndicesDims = leading(op.getFullKvIndices());
+    }
+    access.load = [this, values, batch, head, countsDims, indicesDims,
+                   fullCountsDims, fullIndicesDims](
+                      BlockList which, Value qBlock, ValueRange rest) -> Value {
+      bool full = which == BlockList::FullCounts ||
+                  which == BlockList::FullIndices;
+      bool isIndices = which == BlockList::Indices ||
+                       which == BlockList::FullIndices;
+      Value list = which == BlockList::Counts      ? values.counts
+                   : which == BlockList::Indices   ? values.indices
+                   : which == BlockList::FullCounts ? values.fullCounts
+                                                    : values.fullIndices;
+      auto [batchOne, heads] =
+          which == BlockList::Counts       ? countsDims
+          : which == BlockList::Indices    ? indicesDims
+          : which == BlockList::FullCounts ? fullCountsDims
+                                           : fullIndicesDims;
+      Value bi = batchOne ? cIdx(0) : batch;
+      Value hi = heads == 1 ? cIdx(0) : head;
+      // ((b * H + h) * q_blocks + qb) (* capacity + i)
+      Value index = add(mul(add(mulC(bi, heads), hi), values.numQBlocks),
+                        qBlock);
+      if (isIndices)
+        index = add(mul(index, full ? values.fullCapacity : values.capacity),
+                    rest[0]);
+      Value x = memref::LoadOp::create(b, loc, list, index);
+      return arith::IndexCastOp::create(b, loc, b.getIndexType(), x);
+    };
+    return access;
   }
 
   /// Two 16-bit values as the operand register of an mma: vector<2xf16> for
@@ -298,23 +356,65 @@ void KernelEmitter::emit(const KernelValues &values) {
   sem.maskBounds(b, loc, firstHead, tileRows.left, tileRows.right,
                  tileRows.sinks);
   tileRows.bias = values.bias;
-  KeyTileRange range = sem.keyTiles(b, loc, tileRows, kvTile);
-  Value numTiles = add(range.numSinkTiles,
-                       arith::SubIOp::create(b, loc, range.mainEnd,
-                                             range.mainBegin));
-  // Key tile of step i: the sink tiles first, then the main range.
-  auto tileAt = [&](Value i) -> Value {
+  // The key tiles to visit: the range the mask leaves visible (sink tiles
+  // first), or the blocks a block-sparse mask lists.
+  KeyTileRange range;
+  std::optional<BlockListWalk> walk;
+  Value numTiles;
+  if (values.counts) {
+    walk.emplace(b, loc, sem.blockSizes(), kvTile,
+                 blockListAccess(values, batch, firstHead), tileRows.firstRow);
+    numTiles = walk->numTiles();
+  } else {
+    range = sem.keyTiles(b, loc, tileRows, kvTile);
+    numTiles = add(range.numSinkTiles, arith::SubIOp::create(
+                                           b, loc, range.mainEnd,
+                                           range.mainBegin));
+  }
+  // Step i (< numTiles): its first key, and for listed blocks whether the
+  // block was listed full and whether the step is skipped.
+  struct Step {
+    Value keyBegin, listedFull, skip;
+  };
+  auto stepAt = [&](Value i) -> Step {
+    Step step;
+    if (walk) {
+      walk->tile(b, loc, i, kvLen, step.keyBegin, step.listedFull, step.skip);
+      return step;
+    }
     Value main = add(range.mainBegin,
                      arith::SubIOp::create(b, loc, i, range.numSinkTiles));
-    return select(lt(i, range.numSinkTiles), i, main);
+    step.keyBegin = mulC(select(lt(i, range.numSinkTiles), i, main), kvTile);
+    return step;
   };
   // Copies key tile of step i into buffer `buffer`: zeros past the row's
   // keys (a ragged row's unused cache may hold NaN, and P V would multiply
-  // it by 0) and for steps past the last.
+  // it by 0), for skipped steps and for steps past the last.
   auto copyKeyTile = [&](Value i, Value buffer) -> Value {
     Value inRange = lt(i, numTiles);
-    Value first = mulC(tileAt(i), kvTile);
-    Value limit = select(inRange, kvLen, cIdx(0));
+    Value first, limit;
+    if (walk) {
+      // Lists are read only below their counts.
+      auto listed = scf::IfOp::create(
+          b, loc, TypeRange{b.getIndexType(), b.getI1Type()}, inRange, true,
+          true);
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(listed.thenBlock());
+        Step step = stepAt(i);
+        scf::YieldOp::create(b, loc, ValueRange{step.keyBegin, step.skip});
+        b.setInsertionPointToStart(listed.elseBlock());
+        scf::YieldOp::create(
+            b, loc,
+            ValueRange{cIdx(0), arith::ConstantOp::create(
+                                    b, loc, b.getBoolAttr(true))});
+      }
+      first = listed.getResult(0);
+      limit = select(listed.getResult(1), cIdx(0), kvLen);
+    } else {
+      first = stepAt(i).keyBegin;
+      limit = select(inRange, kvLen, cIdx(0));
+    }
     copySlab(kShared, buffer, values.k, kBase, first, limit, kvTile, headDim);
     return copySlab(vShared, buffer, values.v, vBase, first, limit, kvTile,
                     valueDim);
@@ -439,7 +539,18 @@ void KernelEmitter::emit(const KernelValues &values) {
     Value buffer = arith::RemUIOp::create(b, loc, step, cIdx(2));
     Value next = copyKeyTile(addC(step, 1), arith::SubIOp::create(
                                                 b, loc, cIdx(1), buffer));
-    Value keyBegin = mulC(tileAt(step), kvTile);
+    Step tile = stepAt(step);
+    Value keyBegin = tile.keyBegin;
+    // A skipped step (a listed block seen before or out of range) keeps the
+    // state; the rest of the step runs in the `else` branch.
+    scf::IfOp skipStep;
+    if (tile.skip) {
+      skipStep = scf::IfOp::create(b, loc, loop.getResultTypes(), tile.skip,
+                                   true, true);
+      b.setInsertionPointToStart(skipStep.thenBlock());
+      scf::YieldOp::create(b, loc, loop.getRegionIterArgs());
+      b.setInsertionPointToStart(skipStep.elseBlock());
+    }
 
     // S = Q K^T: each x4 load gives two 8-key slices of a 16-wide k-step.
     SmallVector<Value> s(numScores, cF32(0.0f));
@@ -465,8 +576,15 @@ void KernelEmitter::emit(const KernelValues &values) {
         lanesOf(keyOffsets));
     if (sem.modifiesScores())
       scores = sem.modifyScores(b, loc, tileRows, scores, positions, keys);
-    // Per-element visibility only where the tile is not entirely visible.
+    // Per-element visibility only where the tile is not entirely visible. A
+    // block listed as full is visible whatever the mask: only keys past Lk
+    // are hidden there.
     Value full = sem.isFullTile(b, loc, tileRows, keyBegin, kvTile);
+    if (tile.listedFull)
+      full = select(tile.listedFull,
+                    arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
+                                          addC(keyBegin, kvTile), kvLen),
+                    full);
     auto masked = scf::IfOp::create(b, loc, scoreType, full, true, true);
     {
       OpBuilder::InsertionGuard inner(b);
@@ -474,6 +592,12 @@ void KernelEmitter::emit(const KernelValues &values) {
       scf::YieldOp::create(b, loc, scores);
       b.setInsertionPointToStart(masked.elseBlock());
       Value visible = sem.visibility(b, loc, tileRows, positions, keys);
+      if (tile.listedFull) {
+        Value inRange = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::slt, keys,
+            vector::BroadcastOp::create(b, loc, i32Scores, toI32(kvLen)));
+        visible = select(tile.listedFull, inRange, visible);
+      }
       Value hidden = arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(scoreType, b.getF32FloatAttr(negInf)));
       scf::YieldOp::create(
@@ -553,12 +677,17 @@ void KernelEmitter::emit(const KernelValues &values) {
       }
     }
     acc = vector::FromElementsOp::create(b, loc, acc.getType(), o);
+    SmallVector<Value> state = {newM[0], newM[1], newL[0], newL[1], acc};
+    if (skipStep) {
+      scf::YieldOp::create(b, loc, state);
+      b.setInsertionPointAfter(skipStep);
+      state.assign(skipStep.getResults().begin(), skipStep.getResults().end());
+    }
 
     // The next tile has landed and nobody reads this one any more.
     nvgpu::DeviceAsyncWaitOp::create(b, loc, next, b.getI32IntegerAttr(0));
     gpu::BarrierOp::create(b, loc);
-    scf::YieldOp::create(b, loc,
-                         ValueRange{newM[0], newM[1], newL[0], newL[1], acc});
+    scf::YieldOp::create(b, loc, state);
   }
 
   // Epilogue: full row sums, 1/l (0 for rows without a visible key), LSE.
@@ -650,9 +779,24 @@ bool attune::canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
           "warps";
     return false;
   }
-  if (op.hasBlockMask()) {
-    why = "block-sparse lists are not on the GPU path yet";
+  std::optional<TileSemantics> sem = TileSemantics::analyze(op, why);
+  if (!sem)
     return false;
+  // Block lists: key tiles inside key blocks, query tiles inside query
+  // blocks.
+  if (ArrayRef<int64_t> blocks = sem->blockSizes(); !blocks.empty()) {
+    int64_t rows = tiling.warps * kWarpRows, group = sem->groupSize();
+    if (blocks[1] % tiling.kvTile != 0) {
+      why = "key block size " + std::to_string(blocks[1]) +
+            " (needs a multiple of the key tile, " +
+            std::to_string(tiling.kvTile) + ")";
+      return false;
+    }
+    if (rows % group != 0 || blocks[0] % (rows / group) != 0) {
+      why = "query block size " + std::to_string(blocks[0]) +
+            " (needs a multiple of " + std::to_string(rows / group) + ")";
+      return false;
+    }
   }
   for (Region *region : {&op.getScoreMod(), &op.getMaskMod()}) {
     llvm::SetVector<Value> captured;
@@ -663,7 +807,7 @@ bool attune::canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
       return false;
     }
   }
-  return static_cast<bool>(TileSemantics::analyze(op, why));
+  return true;
 }
 
 LogicalResult attune::buildAttentionKernel(func::FuncOp func,
@@ -684,8 +828,10 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
   // Operand -> host argument; every one must be an argument of the function.
   SmallVector<Value> operands = {op.getQuery(), op.getKey(), op.getValue(),
                                  op.getOutput()};
-  for (Value optional : {op.getLse(), op.getAlibiSlopes(), op.getBias(),
-                         op.getTemperature(), op.getKvLengths()})
+  for (Value optional :
+       {op.getLse(), op.getAlibiSlopes(), op.getBias(), op.getTemperature(),
+        op.getKvLengths(), op.getKvNumBlocks(), op.getKvIndices(),
+        op.getFullKvNumBlocks(), op.getFullKvIndices()})
     if (optional)
       operands.push_back(optional);
   SmallVector<int64_t> hostArgs;
@@ -709,7 +855,19 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
     params.push_back(MemRefType::get(
         {ShapedType::kDynamic},
         cast<ShapedType>(operand.getType()).getElementType()));
-  params.append(3, b.getIndexType());
+  // Sizes: B, Lq, Lk, then the lists' q_blocks and capacities, each read by
+  // the launcher from dimension `dim` of parameter `param`'s argument.
+  SmallVector<int64_t> extraSizes; // (param, dim) pairs
+  if (op.hasBlockMask()) {
+    auto paramOf = [&](Value operand) -> int64_t {
+      return llvm::find(operands, operand) - operands.begin();
+    };
+    extraSizes.append({paramOf(op.getKvNumBlocks()), 2,
+                       paramOf(op.getKvIndices()), 3});
+    if (op.getFullKvIndices())
+      extraSizes.append({paramOf(op.getFullKvIndices()), 3});
+  }
+  params.append(3 + extraSizes.size() / 2, b.getIndexType());
   auto kernel = gpu::GPUFuncOp::create(b, loc, func.getSymName(),
                                        b.getFunctionType(params, {}));
   kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
@@ -733,9 +891,23 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
     values.temperature = entry.getArgument(next++);
   if (op.getKvLengths())
     values.kvLengths = entry.getArgument(next++);
+  if (op.hasBlockMask()) {
+    values.counts = entry.getArgument(next++);
+    values.indices = entry.getArgument(next++);
+    if (op.getFullKvNumBlocks()) {
+      values.fullCounts = entry.getArgument(next++);
+      values.fullIndices = entry.getArgument(next++);
+    }
+  }
   values.batch = entry.getArgument(next++);
   values.qLen = entry.getArgument(next++);
   values.kvLen = entry.getArgument(next++);
+  if (op.hasBlockMask()) {
+    values.numQBlocks = entry.getArgument(next++);
+    values.capacity = entry.getArgument(next++);
+    if (op.getFullKvIndices())
+      values.fullCapacity = entry.getArgument(next++);
+  }
   emitter.emit(values);
   gpu::ReturnOp::create(b, loc);
 
@@ -747,6 +919,8 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
   kernel->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
                   b.getI32IntegerAttr(1));
   kernel->setAttr(GPUKernelAttrs::hostArgs, b.getDenseI64ArrayAttr(hostArgs));
+  kernel->setAttr(GPUKernelAttrs::extraSizes,
+                  b.getDenseI64ArrayAttr(extraSizes));
   kernel->setAttr(GPUKernelAttrs::blockRows,
                   b.getI64IntegerAttr(emitter.blockRows()));
   kernel->setAttr(GPUKernelAttrs::threads,

@@ -34,6 +34,10 @@ attune::collectCudaKernels(ModuleOp module,
                             "attributes");
     kernel.hostArgs.assign(hostArgs.asArrayRef().begin(),
                            hostArgs.asArrayRef().end());
+    if (auto extra = func->getAttrOfType<DenseI64ArrayAttr>(
+            GPUKernelAttrs::extraSizes))
+      kernel.extraSizes.assign(extra.asArrayRef().begin(),
+                               extra.asArrayRef().end());
     kernel.blockRows = number(GPUKernelAttrs::blockRows);
     kernel.threads = number(GPUKernelAttrs::threads);
     kernel.sharedBytes = number(GPUKernelAttrs::sharedBytes);
@@ -291,11 +295,19 @@ static attune_buffer attune_flat(const void *pointer, int64_t elements) {
         os << " * " << extent(sig, arg, d);
       os << ");\n";
     }
+    for (size_t e = 0; e < kernel.extraSizes.size() / 2; ++e)
+      os << "  int64_t extra" << e << "_ = "
+         << extent(sig, kernel.hostArgs[kernel.extraSizes[2 * e]],
+                   kernel.extraSizes[2 * e + 1])
+         << ";\n";
     os << "  void *params[] = {";
     for (size_t p = 0; p < kernel.hostArgs.size(); ++p)
       os << "&p" << p << ".allocated, &p" << p << ".aligned, &p" << p
          << ".offset, &p" << p << ".size, &p" << p << ".stride, ";
-    os << "&batch_, &q_len_, &kv_len_};\n"
+    os << "&batch_, &q_len_, &kv_len_";
+    for (size_t e = 0; e < kernel.extraSizes.size() / 2; ++e)
+      os << ", &extra" << e << "_";
+    os << "};\n"
        << "  unsigned tiles = (unsigned)((q_len_ * " << kernel.headsPerBlock
        << " + " << kernel.blockRows - 1 << ") / " << kernel.blockRows
        << ");\n"

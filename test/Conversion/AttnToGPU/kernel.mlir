@@ -12,7 +12,7 @@
 // CHECK: func.func private @causal(tensor<?x4x?x32xf16>, {{.*}}) attributes {attune.gpu_kernel = @attune_kernels::@causal}
 // CHECK: gpu.module @attune_kernels
 // CHECK: gpu.func @causal(%[[Q:.*]]: memref<?xf16>, %[[K:.*]]: memref<?xf16>, %[[V:.*]]: memref<?xf16>, %[[O:.*]]: memref<?xf16>, %[[LSE:.*]]: memref<?xf32>, %[[B:.*]]: index, %[[LQ:.*]]: index, %[[LK:.*]]: index) kernel
-// CHECK-SAME: attune.block_rows = 64 : i64, attune.heads_per_block = 2 : i64, attune.host_args = array<i64: 0, 1, 2, 3, 4>, attune.query_heads = 4 : i64, attune.shared_bytes = 25600 : i64, attune.threads = 128 : i64, known_block_size = array<i32: 128, 1, 1>, nvvm.minctasm = 1 : i32
+// CHECK-SAME: attune.block_rows = 64 : i64, attune.extra_sizes = array<i64>, attune.heads_per_block = 2 : i64, attune.host_args = array<i64: 0, 1, 2, 3, 4>, attune.query_heads = 4 : i64, attune.shared_bytes = 25600 : i64, attune.threads = 128 : i64, known_block_size = array<i32: 128, 1, 1>, nvvm.minctasm = 1 : i32
 // CHECK: %[[Y:.*]] = gpu.block_id  y
 // CHECK: %[[FIRST_HEAD:.*]] = arith.muli %[[Y]], %c2
 // CHECK: %[[SMEM:.*]] = gpu.dynamic_shared_memory
@@ -122,5 +122,30 @@ func.func @temperature(%q: tensor<?x2x?x64xf16>, %k: tensor<?x2x?x64xf16>, %v: t
   %out = attn.attention(%q, %k, %v) temperature(%t)
       : (tensor<?x2x?x64xf16>, tensor<?x2x?x64xf16>, tensor<?x2x?x64xf16>, tensor<1x2x?xf32>) -> tensor<?x2x?x64xf16>
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x2x?x64xf16>, memref<?x2x?x64xf16>) -> ()
+  return
+}
+
+// -----
+
+// Block-sparse lists (FlexAttention's BlockMask), per head: the walk visits
+// the listed key blocks (64-key tiles of 128-key blocks), skips entries seen
+// before or out of range, and masks only partial blocks. The launcher passes
+// q_blocks and the capacities (parameter 4 dim 2, parameter 5 dim 3,
+// parameter 7 dim 3: kernel parameters are q, k, v, out, then the lists)
+// after B, Lq, Lk.
+
+// CHECK-LABEL: gpu.func @block_sparse
+// CHECK-SAME: attune.extra_sizes = array<i64: 4, 2, 5, 3, 7, 3>
+// CHECK-SAME: attune.heads_per_block = 1
+// CHECK: scf.for
+// A skipped step keeps the running state.
+// CHECK: scf.if %{{.*}} -> (f32, f32, f32, f32, vector<64xf32>) {
+// CHECK-NEXT: scf.yield
+// CHECK: } else {
+// CHECK: nvvm.mma.sync
+func.func @block_sparse(%q: tensor<?x2x?x128xbf16>, %k: tensor<?x2x?x128xbf16>, %v: tensor<?x2x?x128xbf16>, %n: tensor<?x2x?xi32>, %i: tensor<?x2x?x?xi32>, %fn: tensor<?x2x?xi32>, %fi: tensor<?x2x?x?xi32>, %o: memref<?x2x?x128xbf16>) {
+  %out = attn.attention(%q, %k, %v) blocks(%n, %i) full_blocks(%fn, %fi) {block_size = array<i64: 128, 128>, mask = #attn.mask<causal>}
+      : (tensor<?x2x?x128xbf16>, tensor<?x2x?x128xbf16>, tensor<?x2x?x128xbf16>, tensor<?x2x?xi32>, tensor<?x2x?x?xi32>, tensor<?x2x?xi32>, tensor<?x2x?x?xi32>) -> tensor<?x2x?x128xbf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x2x?x128xbf16>, memref<?x2x?x128xbf16>) -> ()
   return
 }

@@ -40,6 +40,10 @@ struct GPUTiling {
 struct GPUKernelAttrs {
   /// i64 array: the host function argument each memref parameter reads.
   static constexpr const char *hostArgs = "attune.host_args";
+  /// i64 array of (parameter, dimension) pairs: the sizes after B, Lq, Lk
+  /// (block lists' q_blocks and capacities), each the extent of that
+  /// dimension of that parameter's host argument.
+  static constexpr const char *extraSizes = "attune.extra_sizes";
   /// Query rows per thread block; threads per block; dynamic shared bytes.
   static constexpr const char *blockRows = "attune.block_rows";
   static constexpr const char *threads = "attune.threads";
@@ -58,8 +62,9 @@ bool canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
 /// Builds the kernel of `func` (one attn.attention on its arguments, results
 /// written into memref arguments) as gpu.func @<func name> in `kernels`.
 /// Parameters: one flat memref<?xT> per operand the op reads or writes (q, k,
-/// v, out, then lse, alibi_slopes, bias, temperature, kv_lengths when
-/// present), then the batch, query length and key length (index). Launch:
+/// v, out, then lse, alibi_slopes, bias, temperature, kv_lengths and the
+/// block lists when present), then the batch, query length and key length
+/// (index) and the block lists' extents (`extra_sizes`). Launch:
 /// grid (ceil(Lq * G / block_rows), Hq / G, B) with G = heads_per_block,
 /// `threads` threads, `shared_bytes` dynamic shared memory. Emits a diagnostic and fails on what the GPU path lacks.
 LogicalResult buildAttentionKernel(func::FuncOp func, gpu::GPUModuleOp kernels,

@@ -26,6 +26,8 @@ struct CudaKernel {
   KernelSignature signature;
   /// Host argument each memref parameter of the kernel reads.
   std::vector<int64_t> hostArgs;
+  /// Sizes after B, Lq, Lk: (parameter, dimension) pairs.
+  std::vector<int64_t> extraSizes;
   int64_t blockRows = 0, threads = 0, sharedBytes = 0, queryHeads = 0;
   int64_t headsPerBlock = 1;
 };
