@@ -490,6 +490,16 @@ def main():
     if device == "cuda":
         print(torch.cuda.get_device_name(), "torch", torch.__version__)
     failures = check(attune, args.kernels.split(","), device, args.dry_run)
+    if device == "cuda" and not args.dry_run:
+        # Split-KV forced where the launcher would not split: 5 key chunks
+        # merged by the second kernel.
+        import os
+        os.environ["ATTUNE_KV_SPLITS"] = "5"
+        print("with ATTUNE_KV_SPLITS=5:")
+        failures += check(attune, ["f16_d128_causal", "bf16_d128_decode_ragged",
+                                   "f16_d128_sigmoid_causal",
+                                   "bf16_d128_block_sparse_gqa"], device, False)
+        del os.environ["ATTUNE_KV_SPLITS"]
     print(f"numerics: {failures} failure(s) ({time.time() - start:.0f} s)")
     if not args.no_timing and device == "cuda":
         print_table(time_all(attune, device, args.dry_run))

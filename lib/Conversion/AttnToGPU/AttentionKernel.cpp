@@ -50,6 +50,7 @@ namespace {
 
 constexpr int64_t kWarpRows = 16; // rows of one m16n8k16 A operand
 constexpr int64_t kPad = 8;       // 16 bytes of padding per shared row
+constexpr int32_t kMergeThreads = 256;
 
 /// The operands of the op as the kernel's flat parameters.
 struct KernelValues {
@@ -58,6 +59,10 @@ struct KernelValues {
   Value counts, indices, fullCounts, fullIndices;
   Value numQBlocks, capacity, fullCapacity;
   Value batch, qLen, kvLen;
+  /// Split-KV: the number of key chunks S (1: the kernel writes `out`) and
+  /// the f32 workspace of the partial results, [S, B, Hq, Lq, Dv] rows and
+  /// [S, B, Hq, Lq] LSEs, that the merge kernel combines.
+  Value splits, partialOut, partialLse;
 };
 
 class KernelEmitter {
@@ -292,7 +297,10 @@ void KernelEmitter::emit(const KernelValues &values) {
   Value quad = arith::RemUIOp::create(b, loc, lane, cIdx(4));  // t
   Value qTile = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
   Value headBlock = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
-  Value batch = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
+  // Grid z: batch row and key chunk (split-KV).
+  Value zBlock = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
+  Value batch = arith::DivUIOp::create(b, loc, zBlock, values.splits);
+  Value split = arith::RemUIOp::create(b, loc, zBlock, values.splits);
   // Packed rows: with a KV group of `group` query heads sharing one tile,
   // packed row p is query position p / group of head y * group + p % group
   // (the CPU's layout); otherwise row p is position p of head y.
@@ -371,6 +379,12 @@ void KernelEmitter::emit(const KernelValues &values) {
                                            b, loc, range.mainEnd,
                                            range.mainBegin));
   }
+  // This block's chunk of the steps: [numTiles * split / S, numTiles *
+  // (split + 1) / S).
+  Value stepBegin = arith::DivUIOp::create(b, loc, mul(numTiles, split),
+                                           values.splits);
+  Value stepEnd = arith::DivUIOp::create(b, loc, mul(numTiles, addC(split, 1)),
+                                         values.splits);
   // Step i (< numTiles): its first key, and for listed blocks whether the
   // block was listed full and whether the step is skipped.
   struct Step {
@@ -391,7 +405,7 @@ void KernelEmitter::emit(const KernelValues &values) {
   // keys (a ragged row's unused cache may hold NaN, and P V would multiply
   // it by 0), for skipped steps and for steps past the last.
   auto copyKeyTile = [&](Value i, Value buffer) -> Value {
-    Value inRange = lt(i, numTiles);
+    Value inRange = lt(i, stepEnd);
     Value first, limit;
     if (walk) {
       // Lists are read only below their counts.
@@ -429,7 +443,7 @@ void KernelEmitter::emit(const KernelValues &values) {
              return {valid, queryRow(headOf(p), positionOf(p), headDim)};
            },
            rows, headDim);
-  Value first = copyKeyTile(cIdx(0), cIdx(0));
+  Value first = copyKeyTile(stepBegin, cIdx(0));
   nvgpu::DeviceAsyncWaitOp::create(b, loc, first, b.getI32IntegerAttr(0));
   gpu::BarrierOp::create(b, loc);
   Value laneRow = arith::RemUIOp::create(b, loc, lane, cIdx(16));
@@ -528,15 +542,18 @@ void KernelEmitter::emit(const KernelValues &values) {
                                      b.getF32FloatAttr(0.0f)));
   SmallVector<Value> init = {cF32(negInf), cF32(negInf), cF32(0.0f),
                              cF32(0.0f), accInit};
-  auto loop = scf::ForOp::create(b, loc, cIdx(0), numTiles, cIdx(1), init);
+  auto loop = scf::ForOp::create(
+      b, loc, cIdx(0), arith::SubIOp::create(b, loc, stepEnd, stepBegin),
+      cIdx(1), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    Value step = loop.getInductionVar();
+    Value step = add(stepBegin, loop.getInductionVar());
     Value m[2] = {loop.getRegionIterArgs()[0], loop.getRegionIterArgs()[1]};
     Value l[2] = {loop.getRegionIterArgs()[2], loop.getRegionIterArgs()[3]};
     Value acc = loop.getRegionIterArgs()[4];
-    Value buffer = arith::RemUIOp::create(b, loc, step, cIdx(2));
+    Value buffer =
+        arith::RemUIOp::create(b, loc, loop.getInductionVar(), cIdx(2));
     Value next = copyKeyTile(addC(step, 1), arith::SubIOp::create(
                                                 b, loc, cIdx(1), buffer));
     Step tile = stepAt(step);
@@ -704,38 +721,181 @@ void KernelEmitter::emit(const KernelValues &values) {
     std::tie(inv[r], lse[r]) =
         TileSemantics::finishRows(b, loc, loop.getResult(r), l);
   }
-  for (int64_t r = 0; r < 2; ++r) {
-    Value row = addC(rowOfLane, 8 * r);
-    auto inside = scf::IfOp::create(b, loc, lt(row, packedLen), false);
+  // Rows of the lane into `outBuffer` ([*, Dv] rows: the row of (head,
+  // position), shifted by `rowShift` rows) and LSE into `lseBuffer`.
+  auto storeRows = [&](Value outBuffer, Value lseBuffer, Value rowShift) {
+    Type element = cast<MemRefType>(outBuffer.getType()).getElementType();
+    for (int64_t r = 0; r < 2; ++r) {
+      Value row = addC(rowOfLane, 8 * r);
+      auto inside = scf::IfOp::create(b, loc, lt(row, packedLen), false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(inside.thenBlock());
+      Value flatRow = add(queryRow(laneHead[r], lanePos[r], 1), rowShift);
+      Value outRow = mulC(flatRow, valueDim);
+      for (int64_t n = 0; n < outSlices; ++n) {
+        Value two = vector::FromElementsOp::create(
+            b, loc, VectorType::get({2}, f32),
+            ValueRange{extract(acc, n * 4 + 2 * r),
+                       extract(acc, n * 4 + 2 * r + 1)});
+        two = arith::MulFOp::create(
+            b, loc, two,
+            vector::BroadcastOp::create(b, loc, two.getType(), inv[r]));
+        if (!element.isF32())
+          two = arith::TruncFOp::create(b, loc, VectorType::get({2}, element),
+                                        two);
+        Value col = addC(mulC(quad, 2), 8 * n);
+        vector::StoreOp::create(b, loc, two, outBuffer,
+                                ValueRange{add(outRow, col)});
+      }
+      if (lseBuffer) {
+        auto firstLane = scf::IfOp::create(
+            b, loc,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, quad,
+                                  cIdx(0)),
+            false);
+        b.setInsertionPointToStart(firstLane.thenBlock());
+        memref::StoreOp::create(b, loc, lse[r], lseBuffer, flatRow);
+      }
+    }
+  };
+  // One chunk: the output. Several: this chunk's rows (normalized over its
+  // keys, with their LSE; sigmoid: plain sums) for the merge kernel.
+  auto whole = scf::IfOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, values.splits,
+                            cIdx(1)),
+      true);
+  {
     OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(inside.thenBlock());
-    Value outRow = queryRow(laneHead[r], lanePos[r], valueDim);
-    for (int64_t n = 0; n < outSlices; ++n) {
-      Value two = vector::FromElementsOp::create(
-          b, loc, VectorType::get({2}, f32),
-          ValueRange{extract(acc, n * 4 + 2 * r),
-                     extract(acc, n * 4 + 2 * r + 1)});
-      two = arith::MulFOp::create(
-          b, loc, two,
-          vector::BroadcastOp::create(b, loc, two.getType(), inv[r]));
-      if (!outElem.isF32())
-        two = arith::TruncFOp::create(b, loc, VectorType::get({2}, outElem),
-                                      two);
-      Value col = addC(mulC(quad, 2), 8 * n);
-      vector::StoreOp::create(b, loc, two, values.out,
-                              ValueRange{add(outRow, col)});
-    }
-    if (values.lse) {
-      auto firstLane = scf::IfOp::create(
-          b, loc,
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, quad,
-                                cIdx(0)),
-          false);
-      b.setInsertionPointToStart(firstLane.thenBlock());
-      memref::StoreOp::create(b, loc, lse[r], values.lse,
-                              queryRow(laneHead[r], lanePos[r], 1));
-    }
+    b.setInsertionPointToStart(whole.thenBlock());
+    storeRows(values.out, values.lse, cIdx(0));
+    b.setInsertionPointToStart(whole.elseBlock());
+    Value chunkRows = mul(mul(mulC(values.batch, qHeads), values.qLen), split);
+    storeRows(values.partialOut, sem.isSigmoid() ? Value() : values.partialLse,
+              chunkRows);
   }
+}
+
+/// The merge of split-KV: one thread per output element (row, d) combines
+/// the S chunks' rows exactly (attn.merge's semantics): softmax by LSE
+/// weights, sigmoid by plain sums. Parameters: the workspace (partial rows,
+/// partial LSEs), out, lse when present, then rows = B * Hq * Lq and S.
+void buildMergeKernel(OpBuilder &b, Location loc, attn::AttentionOp op,
+                      StringRef name) {
+  Type f32 = b.getF32Type(), index = b.getIndexType();
+  Type outElem = cast<ShapedType>(op.getOutput().getType()).getElementType();
+  int64_t valueDim = op.getValueHeadDim();
+  bool sigmoid = op.getNormalization() == attn::Normalization::Sigmoid;
+  auto flat = [](Type element) {
+    return MemRefType::get({ShapedType::kDynamic}, element);
+  };
+  SmallVector<Type> params = {flat(f32), flat(f32), flat(outElem)};
+  if (op.getLse())
+    params.push_back(flat(f32));
+  params.append({index, index});
+  auto kernel =
+      gpu::GPUFuncOp::create(b, loc, name, b.getFunctionType(params, {}));
+  kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  kernel.setKnownBlockSizeAttr(
+      b.getDenseI32ArrayAttr({kMergeThreads, 1, 1}));
+  Block &entry = kernel.getBody().front();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&entry);
+  unsigned next = 0;
+  Value partialOut = entry.getArgument(next++);
+  Value partialLse = entry.getArgument(next++);
+  Value out = entry.getArgument(next++);
+  Value lse = op.getLse() ? entry.getArgument(next++) : Value();
+  Value rows = entry.getArgument(next++);
+  Value splits = entry.getArgument(next++);
+  auto c = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  auto cf = [&](float v) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  };
+  Value id = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(b, loc, gpu::BlockIdOp::create(b, loc,
+                                                           gpu::Dimension::x),
+                            c(kMergeThreads)),
+      gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
+  Value total = arith::MulIOp::create(b, loc, rows, c(valueDim));
+  auto inside = scf::IfOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, id, total),
+      false);
+  b.setInsertionPointToStart(inside.thenBlock());
+  Value row = arith::DivUIOp::create(b, loc, id, c(valueDim));
+  Value d = arith::RemUIOp::create(b, loc, id, c(valueDim));
+  // Element (chunk s, row) of the workspace.
+  auto chunkRow = [&](Value s) -> Value {
+    return arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, s, rows),
+                                 row);
+  };
+  auto partial = [&](Value s) -> Value {
+    Value at = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, chunkRow(s), c(valueDim)), d);
+    return memref::LoadOp::create(b, loc, partialOut, at);
+  };
+  // fold(init, body(s, state) -> state) over the chunks.
+  auto overChunks = [&](ValueRange init,
+                        function_ref<SmallVector<Value>(Value, ValueRange)>
+                            body) {
+    auto loop = scf::ForOp::create(b, loc, c(0), splits, c(1), init);
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(loop.getBody());
+    scf::YieldOp::create(
+        b, loc, body(loop.getInductionVar(), loop.getRegionIterArgs()));
+    return loop.getResults();
+  };
+  Value result, rowLse;
+  if (sigmoid) {
+    result = overChunks({cf(0.0f)}, [&](Value s, ValueRange state) {
+      return SmallVector<Value>{
+          arith::AddFOp::create(b, loc, state[0], partial(s))};
+    })[0];
+  } else {
+    const float negInf = -std::numeric_limits<float>::infinity();
+    Value m = overChunks({cf(negInf)}, [&](Value s, ValueRange state) {
+      Value l = memref::LoadOp::create(b, loc, partialLse, chunkRow(s));
+      return SmallVector<Value>{
+          arith::MaximumFOp::create(b, loc, state[0], l)};
+    })[0];
+    Value base = TileSemantics::exponentBase(b, loc, m);
+    auto sums = overChunks(
+        {cf(0.0f), cf(0.0f)}, [&](Value s, ValueRange state) {
+          Value l = memref::LoadOp::create(b, loc, partialLse, chunkRow(s));
+          Value w = math::ExpOp::create(
+              b, loc, arith::SubFOp::create(b, loc, l, base));
+          return SmallVector<Value>{
+              arith::AddFOp::create(b, loc, state[0], w),
+              arith::AddFOp::create(
+                  b, loc, state[1],
+                  arith::MulFOp::create(b, loc, w, partial(s)))};
+        });
+    auto [inv, finalLse] = TileSemantics::finishRows(b, loc, m, sums[0]);
+    result = arith::MulFOp::create(b, loc, sums[1], inv);
+    rowLse = finalLse;
+  }
+  if (!outElem.isF32())
+    result = arith::TruncFOp::create(b, loc, outElem, result);
+  memref::StoreOp::create(
+      b, loc, result, out,
+      arith::AddIOp::create(b, loc,
+                            arith::MulIOp::create(b, loc, row, c(valueDim)),
+                            d)
+          .getResult());
+  if (lse) {
+    auto first = scf::IfOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, d, c(0)),
+        false);
+    b.setInsertionPointToStart(first.thenBlock());
+    memref::StoreOp::create(b, loc, rowLse, lse, row);
+  }
+  b.setInsertionPointToEnd(&entry);
+  gpu::ReturnOp::create(b, loc);
 }
 
 /// The argument of `func` that `value` is, or that it is materialized in.
@@ -867,7 +1027,9 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
     if (op.getFullKvIndices())
       extraSizes.append({paramOf(op.getFullKvIndices()), 3});
   }
-  params.append(3 + extraSizes.size() / 2, b.getIndexType());
+  // The split-KV workspace, then the sizes and the chunk count.
+  params.append(2, MemRefType::get({ShapedType::kDynamic}, b.getF32Type()));
+  params.append(3 + extraSizes.size() / 2 + 1, b.getIndexType());
   auto kernel = gpu::GPUFuncOp::create(b, loc, func.getSymName(),
                                        b.getFunctionType(params, {}));
   kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
@@ -899,6 +1061,8 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
       values.fullIndices = entry.getArgument(next++);
     }
   }
+  values.partialOut = entry.getArgument(next++);
+  values.partialLse = entry.getArgument(next++);
   values.batch = entry.getArgument(next++);
   values.qLen = entry.getArgument(next++);
   values.kvLen = entry.getArgument(next++);
@@ -908,6 +1072,7 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
     if (op.getFullKvIndices())
       values.fullCapacity = entry.getArgument(next++);
   }
+  values.splits = entry.getArgument(next++);
   emitter.emit(values);
   gpu::ReturnOp::create(b, loc);
 
@@ -921,6 +1086,10 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
   kernel->setAttr(GPUKernelAttrs::hostArgs, b.getDenseI64ArrayAttr(hostArgs));
   kernel->setAttr(GPUKernelAttrs::extraSizes,
                   b.getDenseI64ArrayAttr(extraSizes));
+  std::string merge = (func.getSymName() + "_merge").str();
+  kernel->setAttr(GPUKernelAttrs::mergeKernel, b.getStringAttr(merge));
+  b.setInsertionPointAfter(kernel);
+  buildMergeKernel(b, loc, op, merge);
   kernel->setAttr(GPUKernelAttrs::blockRows,
                   b.getI64IntegerAttr(emitter.blockRows()));
   kernel->setAttr(GPUKernelAttrs::threads,

@@ -44,6 +44,14 @@ attune::collectCudaKernels(ModuleOp module,
     kernel.queryHeads = number(GPUKernelAttrs::queryHeads);
     kernel.headsPerBlock = std::max<int64_t>(
         1, number(GPUKernelAttrs::headsPerBlock));
+    if (auto merge = func->getAttrOfType<StringAttr>(GPUKernelAttrs::mergeKernel))
+      kernel.mergeKernel = merge.str();
+    // Parameter 3 is out [B, Hq, Lq, Dv]; an LSE parameter follows it.
+    const KernelArgument &out = signature.arguments[kernel.hostArgs[3]];
+    kernel.valueDim = out.staticShape.back();
+    kernel.hasLse = kernel.hostArgs.size() > 4 &&
+                    signature.arguments[kernel.hostArgs[4]].name.rfind(
+                        "lse", 0) == 0;
     result.push_back(std::move(kernel));
   }
   return result;
@@ -92,7 +100,12 @@ void attune::writeCudaHeader(llvm::raw_ostream &os,
      << " * default stream) of the CUDA context current on the calling\n"
      << " * thread; the kernel is enqueued on it, not waited for. The launcher\n"
      << " * finds libcuda.so.1 at run time and loads its kernels once per\n"
-     << " * context. Outputs must not overlap the inputs. */\n";
+     << " * context. Outputs must not overlap the inputs. When a launch has\n"
+     << " * fewer blocks than the GPU has multiprocessors (decode), the keys are\n"
+     << " * split into chunks run in parallel and merged exactly by a second\n"
+     << " * kernel on the same stream (its workspace comes from\n"
+     << " * cuMemAllocAsync and is freed in stream order);\n"
+     << " * ATTUNE_KV_SPLITS=<n> in the environment fixes the chunk count. */\n";
   for (const CudaKernel &kernel : kernels) {
     const KernelSignature &sig = kernel.signature;
     os << "\n/* " << sig.name << "\n";
@@ -138,7 +151,7 @@ void attune::writeCudaLauncher(llvm::raw_ostream &os,
      << " * compiler and link with -ldl -lpthread; no CUDA headers needed. */\n"
      << "#include \"" << header << "\"\n\n"
      << "#include <dlfcn.h>\n#include <pthread.h>\n#include <stddef.h>\n"
-     << "#include <stdint.h>\n\n"
+     << "#include <stdint.h>\n#include <stdlib.h>\n\n"
      << "/* The few CUDA driver API types and entry points used. */\n"
      << "typedef int attune_CUresult;\n"
      << "typedef struct attune_CUctx_st *attune_CUcontext;\n"
@@ -157,14 +170,19 @@ void attune::writeCudaLauncher(llvm::raw_ostream &os,
   if (isPTX)
     os << " 0,"; // cuModuleLoadData reads PTX as a C string
   os << "\n};\n\n";
-  os << "#define ATTUNE_NUM_KERNELS " << kernels.size() << "\n"
+  // Kernel i, then its merge kernel at ATTUNE_NUM_KERNELS / 2 + i.
+  os << "#define ATTUNE_NUM_KERNELS " << 2 * kernels.size() << "\n"
      << "static const char *const attune_kernel_names[ATTUNE_NUM_KERNELS] = {";
   for (const CudaKernel &kernel : kernels)
     os << "\"" << kernel.signature.name << "\", ";
+  for (const CudaKernel &kernel : kernels)
+    os << "\"" << kernel.mergeKernel << "\", ";
   os << "};\n"
      << "static const int attune_kernel_shared[ATTUNE_NUM_KERNELS] = {";
   for (const CudaKernel &kernel : kernels)
     os << kernel.sharedBytes << ", ";
+  for (size_t i = 0; i < kernels.size(); ++i)
+    os << "0, ";
   os << "};\n\n";
   os << R"C(static struct {
   int tried;
@@ -177,6 +195,10 @@ void attune::writeCudaLauncher(llvm::raw_ostream &os,
   attune_CUresult (*launchKernel)(attune_CUfunction, unsigned, unsigned,
                                   unsigned, unsigned, unsigned, unsigned,
                                   unsigned, void *, void **, void **);
+  attune_CUresult (*ctxGetDevice)(int *);
+  attune_CUresult (*deviceGetAttribute)(int *, int, int);
+  attune_CUresult (*memAllocAsync)(unsigned long long *, size_t, void *);
+  attune_CUresult (*memFreeAsync)(unsigned long long, void *);
 } attune_driver;
 
 /* The module loaded in each CUDA context this process used. */
@@ -184,6 +206,7 @@ void attune::writeCudaLauncher(llvm::raw_ostream &os,
 static struct {
   attune_CUcontext context;
   attune_CUfunction functions[ATTUNE_NUM_KERNELS];
+  int multiprocessors;
 } attune_loaded[ATTUNE_MAX_CONTEXTS];
 static int attune_num_loaded;
 static pthread_mutex_t attune_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -202,9 +225,16 @@ static int attune_open_driver(void) {
   *(void **)&attune_driver.funcSetAttribute =
       dlsym(library, "cuFuncSetAttribute");
   *(void **)&attune_driver.launchKernel = dlsym(library, "cuLaunchKernel");
+  *(void **)&attune_driver.ctxGetDevice = dlsym(library, "cuCtxGetDevice");
+  *(void **)&attune_driver.deviceGetAttribute =
+      dlsym(library, "cuDeviceGetAttribute");
+  *(void **)&attune_driver.memAllocAsync = dlsym(library, "cuMemAllocAsync");
+  *(void **)&attune_driver.memFreeAsync = dlsym(library, "cuMemFreeAsync");
   if (!attune_driver.ctxGetCurrent || !attune_driver.moduleLoadData ||
       !attune_driver.moduleGetFunction || !attune_driver.funcSetAttribute ||
-      !attune_driver.launchKernel) {
+      !attune_driver.launchKernel || !attune_driver.ctxGetDevice ||
+      !attune_driver.deviceGetAttribute || !attune_driver.memAllocAsync ||
+      !attune_driver.memFreeAsync) {
     dlclose(library);
     return ATTUNE_ERR_NO_DRIVER;
   }
@@ -213,8 +243,10 @@ static int attune_open_driver(void) {
 }
 
 /* Kernel `index` in the calling thread's current context, loading the
- * module into that context the first time. */
-static int attune_function(int index, attune_CUfunction *function) {
+ * module into that context the first time, and the context's number of
+ * multiprocessors. */
+static int attune_function(int index, attune_CUfunction *function,
+                           int *multiprocessors) {
   int status = 0;
   pthread_mutex_lock(&attune_lock);
   status = attune_open_driver();
@@ -240,14 +272,22 @@ static int attune_function(int index, attune_CUfunction *function) {
                                            ATTUNE_CU_MAX_DYNAMIC_SHARED,
                                            attune_kernel_shared[k]) != 0)
           status = ATTUNE_ERR_DRIVER;
+      int device = 0, count = 0;
+      if (!status && (attune_driver.ctxGetDevice(&device) != 0 ||
+                      attune_driver.deviceGetAttribute(
+                          &count, 16 /* MULTIPROCESSOR_COUNT */, device) != 0))
+        status = ATTUNE_ERR_DRIVER;
       if (!status) {
         attune_loaded[slot].context = context;
+        attune_loaded[slot].multiprocessors = count;
         ++attune_num_loaded;
       }
     }
   }
-  if (!status)
+  if (!status) {
     *function = attune_loaded[slot].functions[index];
+    *multiprocessors = attune_loaded[slot].multiprocessors;
+  }
   pthread_mutex_unlock(&attune_lock);
   return status;
 }
@@ -262,6 +302,25 @@ typedef struct {
 static attune_buffer attune_flat(const void *pointer, int64_t elements) {
   attune_buffer buffer = {pointer, pointer, 0, elements, 1};
   return buffer;
+}
+
+/* Key chunks for a launch of `blocks` blocks: enough to fill the GPU twice
+ * when it is not filled, at least 512 keys a chunk, at most 16 chunks. */
+static int64_t attune_kv_splits(int64_t blocks, int multiprocessors,
+                                int64_t kv_len, int64_t batch) {
+  int64_t splits = 1;
+  const char *forced = getenv("ATTUNE_KV_SPLITS");
+  if (forced && atoll(forced) > 0)
+    splits = atoll(forced);
+  else if (blocks < multiprocessors)
+    splits = (2 * (int64_t)multiprocessors + blocks - 1) / blocks;
+  if (!forced && splits > kv_len / 512)
+    splits = kv_len / 512;
+  if (splits > 16)
+    splits = 16;
+  if (splits > 65535 / batch)
+    splits = 65535 / batch;
+  return splits < 1 ? 1 : splits;
 }
 )C";
 
@@ -283,8 +342,13 @@ static attune_buffer attune_flat(const void *pointer, int64_t elements) {
        << ", kv_len_ = " << extent(sig, k, 2) << ";\n"
        << "  if (batch_ > 65535)\n    return ATTUNE_ERR_BAD_SIZE;\n"
        << "  if (batch_ == 0 || q_len_ == 0)\n    return ATTUNE_OK;\n"
-       << "  attune_CUfunction function;\n"
-       << "  int status = attune_function(" << index << ", &function);\n"
+       << "  attune_CUfunction function, merge;\n"
+       << "  int multiprocessors;\n"
+       << "  int status = attune_function(" << index
+       << ", &function, &multiprocessors);\n"
+       << "  if (!status)\n"
+       << "    status = attune_function(ATTUNE_NUM_KERNELS / 2 + " << index
+       << ", &merge, &multiprocessors);\n"
        << "  if (status)\n    return status;\n";
     // One flat buffer per kernel parameter.
     for (auto [p, arg] : llvm::enumerate(kernel.hostArgs)) {
@@ -295,6 +359,26 @@ static attune_buffer attune_flat(const void *pointer, int64_t elements) {
         os << " * " << extent(sig, arg, d);
       os << ");\n";
     }
+    // Split-KV: the chunk count and, for several, the workspace.
+    os << "  unsigned tiles = (unsigned)((q_len_ * " << kernel.headsPerBlock
+       << " + " << kernel.blockRows - 1 << ") / " << kernel.blockRows
+       << ");\n"
+       << "  int64_t splits_ = attune_kv_splits((int64_t)tiles * "
+       << kernel.queryHeads / kernel.headsPerBlock
+       << " * batch_, multiprocessors, kv_len_, batch_);\n"
+       << "  int64_t rows_ = batch_ * " << kernel.queryHeads << " * q_len_;\n"
+       << "  unsigned long long workspace = 0;\n"
+       << "  attune_buffer w0 = attune_flat(NULL, 0), w1 = attune_flat(NULL, 0);\n"
+       << "  if (splits_ > 1) {\n"
+       << "    int64_t elements = splits_ * rows_ * " << kernel.valueDim
+       << ";\n"
+       << "    if (attune_driver.memAllocAsync(&workspace, (size_t)(elements + "
+          "splits_ * rows_) * 4, stream) != 0)\n"
+       << "      return ATTUNE_ERR_DRIVER;\n"
+       << "    w0 = attune_flat((const void *)(uintptr_t)workspace, elements);\n"
+       << "    w1 = attune_flat((const void *)(uintptr_t)(workspace + "
+          "(unsigned long long)elements * 4), splits_ * rows_);\n"
+       << "  }\n";
     for (size_t e = 0; e < kernel.extraSizes.size() / 2; ++e)
       os << "  int64_t extra" << e << "_ = "
          << extent(sig, kernel.hostArgs[kernel.extraSizes[2 * e]],
@@ -304,19 +388,33 @@ static attune_buffer attune_flat(const void *pointer, int64_t elements) {
     for (size_t p = 0; p < kernel.hostArgs.size(); ++p)
       os << "&p" << p << ".allocated, &p" << p << ".aligned, &p" << p
          << ".offset, &p" << p << ".size, &p" << p << ".stride, ";
+    os << "&w0.allocated, &w0.aligned, &w0.offset, &w0.size, &w0.stride, "
+       << "&w1.allocated, &w1.aligned, &w1.offset, &w1.size, &w1.stride, ";
     os << "&batch_, &q_len_, &kv_len_";
     for (size_t e = 0; e < kernel.extraSizes.size() / 2; ++e)
       os << ", &extra" << e << "_";
-    os << "};\n"
-       << "  unsigned tiles = (unsigned)((q_len_ * " << kernel.headsPerBlock
-       << " + " << kernel.blockRows - 1 << ") / " << kernel.blockRows
-       << ");\n"
+    os << ", &splits_};\n"
        << "  if (attune_driver.launchKernel(function, tiles, "
-       << kernel.queryHeads / kernel.headsPerBlock << ", (unsigned)batch_, "
-       << kernel.threads
+       << kernel.queryHeads / kernel.headsPerBlock
+       << ", (unsigned)(batch_ * splits_), " << kernel.threads
        << ", 1, 1, " << kernel.sharedBytes
        << ", stream, params, NULL) != 0)\n"
-       << "    return ATTUNE_ERR_DRIVER;\n"
-       << "  return ATTUNE_OK;\n}\n";
+       << "    status = ATTUNE_ERR_DRIVER;\n"
+       << "  if (splits_ > 1) {\n"
+       << "    void *merge_params[] = {&w0.allocated, &w0.aligned, &w0.offset, "
+          "&w0.size, &w0.stride, &w1.allocated, &w1.aligned, &w1.offset, "
+          "&w1.size, &w1.stride, &p3.allocated, &p3.aligned, &p3.offset, "
+          "&p3.size, &p3.stride, ";
+    if (kernel.hasLse)
+      os << "&p4.allocated, &p4.aligned, &p4.offset, &p4.size, &p4.stride, ";
+    os << "&rows_, &splits_};\n"
+       << "    if (!status && attune_driver.launchKernel(merge, (unsigned)((rows_ * "
+       << kernel.valueDim << " + 255) / 256), 1, 1, 256, 1, 1, 0, stream, "
+          "merge_params, NULL) != 0)\n"
+       << "      status = ATTUNE_ERR_DRIVER;\n"
+       << "    if (attune_driver.memFreeAsync(workspace, stream) != 0)\n"
+       << "      status = ATTUNE_ERR_DRIVER;\n"
+       << "  }\n"
+       << "  return status;\n}\n";
   }
 }

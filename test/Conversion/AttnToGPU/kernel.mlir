@@ -11,9 +11,15 @@
 // CHECK: module attributes {gpu.container_module}
 // CHECK: func.func private @causal(tensor<?x4x?x32xf16>, {{.*}}) attributes {attune.gpu_kernel = @attune_kernels::@causal}
 // CHECK: gpu.module @attune_kernels
-// CHECK: gpu.func @causal(%[[Q:.*]]: memref<?xf16>, %[[K:.*]]: memref<?xf16>, %[[V:.*]]: memref<?xf16>, %[[O:.*]]: memref<?xf16>, %[[LSE:.*]]: memref<?xf32>, %[[B:.*]]: index, %[[LQ:.*]]: index, %[[LK:.*]]: index) kernel
-// CHECK-SAME: attune.block_rows = 64 : i64, attune.extra_sizes = array<i64>, attune.heads_per_block = 2 : i64, attune.host_args = array<i64: 0, 1, 2, 3, 4>, attune.query_heads = 4 : i64, attune.shared_bytes = 25600 : i64, attune.threads = 128 : i64, known_block_size = array<i32: 128, 1, 1>, nvvm.minctasm = 1 : i32
+// After the operands: the split-KV workspace (partial rows, partial LSEs),
+// then B, Lq, Lk and the number of key chunks S.
+// CHECK: gpu.func @causal(%[[Q:.*]]: memref<?xf16>, %[[K:.*]]: memref<?xf16>, %[[V:.*]]: memref<?xf16>, %[[O:.*]]: memref<?xf16>, %[[LSE:.*]]: memref<?xf32>, %[[WO:.*]]: memref<?xf32>, %[[WL:.*]]: memref<?xf32>, %[[B:.*]]: index, %[[LQ:.*]]: index, %[[LK:.*]]: index, %[[S:.*]]: index) kernel
+// CHECK-SAME: attune.block_rows = 64 : i64, attune.extra_sizes = array<i64>, attune.heads_per_block = 2 : i64, attune.host_args = array<i64: 0, 1, 2, 3, 4>, attune.merge_kernel = "causal_merge", attune.query_heads = 4 : i64, attune.shared_bytes = 25600 : i64, attune.threads = 128 : i64, known_block_size = array<i32: 128, 1, 1>, nvvm.minctasm = 1 : i32
 // CHECK: %[[Y:.*]] = gpu.block_id  y
+// Grid z: batch row z / S, key chunk z % S.
+// CHECK: %[[Z:.*]] = gpu.block_id  z
+// CHECK: arith.divui %[[Z]], %[[S]]
+// CHECK: arith.remui %[[Z]], %[[S]]
 // CHECK: %[[FIRST_HEAD:.*]] = arith.muli %[[Y]], %c2
 // CHECK: %[[SMEM:.*]] = gpu.dynamic_shared_memory
 // CHECK-DAG: %[[QS:.*]] = memref.view %[[SMEM]][%{{.*}}][] : {{.*}} to memref<64x40xf16, #gpu.address_space<workgroup>>
@@ -50,11 +56,27 @@
 // CHECK: nvgpu.device_async_wait
 // CHECK-NEXT: gpu.barrier
 // CHECK: scf.yield
-// Epilogue: row sums across lanes, O / l in f16 pairs, LSE by lane t = 0.
+// Epilogue: row sums across lanes, O / l in f16 pairs, LSE by lane t = 0;
+// with several chunks, f32 rows and LSEs into the workspace.
 // CHECK: gpu.shuffle  xor
 // CHECK: vector.store %{{.*}}, %[[O]][%{{.*}}] : memref<?xf16>, vector<2xf16>
 // CHECK: memref.store %{{.*}}, %[[LSE]][%{{.*}}] : memref<?xf32>
+// CHECK: } else {
+// CHECK: vector.store %{{.*}}, %[[WO]][%{{.*}}] : memref<?xf32>, vector<2xf32>
+// CHECK: memref.store %{{.*}}, %[[WL]][%{{.*}}] : memref<?xf32>
 // CHECK: gpu.return
+// The merge: one thread per output element; max of the chunks' LSEs, then
+// the LSE-weighted sum of their rows.
+// CHECK: gpu.func @causal_merge(%[[PO:.*]]: memref<?xf32>, %[[PL:.*]]: memref<?xf32>, %[[MO:.*]]: memref<?xf16>, %[[ML:.*]]: memref<?xf32>, %{{.*}}: index, %{{.*}}: index) kernel attributes {known_block_size = array<i32: 256, 1, 1>}
+// CHECK: scf.for
+// CHECK: memref.load %[[PL]]
+// CHECK: arith.maximumf
+// CHECK: scf.for
+// CHECK: math.exp
+// CHECK: memref.load %[[PO]]
+// CHECK: math.log
+// CHECK: memref.store %{{.*}}, %[[MO]]
+// CHECK: memref.store %{{.*}}, %[[ML]]
 func.func @causal(%q: tensor<?x4x?x32xf16>, %k: tensor<?x2x?x32xf16>, %v: tensor<?x2x?x32xf16>, %o: memref<?x4x?x32xf16>, %l: memref<?x4x?xf32>) {
   %out, %lse = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>}
       : (tensor<?x4x?x32xf16>, tensor<?x2x?x32xf16>, tensor<?x2x?x32xf16>) -> (tensor<?x4x?x32xf16>, tensor<?x4x?xf32>)
@@ -93,7 +115,7 @@ func.func @sigmoid(%o: memref<2x2x100x64xf32>, %q: tensor<2x2x100x64xbf16>, %k: 
 // kv_lengths (clamped to [0, Lk]) and the head's slope.
 
 // CHECK-LABEL: gpu.func @ragged_alibi
-// CHECK-SAME: (%{{.*}}: memref<?xf16>, %{{.*}}: memref<?xf16>, %{{.*}}: memref<?xf16>, %{{.*}}: memref<?xf16>, %[[SLOPES:.*]]: memref<?xf32>, %[[LENS:.*]]: memref<?xi32>, %{{.*}}: index, %{{.*}}: index, %[[LK:.*]]: index)
+// CHECK-SAME: (%{{.*}}: memref<?xf16>, %{{.*}}: memref<?xf16>, %{{.*}}: memref<?xf16>, %{{.*}}: memref<?xf16>, %[[SLOPES:.*]]: memref<?xf32>, %[[LENS:.*]]: memref<?xi32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %[[LK:[a-z0-9]*]]: index, %{{.*}}: index)
 // CHECK: %[[N:.*]] = memref.load %[[LENS]]
 // CHECK: %[[NI:.*]] = arith.index_cast %[[N]]
 // CHECK: arith.maxsi %[[NI]]
@@ -114,7 +136,7 @@ func.func @ragged_alibi(%q: tensor<?x4x1x128xf16>, %k: tensor<?x4x?x128xf16>, %v
 // two rows (extent 1 broadcast over the batch).
 
 // CHECK-LABEL: gpu.func @temperature
-// CHECK-SAME: %[[T:[a-z0-9]*]]: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index)
+// CHECK-SAME: %[[T:[a-z0-9]*]]: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index)
 // CHECK-COUNT-2: memref.load %[[T]]
 // CHECK: scf.for
 // CHECK: arith.mulf %{{.*}} : vector<32xf32>

@@ -44,6 +44,9 @@ struct GPUKernelAttrs {
   /// (block lists' q_blocks and capacities), each the extent of that
   /// dimension of that parameter's host argument.
   static constexpr const char *extraSizes = "attune.extra_sizes";
+  /// The kernel that merges split-KV chunks (grid ceil(B * Hq * Lq * Dv /
+  /// 256), 256 threads): its name.
+  static constexpr const char *mergeKernel = "attune.merge_kernel";
   /// Query rows per thread block; threads per block; dynamic shared bytes.
   static constexpr const char *blockRows = "attune.block_rows";
   static constexpr const char *threads = "attune.threads";
@@ -63,8 +66,11 @@ bool canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
 /// written into memref arguments) as gpu.func @<func name> in `kernels`.
 /// Parameters: one flat memref<?xT> per operand the op reads or writes (q, k,
 /// v, out, then lse, alibi_slopes, bias, temperature, kv_lengths and the
-/// block lists when present), then the batch, query length and key length
-/// (index) and the block lists' extents (`extra_sizes`). Launch:
+/// block lists when present), the split-KV workspace (two f32 buffers), then
+/// the batch, query length and key length (index), the block lists' extents
+/// (`extra_sizes`) and the number of key chunks S. With S = 1 the kernel
+/// writes out (and lse); with S > 1 (grid z = B * S) each block writes its
+/// chunk's rows to the workspace and `<name>_merge` combines them. Launch:
 /// grid (ceil(Lq * G / block_rows), Hq / G, B) with G = heads_per_block,
 /// `threads` threads, `shared_bytes` dynamic shared memory. Emits a diagnostic and fails on what the GPU path lacks.
 LogicalResult buildAttentionKernel(func::FuncOp func, gpu::GPUModuleOp kernels,

@@ -30,6 +30,10 @@ struct CudaKernel {
   std::vector<int64_t> extraSizes;
   int64_t blockRows = 0, threads = 0, sharedBytes = 0, queryHeads = 0;
   int64_t headsPerBlock = 1;
+  /// The split-KV merge kernel; the value head dim; whether there is an LSE.
+  std::string mergeKernel;
+  int64_t valueDim = 0;
+  bool hasLse = false;
 };
 
 /// Reads the kernels convert-attn-to-gpu built in `module` for the

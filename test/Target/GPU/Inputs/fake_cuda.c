@@ -11,18 +11,48 @@ struct fake_function {
 static struct fake_function functions[16];
 static int num_functions;
 static uintptr_t context = 1;
-static int expected_params;
+static int expected_buffers, expected_sizes;
+static int merge_buffers, merge_sizes;
 static int fail_launch;
 static const char *base;
 
 /* Buffers print as their offset from `b` (the harness's argument block). */
 void fake_set_base(const void *b) { base = b; }
 void fake_set_context(uintptr_t c) { context = c; }
-void fake_expect_params(int n) { expected_params = n; }
+/* Parameters of the attention kernels, and of the merge kernels. */
+void fake_expect_params(int buffers, int sizes, int mergeBuffers,
+                        int mergeSizes) {
+  expected_buffers = buffers;
+  expected_sizes = sizes;
+  merge_buffers = mergeBuffers;
+  merge_sizes = mergeSizes;
+}
 void fake_fail_launch(int fail) { fail_launch = fail; }
 
 int cuCtxGetCurrent(void **c) {
   *c = (void *)context;
+  return 0;
+}
+
+int cuCtxGetDevice(int *device) {
+  *device = 0;
+  return 0;
+}
+
+int cuDeviceGetAttribute(int *value, int attribute, int device) {
+  (void)device;
+  *value = attribute == 16 ? 132 : 0; /* an H100 / H200 */
+  return 0;
+}
+
+int cuMemAllocAsync(unsigned long long *pointer, size_t bytes, void *stream) {
+  printf("alloc %zu bytes on stream %p\n", bytes, stream);
+  *pointer = 0x7000000;
+  return 0;
+}
+
+int cuMemFreeAsync(unsigned long long pointer, void *stream) {
+  printf("free %#llx on stream %p\n", pointer, stream);
   return 0;
 }
 
@@ -58,7 +88,10 @@ int cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
   printf("launch %s grid=(%u,%u,%u) block=(%u,%u,%u) shared=%u (allowed %d) "
          "stream=%p extra=%p\n",
          f->name, gx, gy, gz, bx, by, bz, shared, f->shared, stream, extra);
-  int buffers = (expected_params - 3) / 5;
+  size_t length = strlen(f->name);
+  int merge = length > 6 && strcmp(f->name + length - 6, "_merge") == 0;
+  int buffers = merge ? merge_buffers : expected_buffers;
+  int sizes = merge ? merge_sizes : expected_sizes;
   for (int i = 0; i < buffers; ++i) {
     void *allocated, *aligned;
     int64_t offset, size, stride;
@@ -67,15 +100,21 @@ int cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
     memcpy(&offset, params[5 * i + 2], sizeof offset);
     memcpy(&size, params[5 * i + 3], sizeof size);
     memcpy(&stride, params[5 * i + 4], sizeof stride);
-    printf("  buffer %d: argument %ld %s offset=%lld size=%lld stride=%lld\n",
-           i, (long)((const char *)allocated - base),
-           allocated == aligned ? "same" : "different",
-           (long long)offset, (long long)size, (long long)stride);
+    long at = (long)((const char *)allocated - base);
+    if (at >= 0 && at < 64)
+      printf("  buffer %d: argument %ld", i, at);
+    else
+      printf("  buffer %d: %p", i, allocated);
+    printf(" %s offset=%lld size=%lld stride=%lld\n",
+           allocated == aligned ? "same" : "different", (long long)offset,
+           (long long)size, (long long)stride);
   }
-  int64_t sizes[3];
-  for (int i = 0; i < 3; ++i)
-    memcpy(&sizes[i], params[5 * buffers + i], sizeof sizes[i]);
-  printf("  batch=%lld q_len=%lld kv_len=%lld\n", (long long)sizes[0],
-         (long long)sizes[1], (long long)sizes[2]);
+  printf("  sizes");
+  for (int i = 0; i < sizes; ++i) {
+    int64_t size;
+    memcpy(&size, params[5 * buffers + i], sizeof size);
+    printf(" %lld", (long long)size);
+  }
+  printf("\n");
   return fail_launch ? 700 : 0;
 }

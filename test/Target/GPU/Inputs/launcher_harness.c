@@ -1,15 +1,17 @@
 /* Calls a generated launcher against the fake driver (fake_cuda.c) and
  * prints what it did: status codes for bad arguments, the launch for good
  * ones, one module load per context. */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include "launch.h"
 
 #include <dlfcn.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 static void (*set_context)(uintptr_t);
-static void (*expect_params)(int);
+static void (*expect_params)(int, int, int, int);
 static void (*fail_launch)(int);
 
 int main(int argc, char **argv) {
@@ -49,13 +51,20 @@ int main(int argc, char **argv) {
   printf("no context: %d\n", prefill(q, k, v, out, lse, 1, 1, 1, stream));
   set_context(7);
 
-  expect_params(5 * 5 + 3);
+  /* Operands and the two workspace buffers; B, Lq, Lk and the chunks. The
+   * merge: the workspace, out (and lse); rows and chunks. */
+  expect_params(5 + 2, 4, 4, 2);
   printf("prefill: %d\n", prefill(q, k, v, out, lse, 3, 130, 200, stream));
   printf("prefill again: %d\n", prefill(q, k, v, out, lse, 1, 64, 0, stream));
-  expect_params(5 * 5 + 3);
+  expect_params(5 + 2, 4, 3, 2);
   printf("decode: %d\n", decode(q, k, v, lens, out, 2, 1000, NULL));
+  /* 8 blocks on 132 multiprocessors, 8192 keys: 16 chunks of 512 keys. */
+  printf("long decode: %d\n", decode(q, k, v, lens, out, 2, 8192, stream));
+  expect_params(5 + 2, 4, 4, 2);
+  setenv("ATTUNE_KV_SPLITS", "3", 1);
+  printf("forced chunks: %d\n", prefill(q, k, v, out, lse, 1, 1, 100, stream));
+  unsetenv("ATTUNE_KV_SPLITS");
   set_context(8);
-  expect_params(5 * 5 + 3);
   fail_launch(1);
   printf("failed launch in a new context: %d\n",
          prefill(q, k, v, out, lse, 1, 1, 1, stream));
