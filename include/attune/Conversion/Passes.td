@@ -288,14 +288,18 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     the form `attune-compile` takes) becomes a kernel `gpu.func` of the same
     name in `gpu.module @attune_kernels`, in FlashAttention-2 shape:
 
-    - one thread block per (query tile, query head, batch row): grid
-      `(ceil(Lq / (16 * warps)), Hq, B)`, `32 * warps` threads; warp `w` owns
-      16 query rows;
-    - Q fragments loaded once (`nvgpu.ldmatrix`), key and value tiles of
-      `kv-tile` rows streamed through dynamic shared memory by
-      `nvgpu.device_async_copy` (cp.async, 16 bytes each, rows past the end
-      zero-filled) with double buffering and one barrier per tile; shared rows
-      padded by 16 bytes against bank conflicts;
+    - one thread block per (query tile, query head, batch row, key chunk):
+      grid `(ceil(Lq * G / (16 * warps)), Hq / G, B * S)`, `32 * warps`
+      threads; warp `w` owns 16 rows of the tile. G query heads of a KV
+      group share a block when they share a mask (GQA packing: packed row
+      `p` is position `p / G` of head `G * y + p % G`, and K / V are read
+      once per group);
+    - Q fragments loaded once (`nvgpu.ldmatrix`; reloaded per k-step past
+      D = 128 so that nothing spills), key and value tiles of `kv-tile` rows
+      streamed through dynamic shared memory by `nvgpu.device_async_copy`
+      (cp.async, 16 bytes each, rows past the end zero-filled) with double
+      buffering and one barrier per tile; shared rows padded by 16 bytes
+      against bank conflicts;
     - QK^T and PV as `nvvm.mma.sync` m16n8k16 (f16 or bf16, f32
       accumulators): the score accumulators, packed to 16 bits, are the A
       operand of the PV product without a trip through shared memory;
@@ -303,21 +307,30 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
       by shuffles, running sums per lane reduced at the end) or sigmoid
       weights; a row without a visible key writes 0 and LSE -inf;
     - masks, sink tokens, windows (per head too), softcap, ALiBi, additive
-      bias, score_mod / mask_mod regions, ragged `kv_lengths` and GQA / head
-      maps come from TileSemantics, as on the CPU: key tiles outside the
-      mask are not visited, tiles entirely visible skip the per-element mask.
+      bias, per-query temperature, score_mod / mask_mod regions, ragged
+      `kv_lengths` and head maps come from TileSemantics, block-sparse lists
+      from the same BlockListWalk as the CPU: key tiles outside the mask or
+      the lists are not visited, tiles entirely visible skip the
+      per-element mask;
+    - split-KV: with S > 1 key chunks (the launcher's run-time choice when
+      the grid does not fill the GPU) each block handles a chunk of its key
+      tiles and writes f32 rows and LSEs to a workspace; `@<name>_merge`
+      combines them exactly (LSE weights; sigmoid: sums).
 
     Kernel parameters: a flat `memref<?xT>` per operand (q, k, v, out, then
-    lse, alibi_slopes, bias, kv_lengths when present), then batch, Lq, Lk.
-    The kernel records its launch (`attune.block_rows`, `attune.threads`,
-    `attune.shared_bytes`, `attune.query_heads`) and which host argument each
-    parameter reads (`attune.host_args`); the host function becomes a private
-    declaration marked `attune.gpu_kernel`, implemented by the C launcher
+    lse, alibi_slopes, bias, temperature, kv_lengths, block lists when
+    present), the split-KV workspace (two `memref<?xf32>`), then B, Lq, Lk,
+    the block lists' extents and S. The kernel records its launch
+    (`attune.block_rows`, `attune.threads`, `attune.shared_bytes`,
+    `attune.query_heads`, `attune.heads_per_block`, `attune.extra_sizes`,
+    `attune.merge_kernel`) and which host argument each parameter reads
+    (`attune.host_args`); the host function becomes a private declaration
+    marked `attune.gpu_kernel`, implemented by the C launcher
     `attune-compile --target=cuda` writes.
 
     Not yet on this path (a diagnostic names the feature): f32 operands,
-    per-query temperature, block-sparse lists, regions capturing values, head
-    dims that are not multiples of 16, split-KV and GQA packing.
+    regions capturing values, head dims that are not multiples of 16, block
+    sizes that do not hold whole tiles; no wgmma / TMA (sm_90a) kernel yet.
   }];
   let options = [
     Option<"warps", "warps", "int64_t", /*default=*/"4",
