@@ -70,6 +70,15 @@ def Attn_MaskAttr : Attn_Attr<"Mask", "mask"> {
     bool isCausal() const {
       return getLeft() < 0 && getRight() == 0 && getSinks() == 0;
     }
+    /// Whether query `i` sees key `j` (< Lk) under this mask, bottom-right
+    /// aligned: with diag = i + Lk - Lq, j <= diag + right (right >= 0) and
+    /// (j >= diag - left (left >= 0) or j < sinks).
+    bool isVisible(int64_t i, int64_t j, int64_t qLen, int64_t kvLen) const {
+      int64_t diag = i + kvLen - qLen;
+      bool rightOk = getRight() < 0 || j <= diag + getRight();
+      bool leftOk = getLeft() < 0 || j >= diag - getLeft() || j < getSinks();
+      return rightOk && leftOk;
+    }
   }];
 }
 

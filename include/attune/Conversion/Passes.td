@@ -156,8 +156,15 @@ def BuildBlockMask : Pass<"attn-build-block-mask"> {
     fused kernels skip masking them), blocks with some visible elements to
     the partial list, the rest are never visited. The lists are per (batch,
     head) when the region reads `b` or `h` or heads have their own masks,
-    shared otherwise. The op's results are unchanged; it runs for any shape,
-    static or dynamic, at the cost of one region evaluation per score.
+    shared otherwise. The op's results are unchanged.
+
+    When the query and key lengths (and the batch, for per-row lists) are
+    static, there are no ragged `kv_lengths`, the region is integer
+    arithmetic and there are at most 2^24 scores, the lists are computed at
+    compile time (the region interpreted, the mask attribute's
+    `isVisible`) and become `arith.constant`s. Otherwise IR placed before
+    the op computes them at run time, for any shape, at the cost of one
+    region evaluation per score.
 
     Before:
 

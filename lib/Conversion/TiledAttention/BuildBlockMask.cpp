@@ -10,7 +10,11 @@
 //   some visible                   -> partial list (mask applied)
 //   none                           -> not listed (never visited)
 //
-// Visibility comes from TileSemantics, the same code the fused kernels use.
+// When the extents are static, the region is integer arithmetic and the
+// problem is small enough (at most 2^24 scores), the lists are computed at
+// compile time instead (RegionEvaluator, the mask attribute's isVisible)
+// and become constants. Otherwise visibility comes from TileSemantics, the
+// same code the fused kernels use.
 // The pass lives with the tile semantics (layer 2) for that reason, though
 // its output is still attn IR.
 //
@@ -19,6 +23,7 @@
 #include "attune/Conversion/Passes.h"
 
 #include "attn/IR/AttnOps.h"
+#include "attune/Conversion/TiledAttention/RegionEvaluator.h"
 #include "attune/Conversion/TiledAttention/TileSemantics.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -68,6 +73,11 @@ struct BuildBlockMask : public OpRewritePattern<attn::AttentionOp> {
       return rewriter.notifyMatchFailure(op, why);
     Location loc = op.getLoc();
     OpBuilder &b = rewriter;
+    if (std::optional<SmallVector<Value>> lists =
+            listsAtCompileTime(op, b)) {
+      replaceWithLists(op, *lists, rewriter);
+      return success();
+    }
     auto cIdx = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
@@ -146,22 +156,95 @@ struct BuildBlockMask : public OpRewritePattern<attn::AttentionOp> {
           }));
     });
 
-    auto blockSize = b.getDenseI64ArrayAttr({qBlock, kvBlock});
+    replaceWithLists(op, built, rewriter);
+    return success();
+  }
+
+  /// `op` with block lists (partial counts, indices, full counts, indices).
+  void replaceWithLists(attn::AttentionOp op, ValueRange lists,
+                        PatternRewriter &rewriter) const {
+    auto blockSize = rewriter.getDenseI64ArrayAttr({qBlock, kvBlock});
     auto replacement = attn::AttentionOp::create(
-        b, loc, op.getOutput().getType(),
+        rewriter, op.getLoc(), op.getOutput().getType(),
         op.getLse() ? op.getLse().getType() : Type(), op.getQuery(),
         op.getKey(), op.getValue(), op.getAlibiSlopes(), op.getBias(),
-        op.getTemperature(), op.getKvLengths(), built[0], built[1], built[2],
-        built[3], blockSize,
-        op.getScaleAttr(), op.getNormalizationAttr(), op.getSigmoidBiasAttr(),
-        op.getMaskAttr(), op.getHeadMasksAttr(), op.getHeadMapAttr(),
-        op.getSoftcapAttr());
+        op.getTemperature(), op.getKvLengths(), lists[0], lists[1], lists[2],
+        lists[3], blockSize, op.getScaleAttr(), op.getNormalizationAttr(),
+        op.getSigmoidBiasAttr(), op.getMaskAttr(), op.getHeadMasksAttr(),
+        op.getHeadMapAttr(), op.getSoftcapAttr());
     rewriter.inlineRegionBefore(op.getScoreMod(), replacement.getScoreMod(),
                                 replacement.getScoreMod().end());
     rewriter.inlineRegionBefore(op.getMaskMod(), replacement.getMaskMod(),
                                 replacement.getMaskMod().end());
     rewriter.replaceOp(op, replacement->getResults());
-    return success();
+  }
+
+  /// The lists as constants, computed here: static extents, no ragged
+  /// lengths, an integer region, at most 2^24 scores to evaluate.
+  std::optional<SmallVector<Value>>
+  listsAtCompileTime(attn::AttentionOp op, OpBuilder &b) const {
+    auto qType = cast<RankedTensorType>(op.getQuery().getType());
+    auto kType = cast<RankedTensorType>(op.getKey().getType());
+    if (op.getKvLengths() || qType.isDynamicDim(2) || kType.isDynamicDim(2))
+      return std::nullopt;
+    std::optional<RegionEvaluator> region =
+        RegionEvaluator::compile(op.getMaskMod());
+    if (!region)
+      return std::nullopt;
+    bool perRow = region->reads(0) || region->reads(1) || !op.hasUniformMask();
+    if (perRow && qType.isDynamicDim(0))
+      return std::nullopt;
+    int64_t qLen = qType.getDimSize(2), kvLen = kType.getDimSize(2);
+    int64_t rows = perRow ? qType.getDimSize(0) : 1;
+    int64_t heads = perRow ? op.getNumQueryHeads() : 1;
+    if (rows * heads * qLen * kvLen > (int64_t(1) << 24))
+      return std::nullopt;
+    int64_t numQ = std::max<int64_t>(1, (qLen + qBlock - 1) / qBlock);
+    int64_t numKv = std::max<int64_t>(1, (kvLen + kvBlock - 1) / kvBlock);
+    if (qLen == 0 || kvLen == 0)
+      return std::nullopt; // nothing to classify: the run-time builder
+    std::vector<int32_t> counts(rows * heads * numQ, 0),
+        fullCounts(counts.size(), 0),
+        indices(counts.size() * numKv, 0), fullIndices(indices.size(), 0);
+    for (int64_t bi = 0; bi < rows; ++bi)
+      for (int64_t h = 0; h < heads; ++h) {
+        attn::MaskAttr mask = op.getMaskFor(h);
+        for (int64_t qb = 0; qb < numQ; ++qb) {
+          int64_t list = (bi * heads + h) * numQ + qb;
+          for (int64_t kb = 0; kb < numKv; ++kb) {
+            bool any = false, all = true;
+            for (int64_t i = qb * qBlock; i < std::min(qLen, (qb + 1) * qBlock);
+                 ++i)
+              for (int64_t j = kb * kvBlock;
+                   j < std::min(kvLen, (kb + 1) * kvBlock); ++j) {
+                std::optional<int64_t> allowed = region->evaluate({bi, h, i, j});
+                if (!allowed)
+                  return std::nullopt; // e.g. a division by zero
+                bool visible =
+                    (*allowed & 1) && mask.isVisible(i, j, qLen, kvLen);
+                any |= visible;
+                all &= visible;
+              }
+            if (all)
+              fullIndices[list * numKv + fullCounts[list]++] = kb;
+            else if (any)
+              indices[list * numKv + counts[list]++] = kb;
+          }
+        }
+      }
+    Location loc = op.getLoc();
+    auto constant = [&](ArrayRef<int64_t> shape,
+                        const std::vector<int32_t> &data) -> Value {
+      auto type = RankedTensorType::get(shape, b.getI32Type());
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(type, ArrayRef<int32_t>(data)));
+    };
+    SmallVector<int64_t> countShape = {rows, heads, numQ};
+    SmallVector<int64_t> indexShape = {rows, heads, numQ, numKv};
+    return SmallVector<Value>{constant(countShape, counts),
+                              constant(indexShape, indices),
+                              constant(countShape, fullCounts),
+                              constant(indexShape, fullIndices)};
   }
 
   /// (any, all): whether some / every element in range of block (qb, kb) is

@@ -53,3 +53,52 @@ func.func @no_region(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>, %v: ten
       : (tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>) -> tensor<1x1x8x16xf32>
   return %o : tensor<1x1x8x16xf32>
 }
+
+// -----
+
+// Static extents and an integer region: the lists are computed at compile
+// time and become constants. Causal, and keys below 16 hidden by the region;
+// Lq = Lk = 96 in 16-query x 32-key blocks:
+//   query block 0 (queries 0-15): nothing visible (keys >= 16 are above the
+//                  diagonal);
+//   query block 1 (16-31): key block 0 partial;
+//   query blocks 2, 3 (32-63): key blocks 0 (keys < 16 hidden) and 1
+//                  (diagonal) partial;
+//   query blocks 4, 5 (64-95): key block 0 partial, 1 full, 2 partial.
+// CHECK-LABEL: func.func @static_lists
+// CHECK-DAG: arith.constant dense<{{\[\[\[}}0, 1, 2, 2, 2, 2]]]> : tensor<1x1x6xi32>
+// CHECK-DAG: arith.constant dense<{{\[\[\[\[}}0, 0, 0], [0, 0, 0], [0, 1, 0], [0, 1, 0], [0, 2, 0], [0, 2, 0]]]]> : tensor<1x1x6x3xi32>
+// CHECK-DAG: arith.constant dense<{{\[\[\[}}0, 0, 0, 0, 1, 1]]]> : tensor<1x1x6xi32>
+// CHECK-DAG: arith.constant dense<{{\[\[\[\[}}0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0], [1, 0, 0], [1, 0, 0]]]]> : tensor<1x1x6x3xi32>
+// CHECK-NOT: scf.for
+// CHECK: attn.attention(%{{.+}}) blocks(%{{.+}}, %{{.+}}) full_blocks(%{{.+}}, %{{.+}}) {block_size = array<i64: 16, 32>, mask = #attn.mask<causal>}
+func.func @static_lists(%q: tensor<2x2x96x16xf32>, %k: tensor<2x2x96x16xf32>, %v: tensor<2x2x96x16xf32>) -> tensor<2x2x96x16xf32> {
+  %o = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>} mask_mod {
+  ^bb0(%b: index, %h: index, %i: index, %j: index):
+    %c16 = arith.constant 16 : index
+    %r = arith.cmpi sge, %j, %c16 : index
+    attn.yield %r : i1
+  } : (tensor<2x2x96x16xf32>, tensor<2x2x96x16xf32>, tensor<2x2x96x16xf32>) -> tensor<2x2x96x16xf32>
+  return %o : tensor<2x2x96x16xf32>
+}
+
+// -----
+
+// A region that reads the head: lists per (batch, head), still constants.
+// Head 0 sees even keys only (no block is full), head 1 everything.
+// CHECK-LABEL: func.func @static_per_head
+// CHECK-DAG: arith.constant dense<{{\[\[\[}}1], [0]], {{\[\[}}1], [0]]]> : tensor<2x2x1xi32>
+// CHECK-DAG: arith.constant dense<{{\[\[\[}}0], [1]], {{\[\[}}0], [1]]]> : tensor<2x2x1xi32>
+func.func @static_per_head(%q: tensor<2x2x8x16xf32>, %k: tensor<2x2x8x16xf32>, %v: tensor<2x2x8x16xf32>) -> tensor<2x2x8x16xf32> {
+  %o = attn.attention(%q, %k, %v) mask_mod {
+  ^bb0(%b: index, %h: index, %i: index, %j: index):
+    %c2 = arith.constant 2 : index
+    %c0 = arith.constant 0 : index
+    %odd = arith.remui %j, %c2 : index
+    %even = arith.cmpi eq, %odd, %c0 : index
+    %head1 = arith.cmpi ne, %h, %c0 : index
+    %r = arith.ori %even, %head1 : i1
+    attn.yield %r : i1
+  } : (tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>) -> tensor<2x2x8x16xf32>
+  return %o : tensor<2x2x8x16xf32>
+}
