@@ -3,7 +3,9 @@
 
 The block: RMSNorm, Q/K/V projections, rotary embeddings (RoPE), attention
 (torch's scaled_dot_product_attention, or written out: matmul, scale, additive
-mask, softmax, matmul), output projection, residual, RMSNorm and a SwiGLU MLP.
+mask, softmax, matmul; or sigmoid attention as FlashSigmoid writes it:
+sigmoid(scale * QK^T - log L) V, no row normalization), output projection,
+residual, RMSNorm and a SwiGLU MLP.
 Variants: MHA (Hkv = Hq) and GQA (Hkv < Hq, K/V heads repeated), causal or
 not; each through torch-mlir's linalg-on-tensors and TOSA outputs.
 
@@ -50,11 +52,12 @@ def rope(x, cos, sin):
 
 
 class Block(torch.nn.Module):
-    def __init__(self, kv_heads, causal, written_out, seq=None):
+    def __init__(self, kv_heads, causal, written_out, seq=None, sigmoid=False):
         super().__init__()
         seq = seq or SEQ
         self.seq = seq
         self.kv_heads, self.causal, self.written_out = kv_heads, causal, written_out
+        self.sigmoid = sigmoid
         self.norm1, self.norm2 = RMSNorm(HIDDEN), RMSNorm(HIDDEN)
         self.wq = torch.nn.Linear(HIDDEN, HEADS * HEAD_DIM, bias=False)
         self.wk = torch.nn.Linear(HIDDEN, kv_heads * HEAD_DIM, bias=False)
@@ -76,6 +79,8 @@ class Block(torch.nn.Module):
         if self.causal:
             mask = torch.triu(torch.full((self.seq, self.seq), float("-inf")), diagonal=1)
             scores = scores + mask
+        if self.sigmoid:
+            return torch.sigmoid(scores - math.log(self.seq)) @ v
         return torch.softmax(scores, dim=-1) @ v
 
     def forward(self, x):
@@ -120,12 +125,14 @@ def main():
     versions = "torch %s, torch-mlir %s" % (
         torch.__version__, getattr(fx, "__version__", "20261001"))
     x = torch.sin(0.37 * torch.arange(SEQ * HIDDEN, dtype=torch.float32)).reshape(1, SEQ, HIDDEN)
-    for written_out in (False, True):
-        for kv_heads in (HEADS, HEADS // 2):
-            for causal in (True, False):
+    variants = [(w, kv, c, False) for w in (False, True)
+                for kv in (HEADS, HEADS // 2) for c in (True, False)]
+    variants += [(True, HEADS, True, True), (True, HEADS // 2, False, True)]
+    for written_out, kv_heads, causal, sigmoid in variants:
                 torch.manual_seed(0)
-                block = Block(kv_heads, causal, written_out).eval()
-                name = "llama_%s_%s_%s" % ("written" if written_out else "sdpa",
+                block = Block(kv_heads, causal, written_out, sigmoid=sigmoid).eval()
+                kind = "sigmoid" if sigmoid else "written" if written_out else "sdpa"
+                name = "llama_%s_%s_%s" % (kind,
                                            "mha" if kv_heads == HEADS else "gqa",
                                            "causal" if causal else "full")
                 with torch.no_grad():

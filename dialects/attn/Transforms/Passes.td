@@ -142,6 +142,12 @@ def RaiseAttention : Pass<"attn-raise-attention"> {
     mask, zeros on and below the bottom-right diagonal with -inf above is
     `#attn.mask<causal>`; any other mask stays an additive `bias` operand.
 
+    Sigmoid attention as FlashSigmoid writes it, `P = 1 / (1 + exp(-(X +
+    c)))` elementwise with an optional constant shift `c` (`- log L`), becomes
+    `attn.attention` with `normalization = sigmoid` and `sigmoid_bias = c`
+    (masked scores are -inf, whose sigmoid is 0 as in attn.attention, so any
+    additive mask is exact as a bias there).
+
     The same chain as tosa-to-linalg leaves TOSA exports is recognized too:
     `linalg.reduce` reductions (a max from the lowest float rather than
     -inf), the softmax division as a multiplication by `1 / sum`, the scale

@@ -390,6 +390,74 @@ static Value softmaxInput(Value p, bool &guarded,
   return x;
 }
 
+/// Whether `g` is an elementwise generic of one operand (identity maps).
+static bool isUnaryElementwise(linalg::GenericOp g) {
+  return g && g.getNumDpsInputs() == 1 && allParallel(g) &&
+         llvm::all_of(g.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isIdentity(); });
+}
+
+/// The scores X of P = sigmoid(X + c), FlashSigmoid written out: one
+/// elementwise generic 1 / (1 + exp(-x)), after an optional x - c or x + c
+/// with a constant c, which goes to `shift` (0 without one). The generic
+/// reading X goes to `chain`.
+static Value sigmoidInput(Value p, double &shift,
+                          SmallPtrSetImpl<Operation *> &chain) {
+  shift = 0.0;
+  auto g = p.getDefiningOp<linalg::GenericOp>();
+  if (!isUnaryElementwise(g))
+    return Value();
+  // 1 / (1 + exp(-in)), the adds in either order.
+  Block &body = g.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto div = yield.getValues()[0].getDefiningOp<arith::DivFOp>();
+  auto isOne = [](Value v) {
+    std::optional<double> c = floatConstant(v);
+    return c && *c == 1.0;
+  };
+  if (!div || !isOne(div.getLhs()))
+    return Value();
+  auto add = div.getRhs().getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return Value();
+  Value expValue = isOne(add.getRhs()) ? add.getLhs()
+                   : isOne(add.getLhs()) ? add.getRhs()
+                                         : Value();
+  auto exp = expValue ? expValue.getDefiningOp<math::ExpOp>() : nullptr;
+  auto neg = exp ? exp.getOperand().getDefiningOp<arith::NegFOp>() : nullptr;
+  if (!neg || neg.getOperand() != body.getArgument(0))
+    return Value();
+  Value x = g.getDpsInputs()[0];
+  // x = y - c or y + c: c a constant in the body, or a splat constant
+  // operand (tosa-to-linalg's broadcast [1, 1, 1, 1] tensor).
+  auto shiftOp = x.getDefiningOp<linalg::GenericOp>();
+  if (shiftOp && x.hasOneUse() && allParallel(shiftOp) &&
+      shiftOp.getIndexingMapsArray()[0].isIdentity() &&
+      shiftOp.getNumDpsInputs() <= 2) {
+    Operation *op = singleBodyOp(shiftOp);
+    Block &shiftBody = shiftOp.getRegion().front();
+    std::optional<double> c;
+    if (op && isa<arith::SubFOp, arith::AddFOp>(op) &&
+        op->getOperand(0) == shiftBody.getArgument(0)) {
+      if (shiftOp.getNumDpsInputs() == 1) {
+        c = floatConstant(op->getOperand(1));
+      } else if (op->getOperand(1) == shiftBody.getArgument(1)) {
+        DenseElementsAttr splat;
+        if (matchPattern(shiftOp.getDpsInputs()[1], m_Constant(&splat)) &&
+            splat.isSplat() && isa<FloatType>(splat.getElementType()))
+          c = splat.getSplatValue<APFloat>().convertToDouble();
+      }
+    }
+    if (c) {
+      shift = isa<arith::SubFOp>(op) ? -*c : *c;
+      chain.insert(shiftOp);
+      return shiftOp.getDpsInputs()[0];
+    }
+  }
+  chain.insert(g);
+  return x;
+}
+
 //===----------------------------------------------------------------------===//
 // The pattern
 //===----------------------------------------------------------------------===//
@@ -407,8 +475,18 @@ struct RaiseAttentionPattern : public OpRewritePattern<tensor::ExpandShapeOp> {
     bool guarded;
     SmallPtrSet<Operation *, 4> readers; // what may read the scores X
     Value x = softmaxInput(p, guarded, readers);
+    // Or sigmoid attention: masked scores (-inf) give 0 there as in
+    // attn.attention, so any additive mask may stay a bias.
+    double sigmoidShift = 0.0;
+    bool sigmoid = false;
+    if (!x) {
+      readers.clear();
+      x = sigmoidInput(p, sigmoidShift, readers);
+      sigmoid = guarded = static_cast<bool>(x);
+    }
     if (!x)
-      return rewriter.notifyMatchFailure(root, "P is not a softmax over keys");
+      return rewriter.notifyMatchFailure(
+          root, "P is neither a softmax nor a sigmoid over the scores");
     // Scores or probabilities used elsewhere too: raising would compute
     // attention twice; leave the chain as it is.
     if (!p.hasOneUse() || llvm::any_of(x.getUsers(), [&](Operation *user) {
@@ -520,8 +598,11 @@ struct RaiseAttentionPattern : public OpRewritePattern<tensor::ExpandShapeOp> {
         /*kv_lengths=*/Value(), /*kv_num_blocks=*/Value(),
         /*kv_indices=*/Value(), /*full_kv_num_blocks=*/Value(),
         /*full_kv_indices=*/Value(), /*block_size=*/nullptr,
-        rewriter.getF32FloatAttr(scale), /*normalization=*/nullptr,
-        /*sigmoid_bias=*/nullptr, mask, /*head_masks=*/nullptr,
+        rewriter.getF32FloatAttr(scale),
+        sigmoid ? NormalizationAttr::get(getContext(), Normalization::Sigmoid)
+                : NormalizationAttr(),
+        sigmoid ? rewriter.getF32FloatAttr(sigmoidShift) : FloatAttr(), mask,
+        /*head_masks=*/nullptr,
         /*head_map=*/nullptr, /*softcap=*/nullptr);
     rewriter.replaceOp(root, attention.getOutput());
     return success();
