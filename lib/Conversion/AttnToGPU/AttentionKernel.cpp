@@ -27,6 +27,7 @@
 #include "attune/Conversion/AttnToGPU/AttnToGPU.h"
 
 #include "attn/IR/AttnOps.h"
+#include "attune/Conversion/KernelForm.h"
 #include "attune/Conversion/TiledAttention/BlockListWalk.h"
 #include "attune/Conversion/TiledAttention/TileSemantics.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -898,18 +899,6 @@ void buildMergeKernel(OpBuilder &b, Location loc, attn::AttentionOp op,
   gpu::ReturnOp::create(b, loc);
 }
 
-/// The argument of `func` that `value` is, or that it is materialized in.
-std::optional<unsigned> hostArgument(func::FuncOp func, Value value) {
-  if (auto arg = dyn_cast<BlockArgument>(value))
-    if (arg.getOwner() == &func.getBody().front())
-      return arg.getArgNumber();
-  for (Operation *user : value.getUsers())
-    if (auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(user))
-      if (store.getSource() == value)
-        return hostArgument(func, store.getDest());
-  return std::nullopt;
-}
-
 } // namespace
 
 bool attune::canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
@@ -996,7 +985,7 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
       operands.push_back(optional);
   SmallVector<int64_t> hostArgs;
   for (Value operand : operands) {
-    std::optional<unsigned> arg = hostArgument(func, operand);
+    std::optional<unsigned> arg = kernelArgumentOf(func, operand);
     if (!arg)
       return op.emitOpError("convert-attn-to-gpu: every operand must be an "
                             "argument of @")

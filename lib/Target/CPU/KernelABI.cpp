@@ -3,6 +3,7 @@
 #include "attune/Target/CPU/KernelABI.h"
 
 #include "attn/IR/AttnOps.h"
+#include "attune/Conversion/KernelForm.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/ADT/StringExtras.h"
@@ -27,17 +28,6 @@ public:
     names.resize(func.getNumArguments());
   }
 
-  /// The function argument `value` is, or that a result is materialized in.
-  std::optional<unsigned> argumentOf(Value value) {
-    if (auto arg = dyn_cast<BlockArgument>(value))
-      if (arg.getOwner() == &func.getBody().front())
-        return arg.getArgNumber();
-    for (Operation *user : value.getUsers())
-      if (auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(user))
-        if (store.getSource() == value)
-          return argumentOf(store.getDest());
-    return std::nullopt;
-  }
 
   /// Names `value`'s argument `role` and ties its dims to the named sizes:
   /// dims[i] is the size name of dim i ("" for none). A static dim fixes its
@@ -47,7 +37,7 @@ public:
             StringRef suffix, bool broadcasts = false) {
     if (!value)
       return;
-    std::optional<unsigned> arg = argumentOf(value);
+    std::optional<unsigned> arg = kernelArgumentOf(func, value);
     if (!arg)
       return;
     if (names[*arg].empty())
@@ -283,6 +273,33 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
   return sig;
 }
 
+void attune::writeKernelDoc(llvm::raw_ostream &os,
+                            const KernelSignature &kernel) {
+    os << "\n/* " << kernel.name << "\n";
+    SmallVector<StringRef> lines;
+    StringRef(kernel.summary).split(lines, '\n');
+    for (StringRef line : lines)
+      if (!line.empty())
+        os << " *   " << line << "\n";
+    for (const KernelArgument &arg : kernel.arguments) {
+      os << " *   " << arg.name << " [";
+      for (auto [d, size] : llvm::enumerate(arg.staticShape)) {
+        if (d)
+          os << ", ";
+        if (arg.sizeOf[d] >= 0)
+          os << kernel.sizes[arg.sizeOf[d]];
+        else
+          os << size;
+      }
+      os << "] " << arg.elementType << (arg.output ? ", written" : ", read")
+         << "\n";
+    }
+    for (auto [name, value] : llvm::zip(kernel.sizes, kernel.fixedSizes))
+      if (value >= 0)
+        os << " *   " << name << " must be " << value
+           << " (a static extent of the module; otherwise ATTUNE_ERR_BAD_SIZE)\n";
+}
+
 void attune::writeStatusCodes(llvm::raw_ostream &os) {
   os << "#ifndef ATTUNE_STATUS_CODES\n#define ATTUNE_STATUS_CODES\n"
      << "/* Returned by every kernel. On an error nothing has been written. */\n"
@@ -316,29 +333,7 @@ void attune::writeKernelHeader(llvm::raw_ostream &os,
      << " * with OMP_NUM_THREADS or omp_set_num_threads(); link with -lomp\n"
      << " * (not needed for modules compiled with --openmp=false). */\n";
   for (const KernelSignature &kernel : kernels) {
-    os << "\n/* " << kernel.name << "\n";
-    SmallVector<StringRef> lines;
-    StringRef(kernel.summary).split(lines, '\n');
-    for (StringRef line : lines)
-      if (!line.empty())
-        os << " *   " << line << "\n";
-    for (const KernelArgument &arg : kernel.arguments) {
-      os << " *   " << arg.name << " [";
-      for (auto [d, size] : llvm::enumerate(arg.staticShape)) {
-        if (d)
-          os << ", ";
-        if (arg.sizeOf[d] >= 0)
-          os << kernel.sizes[arg.sizeOf[d]];
-        else
-          os << size;
-      }
-      os << "] " << arg.elementType << (arg.output ? ", written" : ", read")
-         << "\n";
-    }
-    for (auto [name, value] : llvm::zip(kernel.sizes, kernel.fixedSizes))
-      if (value >= 0)
-        os << " *   " << name << " must be " << value
-           << " (a static extent of the module; otherwise ATTUNE_ERR_BAD_SIZE)\n";
+    writeKernelDoc(os, kernel);
     os << " */\nint32_t " << kernel.name << "(";
     bool first = true;
     for (const KernelArgument &arg : kernel.arguments) {

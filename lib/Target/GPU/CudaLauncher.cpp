@@ -108,29 +108,7 @@ void attune::writeCudaHeader(llvm::raw_ostream &os,
      << " * ATTUNE_KV_SPLITS=<n> in the environment fixes the chunk count. */\n";
   for (const CudaKernel &kernel : kernels) {
     const KernelSignature &sig = kernel.signature;
-    os << "\n/* " << sig.name << "\n";
-    SmallVector<StringRef> lines;
-    StringRef(sig.summary).split(lines, '\n');
-    for (StringRef line : lines)
-      if (!line.empty())
-        os << " *   " << line << "\n";
-    for (const KernelArgument &arg : sig.arguments) {
-      os << " *   " << arg.name << " [";
-      for (auto [d, size] : llvm::enumerate(arg.staticShape)) {
-        if (d)
-          os << ", ";
-        if (arg.sizeOf[d] >= 0)
-          os << sig.sizes[arg.sizeOf[d]];
-        else
-          os << size;
-      }
-      os << "] " << arg.elementType << (arg.output ? ", written" : ", read")
-         << "\n";
-    }
-    for (auto [name, value] : llvm::zip(sig.sizes, sig.fixedSizes))
-      if (value >= 0)
-        os << " *   " << name << " must be " << value
-           << " (a static extent of the module; otherwise ATTUNE_ERR_BAD_SIZE)\n";
+    writeKernelDoc(os, sig);
     os << " *   launch: " << kernel.threads << " threads and "
        << kernel.sharedBytes << " bytes of shared memory per block of "
        << kernel.blockRows << " query rows";

@@ -68,6 +68,10 @@ LogicalResult resultsToOutputArguments(func::FuncOp func);
 /// diagnostic on `func` and fails otherwise.
 FailureOr<KernelSignature> analyzeKernel(func::FuncOp func);
 
+/// Opens the doc comment of `kernel` in a header: what it computes, each
+/// argument's shape, dtype and direction, the sizes a static extent fixes.
+void writeKernelDoc(llvm::raw_ostream &os, const KernelSignature &kernel);
+
 /// Writes the C header declaring `kernels`.
 void writeKernelHeader(llvm::raw_ostream &os, ArrayRef<KernelSignature> kernels,
                        StringRef guard, StringRef source, StringRef cpu);
