@@ -151,7 +151,10 @@ def RaiseAttention : Pass<"attn-raise-attention"> {
     The same chain as tosa-to-linalg leaves TOSA exports is recognized too:
     `linalg.reduce` reductions (a max from the lowest float rather than
     -inf), the softmax division as a multiplication by `1 / sum`, the scale
-    as a splat constant tensor operand, a `[1, 1, Lq, Lk]` mask.
+    as a splat constant tensor operand, a `[1, 1, Lq, Lk]` mask, the guard of
+    fully masked rows compared in f64 against a splat -inf and reduced by
+    `linalg.reduce`, and `tosa.tile`'s repeat of KV heads (a 10-D
+    broadcast, first rewritten onto the broadcast-and-collapse form).
 
     Left as it is: a softmax over another axis or not written as above, a
     probability or score tensor with other uses, products whose operands are

@@ -283,40 +283,86 @@ static std::optional<std::pair<Value, Value>> rowBinary(Value v) {
   return std::make_pair(g.getDpsInputs()[0], g.getDpsInputs()[1]);
 }
 
+/// Whether `g` is an elementwise generic of one operand (identity maps).
+static bool isUnaryElementwise(linalg::GenericOp g) {
+  return g && g.getNumDpsInputs() == 1 && allParallel(g) &&
+         llvm::all_of(g.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isIdentity(); });
+}
+
 /// Whether `cond` (per row) says that every score of the row is -inf:
 /// and_j(X[j] == -inf), as the exporter guards fully masked rows; the
 /// generics it reads X through go to `chain`.
 static bool isAllMaskedRow(Value cond, Value x,
                            SmallPtrSetImpl<Operation *> &chain) {
+  // and_j over the key dim: a generic, or linalg.reduce (tosa-to-linalg).
   auto res = dyn_cast<OpResult>(cond);
-  auto all = res ? dyn_cast<linalg::GenericOp>(res.getOwner()) : nullptr;
-  if (!all || all.getNumDpsInputs() != 1 || all.getNumReductionLoops() != 1)
+  Operation *owner = res ? res.getOwner() : nullptr;
+  Value input, init;
+  Block *combiner = nullptr;
+  if (auto all = dyn_cast_or_null<linalg::GenericOp>(owner)) {
+    if (all.getNumDpsInputs() != 1 || all.getNumReductionLoops() != 1)
+      return false;
+    input = all.getDpsInputs()[0];
+    init = all.getDpsInits()[0];
+    combiner = &all.getRegion().front();
+  } else if (auto reduce = dyn_cast_or_null<linalg::ReduceOp>(owner)) {
+    auto type = cast<RankedTensorType>(x.getType());
+    if (reduce.getInputs().size() != 1 ||
+        reduce.getDimensions() != ArrayRef<int64_t>{type.getRank() - 1})
+      return false;
+    input = reduce.getInputs()[0];
+    init = reduce.getInits()[0];
+    combiner = &reduce.getCombiner().front();
+  } else {
     return false;
-  auto fill = all.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
-  APInt init;
-  Operation *andOp = singleBodyOp(all);
-  if (!fill || !matchPattern(fill.getInputs()[0], m_ConstantInt(&init)) ||
-      init.isZero() || !andOp || !isa<arith::AndIOp>(andOp))
+  }
+  auto fill = init.getDefiningOp<linalg::FillOp>();
+  APInt initValue;
+  auto andOp =
+      combiner->getTerminator()->getOperand(0).getDefiningOp<arith::AndIOp>();
+  if (!fill || !matchPattern(fill.getInputs()[0], m_ConstantInt(&initValue)) ||
+      initValue.isZero() || !andOp)
     return false;
-  // X[j] == -inf, possibly compared in f64 (extf of the element).
-  auto isInf = all.getDpsInputs()[0].getDefiningOp<linalg::GenericOp>();
-  if (!isInf || isInf.getNumDpsInputs() != 1 || isInf.getDpsInputs()[0] != x)
+  // X[j] == -inf, possibly compared in f64 (extf of the element, in the
+  // body or in a generic of its own), the bound a constant in the body or a
+  // splat constant operand.
+  auto isInf = input.getDefiningOp<linalg::GenericOp>();
+  if (!isInf || isInf.getNumDpsInputs() < 1 || isInf.getNumDpsInputs() > 2 ||
+      !allParallel(isInf))
     return false;
+  Value element = isInf.getDpsInputs()[0];
+  linalg::GenericOp widen;
+  if (element != x) {
+    widen = element.getDefiningOp<linalg::GenericOp>();
+    Operation *ext = widen && isUnaryElementwise(widen) ? singleBodyOp(widen)
+                                                        : nullptr;
+    if (!ext || !isa<arith::ExtFOp>(ext) || widen.getDpsInputs()[0] != x)
+      return false;
+  }
   Block &body = isInf.getRegion().front();
   auto cmpf = cast<linalg::YieldOp>(body.getTerminator())
                   .getValues()[0]
                   .getDefiningOp<arith::CmpFOp>();
   if (!cmpf || cmpf.getPredicate() != arith::CmpFPredicate::OEQ)
     return false;
-  Value element = cmpf.getLhs();
-  if (auto ext = element.getDefiningOp<arith::ExtFOp>())
-    element = ext.getIn();
-  if (element != body.getArgument(0))
+  Value lhs = cmpf.getLhs();
+  if (auto ext = lhs.getDefiningOp<arith::ExtFOp>())
+    lhs = ext.getIn();
+  if (lhs != body.getArgument(0))
     return false;
-  std::optional<double> bound = floatConstant(cmpf.getRhs());
+  std::optional<double> bound;
+  if (isInf.getNumDpsInputs() == 1) {
+    bound = floatConstant(cmpf.getRhs());
+  } else if (cmpf.getRhs() == body.getArgument(1)) {
+    DenseElementsAttr splat;
+    if (matchPattern(isInf.getDpsInputs()[1], m_Constant(&splat)) &&
+        splat.isSplat() && isa<FloatType>(splat.getElementType()))
+      bound = splat.getSplatValue<APFloat>().convertToDouble();
+  }
   if (!bound || !std::isinf(*bound) || *bound > 0)
     return false;
-  chain.insert(isInf);
+  chain.insert(widen ? widen.getOperation() : isInf.getOperation());
   return true;
 }
 
@@ -388,13 +434,6 @@ static Value softmaxInput(Value p, bool &guarded,
     guarded = true;
   }
   return x;
-}
-
-/// Whether `g` is an elementwise generic of one operand (identity maps).
-static bool isUnaryElementwise(linalg::GenericOp g) {
-  return g && g.getNumDpsInputs() == 1 && allParallel(g) &&
-         llvm::all_of(g.getIndexingMapsArray(),
-                      [](AffineMap m) { return m.isIdentity(); });
 }
 
 /// The scores X of P = sigmoid(X + c), FlashSigmoid written out: one
@@ -609,6 +648,83 @@ struct RaiseAttentionPattern : public OpRewritePattern<tensor::ExpandShapeOp> {
   }
 };
 
+/// tosa.tile's repeat_interleave of KV heads, as tosa-to-linalg leaves it:
+/// X [B, Hkv, L, D] expanded to [B, Hkv, 1, L, D], tiled by [1, 1, G, 1, 1]
+/// into a 10-D (multiple, size) broadcast, collapsed to [B, Hkv * G, L, D]
+/// or [B * Hkv * G, L, D]. Both flatten the elements in the order of
+/// R = collapse(broadcast(X, dim 2), [[0], [1, 2], [3], [4]]), the form
+/// unrepeatHeads knows: the collapses are rewritten onto R.
+struct NormalizeTiledHeads : public OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp g,
+                                PatternRewriter &rewriter) const override {
+    if (g.getNumDpsInputs() != 1 || g.getNumResults() != 1 ||
+        !allParallel(g) || g.getRegion().front().getOperations().size() != 1)
+      return failure();
+    auto yield = cast<linalg::YieldOp>(g.getRegion().front().getTerminator());
+    if (yield.getValues()[0] != g.getRegion().front().getArgument(0))
+      return failure();
+    auto expand = g.getDpsInputs()[0].getDefiningOp<tensor::ExpandShapeOp>();
+    auto outType = cast<RankedTensorType>(g.getResult(0).getType());
+    if (!expand || outType.getRank() != 10 || !outType.hasStaticShape() ||
+        expand.getSrcType().getRank() != 4 ||
+        expand.getResultType().getRank() != 5 ||
+        expand.getResultType().getDimSize(2) != 1 ||
+        expand.getReassociationIndices() !=
+            SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}})
+      return failure();
+    // Input read at the size dims (odd), multiples 1 except the group's.
+    MLIRContext *ctx = getContext();
+    SmallVector<AffineExpr> sizes;
+    for (int64_t d = 1; d < 10; d += 2)
+      sizes.push_back(getAffineDimExpr(d, ctx));
+    ArrayRef<int64_t> shape = outType.getShape();
+    Value x = expand.getSrc();
+    auto xType = cast<RankedTensorType>(x.getType());
+    if (g.getIndexingMapsArray()[0] != AffineMap::get(10, 0, sizes, ctx) ||
+        shape[0] != 1 || shape[2] != 1 || shape[6] != 1 || shape[8] != 1 ||
+        shape[5] != 1 || !xType.hasStaticShape() ||
+        shape[1] != xType.getDimSize(0) || shape[3] != xType.getDimSize(1) ||
+        shape[7] != xType.getDimSize(2) || shape[9] != xType.getDimSize(3))
+      return failure();
+    int64_t group = shape[4];
+    int64_t b = shape[1], h = shape[3] * group, l = shape[7], d = shape[9];
+    auto heads = RankedTensorType::get({b, h, l, d}, xType.getElementType());
+    auto flat = RankedTensorType::get({b * h, l, d}, xType.getElementType());
+    SmallVector<tensor::CollapseShapeOp> users;
+    for (Operation *user : g.getResult(0).getUsers()) {
+      auto collapse = dyn_cast<tensor::CollapseShapeOp>(user);
+      if (!collapse || (collapse.getResultType() != heads &&
+                        collapse.getResultType() != flat))
+        return failure();
+      users.push_back(collapse);
+    }
+    Location loc = g.getLoc();
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc, ArrayRef<int64_t>{b, shape[3], group, l, d},
+        xType.getElementType());
+    Value repeated =
+        linalg::BroadcastOp::create(rewriter, loc, x, init,
+                                    ArrayRef<int64_t>{2})
+            .getResult()[0];
+    Value r = tensor::CollapseShapeOp::create(
+        rewriter, loc, heads, repeated,
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+    for (tensor::CollapseShapeOp collapse : users) {
+      if (collapse.getResultType() == heads) {
+        rewriter.replaceOp(collapse, r);
+        continue;
+      }
+      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+          collapse, flat, r,
+          ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+    }
+    rewriter.eraseOp(g);
+    return success();
+  }
+};
+
 struct RaiseAttentionPass
     : public attn::impl::RaiseAttentionBase<RaiseAttentionPass> {
   void runOnOperation() override {
@@ -622,5 +738,6 @@ struct RaiseAttentionPass
 } // namespace
 
 void mlir::attn::populateRaiseAttentionPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseAttentionPattern>(patterns.getContext());
+  patterns.add<RaiseAttentionPattern, NormalizeTiledHeads>(
+      patterns.getContext());
 }
