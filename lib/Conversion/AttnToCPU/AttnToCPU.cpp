@@ -123,6 +123,7 @@ struct LowerAttentionToCPU : public OpRewritePattern<attn::AttentionOp> {
     emit.batch = memref::DimOp::create(rewriter, loc, emit.q, 0);
     emit.qLen = memref::DimOp::create(rewriter, loc, emit.q, 2);
     emit.kvLen = memref::DimOp::create(rewriter, loc, emit.k, 2);
+    emit.kvExtent = emit.kvLen;
     auto outType = cast<RankedTensorType>(op.getOutput().getType());
     emit.out = allocLike(rewriter, loc, outType, emit.q);
     if (Value lse = op.getLse())

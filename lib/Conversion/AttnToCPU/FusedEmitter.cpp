@@ -264,6 +264,7 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
     rows.slopes = vector::LoadOp::create(b, loc, rowType, slopeBuf,
                                          ValueRange{cIdx(0)});
   rows.bias = bias;
+  rows.biasKeys = kvExtent;
   rows.batch = bi;
   {
     // head of lane r = unit * group + (rowBegin + r) % group

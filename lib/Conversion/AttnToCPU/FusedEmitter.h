@@ -38,6 +38,8 @@ public:
     Value counts, indices, fullCounts, fullIndices;
   } blockLists;
   Value batch, qLen, kvLen;
+  /// Lk of the layout (kvLen may be a ragged row's count inside a row).
+  Value kvExtent;
 
   /// scf.parallel over (batch, unit, query tile) with `tileRows` rows per tile.
   void emitQueryTiles(int64_t tileRows);

@@ -273,6 +273,7 @@ void FusedEmitter::emitRowTile(Value bi, Value unit, Value chunk,
       if (slopeBuf)
         row.slopes = memref::LoadOp::create(b, loc, slopeBuf, ValueRange{r});
       row.bias = bias;
+      row.biasKeys = kvExtent;
       row.batch = bi;
       row.heads = headOfRow(unit, r);
       Value m = memref::LoadOp::create(b, loc, stats, ValueRange{cIdx(0), r});

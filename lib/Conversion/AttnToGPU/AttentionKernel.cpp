@@ -365,6 +365,7 @@ void KernelEmitter::emit(const KernelValues &values) {
   sem.maskBounds(b, loc, firstHead, tileRows.left, tileRows.right,
                  tileRows.sinks);
   tileRows.bias = values.bias;
+  tileRows.biasKeys = values.kvLen;
   // The key tiles to visit: the range the mask leaves visible (sink tiles
   // first), or the blocks a block-sparse mask lists.
   KeyTileRange range;

@@ -280,7 +280,8 @@ static SmallVector<Value> regionIndices(OpBuilder &b, Location loc,
           clampBelow(asIndex(keys), rows.kvLen)};
 }
 
-/// bias[b', h', min(i, Lq - 1), min(j, Lk - 1)] for every score held, in
+/// bias[b', h', min(i, Lq - 1), min(j, Lk - 1)] for every score held (rows
+/// of the layout's Lk keys, `biasKeys`), in
 /// f32, gathered from the flat (1-D) bias buffer (b' = 0 / h' = 0 on
 /// extents of 1).
 Value TileSemantics::gatherBias(OpBuilder &b, Location loc,
@@ -310,7 +311,8 @@ Value TileSemantics::gatherBias(OpBuilder &b, Location loc,
   flat = arith::AddIOp::create(b, loc, flat, asIndexVector(heads));
   flat = arith::MulIOp::create(b, loc, flat, asIndexVector(rows.qLen));
   flat = arith::AddIOp::create(b, loc, flat, pos);
-  flat = arith::MulIOp::create(b, loc, flat, asIndexVector(rows.kvLen));
+  Value keysPerRow = rows.biasKeys ? rows.biasKeys : rows.kvLen;
+  flat = arith::MulIOp::create(b, loc, flat, asIndexVector(keysPerRow));
   flat = arith::AddIOp::create(b, loc, flat, key);
   Type element = bias.getElementType();
   VectorType loaded = VectorType::get(type.getShape(), element);

@@ -50,3 +50,16 @@ func.func @sigmoid(%q: tensor<?x4x?x32xf32>, %k: tensor<?x2x?x32xf32>, %v: tenso
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x32xf32>, memref<?x4x?x32xf32>) -> ()
   return
 }
+
+// An additive bias [B, Hq, Lq, Lk] with ragged rows: the bias keeps the
+// layout's Lk per row (only the keys past a row's length are hidden), both
+// kernel forms.
+// RUN: attune-runner %s --batch=4 --q-heads=4 --kv-heads=2 --q-len=5 --kv-len=200 --head-dim=32 --bias=4x4 --lse --kv-lengths=150,0,260,37 --pipeline=fused --entry=biased | FileCheck %s
+// RUN: attune-runner %s --batch=4 --q-heads=4 --kv-heads=2 --q-len=1 --kv-len=200 --head-dim=32 --bias=4x4 --lse --kv-lengths=150,0,260,37 --pipeline=fused --entry=biased | FileCheck %s
+func.func @biased(%q: tensor<?x4x?x32xf32>, %k: tensor<?x2x?x32xf32>, %v: tensor<?x2x?x32xf32>, %bias: tensor<?x4x?x?xf32>, %n: tensor<?xi32>, %o: memref<?x4x?x32xf32>, %l: memref<?x4x?xf32>) {
+  %out, %lse = attn.attention(%q, %k, %v) bias(%bias) kv_lengths(%n)
+      : (tensor<?x4x?x32xf32>, tensor<?x2x?x32xf32>, tensor<?x2x?x32xf32>, tensor<?x4x?x?xf32>, tensor<?xi32>) -> (tensor<?x4x?x32xf32>, tensor<?x4x?xf32>)
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x32xf32>, memref<?x4x?x32xf32>) -> ()
+  bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<?x4x?xf32>, memref<?x4x?xf32>) -> ()
+  return
+}

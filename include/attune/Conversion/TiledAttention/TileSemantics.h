@@ -39,8 +39,10 @@ struct TileRows {
   /// scalar, or an i32 vector when heads differ across lanes): for the bias
   /// and the score_mod / mask_mod regions.
   Value batch, heads;
-  /// With an additive bias: the bias buffer (a flat, 1-D view of the operand).
-  Value bias;
+  /// With an additive bias: the bias buffer (a flat, 1-D view of the operand)
+  /// and its key extent, the Lk of the layout (null: kvLen; a ragged row's
+  /// kvLen is shorter than the rows it steps over).
+  Value bias, biasKeys;
 };
 
 /// The key tiles a query tile visits: `numSinkTiles` tiles from key 0 (sink
