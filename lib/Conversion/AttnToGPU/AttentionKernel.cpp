@@ -1076,6 +1076,9 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
   kernel->setAttr(GPUKernelAttrs::hostArgs, b.getDenseI64ArrayAttr(hostArgs));
   kernel->setAttr(GPUKernelAttrs::extraSizes,
                   b.getDenseI64ArrayAttr(extraSizes));
+  if (op.hasBlockMask())
+    kernel->setAttr(GPUKernelAttrs::queryBlock,
+                    b.getI64IntegerAttr(op.getBlockSizeAttr()[0]));
   std::string merge = (func.getSymName() + "_merge").str();
   kernel->setAttr(GPUKernelAttrs::mergeKernel, b.getStringAttr(merge));
   b.setInsertionPointAfter(kernel);

@@ -39,6 +39,7 @@ attune::collectCudaKernels(ModuleOp module,
       kernel.extraSizes.assign(extra.asArrayRef().begin(),
                                extra.asArrayRef().end());
     kernel.blockRows = number(GPUKernelAttrs::blockRows);
+    kernel.queryBlock = number(GPUKernelAttrs::queryBlock);
     kernel.threads = number(GPUKernelAttrs::threads);
     kernel.sharedBytes = number(GPUKernelAttrs::sharedBytes);
     kernel.queryHeads = number(GPUKernelAttrs::queryHeads);
@@ -46,12 +47,15 @@ attune::collectCudaKernels(ModuleOp module,
         1, number(GPUKernelAttrs::headsPerBlock));
     if (auto merge = func->getAttrOfType<StringAttr>(GPUKernelAttrs::mergeKernel))
       kernel.mergeKernel = merge.str();
-    // Parameter 3 is out [B, Hq, Lq, Dv]; an LSE parameter follows it.
+    // Parameter 3 is out [B, Hq, Lq, Dv]; the merge kernel writes the LSE
+    // (parameter 4) when it has a parameter for it.
     const KernelArgument &out = signature.arguments[kernel.hostArgs[3]];
     kernel.valueDim = out.staticShape.back();
-    kernel.hasLse = kernel.hostArgs.size() > 4 &&
-                    signature.arguments[kernel.hostArgs[4]].name.rfind(
-                        "lse", 0) == 0;
+    auto merge = kernels.lookupSymbol<gpu::GPUFuncOp>(kernel.mergeKernel);
+    if (!merge)
+      return func.emitError("attune-compile: no merge kernel @")
+             << kernel.mergeKernel;
+    kernel.hasLse = merge.getNumArguments() == 6;
     result.push_back(std::move(kernel));
   }
   return result;
@@ -175,6 +179,9 @@ void attune::writeCudaLauncher(llvm::raw_ostream &os,
                                   unsigned, void *, void **, void **);
   attune_CUresult (*ctxGetDevice)(int *);
   attune_CUresult (*deviceGetAttribute)(int *, int, int);
+  attune_CUresult (*moduleUnload)(attune_CUmodule);
+  /* Split-KV's stream-ordered workspace (CUDA 11.2+); without them, or when
+   * an allocation fails, kernels run unsplit. */
   attune_CUresult (*memAllocAsync)(unsigned long long *, size_t, void *);
   attune_CUresult (*memFreeAsync)(unsigned long long, void *);
 } attune_driver;
@@ -206,13 +213,15 @@ static int attune_open_driver(void) {
   *(void **)&attune_driver.ctxGetDevice = dlsym(library, "cuCtxGetDevice");
   *(void **)&attune_driver.deviceGetAttribute =
       dlsym(library, "cuDeviceGetAttribute");
+  *(void **)&attune_driver.moduleUnload = dlsym(library, "cuModuleUnload");
   *(void **)&attune_driver.memAllocAsync = dlsym(library, "cuMemAllocAsync");
   *(void **)&attune_driver.memFreeAsync = dlsym(library, "cuMemFreeAsync");
+  if (!attune_driver.memAllocAsync || !attune_driver.memFreeAsync)
+    attune_driver.memAllocAsync = NULL, attune_driver.memFreeAsync = NULL;
   if (!attune_driver.ctxGetCurrent || !attune_driver.moduleLoadData ||
       !attune_driver.moduleGetFunction || !attune_driver.funcSetAttribute ||
       !attune_driver.launchKernel || !attune_driver.ctxGetDevice ||
-      !attune_driver.deviceGetAttribute || !attune_driver.memAllocAsync ||
-      !attune_driver.memFreeAsync) {
+      !attune_driver.deviceGetAttribute || !attune_driver.moduleUnload) {
     dlclose(library);
     return ATTUNE_ERR_NO_DRIVER;
   }
@@ -259,6 +268,8 @@ static int attune_function(int index, attune_CUfunction *function,
         attune_loaded[slot].context = context;
         attune_loaded[slot].multiprocessors = count;
         ++attune_num_loaded;
+      } else {
+        attune_driver.moduleUnload(module); /* not kept: nothing leaks */
       }
     }
   }
@@ -288,11 +299,14 @@ static int64_t attune_kv_splits(int64_t blocks, int multiprocessors,
                                 int64_t kv_len, int64_t batch) {
   int64_t splits = 1;
   const char *forced = getenv("ATTUNE_KV_SPLITS");
-  if (forced && atoll(forced) > 0)
+  int fixed = forced && atoll(forced) > 0;
+  if (!attune_driver.memAllocAsync)
+    return 1;
+  if (fixed)
     splits = atoll(forced);
   else if (blocks < multiprocessors)
     splits = (2 * (int64_t)multiprocessors + blocks - 1) / blocks;
-  if (!forced && splits > kv_len / 512)
+  if (!fixed && splits > kv_len / 512)
     splits = kv_len / 512;
   if (splits > 16)
     splits = 16;
@@ -337,6 +351,16 @@ static int64_t attune_kv_splits(int64_t blocks, int multiprocessors,
         os << " * " << extent(sig, arg, d);
       os << ");\n";
     }
+    // Block lists: their extents, and enough query blocks for Lq (the
+    // kernel reads the block of each query tile).
+    for (size_t e = 0; e < kernel.extraSizes.size() / 2; ++e)
+      os << "  int64_t extra" << e << "_ = "
+         << extent(sig, kernel.hostArgs[kernel.extraSizes[2 * e]],
+                   kernel.extraSizes[2 * e + 1])
+         << ";\n";
+    if (!kernel.extraSizes.empty() && kernel.queryBlock > 0)
+      os << "  if (extra0_ < (q_len_ + " << kernel.queryBlock - 1 << ") / "
+         << kernel.queryBlock << ")\n    return ATTUNE_ERR_BAD_SIZE;\n";
     // Split-KV: the chunk count and, for several, the workspace.
     os << "  unsigned tiles = (unsigned)((q_len_ * " << kernel.headsPerBlock
        << " + " << kernel.blockRows - 1 << ") / " << kernel.blockRows
@@ -351,17 +375,14 @@ static int64_t attune_kv_splits(int64_t blocks, int multiprocessors,
        << "    int64_t elements = splits_ * rows_ * " << kernel.valueDim
        << ";\n"
        << "    if (attune_driver.memAllocAsync(&workspace, (size_t)(elements + "
-          "splits_ * rows_) * 4, stream) != 0)\n"
-       << "      return ATTUNE_ERR_DRIVER;\n"
-       << "    w0 = attune_flat((const void *)(uintptr_t)workspace, elements);\n"
-       << "    w1 = attune_flat((const void *)(uintptr_t)(workspace + "
+          "splits_ * rows_) * 4, stream) != 0) {\n"
+       << "      splits_ = 1; /* no workspace: run unsplit */\n"
+       << "    } else {\n"
+       << "      w0 = attune_flat((const void *)(uintptr_t)workspace, elements);\n"
+       << "      w1 = attune_flat((const void *)(uintptr_t)(workspace + "
           "(unsigned long long)elements * 4), splits_ * rows_);\n"
+       << "    }\n"
        << "  }\n";
-    for (size_t e = 0; e < kernel.extraSizes.size() / 2; ++e)
-      os << "  int64_t extra" << e << "_ = "
-         << extent(sig, kernel.hostArgs[kernel.extraSizes[2 * e]],
-                   kernel.extraSizes[2 * e + 1])
-         << ";\n";
     os << "  void *params[] = {";
     for (size_t p = 0; p < kernel.hostArgs.size(); ++p)
       os << "&p" << p << ".allocated, &p" << p << ".aligned, &p" << p

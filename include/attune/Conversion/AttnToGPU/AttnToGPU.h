@@ -44,6 +44,8 @@ struct GPUKernelAttrs {
   /// (block lists' q_blocks and capacities), each the extent of that
   /// dimension of that parameter's host argument.
   static constexpr const char *extraSizes = "attune.extra_sizes";
+  /// The block lists' query block size (absent without lists).
+  static constexpr const char *queryBlock = "attune.query_block";
   /// The kernel that merges split-KV chunks (grid ceil(B * Hq * Lq * Dv /
   /// 256), 256 threads): its name.
   static constexpr const char *mergeKernel = "attune.merge_kernel";

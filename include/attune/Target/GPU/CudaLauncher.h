@@ -30,6 +30,8 @@ struct CudaKernel {
   std::vector<int64_t> extraSizes;
   int64_t blockRows = 0, threads = 0, sharedBytes = 0, queryHeads = 0;
   int64_t headsPerBlock = 1;
+  /// Query rows per block of the block lists (0 without lists).
+  int64_t queryBlock = 0;
   /// The split-KV merge kernel; the value head dim; whether there is an LSE.
   std::string mergeKernel;
   int64_t valueDim = 0;

@@ -13,7 +13,7 @@ static int num_functions;
 static uintptr_t context = 1;
 static int expected_buffers, expected_sizes;
 static int merge_buffers, merge_sizes;
-static int fail_launch;
+static int fail_launch, fail_alloc, fail_attribute;
 static const char *base;
 
 /* Buffers print as their offset from `b` (the harness's argument block). */
@@ -28,6 +28,13 @@ void fake_expect_params(int buffers, int sizes, int mergeBuffers,
   merge_sizes = mergeSizes;
 }
 void fake_fail_launch(int fail) { fail_launch = fail; }
+void fake_fail_alloc(int fail) { fail_alloc = fail; }
+void fake_fail_attribute(int fail) { fail_attribute = fail; }
+
+int cuModuleUnload(void *module) {
+  printf("unload module %p\n", module);
+  return 0;
+}
 
 int cuCtxGetCurrent(void **c) {
   *c = (void *)context;
@@ -46,6 +53,10 @@ int cuDeviceGetAttribute(int *value, int attribute, int device) {
 }
 
 int cuMemAllocAsync(unsigned long long *pointer, size_t bytes, void *stream) {
+  if (fail_alloc) {
+    printf("alloc of %zu bytes fails\n", bytes);
+    return 2; /* CUDA_ERROR_OUT_OF_MEMORY */
+  }
   printf("alloc %zu bytes on stream %p\n", bytes, stream);
   *pointer = 0x7000000;
   return 0;
@@ -76,6 +87,8 @@ int cuModuleGetFunction(void **function, void *module, const char *name) {
 
 int cuFuncSetAttribute(void *function, int attribute, int value) {
   struct fake_function *f = function;
+  if (fail_attribute)
+    return 1; /* CUDA_ERROR_INVALID_VALUE: more shared memory than allowed */
   if (attribute == 8) /* CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES */
     f->shared = value;
   return 0;

@@ -13,6 +13,8 @@
 static void (*set_context)(uintptr_t);
 static void (*expect_params)(int, int, int, int);
 static void (*fail_launch)(int);
+static void (*fail_alloc)(int);
+static void (*fail_attribute)(int);
 
 int main(int argc, char **argv) {
   /* Argument i points at block + i: the fake driver prints i back. */
@@ -33,6 +35,8 @@ int main(int argc, char **argv) {
   *(void **)&set_context = dlsym(driver, "fake_set_context");
   *(void **)&expect_params = dlsym(driver, "fake_expect_params");
   *(void **)&fail_launch = dlsym(driver, "fake_fail_launch");
+  *(void **)&fail_alloc = dlsym(driver, "fake_fail_alloc");
+  *(void **)&fail_attribute = dlsym(driver, "fake_fail_attribute");
   void (*set_base)(const void *);
   *(void **)&set_base = dlsym(driver, "fake_set_base");
   set_base(block);
@@ -64,6 +68,16 @@ int main(int argc, char **argv) {
   setenv("ATTUNE_KV_SPLITS", "3", 1);
   printf("forced chunks: %d\n", prefill(q, k, v, out, lse, 1, 1, 100, stream));
   unsetenv("ATTUNE_KV_SPLITS");
+  /* No workspace to be had: the same long decode runs unsplit. */
+  fail_alloc(1);
+  printf("long decode without workspace: %d\n",
+         decode(q, k, v, lens, out, 2, 8192, stream));
+  fail_alloc(0);
+  /* A context whose module cannot be set up: unloaded, error, retried. */
+  set_context(9);
+  fail_attribute(1);
+  printf("module setup fails: %d\n", prefill(q, k, v, out, lse, 1, 1, 1, stream));
+  fail_attribute(0);
   set_context(8);
   fail_launch(1);
   printf("failed launch in a new context: %d\n",
