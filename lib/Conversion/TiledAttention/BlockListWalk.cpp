@@ -25,13 +25,27 @@ BlockListWalk::BlockListWalk(OpBuilder &b, Location loc,
       arith::DivUIOp::create(b, loc, firstRow, cIdx(b, loc, blockSize[0])),
       arith::SubIOp::create(b, loc, this->access.numQBlocks,
                             cIdx(b, loc, 1)));
-  // Counts clamped to [0, capacity of their index list].
+  // Counts clamped to [0, capacity of their index list]; lists without a
+  // query block name nothing (and are not read).
+  Value anyQBlock = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                          this->access.numQBlocks, zero);
   auto count = [&](BlockList counts, Value capacity) -> Value {
     if (!capacity)
       return zero;
-    Value n = this->access.load(counts, qBlock, {});
+    auto read = scf::IfOp::create(
+        b, loc, anyQBlock,
+        [&](OpBuilder &tb, Location) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToEnd(tb.getInsertionBlock());
+          Value n = this->access.load(counts, qBlock, {});
+          scf::YieldOp::create(b, loc, ValueRange{n});
+        },
+        [&](OpBuilder &eb, Location) {
+          scf::YieldOp::create(eb, loc, ValueRange{zero});
+        });
     return arith::MaxSIOp::create(
-        b, loc, zero, arith::MinSIOp::create(b, loc, n, capacity));
+        b, loc, zero,
+        arith::MinSIOp::create(b, loc, read.getResult(0), capacity));
   };
   numFull = count(BlockList::FullCounts, this->access.fullCapacity);
   numPartial = count(BlockList::Counts, this->access.capacity);
