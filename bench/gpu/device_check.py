@@ -77,6 +77,8 @@ CASES = {
     "f16_d64_sigmoid_block_sparse": dict(dtype=F16, hq=4, hkv=4, d=64,
                                          mask=CAUSAL, sigmoid=True,
                                          blocks=(64, 64)),
+    "f16_d64_bias_ragged": dict(dtype=F16, hq=4, hkv=4, d=64, mask=NONE,
+                                bias=True, ragged=True),
 }
 
 # (batch, q_len, kv_len): partial tiles, Lq != Lk both ways, empty keys,

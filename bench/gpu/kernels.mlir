@@ -105,3 +105,11 @@ func.func @f16_d64_sigmoid_block_sparse(%q: tensor<?x4x?x64xf16>, %k: tensor<?x4
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xf16>, memref<?x4x?x64xf16>) -> ()
   return
 }
+
+// An additive bias with ragged rows: the bias keeps the layout's Lk per row.
+func.func @f16_d64_bias_ragged(%q: tensor<?x4x?x64xf16>, %k: tensor<?x4x?x64xf16>, %v: tensor<?x4x?x64xf16>, %bias: tensor<?x4x?x?xf16>, %kv_lengths: tensor<?xi32>, %o: memref<?x4x?x64xf16>) {
+  %out = attn.attention(%q, %k, %v) bias(%bias) kv_lengths(%kv_lengths)
+      : (tensor<?x4x?x64xf16>, tensor<?x4x?x64xf16>, tensor<?x4x?x64xf16>, tensor<?x4x?x?xf16>, tensor<?xi32>) -> tensor<?x4x?x64xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xf16>, memref<?x4x?x64xf16>) -> ()
+  return
+}
