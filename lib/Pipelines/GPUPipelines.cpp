@@ -24,6 +24,7 @@ void attune::buildGPUKernels(OpPassManager &pm,
   ConvertAttnToGPUOptions kernel;
   kernel.warps = options.warps;
   kernel.kvTile = options.kvTile;
+  kernel.chip = options.chip;
   pm.addPass(createConvertAttnToGPU(kernel));
 }
 

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "attune/Conversion/AttnToGPU/AttnToGPU.h"
 #include "attune/InitAll.h"
 #include "attune/Pipelines/Pipelines.h"
 #include "attune/Target/CPU/KernelABI.h"
@@ -160,6 +161,11 @@ int compileForCuda(ModuleOp module) {
   if (signatures.empty())
     return fail("no public function with a body in " + inputFilename);
 
+  if (!attune::isSupportedCudaArch(arch))
+    return fail("unsupported --arch=" + arch +
+                ": the GPU kernels need sm_80 or later, as LLVM's NVPTX "
+                "backend names it (sm_80, sm_86, sm_89, sm_90, sm_90a, "
+                "sm_100a, sm_120a, ...)");
   attune::GPUPipelineOptions options;
   if (failed(options.parseFromString(pipelineOptions)))
     return fail("bad --pipeline-options: " + pipelineOptions);

@@ -344,6 +344,9 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
            "Warps per thread block (16 query rows each)">,
     Option<"kvTile", "kv-tile", "int64_t", /*default=*/"64",
            "Keys per shared-memory tile (a multiple of 16 * warps)">,
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
+           "The NVIDIA architecture the kernels are for (sm_80 or later; "
+           "anything else is an error)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -97,8 +97,10 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                      "cp.async, ldmatrix)"),
       llvm::cl::init("sm_90a")};
   PassOptions::Option<std::string> features{
-      *this, "features", llvm::cl::desc("PTX version feature, e.g. +ptx80"),
-      llvm::cl::init("+ptx80")};
+      *this, "features",
+      llvm::cl::desc("PTX version feature, e.g. +ptx87 (default: the lowest "
+                     "version the chip needs)"),
+      llvm::cl::init("")};
   PassOptions::Option<int64_t> warps{
       *this, "warps",
       llvm::cl::desc("Warps per thread block (16 query rows each)"),

@@ -902,6 +902,16 @@ void buildMergeKernel(OpBuilder &b, Location loc, attn::AttentionOp op,
 
 } // namespace
 
+bool attune::isSupportedCudaArch(StringRef chip) {
+  static const char *const known[] = {
+      "sm_80",   "sm_86",   "sm_87",   "sm_88",   "sm_89",   "sm_90",
+      "sm_90a",  "sm_100",  "sm_100a", "sm_100f", "sm_101",  "sm_101a",
+      "sm_101f", "sm_103",  "sm_103a", "sm_103f", "sm_110",  "sm_110a",
+      "sm_110f", "sm_120",  "sm_120a", "sm_120f", "sm_121",  "sm_121a",
+      "sm_121f"};
+  return llvm::is_contained(known, chip);
+}
+
 bool attune::canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
                            std::string &why) {
   Type elem = cast<ShapedType>(op.getQuery().getType()).getElementType();

@@ -33,6 +33,13 @@ struct ConvertAttnToGPUPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (!attune::isSupportedCudaArch(chip)) {
+      module.emitError("convert-attn-to-gpu: unsupported chip '")
+          << chip
+          << "': the kernels need sm_80 or later, as LLVM's NVPTX backend "
+             "names it (sm_80, sm_86, sm_89, sm_90, sm_90a, sm_100a, ...)";
+      return signalPassFailure();
+    }
     attune::GPUTiling tiling;
     tiling.warps = warps;
     tiling.kvTile = kvTile;

@@ -60,6 +60,11 @@ struct GPUKernelAttrs {
   static constexpr const char *headsPerBlock = "attune.heads_per_block";
 };
 
+/// Whether the kernels can be built for NVIDIA architecture `chip`: one
+/// LLVM's NVPTX backend knows, sm_80 or later (cp.async, ldmatrix and
+/// mma.sync m16n8k16 for f16 and bf16).
+bool isSupportedCudaArch(StringRef chip);
+
 /// Whether the GPU path takes `op` with `tiling`; `why` says what it lacks.
 bool canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
                    std::string &why);
