@@ -44,12 +44,23 @@ struct ConvertAttnToGPUPass
     tiling.warps = warps;
     tiling.kvTile = kvTile;
     SmallVector<func::FuncOp> hosts;
+    bool unsupported = false;
     for (auto func : module.getOps<func::FuncOp>()) {
       bool hasAttention = false;
-      func.walk([&](attn::AttentionOp) { hasAttention = true; });
+      func.walk([&](Operation *op) {
+        if (isa<attn::AttentionOp>(op)) {
+          hasAttention = true;
+        } else if (isa<attn::AttnDialect>(op->getDialect()) &&
+                   !isa<attn::YieldOp>(op)) {
+          op->emitOpError("is not on the GPU path yet (attn.attention is)");
+          unsupported = true;
+        }
+      });
       if (hasAttention)
         hosts.push_back(func);
     }
+    if (unsupported)
+      return signalPassFailure();
     if (hosts.empty())
       return;
     OpBuilder b(module.getBodyRegion());

@@ -19,8 +19,9 @@ attune::collectCudaKernels(ModuleOp module,
     auto func = kernels ? kernels.lookupSymbol<gpu::GPUFuncOp>(signature.name)
                         : gpu::GPUFuncOp();
     if (!func)
-      return module.emitError("attune-compile: no GPU kernel was built for @")
-             << signature.name;
+      return emitError(module.getLoc(),
+                       "attune-compile: no GPU kernel was built for @")
+             << signature.name << " (it holds no attn.attention)";
     CudaKernel kernel;
     kernel.signature = signature;
     auto hostArgs = func->getAttrOfType<DenseI64ArrayAttr>(

@@ -62,3 +62,12 @@ func.func @captured_length(%q: tensor<1x2x16x64xf16>, %k: tensor<1x2x16x64xf16>,
 }
 
 // TILE: kv-tile a positive multiple of 16 * warps
+
+// -----
+
+func.func @merge(%o0: tensor<2x8x?x64xf32>, %o1: tensor<2x8x?x64xf32>, %l0: tensor<2x8x?xf32>, %l1: tensor<2x8x?xf32>, %o: memref<2x8x?x64xf32>) {
+  // expected-error @+1 {{'attn.merge' op is not on the GPU path yet (attn.attention is)}}
+  %m, %l = attn.merge(%o0, %o1) lse(%l0, %l1) : (tensor<2x8x?x64xf32>, tensor<2x8x?x64xf32>, tensor<2x8x?xf32>, tensor<2x8x?xf32>) -> (tensor<2x8x?x64xf32>, tensor<2x8x?xf32>)
+  bufferization.materialize_in_destination %m in restrict writable %o : (tensor<2x8x?x64xf32>, memref<2x8x?x64xf32>) -> ()
+  return
+}
