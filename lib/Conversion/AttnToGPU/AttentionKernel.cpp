@@ -85,9 +85,7 @@ public:
   }
 
   /// Dynamic shared memory the kernel needs, in bytes.
-  int64_t sharedBytes() const {
-    return (rows * kPitch + 2 * tiling.kvTile * (kPitch + vPitch)) * 2;
-  }
+  int64_t sharedBytes() const { return sharedBytesFor(op, tiling); }
   int64_t blockRows() const { return rows; }
   int64_t blockThreads() const { return threads; }
 
@@ -910,6 +908,36 @@ bool attune::isSupportedCudaArch(StringRef chip) {
       "sm_110f", "sm_120",  "sm_120a", "sm_120f", "sm_121",  "sm_121a",
       "sm_121f"};
   return llvm::is_contained(known, chip);
+}
+
+int64_t attune::maxSharedBytes(StringRef chip) {
+  // CUDA programming guide, per compute capability: 8.0 / 8.7 163 KB, 8.6 /
+  // 8.9 / 12.x 99 KB, 9.0 / 10.x / 11.x 227 KB.
+  if (chip.starts_with("sm_80") || chip.starts_with("sm_87"))
+    return 163 * 1024;
+  if (chip.starts_with("sm_86") || chip.starts_with("sm_88") ||
+      chip.starts_with("sm_89") || chip.starts_with("sm_12"))
+    return 99 * 1024;
+  return 227 * 1024;
+}
+
+int64_t attune::sharedBytesFor(attn::AttentionOp op,
+                               const GPUTiling &tiling) {
+  int64_t kPitch = op.getHeadDim() + kPad, vPitch = op.getValueHeadDim() + kPad;
+  return (tiling.warps * kWarpRows * kPitch +
+          2 * tiling.kvTile * (kPitch + vPitch)) *
+         2;
+}
+
+GPUTiling attune::fitTiling(attn::AttentionOp op, GPUTiling requested,
+                            StringRef chip) {
+  GPUTiling tiling = requested;
+  while (sharedBytesFor(op, tiling) > maxSharedBytes(chip) &&
+         tiling.warps > 1) {
+    tiling.warps /= 2;
+    tiling.kvTile = std::max<int64_t>(16 * tiling.warps, tiling.kvTile / 2);
+  }
+  return tiling;
 }
 
 bool attune::canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,

@@ -71,8 +71,27 @@ struct ConvertAttnToGPUPass
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     b.getUnitAttr());
     for (func::FuncOp host : hosts) {
-      if (failed(attune::buildAttentionKernel(host, kernels, tiling)))
+      // Smaller tiles where the requested ones overflow shared memory (D =
+      // 256 on sm_80, D >= 128 on sm_86 / sm_89).
+      attune::GPUTiling fitted = tiling;
+      host.walk([&](attn::AttentionOp op) {
+        fitted = attune::fitTiling(op, tiling, chip);
+      });
+      if (failed(attune::buildAttentionKernel(host, kernels, fitted)))
         return signalPassFailure();
+      // The tiles must fit the chip's shared memory.
+      auto kernel = kernels.lookupSymbol<gpu::GPUFuncOp>(host.getSymName());
+      int64_t bytes =
+          kernel->getAttrOfType<IntegerAttr>(attune::GPUKernelAttrs::sharedBytes)
+              .getInt();
+      if (bytes > attune::maxSharedBytes(chip)) {
+        host.emitError("convert-attn-to-gpu: @")
+            << host.getSymName() << "'s tiles need " << bytes
+            << " bytes of shared memory; " << chip << " allows "
+            << attune::maxSharedBytes(chip)
+            << " per block, even with one warp";
+        return signalPassFailure();
+      }
       // The host function is now implemented by the kernel's C launcher.
       host.getBody().getBlocks().clear();
       host.setPrivate();

@@ -65,6 +65,17 @@ struct GPUKernelAttrs {
 /// mma.sync m16n8k16 for f16 and bf16).
 bool isSupportedCudaArch(StringRef chip);
 
+/// The most dynamic shared memory a block may opt into on `chip` (bytes).
+int64_t maxSharedBytes(StringRef chip);
+
+/// Dynamic shared memory the kernel of `op` needs with `tiling` (bytes): a
+/// Q tile and two K and V tiles, rows padded by 16 bytes.
+int64_t sharedBytesFor(attn::AttentionOp op, const GPUTiling &tiling);
+
+/// The tiling for `op` on `chip`: `requested`, or with warps and kv-tile
+/// halved until the tiles fit the chip's shared memory.
+GPUTiling fitTiling(attn::AttentionOp op, GPUTiling requested, StringRef chip);
+
 /// Whether the GPU path takes `op` with `tiling`; `why` says what it lacks.
 bool canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
                    std::string &why);
