@@ -57,9 +57,7 @@ private:
       if (!e.kvLengths)
         return;
       Value n = memref::LoadOp::create(e.b, e.loc, e.kvLengths, ValueRange{bi});
-      n = arith::IndexCastOp::create(e.b, e.loc, e.b.getIndexType(), n);
-      e.kvLen = arith::MinSIOp::create(
-          e.b, e.loc, arith::MaxSIOp::create(e.b, e.loc, n, e.cIdx(0)), all);
+      e.kvLen = TileSemantics::rowKeyCount(e.b, e.loc, n, all);
     }
     ~RowKeys() { e.kvLen = all; }
 

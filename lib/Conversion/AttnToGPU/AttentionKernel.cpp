@@ -327,9 +327,7 @@ void KernelEmitter::emit(const KernelValues &values) {
   Value kvLen = values.kvLen;
   if (values.kvLengths) {
     Value n = memref::LoadOp::create(b, loc, values.kvLengths, batch);
-    n = arith::IndexCastOp::create(b, loc, b.getIndexType(), n);
-    kvLen = arith::MinSIOp::create(
-        b, loc, arith::MaxSIOp::create(b, loc, n, cIdx(0)), values.kvLen);
+    kvLen = TileSemantics::rowKeyCount(b, loc, n, values.kvLen);
   }
 
   Value kvRow = mul(add(mulC(batch, kvHeads), kvHead), values.kvLen);

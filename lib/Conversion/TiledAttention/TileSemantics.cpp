@@ -440,6 +440,13 @@ Value TileSemantics::sigmoidWeights(OpBuilder &b, Location loc, Value scores,
                                arith::AddFOp::create(b, loc, one, e));
 }
 
+Value TileSemantics::rowKeyCount(OpBuilder &b, Location loc, Value length,
+                                 Value kvLen) {
+  Value n = arith::IndexCastOp::create(b, loc, b.getIndexType(), length);
+  return arith::MinSIOp::create(
+      b, loc, arith::MaxSIOp::create(b, loc, n, cIdx(b, loc, 0)), kvLen);
+}
+
 Value TileSemantics::exponentBase(OpBuilder &b, Location loc, Value m) {
   Value negInf =
       constantLike(b, loc, m, -std::numeric_limits<float>::infinity());

@@ -118,6 +118,10 @@ public:
   /// sigmoid(s + bias) = 1 / (1 + exp(-(s + bias))): 0 for masked s = -inf.
   static Value sigmoidWeights(OpBuilder &b, Location loc, Value scores,
                               Value bias);
+  /// A ragged batch row's key count: clamp(length, 0, Lk), `length` the i32
+  /// entry of kv_lengths, `kvLen` the layout's Lk (index).
+  static Value rowKeyCount(OpBuilder &b, Location loc, Value length,
+                           Value kvLen);
   /// The exponent base for running max `m`: m, or 0 while m = -inf (no key
   /// visible yet), so that exp(s - base) and exp(m_old - base) are never NaN.
   static Value exponentBase(OpBuilder &b, Location loc, Value m);
