@@ -70,60 +70,49 @@ Value exp(PatternRewriter &rewriter, Location loc, Value x) {
 
 bool isF32(Type type) { return getElementTypeOrSelf(type).isF32(); }
 
-struct ExpToEx2 : OpRewritePattern<math::ExpOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(math::ExpOp op,
+/// Rewrites f32 `Op` (scalar or vector) element by element with `Scalar`,
+/// a callable (rewriter, loc, x) -> value.
+template <typename Op, typename Scalar>
+struct ScalarRewrite : OpRewritePattern<Op> {
+  ScalarRewrite(MLIRContext *context, Scalar scalar)
+      : OpRewritePattern<Op>(context), scalar(scalar) {}
+  LogicalResult matchAndRewrite(Op op,
                                 PatternRewriter &rewriter) const override {
     if (!isF32(op.getType()))
       return failure();
     Location loc = op.getLoc();
     rewriter.replaceOp(op, elementwise(rewriter, loc, op.getOperand(),
                                        [&](Value x) {
-                                         return exp(rewriter, loc, x);
+                                         return scalar(rewriter, loc, x);
                                        }));
     return success();
   }
+  Scalar scalar;
 };
 
-struct LogToLg2 : OpRewritePattern<math::LogOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(math::LogOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!isF32(op.getType()))
-      return failure();
-    Location loc = op.getLoc();
-    rewriter.replaceOp(
-        op, elementwise(rewriter, loc, op.getOperand(), [&](Value x) -> Value {
-          Value l2 = intrinsic(rewriter, loc, "llvm.nvvm.lg2.approx.ftz.f", x);
-          return arith::MulFOp::create(rewriter, loc, l2,
-                                       constant(rewriter, loc, M_LN2));
-        }));
-    return success();
-  }
-};
+template <typename Op, typename Scalar>
+void addScalarRewrite(RewritePatternSet &patterns, Scalar scalar) {
+  patterns.add(std::make_unique<ScalarRewrite<Op, Scalar>>(
+      patterns.getContext(), scalar));
+}
 
-struct TanhFromExp : OpRewritePattern<math::TanhOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(math::TanhOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!isF32(op.getType()))
-      return failure();
-    Location loc = op.getLoc();
-    rewriter.replaceOp(
-        op, elementwise(rewriter, loc, op.getOperand(), [&](Value x) -> Value {
-          // 1 - 2 / (e^(2x) + 1): saturates to +-1 (e^(2x) = inf or 0).
-          Value e2x = exp(rewriter, loc,
-                          arith::AddFOp::create(rewriter, loc, x, x));
-          Value den = arith::AddFOp::create(rewriter, loc, e2x,
-                                            constant(rewriter, loc, 1.0));
-          Value frac = arith::DivFOp::create(
-              rewriter, loc, constant(rewriter, loc, 2.0), den);
-          return arith::SubFOp::create(rewriter, loc,
-                                       constant(rewriter, loc, 1.0), frac);
-        }));
-    return success();
-  }
-};
+/// log(x) = lg2(x) * ln 2.
+Value log(PatternRewriter &rewriter, Location loc, Value x) {
+  Value l2 = intrinsic(rewriter, loc, "llvm.nvvm.lg2.approx.ftz.f", x);
+  return arith::MulFOp::create(rewriter, loc, l2,
+                               constant(rewriter, loc, M_LN2));
+}
+
+/// tanh(x) = 1 - 2 / (e^(2x) + 1): saturates to +-1 (e^(2x) = inf or 0).
+Value tanh(PatternRewriter &rewriter, Location loc, Value x) {
+  Value e2x = exp(rewriter, loc, arith::AddFOp::create(rewriter, loc, x, x));
+  Value den =
+      arith::AddFOp::create(rewriter, loc, e2x, constant(rewriter, loc, 1.0));
+  Value frac =
+      arith::DivFOp::create(rewriter, loc, constant(rewriter, loc, 2.0), den);
+  return arith::SubFOp::create(rewriter, loc, constant(rewriter, loc, 1.0),
+                               frac);
+}
 
 /// |x| = max(x, -x): no libdevice call (__nv_abs).
 struct AbsIToMax : OpRewritePattern<math::AbsIOp> {
@@ -143,7 +132,10 @@ struct GPUFastMathPass
     : public attune::impl::GPUFastMathBase<GPUFastMathPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ExpToEx2, LogToLg2, TanhFromExp, AbsIToMax>(&getContext());
+    addScalarRewrite<math::ExpOp>(patterns, exp);
+    addScalarRewrite<math::LogOp>(patterns, log);
+    addScalarRewrite<math::TanhOp>(patterns, tanh);
+    patterns.add<AbsIToMax>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
