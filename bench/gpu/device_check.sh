@@ -3,12 +3,24 @@
 # Build the kernels first on any machine (make gpu-check-build) and bring
 # build/gpu-check along. Finishes within 8 minutes; prints the table last.
 #
-#   bash bench/gpu/device_check.sh [build/gpu-check] [extra device_check.py flags]
-set -eu
+#   bash bench/gpu/device_check.sh [build/gpu-check]
+#
+# Numerics run one kernel per process (a kernel that faults leaves its CUDA
+# context unusable: the others still get checked), then one timing run.
+set -u
 DIR=${1:-build/gpu-check}
-[ $# -gt 0 ] && shift
+HERE=$(dirname "$0")
+export PYTHONUNBUFFERED=1
+CHECK="python3 $HERE/device_check.py --lib $DIR/libattune_gpu_check.so --header $DIR/kernels.h"
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,memory.total \
   --format=csv 2>/dev/null || echo "nvidia-smi: not available"
-export PYTHONUNBUFFERED=1
-exec timeout 470 python3 "$(dirname "$0")/device_check.py" \
-  --lib "$DIR/libattune_gpu_check.so" --header "$DIR/kernels.h" "$@"
+failed=""
+for kernel in $($CHECK --list); do
+  if ! timeout 60 $CHECK --kernels "$kernel" --no-timing; then
+    echo "KERNEL $kernel: FAILED (exit $?)"
+    failed="$failed $kernel"
+  fi
+done
+timeout 300 $CHECK --timing-only
+echo "numerics failures:${failed:- none}"
+[ -z "$failed" ]
