@@ -12,7 +12,10 @@ else
   echo "gpu-check-build: no ptxas; the launcher embeds PTX (the driver compiles it)"
   IMAGE=$OUT/kernels.ptx
 fi
-"$BUILD/bin/attune-compile" bench/gpu/kernels.mlir --target=cuda --arch="$ARCH" \
+# Static mask_mod regions get constant block lists first.
+"$BUILD/bin/attune-opt" bench/gpu/kernels.mlir \
+  --attn-build-block-mask="q-block=64 kv-block=64" -o "$OUT/kernels.mlir"
+"$BUILD/bin/attune-compile" "$OUT/kernels.mlir" --target=cuda --arch="$ARCH" \
   -o "$IMAGE" --header "$OUT/kernels.h" --launcher "$OUT/kernels_launcher.c"
 CC=${CC:-clang-22}
 command -v "$CC" >/dev/null 2>&1 || CC=cc

@@ -79,6 +79,9 @@ CASES = {
                                          blocks=(64, 64)),
     "f16_d64_bias_ragged": dict(dtype=F16, hq=4, hkv=4, d=64, mask=NONE,
                                 bias=True, ragged=True),
+    # Static shapes; block lists computed at compile time from the region.
+    "f16_d64_static_docs": dict(dtype=F16, hq=4, hkv=2, d=64, mask=CAUSAL,
+                                document=96, shapes=[(2, 256, 256)]),
 }
 
 # Checked again with 5 forced key chunks (split-KV and its merge kernel).
@@ -255,6 +258,9 @@ def reference(case, x, dtype=torch.float64):
         if left >= 0:
             ok &= ((j >= diag - left) | (j < sinks))[:, 0]
         visible[:, h] &= ok
+    if case.get("document"):  # mask_mod: same document of `document` tokens
+        n = case["document"]
+        visible &= (i // n == j // n).expand(b, hq, lq, lk)
     if case.get("blocks"):
         # Full blocks: visible whatever the mask (keys past Lk aside);
         # partial blocks: the mask; unlisted: hidden.
@@ -332,7 +338,8 @@ def check(attune, names, device, dry_run):
     rows, failures = [], 0
     for name in names:
         case = CASES[name]
-        shapes = DECODE_SHAPES if case.get("q_len") == 1 else SHAPES
+        shapes = case.get("shapes") or (
+            DECODE_SHAPES if case.get("q_len") == 1 else SHAPES)
         for seed, (b, lq, lk) in enumerate(shapes):
             x = make_inputs(case, b, lq, lk, device, seed)
             ref, ref_lse = reference(case, x)

@@ -113,3 +113,19 @@ func.func @f16_d64_bias_ragged(%q: tensor<?x4x?x64xf16>, %k: tensor<?x4x?x64xf16
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xf16>, memref<?x4x?x64xf16>) -> ()
   return
 }
+
+// Documents of 96 tokens under a causal mask, static shapes: make
+// gpu-check-build runs attn-build-block-mask first, which computes the
+// block lists at compile time; the kernel reads them as constants.
+func.func @f16_d64_static_docs(%q: tensor<2x4x256x64xf16>, %k: tensor<2x2x256x64xf16>, %v: tensor<2x2x256x64xf16>, %o: memref<2x4x256x64xf16>) {
+  %out = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>} mask_mod {
+  ^bb0(%b: index, %h: index, %i: index, %j: index):
+    %c96 = arith.constant 96 : index
+    %di = arith.divui %i, %c96 : index
+    %dj = arith.divui %j, %c96 : index
+    %r = arith.cmpi eq, %di, %dj : index
+    attn.yield %r : i1
+  } : (tensor<2x4x256x64xf16>, tensor<2x2x256x64xf16>, tensor<2x2x256x64xf16>) -> tensor<2x4x256x64xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<2x4x256x64xf16>, memref<2x4x256x64xf16>) -> ()
+  return
+}

@@ -1020,38 +1020,83 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
         op.getFullKvNumBlocks(), op.getFullKvIndices()})
     if (optional)
       operands.push_back(optional);
+  // Each operand is a host argument (a kernel parameter) or, for read-only
+  // operands other than Q, K, V, a constant (compile-time block lists, a
+  // bias): embedded in the module as a global.
   SmallVector<int64_t> hostArgs;
-  for (Value operand : operands) {
+  SmallVector<DenseElementsAttr> constants(operands.size());
+  SmallVector<int> paramOf(operands.size(), -1);
+  for (auto [i, operand] : llvm::enumerate(operands)) {
     std::optional<unsigned> arg = kernelArgumentOf(func, operand);
-    if (!arg)
+    DenseElementsAttr value;
+    if (arg) {
+      paramOf[i] = hostArgs.size();
+      hostArgs.push_back(*arg);
+    } else if (i >= 4 && operand != op.getLse() &&
+               matchPattern(operand, m_Constant(&value))) {
+      constants[i] = value;
+    } else {
       return op.emitOpError("convert-attn-to-gpu: every operand must be an "
                             "argument of @")
              << func.getSymName()
-             << " and every result written into one "
+             << " (or a constant) and every result written into one "
                 "(bufferization.materialize_in_destination)";
-    hostArgs.push_back(*arg);
+    }
   }
+  if (hostArgs.size() < 4 || paramOf[3] != 3)
+    return op.emitOpError("convert-attn-to-gpu: Q, K, V and the output must "
+                          "be arguments of @")
+           << func.getSymName();
 
   MLIRContext *ctx = func.getContext();
   Location loc = op.getLoc();
   OpBuilder b(ctx);
   b.setInsertionPointToEnd(kernels.getBody());
-  SmallVector<Type> params;
-  for (Value operand : operands)
-    params.push_back(MemRefType::get(
+  auto flatType = [](Value operand) {
+    return MemRefType::get(
         {ShapedType::kDynamic},
-        cast<ShapedType>(operand.getType()).getElementType()));
-  // Sizes: B, Lq, Lk, then the lists' q_blocks and capacities, each read by
-  // the launcher from dimension `dim` of parameter `param`'s argument.
+        cast<ShapedType>(operand.getType()).getElementType());
+  };
+  // Constant operands as module globals, flattened.
+  SmallVector<memref::GlobalOp> globals(operands.size());
+  for (auto [i, value] : llvm::enumerate(constants)) {
+    if (!value)
+      continue;
+    auto type = MemRefType::get({value.getNumElements()},
+                                value.getElementType());
+    auto flat = value.reshape(
+        RankedTensorType::get({value.getNumElements()}, value.getElementType()));
+    std::string name =
+        (func.getSymName() + "_constant" + std::to_string(i)).str();
+    globals[i] = memref::GlobalOp::create(
+        b, loc, name, b.getStringAttr("private"), type, flat,
+        /*constant=*/true, /*alignment=*/b.getI64IntegerAttr(16));
+  }
+  SmallVector<Type> params;
+  for (auto [i, operand] : llvm::enumerate(operands))
+    if (paramOf[i] >= 0)
+      params.push_back(flatType(operand));
+  // Sizes: B, Lq, Lk, then the lists' q_blocks and capacities that are not
+  // known statically, each read by the launcher from dimension `dim` of
+  // parameter `param`'s argument.
   SmallVector<int64_t> extraSizes; // (param, dim) pairs
+  struct ListExtent {
+    Value list;
+    unsigned dim;
+  };
+  SmallVector<ListExtent> listExtents;
   if (op.hasBlockMask()) {
-    auto paramOf = [&](Value operand) -> int64_t {
-      return llvm::find(operands, operand) - operands.begin();
-    };
-    extraSizes.append({paramOf(op.getKvNumBlocks()), 2,
-                       paramOf(op.getKvIndices()), 3});
+    listExtents = {{op.getKvNumBlocks(), 2}, {op.getKvIndices(), 3}};
     if (op.getFullKvIndices())
-      extraSizes.append({paramOf(op.getFullKvIndices()), 3});
+      listExtents.push_back({op.getFullKvIndices(), 3});
+  }
+  auto operandIndex = [&](Value operand) -> unsigned {
+    return llvm::find(operands, operand) - operands.begin();
+  };
+  for (ListExtent extent : listExtents) {
+    unsigned i = operandIndex(extent.list);
+    if (paramOf[i] >= 0)
+      extraSizes.append({paramOf[i], extent.dim});
   }
   // The split-KV workspace, then the sizes and the chunk count.
   params.append(2, MemRefType::get({ShapedType::kDynamic}, b.getF32Type()));
@@ -1064,39 +1109,52 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
 
   KernelEmitter emitter(b, loc, op, *sem, tiling);
   KernelValues values;
-  unsigned next = 0;
-  values.q = entry.getArgument(next++);
-  values.k = entry.getArgument(next++);
-  values.v = entry.getArgument(next++);
-  values.out = entry.getArgument(next++);
-  if (op.getLse())
-    values.lse = entry.getArgument(next++);
-  if (op.getAlibiSlopes())
-    values.slopes = entry.getArgument(next++);
-  if (op.getBias())
-    values.bias = entry.getArgument(next++);
-  if (op.getTemperature())
-    values.temperature = entry.getArgument(next++);
-  if (op.getKvLengths())
-    values.kvLengths = entry.getArgument(next++);
-  if (op.hasBlockMask()) {
-    values.counts = entry.getArgument(next++);
-    values.indices = entry.getArgument(next++);
-    if (op.getFullKvNumBlocks()) {
-      values.fullCounts = entry.getArgument(next++);
-      values.fullIndices = entry.getArgument(next++);
-    }
-  }
+  // Operand `v`: its parameter, or its global as a flat buffer.
+  auto valueOf = [&](Value operand) -> Value {
+    if (!operand)
+      return Value();
+    unsigned i = operandIndex(operand);
+    if (paramOf[i] >= 0)
+      return entry.getArgument(paramOf[i]);
+    Value global = memref::GetGlobalOp::create(
+        b, loc, globals[i].getType(), globals[i].getSymName());
+    return memref::CastOp::create(b, loc, flatType(operand), global);
+  };
+  values.q = valueOf(op.getQuery());
+  values.k = valueOf(op.getKey());
+  values.v = valueOf(op.getValue());
+  values.out = valueOf(op.getOutput());
+  values.lse = valueOf(op.getLse());
+  values.slopes = valueOf(op.getAlibiSlopes());
+  values.bias = valueOf(op.getBias());
+  values.temperature = valueOf(op.getTemperature());
+  values.kvLengths = valueOf(op.getKvLengths());
+  values.counts = valueOf(op.getKvNumBlocks());
+  values.indices = valueOf(op.getKvIndices());
+  values.fullCounts = valueOf(op.getFullKvNumBlocks());
+  values.fullIndices = valueOf(op.getFullKvIndices());
+  unsigned next = hostArgs.size();
   values.partialOut = entry.getArgument(next++);
   values.partialLse = entry.getArgument(next++);
   values.batch = entry.getArgument(next++);
   values.qLen = entry.getArgument(next++);
   values.kvLen = entry.getArgument(next++);
+  SmallVector<Value> extents;
+  for (ListExtent extent : listExtents) {
+    unsigned i = operandIndex(extent.list);
+    if (paramOf[i] >= 0) {
+      extents.push_back(entry.getArgument(next++));
+      continue;
+    }
+    int64_t size =
+        cast<ShapedType>(extent.list.getType()).getDimSize(extent.dim);
+    extents.push_back(arith::ConstantIndexOp::create(b, loc, size));
+  }
   if (op.hasBlockMask()) {
-    values.numQBlocks = entry.getArgument(next++);
-    values.capacity = entry.getArgument(next++);
+    values.numQBlocks = extents[0];
+    values.capacity = extents[1];
     if (op.getFullKvIndices())
-      values.fullCapacity = entry.getArgument(next++);
+      values.fullCapacity = extents[2];
   }
   values.splits = entry.getArgument(next++);
   emitter.emit(values);

@@ -359,7 +359,9 @@ static int64_t attune_kv_splits(int64_t blocks, int multiprocessors,
          << extent(sig, kernel.hostArgs[kernel.extraSizes[2 * e]],
                    kernel.extraSizes[2 * e + 1])
          << ";\n";
-    if (!kernel.extraSizes.empty() && kernel.queryBlock > 0)
+    // (extra0_ is q_blocks when the counts are a parameter, dimension 2.)
+    if (kernel.extraSizes.size() >= 2 && kernel.extraSizes[1] == 2 &&
+        kernel.queryBlock > 0)
       os << "  if (extra0_ < (q_len_ + " << kernel.queryBlock - 1 << ") / "
          << kernel.queryBlock << ")\n    return ATTUNE_ERR_BAD_SIZE;\n";
     // Split-KV: the chunk count and, for several, the workspace.

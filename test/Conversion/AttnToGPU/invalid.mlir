@@ -42,7 +42,7 @@ func.func @two_ops(%q: tensor<1x2x16x64xf16>, %k: tensor<1x2x16x64xf16>, %v: ten
 
 func.func @computed_query(%q: tensor<1x2x16x64xf16>, %k: tensor<1x2x16x64xf16>, %v: tensor<1x2x16x64xf16>, %o: memref<1x2x16x64xf16>) {
   %q2 = arith.addf %q, %q : tensor<1x2x16x64xf16>
-  // expected-error @+1 {{every operand must be an argument of @computed_query and every result written into one}}
+  // expected-error @+1 {{every operand must be an argument of @computed_query (or a constant) and every result written into one}}
   %out = attn.attention(%q2, %k, %v) : (tensor<1x2x16x64xf16>, tensor<1x2x16x64xf16>, tensor<1x2x16x64xf16>) -> tensor<1x2x16x64xf16>
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<1x2x16x64xf16>, memref<1x2x16x64xf16>) -> ()
   return

@@ -171,3 +171,25 @@ func.func @block_sparse(%q: tensor<?x2x?x128xbf16>, %k: tensor<?x2x?x128xbf16>, 
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x2x?x128xbf16>, memref<?x2x?x128xbf16>) -> ()
   return
 }
+
+// -----
+
+// Block lists that are constants (attn-build-block-mask at compile time) are
+// embedded as globals: no parameters, no extents for the launcher.
+
+// CHECK-DAG: memref.global "private" constant @static_lists_constant4 : memref<2xi32> = dense<[1, 2]>
+// CHECK-DAG: memref.global "private" constant @static_lists_constant5 : memref<4xi32> = dense<[0, 0, 0, 1]>
+// CHECK-LABEL: gpu.func @static_lists
+// CHECK-SAME: (%{{.*}}: memref<?xf16>, %{{.*}}: memref<?xf16>, %{{.*}}: memref<?xf16>, %{{.*}}: memref<?xf16>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index)
+// CHECK-SAME: attune.extra_sizes = array<i64>
+// CHECK-SAME: attune.host_args = array<i64: 0, 1, 2, 3>
+// CHECK: memref.get_global @static_lists_constant4
+// CHECK: memref.get_global @static_lists_constant5
+func.func @static_lists(%q: tensor<1x2x128x64xf16>, %k: tensor<1x2x128x64xf16>, %v: tensor<1x2x128x64xf16>, %o: memref<1x2x128x64xf16>) {
+  %n = arith.constant dense<[[[1, 2]]]> : tensor<1x1x2xi32>
+  %i = arith.constant dense<[[[[0, 0], [0, 1]]]]> : tensor<1x1x2x2xi32>
+  %out = attn.attention(%q, %k, %v) blocks(%n, %i) {block_size = array<i64: 64, 64>, mask = #attn.mask<causal>}
+      : (tensor<1x2x128x64xf16>, tensor<1x2x128x64xf16>, tensor<1x2x128x64xf16>, tensor<1x1x2xi32>, tensor<1x1x2x2xi32>) -> tensor<1x2x128x64xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<1x2x128x64xf16>, memref<1x2x128x64xf16>) -> ()
+  return
+}
