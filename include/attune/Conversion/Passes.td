@@ -327,7 +327,9 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     Kernel parameters: a flat `memref<?xT>` per operand (q, k, v, out, then
     lse, alibi_slopes, bias, temperature, kv_lengths, block lists when
     present), the split-KV workspace (two `memref<?xf32>`), then B, Lq, Lk,
-    the block lists' extents and S. The kernel records its launch
+    the block lists' extents and S. Read-only operands that are constants
+    (block lists `attn-build-block-mask` computed at compile time, a constant
+    bias) are embedded as `memref.global`s instead of parameters. The kernel records its launch
     (`attune.block_rows`, `attune.threads`, `attune.shared_bytes`,
     `attune.query_heads`, `attune.heads_per_block`, `attune.extra_sizes`,
     `attune.merge_kernel`) and which host argument each parameter reads
@@ -338,6 +340,10 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     Not yet on this path (a diagnostic names the feature): f32 operands,
     regions capturing values, head dims that are not multiples of 16, block
     sizes that do not hold whole tiles; no wgmma / TMA (sm_90a) kernel yet.
+
+    Tiles are sized for `chip`: when the requested warps and key tile need
+    more shared memory than the architecture allows a block, both halve
+    until they fit.
   }];
   let options = [
     Option<"warps", "warps", "int64_t", /*default=*/"4",
