@@ -1,4 +1,5 @@
-//===- KernelForm.h - functions in the form kernels are emitted from -*- C++ -*-===//
+//===- KernelForm.h - functions in the form kernels are emitted from -*- C++
+//-*-===//
 //
 // A kernel function takes its inputs as tensor arguments and writes its
 // results into memref arguments with bufferization.materialize_in_destination

@@ -24,15 +24,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "attune/Conversion/AttnToGPU/AttnToGPU.h"
+#include "GPUKernel.h"
 
 #include "attn/IR/AttnOps.h"
-#include "attune/Conversion/KernelForm.h"
 #include "attune/Conversion/TiledAttention/BlockListWalk.h"
 #include "attune/Conversion/TiledAttention/TileSemantics.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -40,31 +38,14 @@
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/Transforms/RegionUtils.h"
 
 #include <limits>
 
 using namespace mlir;
 using namespace mlir::attune;
+using namespace mlir::attune::detail;
 
 namespace {
-
-constexpr int64_t kWarpRows = 16; // rows of one m16n8k16 A operand
-constexpr int64_t kPad = 8;       // 16 bytes of padding per shared row
-constexpr int32_t kMergeThreads = 256;
-
-/// The operands of the op as the kernel's flat parameters.
-struct KernelValues {
-  Value q, k, v, out, lse, slopes, bias, temperature, kvLengths;
-  /// Block-sparse lists and their extents (q_blocks, capacities).
-  Value counts, indices, fullCounts, fullIndices;
-  Value numQBlocks, capacity, fullCapacity;
-  Value batch, qLen, kvLen;
-  /// Split-KV: the number of key chunks S (1: the kernel writes `out`) and
-  /// the f32 workspace of the partial results, [S, B, Hq, Lq, Dv] rows and
-  /// [S, B, Hq, Lq] LSEs, that the merge kernel combines.
-  Value splits, partialOut, partialLse;
-};
 
 class KernelEmitter {
 public:
@@ -124,8 +105,8 @@ private:
   }
   /// A constant i32 vector.
   Value lanesOf(ArrayRef<int32_t> values) {
-    auto type = VectorType::get({static_cast<int64_t>(values.size())},
-                                b.getI32Type());
+    auto type =
+        VectorType::get({static_cast<int64_t>(values.size())}, b.getI32Type());
     return arith::ConstantOp::create(b, loc,
                                      DenseIntElementsAttr::get(type, values));
   }
@@ -157,24 +138,24 @@ private:
     access.load = [this, values, batch, head, countsDims, indicesDims,
                    fullCountsDims, fullIndicesDims](
                       BlockList which, Value qBlock, ValueRange rest) -> Value {
-      bool full = which == BlockList::FullCounts ||
-                  which == BlockList::FullIndices;
-      bool isIndices = which == BlockList::Indices ||
-                       which == BlockList::FullIndices;
-      Value list = which == BlockList::Counts      ? values.counts
-                   : which == BlockList::Indices   ? values.indices
+      bool full =
+          which == BlockList::FullCounts || which == BlockList::FullIndices;
+      bool isIndices =
+          which == BlockList::Indices || which == BlockList::FullIndices;
+      Value list = which == BlockList::Counts       ? values.counts
+                   : which == BlockList::Indices    ? values.indices
                    : which == BlockList::FullCounts ? values.fullCounts
                                                     : values.fullIndices;
-      auto [batchOne, heads] =
-          which == BlockList::Counts       ? countsDims
-          : which == BlockList::Indices    ? indicesDims
-          : which == BlockList::FullCounts ? fullCountsDims
-                                           : fullIndicesDims;
+      auto [batchOne, heads] = which == BlockList::Counts    ? countsDims
+                               : which == BlockList::Indices ? indicesDims
+                               : which == BlockList::FullCounts
+                                   ? fullCountsDims
+                                   : fullIndicesDims;
       Value bi = batchOne ? cIdx(0) : batch;
       Value hi = heads == 1 ? cIdx(0) : head;
       // ((b * H + h) * q_blocks + qb) (* capacity + i)
-      Value index = add(mul(add(mulC(bi, heads), hi), values.numQBlocks),
-                        qBlock);
+      Value index =
+          add(mul(add(mulC(bi, heads), hi), values.numQBlocks), qBlock);
       if (isIndices)
         index = add(mul(index, full ? values.fullCapacity : values.capacity),
                     rest[0]);
@@ -200,8 +181,8 @@ private:
     NVVM::MMATypes type =
         elem.isF16() ? NVVM::MMATypes::f16 : NVVM::MMATypes::bf16;
     auto op = NVVM::MmaOp::create(
-        b, loc, result, a, bReg, ValueRange(ArrayRef<Value>(acc)), {16, 8, 16}, std::nullopt, std::nullopt,
-        std::array<NVVM::MMATypes, 2>{type, type},
+        b, loc, result, a, bReg, ValueRange(ArrayRef<Value>(acc)), {16, 8, 16},
+        std::nullopt, std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
         std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
                                        NVVM::MMALayout::col});
     for (int64_t i = 0; i < 4; ++i)
@@ -233,15 +214,15 @@ private:
   /// past `limit` do not exist.
   Value copySlab(Value dst, ValueRange dstLead, Value src, Value base,
                  Value first, Value limit, int64_t count, int64_t width) {
-    return copyRows(dst, dstLead, src,
-                    [&](Value row) -> std::pair<Value, Value> {
-                      Value index = add(first, row);
-                      Value valid = lt(index, limit);
-                      Value start = add(
-                          base, mulC(select(valid, index, cIdx(0)), width));
-                      return {valid, start};
-                    },
-                    count, width);
+    return copyRows(
+        dst, dstLead, src,
+        [&](Value row) -> std::pair<Value, Value> {
+          Value index = add(first, row);
+          Value valid = lt(index, limit);
+          Value start = add(base, mulC(select(valid, index, cIdx(0)), width));
+          return {valid, start};
+        },
+        count, width);
   }
 
   OpBuilder &b;
@@ -255,8 +236,7 @@ private:
 };
 
 Value KernelEmitter::copyRows(Value dst, ValueRange dstLead, Value src,
-                              RowSource source, int64_t count,
-                              int64_t width) {
+                              RowSource source, int64_t count, int64_t width) {
   int64_t chunksPerRow = width / 8;
   int64_t chunks = count * chunksPerRow;
   auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
@@ -267,8 +247,8 @@ Value KernelEmitter::copyRows(Value dst, ValueRange dstLead, Value src,
     // % chunksPerRow).
     Value chunk = addC(tid, c * threads);
     Value row = arith::DivUIOp::create(b, loc, chunk, cIdx(chunksPerRow));
-    Value col = mulC(arith::RemUIOp::create(b, loc, chunk, cIdx(chunksPerRow)),
-                     8);
+    Value col =
+        mulC(arith::RemUIOp::create(b, loc, chunk, cIdx(chunksPerRow)), 8);
     auto [valid, start] = source(row);
     Value srcIndex = add(start, col);
     SmallVector<Value> dstIndices(dstLead);
@@ -293,7 +273,7 @@ void KernelEmitter::emit(const KernelValues &values) {
   Value warp = arith::DivUIOp::create(b, loc, tid, cIdx(32));
   Value lane = arith::RemUIOp::create(b, loc, tid, cIdx(32));
   Value laneGroup = arith::DivUIOp::create(b, loc, lane, cIdx(4)); // g
-  Value quad = arith::RemUIOp::create(b, loc, lane, cIdx(4));  // t
+  Value quad = arith::RemUIOp::create(b, loc, lane, cIdx(4));      // t
   Value qTile = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
   Value headBlock = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
   // Grid z: batch row and key chunk (split-KV).
@@ -337,12 +317,12 @@ void KernelEmitter::emit(const KernelValues &values) {
   // Shared memory: Q tile, two K tiles, two V tiles.
   auto space = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   Value dynamic = gpu::DynamicSharedMemoryOp::create(
-      b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(), nullptr,
-                              space));
+      b, loc,
+      MemRefType::get({ShapedType::kDynamic}, b.getI8Type(), nullptr, space));
   auto view = [&](ArrayRef<int64_t> shape, int64_t byteOffset) -> Value {
-    return memref::ViewOp::create(
-        b, loc, MemRefType::get(shape, elem, nullptr, space), dynamic,
-        cIdx(byteOffset), ValueRange{});
+    return memref::ViewOp::create(b, loc,
+                                  MemRefType::get(shape, elem, nullptr, space),
+                                  dynamic, cIdx(byteOffset), ValueRange{});
   };
   Value qShared = view({rows, kPitch}, 0);
   int64_t kOffset = rows * kPitch * 2;
@@ -352,8 +332,8 @@ void KernelEmitter::emit(const KernelValues &values) {
   // What the variant needs of this tile (TileSemantics).
   TileRows tileRows;
   tileRows.firstRow = positionOf(q0);
-  tileRows.lastRow = positionOf(arith::MinSIOp::create(
-      b, loc, addC(q0, rows - 1), addC(packedLen, -1)));
+  tileRows.lastRow = positionOf(
+      arith::MinSIOp::create(b, loc, addC(q0, rows - 1), addC(packedLen, -1)));
   tileRows.qLen = values.qLen;
   tileRows.kvLen = kvLen;
   tileRows.batch = batch;
@@ -373,14 +353,14 @@ void KernelEmitter::emit(const KernelValues &values) {
     numTiles = walk->numTiles();
   } else {
     range = sem.keyTiles(b, loc, tileRows, kvTile);
-    numTiles = add(range.numSinkTiles, arith::SubIOp::create(
-                                           b, loc, range.mainEnd,
-                                           range.mainBegin));
+    numTiles =
+        add(range.numSinkTiles,
+            arith::SubIOp::create(b, loc, range.mainEnd, range.mainBegin));
   }
   // This block's chunk of the steps: [numTiles * split / S, numTiles *
   // (split + 1) / S).
-  Value stepBegin = arith::DivUIOp::create(b, loc, mul(numTiles, split),
-                                           values.splits);
+  Value stepBegin =
+      arith::DivUIOp::create(b, loc, mul(numTiles, split), values.splits);
   Value stepEnd = arith::DivUIOp::create(b, loc, mul(numTiles, addC(split, 1)),
                                          values.splits);
   // Step i (< numTiles): its first key, and for listed blocks whether the
@@ -407,9 +387,9 @@ void KernelEmitter::emit(const KernelValues &values) {
     Value first, limit;
     if (walk) {
       // Lists are read only below their counts.
-      auto listed = scf::IfOp::create(
-          b, loc, TypeRange{b.getIndexType(), b.getI1Type()}, inRange, true,
-          true);
+      auto listed =
+          scf::IfOp::create(b, loc, TypeRange{b.getIndexType(), b.getI1Type()},
+                            inRange, true, true);
       {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(listed.thenBlock());
@@ -418,8 +398,8 @@ void KernelEmitter::emit(const KernelValues &values) {
         b.setInsertionPointToStart(listed.elseBlock());
         scf::YieldOp::create(
             b, loc,
-            ValueRange{cIdx(0), arith::ConstantOp::create(
-                                    b, loc, b.getBoolAttr(true))});
+            ValueRange{cIdx(0),
+                       arith::ConstantOp::create(b, loc, b.getBoolAttr(true))});
       }
       first = listed.getResult(0);
       limit = select(listed.getResult(1), cIdx(0), kvLen);
@@ -433,24 +413,25 @@ void KernelEmitter::emit(const KernelValues &values) {
   };
 
   // Prologue: the Q tile and the first key tile; Q fragments to registers.
-  copyRows(qShared, {}, values.q,
-           [&](Value row) -> std::pair<Value, Value> {
-             Value p = add(q0, row);
-             Value valid = lt(p, packedLen);
-             p = select(valid, p, cIdx(0));
-             return {valid, queryRow(headOf(p), positionOf(p), headDim)};
-           },
-           rows, headDim);
+  copyRows(
+      qShared, {}, values.q,
+      [&](Value row) -> std::pair<Value, Value> {
+        Value p = add(q0, row);
+        Value valid = lt(p, packedLen);
+        p = select(valid, p, cIdx(0));
+        return {valid, queryRow(headOf(p), positionOf(p), headDim)};
+      },
+      rows, headDim);
   Value first = copyKeyTile(stepBegin, cIdx(0));
   nvgpu::DeviceAsyncWaitOp::create(b, loc, first, b.getI32IntegerAttr(0));
   gpu::BarrierOp::create(b, loc);
   Value laneRow = arith::RemUIOp::create(b, loc, lane, cIdx(16));
   Value laneHalf = mulC(arith::DivUIOp::create(b, loc, lane, cIdx(16)), 8);
   Value laneEighth = arith::RemUIOp::create(b, loc, lane, cIdx(8));
-  Value laneOddEight = mulC(
-      arith::RemUIOp::create(
-          b, loc, arith::DivUIOp::create(b, loc, lane, cIdx(8)), cIdx(2)),
-      8);
+  Value laneOddEight =
+      mulC(arith::RemUIOp::create(
+               b, loc, arith::DivUIOp::create(b, loc, lane, cIdx(8)), cIdx(2)),
+           8);
   // Q fragments stay in registers up to D = 128 (32 registers); wider heads
   // reload them from shared memory at every k-step, or the accumulators
   // would spill.
@@ -490,7 +471,7 @@ void KernelEmitter::emit(const KernelValues &values) {
     lanePos[r] = positionOf(p);
   }
   // Per score, from the lane's two rows.
-  auto perRow = [&](Value (&values)[2]) -> Value {
+  auto perRow = [&](Value(&values)[2]) -> Value {
     SmallVector<Value> elements;
     for (int64_t i = 0; i < numScores; ++i)
       elements.push_back(values[(i % 4) / 2]);
@@ -502,7 +483,8 @@ void KernelEmitter::emit(const KernelValues &values) {
         b, loc, DenseElementsAttr::get(i32Scores, b.getI32IntegerAttr(group)));
     positions = arith::DivUIOp::create(b, loc, packedRows, groupVector);
     tileRows.heads = arith::AddIOp::create(
-        b, loc, vector::BroadcastOp::create(b, loc, i32Scores, toI32(firstHead)),
+        b, loc,
+        vector::BroadcastOp::create(b, loc, i32Scores, toI32(firstHead)),
         arith::RemUIOp::create(b, loc, packedRows, groupVector));
   }
   if (values.slopes) {
@@ -513,8 +495,8 @@ void KernelEmitter::emit(const KernelValues &values) {
   }
   // scale * temperature[b, h, i] per row, or the scale.
   Value scale = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(scoreType,
-                                     b.getF32FloatAttr(sem.scale())));
+      b, loc,
+      DenseElementsAttr::get(scoreType, b.getF32FloatAttr(sem.scale())));
   if (values.temperature) {
     auto type = cast<ShapedType>(op.getTemperature().getType());
     int64_t tHeads = type.isDynamicDim(1) ? qHeads : type.getDimSize(1);
@@ -532,14 +514,15 @@ void KernelEmitter::emit(const KernelValues &values) {
   }
   Value sigmoidBias;
   if (sem.isSigmoid())
-    sigmoidBias = vector::BroadcastOp::create(
-        b, loc, scoreType, sem.sigmoidBias(b, loc, kvLen));
+    sigmoidBias = vector::BroadcastOp::create(b, loc, scoreType,
+                                              sem.sigmoidBias(b, loc, kvLen));
 
   Value accInit = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(VectorType::get({numOut}, f32),
-                                     b.getF32FloatAttr(0.0f)));
-  SmallVector<Value> init = {cF32(negInf), cF32(negInf), cF32(0.0f),
-                             cF32(0.0f), accInit};
+      b, loc,
+      DenseElementsAttr::get(VectorType::get({numOut}, f32),
+                             b.getF32FloatAttr(0.0f)));
+  SmallVector<Value> init = {cF32(negInf), cF32(negInf), cF32(0.0f), cF32(0.0f),
+                             accInit};
   auto loop = scf::ForOp::create(
       b, loc, cIdx(0), arith::SubIOp::create(b, loc, stepEnd, stepBegin),
       cIdx(1), init);
@@ -552,8 +535,8 @@ void KernelEmitter::emit(const KernelValues &values) {
     Value acc = loop.getRegionIterArgs()[4];
     Value buffer =
         arith::RemUIOp::create(b, loc, loop.getInductionVar(), cIdx(2));
-    Value next = copyKeyTile(addC(step, 1), arith::SubIOp::create(
-                                                b, loc, cIdx(1), buffer));
+    Value next = copyKeyTile(addC(step, 1),
+                             arith::SubIOp::create(b, loc, cIdx(1), buffer));
     Step tile = stepAt(step);
     Value keyBegin = tile.keyBegin;
     // A skipped step (a listed block seen before or out of range) keeps the
@@ -586,8 +569,8 @@ void KernelEmitter::emit(const KernelValues &values) {
         b, loc, vector::FromElementsOp::create(b, loc, scoreType, s), scale);
     Value keys = arith::AddIOp::create(
         b, loc,
-        vector::BroadcastOp::create(
-            b, loc, i32Scores, toI32(add(keyBegin, mulC(quad, 2)))),
+        vector::BroadcastOp::create(b, loc, i32Scores,
+                                    toI32(add(keyBegin, mulC(quad, 2)))),
         lanesOf(keyOffsets));
     if (sem.modifiesScores())
       scores = sem.modifyScores(b, loc, tileRows, scores, positions, keys);
@@ -616,8 +599,8 @@ void KernelEmitter::emit(const KernelValues &values) {
       Value hidden = arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(scoreType, b.getF32FloatAttr(negInf)));
       scf::YieldOp::create(
-          b, loc, arith::SelectOp::create(b, loc, visible, scores, hidden)
-                      .getResult());
+          b, loc,
+          arith::SelectOp::create(b, loc, visible, scores, hidden).getResult());
     }
     scores = masked.getResult(0);
 
@@ -673,8 +656,8 @@ void KernelEmitter::emit(const KernelValues &values) {
       Value two = vector::FromElementsOp::create(
           b, loc, VectorType::get({2}, f32),
           ValueRange{extract(p, i), extract(p, i + 1)});
-      return mmaRegister(arith::TruncFOp::create(
-          b, loc, VectorType::get({2}, elem), two));
+      return mmaRegister(
+          arith::TruncFOp::create(b, loc, VectorType::get({2}, elem), two));
     };
     for (int64_t kk = 0; kk < kvTile / 16; ++kk) {
       SmallVector<Value, 4> a = {pair(2 * kk * 4), pair(2 * kk * 4 + 2),
@@ -758,11 +741,11 @@ void KernelEmitter::emit(const KernelValues &values) {
   };
   // One chunk: the output. Several: this chunk's rows (normalized over its
   // keys, with their LSE; sigmoid: plain sums) for the merge kernel.
-  auto whole = scf::IfOp::create(
-      b, loc,
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, values.splits,
-                            cIdx(1)),
-      true);
+  auto whole =
+      scf::IfOp::create(b, loc,
+                        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                              values.splits, cIdx(1)),
+                        true);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(whole.thenBlock());
@@ -774,418 +757,12 @@ void KernelEmitter::emit(const KernelValues &values) {
   }
 }
 
-/// The merge of split-KV: one thread per output element (row, d) combines
-/// the S chunks' rows exactly (attn.merge's semantics): softmax by LSE
-/// weights, sigmoid by plain sums. Parameters: the workspace (partial rows,
-/// partial LSEs), out, lse when present, then rows = B * Hq * Lq and S.
-void buildMergeKernel(OpBuilder &b, Location loc, attn::AttentionOp op,
-                      StringRef name) {
-  Type f32 = b.getF32Type(), index = b.getIndexType();
-  Type outElem = cast<ShapedType>(op.getOutput().getType()).getElementType();
-  int64_t valueDim = op.getValueHeadDim();
-  bool sigmoid = op.getNormalization() == attn::Normalization::Sigmoid;
-  auto flat = [](Type element) {
-    return MemRefType::get({ShapedType::kDynamic}, element);
-  };
-  SmallVector<Type> params = {flat(f32), flat(f32), flat(outElem)};
-  if (op.getLse())
-    params.push_back(flat(f32));
-  params.append({index, index});
-  auto kernel =
-      gpu::GPUFuncOp::create(b, loc, name, b.getFunctionType(params, {}));
-  kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  kernel.setKnownBlockSizeAttr(
-      b.getDenseI32ArrayAttr({kMergeThreads, 1, 1}));
-  Block &entry = kernel.getBody().front();
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&entry);
-  unsigned next = 0;
-  Value partialOut = entry.getArgument(next++);
-  Value partialLse = entry.getArgument(next++);
-  Value out = entry.getArgument(next++);
-  Value lse = op.getLse() ? entry.getArgument(next++) : Value();
-  Value rows = entry.getArgument(next++);
-  Value splits = entry.getArgument(next++);
-  auto c = [&](int64_t v) -> Value {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  };
-  auto cf = [&](float v) -> Value {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-  };
-  Value id = arith::AddIOp::create(
-      b, loc,
-      arith::MulIOp::create(b, loc, gpu::BlockIdOp::create(b, loc,
-                                                           gpu::Dimension::x),
-                            c(kMergeThreads)),
-      gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
-  Value total = arith::MulIOp::create(b, loc, rows, c(valueDim));
-  auto inside = scf::IfOp::create(
-      b, loc,
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, id, total),
-      false);
-  b.setInsertionPointToStart(inside.thenBlock());
-  Value row = arith::DivUIOp::create(b, loc, id, c(valueDim));
-  Value d = arith::RemUIOp::create(b, loc, id, c(valueDim));
-  // Element (chunk s, row) of the workspace.
-  auto chunkRow = [&](Value s) -> Value {
-    return arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, s, rows),
-                                 row);
-  };
-  auto partial = [&](Value s) -> Value {
-    Value at = arith::AddIOp::create(
-        b, loc, arith::MulIOp::create(b, loc, chunkRow(s), c(valueDim)), d);
-    return memref::LoadOp::create(b, loc, partialOut, at);
-  };
-  // fold(init, body(s, state) -> state) over the chunks.
-  auto overChunks = [&](ValueRange init,
-                        function_ref<SmallVector<Value>(Value, ValueRange)>
-                            body) {
-    auto loop = scf::ForOp::create(b, loc, c(0), splits, c(1), init);
-    OpBuilder::InsertionGuard inner(b);
-    b.setInsertionPointToStart(loop.getBody());
-    scf::YieldOp::create(
-        b, loc, body(loop.getInductionVar(), loop.getRegionIterArgs()));
-    return loop.getResults();
-  };
-  Value result, rowLse;
-  if (sigmoid) {
-    result = overChunks({cf(0.0f)}, [&](Value s, ValueRange state) {
-      return SmallVector<Value>{
-          arith::AddFOp::create(b, loc, state[0], partial(s))};
-    })[0];
-  } else {
-    const float negInf = -std::numeric_limits<float>::infinity();
-    Value m = overChunks({cf(negInf)}, [&](Value s, ValueRange state) {
-      Value l = memref::LoadOp::create(b, loc, partialLse, chunkRow(s));
-      return SmallVector<Value>{
-          arith::MaximumFOp::create(b, loc, state[0], l)};
-    })[0];
-    Value base = TileSemantics::exponentBase(b, loc, m);
-    auto sums = overChunks(
-        {cf(0.0f), cf(0.0f)}, [&](Value s, ValueRange state) {
-          Value l = memref::LoadOp::create(b, loc, partialLse, chunkRow(s));
-          Value w = math::ExpOp::create(
-              b, loc, arith::SubFOp::create(b, loc, l, base));
-          return SmallVector<Value>{
-              arith::AddFOp::create(b, loc, state[0], w),
-              arith::AddFOp::create(
-                  b, loc, state[1],
-                  arith::MulFOp::create(b, loc, w, partial(s)))};
-        });
-    auto [inv, finalLse] = TileSemantics::finishRows(b, loc, m, sums[0]);
-    result = arith::MulFOp::create(b, loc, sums[1], inv);
-    rowLse = finalLse;
-  }
-  if (!outElem.isF32())
-    result = arith::TruncFOp::create(b, loc, outElem, result);
-  memref::StoreOp::create(
-      b, loc, result, out,
-      arith::AddIOp::create(b, loc,
-                            arith::MulIOp::create(b, loc, row, c(valueDim)),
-                            d)
-          .getResult());
-  if (lse) {
-    auto first = scf::IfOp::create(
-        b, loc,
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, d, c(0)),
-        false);
-    b.setInsertionPointToStart(first.thenBlock());
-    memref::StoreOp::create(b, loc, rowLse, lse, row);
-  }
-  b.setInsertionPointToEnd(&entry);
-  gpu::ReturnOp::create(b, loc);
-}
-
 } // namespace
 
-bool attune::isSupportedCudaArch(StringRef chip) {
-  static const char *const known[] = {
-      "sm_80",   "sm_86",   "sm_87",   "sm_88",   "sm_89",   "sm_90",
-      "sm_90a",  "sm_100",  "sm_100a", "sm_100f", "sm_101",  "sm_101a",
-      "sm_101f", "sm_103",  "sm_103a", "sm_103f", "sm_110",  "sm_110a",
-      "sm_110f", "sm_120",  "sm_120a", "sm_120f", "sm_121",  "sm_121a",
-      "sm_121f"};
-  return llvm::is_contained(known, chip);
-}
-
-int64_t attune::maxSharedBytes(StringRef chip) {
-  // CUDA programming guide, per compute capability: 8.0 / 8.7 163 KB, 8.6 /
-  // 8.9 / 12.x 99 KB, 9.0 / 10.x / 11.x 227 KB.
-  if (chip.starts_with("sm_80") || chip.starts_with("sm_87"))
-    return 163 * 1024;
-  if (chip.starts_with("sm_86") || chip.starts_with("sm_88") ||
-      chip.starts_with("sm_89") || chip.starts_with("sm_12"))
-    return 99 * 1024;
-  return 227 * 1024;
-}
-
-int64_t attune::sharedBytesFor(attn::AttentionOp op,
-                               const GPUTiling &tiling) {
-  int64_t kPitch = op.getHeadDim() + kPad, vPitch = op.getValueHeadDim() + kPad;
-  return (tiling.warps * kWarpRows * kPitch +
-          2 * tiling.kvTile * (kPitch + vPitch)) *
-         2;
-}
-
-GPUTiling attune::fitTiling(attn::AttentionOp op, GPUTiling requested,
-                            StringRef chip) {
-  GPUTiling tiling = requested;
-  while (sharedBytesFor(op, tiling) > maxSharedBytes(chip) &&
-         tiling.warps > 1) {
-    tiling.warps /= 2;
-    tiling.kvTile = std::max<int64_t>(16 * tiling.warps, tiling.kvTile / 2);
-  }
-  return tiling;
-}
-
-bool attune::canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
-                           std::string &why) {
-  Type elem = cast<ShapedType>(op.getQuery().getType()).getElementType();
-  if (!elem.isF16() && !elem.isBF16()) {
-    llvm::raw_string_ostream os(why);
-    os << "tensor cores take f16 or bf16 operands, not " << elem;
-    return false;
-  }
-  for (Value operand : {op.getKey(), op.getValue()})
-    if (cast<ShapedType>(operand.getType()).getElementType() != elem) {
-      why = "Q, K and V must share one element type";
-      return false;
-    }
-  int64_t d = op.getHeadDim(), dv = op.getValueHeadDim();
-  if (d % 16 != 0 || dv % 16 != 0 || d > 256 || dv > 256) {
-    why = "head dims must be multiples of 16 up to 256 (D = " +
-          std::to_string(d) + ", Dv = " + std::to_string(dv) + ")";
-    return false;
-  }
-  // Each thread copies whole 16-byte chunks of a tile: 16 * warps divides
-  // kv-tile.
-  if (tiling.warps < 1 || tiling.kvTile < 16 ||
-      tiling.kvTile % (16 * tiling.warps) != 0) {
-    why = "warps must be positive and kv-tile a positive multiple of 16 * "
-          "warps";
-    return false;
-  }
-  std::optional<TileSemantics> sem = TileSemantics::analyze(op, why);
-  if (!sem)
-    return false;
-  // Block lists: key tiles inside key blocks, query tiles inside query
-  // blocks.
-  if (ArrayRef<int64_t> blocks = sem->blockSizes(); !blocks.empty()) {
-    int64_t rows = tiling.warps * kWarpRows, group = sem->groupSize();
-    if (blocks[1] % tiling.kvTile != 0) {
-      why = "key block size " + std::to_string(blocks[1]) +
-            " (needs a multiple of the key tile, " +
-            std::to_string(tiling.kvTile) + ")";
-      return false;
-    }
-    if (rows % group != 0 || blocks[0] % (rows / group) != 0) {
-      why = "query block size " + std::to_string(blocks[0]) +
-            " (needs a multiple of " + std::to_string(rows / group) + ")";
-      return false;
-    }
-  }
-  for (Region *region : {&op.getScoreMod(), &op.getMaskMod()}) {
-    llvm::SetVector<Value> captured;
-    getUsedValuesDefinedAbove(*region, captured);
-    if (!captured.empty()) {
-      why = "score_mod / mask_mod regions that capture values are not on the "
-            "GPU path yet";
-      return false;
-    }
-  }
-  return true;
-}
-
-LogicalResult attune::buildAttentionKernel(func::FuncOp func,
-                                           gpu::GPUModuleOp kernels,
-                                           const GPUTiling &tiling) {
-  SmallVector<attn::AttentionOp> ops;
-  func.walk([&](attn::AttentionOp op) { ops.push_back(op); });
-  if (ops.size() != 1)
-    return func.emitError("convert-attn-to-gpu: @")
-           << func.getSymName() << " must hold exactly one attn.attention "
-           << "(it holds " << ops.size() << ")";
-  attn::AttentionOp op = ops.front();
-  std::string why;
-  if (!canLowerToGPU(op, tiling, why))
-    return op.emitOpError("is not supported by the GPU path: ") << why;
-  std::optional<TileSemantics> sem = TileSemantics::analyze(op, why);
-
-  // Operand -> host argument; every one must be an argument of the function.
-  SmallVector<Value> operands = {op.getQuery(), op.getKey(), op.getValue(),
-                                 op.getOutput()};
-  for (Value optional :
-       {op.getLse(), op.getAlibiSlopes(), op.getBias(), op.getTemperature(),
-        op.getKvLengths(), op.getKvNumBlocks(), op.getKvIndices(),
-        op.getFullKvNumBlocks(), op.getFullKvIndices()})
-    if (optional)
-      operands.push_back(optional);
-  // Each operand is a host argument (a kernel parameter) or, for read-only
-  // operands other than Q, K, V, a constant (compile-time block lists, a
-  // bias): embedded in the module as a global.
-  SmallVector<int64_t> hostArgs;
-  SmallVector<DenseElementsAttr> constants(operands.size());
-  SmallVector<int> paramOf(operands.size(), -1);
-  for (auto [i, operand] : llvm::enumerate(operands)) {
-    std::optional<unsigned> arg = kernelArgumentOf(func, operand);
-    DenseElementsAttr value;
-    if (arg) {
-      paramOf[i] = hostArgs.size();
-      hostArgs.push_back(*arg);
-    } else if (i >= 4 && operand != op.getLse() &&
-               matchPattern(operand, m_Constant(&value))) {
-      constants[i] = value;
-    } else {
-      return op.emitOpError("convert-attn-to-gpu: every operand must be an "
-                            "argument of @")
-             << func.getSymName()
-             << " (or a constant) and every result written into one "
-                "(bufferization.materialize_in_destination)";
-    }
-  }
-  if (hostArgs.size() < 4 || paramOf[3] != 3)
-    return op.emitOpError("convert-attn-to-gpu: Q, K, V and the output must "
-                          "be arguments of @")
-           << func.getSymName();
-
-  MLIRContext *ctx = func.getContext();
-  Location loc = op.getLoc();
-  OpBuilder b(ctx);
-  b.setInsertionPointToEnd(kernels.getBody());
-  auto flatType = [](Value operand) {
-    return MemRefType::get(
-        {ShapedType::kDynamic},
-        cast<ShapedType>(operand.getType()).getElementType());
-  };
-  // Constant operands as module globals, flattened.
-  SmallVector<memref::GlobalOp> globals(operands.size());
-  for (auto [i, value] : llvm::enumerate(constants)) {
-    if (!value)
-      continue;
-    auto type = MemRefType::get({value.getNumElements()},
-                                value.getElementType());
-    auto flat = value.reshape(
-        RankedTensorType::get({value.getNumElements()}, value.getElementType()));
-    std::string name =
-        (func.getSymName() + "_constant" + std::to_string(i)).str();
-    globals[i] = memref::GlobalOp::create(
-        b, loc, name, b.getStringAttr("private"), type, flat,
-        /*constant=*/true, /*alignment=*/b.getI64IntegerAttr(16));
-  }
-  SmallVector<Type> params;
-  for (auto [i, operand] : llvm::enumerate(operands))
-    if (paramOf[i] >= 0)
-      params.push_back(flatType(operand));
-  // Sizes: B, Lq, Lk, then the lists' q_blocks and capacities that are not
-  // known statically, each read by the launcher from dimension `dim` of
-  // parameter `param`'s argument.
-  SmallVector<int64_t> extraSizes; // (param, dim) pairs
-  struct ListExtent {
-    Value list;
-    unsigned dim;
-  };
-  SmallVector<ListExtent> listExtents;
-  if (op.hasBlockMask()) {
-    listExtents = {{op.getKvNumBlocks(), 2}, {op.getKvIndices(), 3}};
-    if (op.getFullKvIndices())
-      listExtents.push_back({op.getFullKvIndices(), 3});
-  }
-  auto operandIndex = [&](Value operand) -> unsigned {
-    return llvm::find(operands, operand) - operands.begin();
-  };
-  for (ListExtent extent : listExtents) {
-    unsigned i = operandIndex(extent.list);
-    if (paramOf[i] >= 0)
-      extraSizes.append({paramOf[i], extent.dim});
-  }
-  // The split-KV workspace, then the sizes and the chunk count.
-  params.append(2, MemRefType::get({ShapedType::kDynamic}, b.getF32Type()));
-  params.append(3 + extraSizes.size() / 2 + 1, b.getIndexType());
-  auto kernel = gpu::GPUFuncOp::create(b, loc, func.getSymName(),
-                                       b.getFunctionType(params, {}));
-  kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  Block &entry = kernel.getBody().front();
-  b.setInsertionPointToStart(&entry);
-
-  KernelEmitter emitter(b, loc, op, *sem, tiling);
-  KernelValues values;
-  // Operand `v`: its parameter, or its global as a flat buffer.
-  auto valueOf = [&](Value operand) -> Value {
-    if (!operand)
-      return Value();
-    unsigned i = operandIndex(operand);
-    if (paramOf[i] >= 0)
-      return entry.getArgument(paramOf[i]);
-    Value global = memref::GetGlobalOp::create(
-        b, loc, globals[i].getType(), globals[i].getSymName());
-    return memref::CastOp::create(b, loc, flatType(operand), global);
-  };
-  values.q = valueOf(op.getQuery());
-  values.k = valueOf(op.getKey());
-  values.v = valueOf(op.getValue());
-  values.out = valueOf(op.getOutput());
-  values.lse = valueOf(op.getLse());
-  values.slopes = valueOf(op.getAlibiSlopes());
-  values.bias = valueOf(op.getBias());
-  values.temperature = valueOf(op.getTemperature());
-  values.kvLengths = valueOf(op.getKvLengths());
-  values.counts = valueOf(op.getKvNumBlocks());
-  values.indices = valueOf(op.getKvIndices());
-  values.fullCounts = valueOf(op.getFullKvNumBlocks());
-  values.fullIndices = valueOf(op.getFullKvIndices());
-  unsigned next = hostArgs.size();
-  values.partialOut = entry.getArgument(next++);
-  values.partialLse = entry.getArgument(next++);
-  values.batch = entry.getArgument(next++);
-  values.qLen = entry.getArgument(next++);
-  values.kvLen = entry.getArgument(next++);
-  SmallVector<Value> extents;
-  for (ListExtent extent : listExtents) {
-    unsigned i = operandIndex(extent.list);
-    if (paramOf[i] >= 0) {
-      extents.push_back(entry.getArgument(next++));
-      continue;
-    }
-    int64_t size =
-        cast<ShapedType>(extent.list.getType()).getDimSize(extent.dim);
-    extents.push_back(arith::ConstantIndexOp::create(b, loc, size));
-  }
-  if (op.hasBlockMask()) {
-    values.numQBlocks = extents[0];
-    values.capacity = extents[1];
-    if (op.getFullKvIndices())
-      values.fullCapacity = extents[2];
-  }
-  values.splits = entry.getArgument(next++);
-  emitter.emit(values);
-  gpu::ReturnOp::create(b, loc);
-
-  kernel.setKnownBlockSizeAttr(
-      b.getDenseI32ArrayAttr({static_cast<int32_t>(emitter.blockThreads()),
-                              1, 1}));
-  // One block per SM is enough (the tiles fill shared memory): without this
-  // bound ptxas may cap registers at 128 and spill.
-  kernel->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
-                  b.getI32IntegerAttr(1));
-  kernel->setAttr(GPUKernelAttrs::hostArgs, b.getDenseI64ArrayAttr(hostArgs));
-  kernel->setAttr(GPUKernelAttrs::extraSizes,
-                  b.getDenseI64ArrayAttr(extraSizes));
-  if (op.hasBlockMask())
-    kernel->setAttr(GPUKernelAttrs::queryBlock,
-                    b.getI64IntegerAttr(op.getBlockSizeAttr()[0]));
-  std::string merge = (func.getSymName() + "_merge").str();
-  kernel->setAttr(GPUKernelAttrs::mergeKernel, b.getStringAttr(merge));
-  b.setInsertionPointAfter(kernel);
-  buildMergeKernel(b, loc, op, merge);
-  kernel->setAttr(GPUKernelAttrs::blockRows,
-                  b.getI64IntegerAttr(emitter.blockRows()));
-  kernel->setAttr(GPUKernelAttrs::threads,
-                  b.getI64IntegerAttr(emitter.blockThreads()));
-  kernel->setAttr(GPUKernelAttrs::sharedBytes,
-                  b.getI64IntegerAttr(emitter.sharedBytes()));
-  kernel->setAttr(GPUKernelAttrs::queryHeads,
-                  b.getI64IntegerAttr(op.getNumQueryHeads()));
-  kernel->setAttr(GPUKernelAttrs::headsPerBlock,
-                  b.getI64IntegerAttr(sem->groupSize()));
-  return success();
+void attune::detail::emitAttentionKernel(OpBuilder &b, Location loc,
+                                         attn::AttentionOp op,
+                                         const TileSemantics &sem,
+                                         const GPUTiling &tiling,
+                                         const KernelValues &values) {
+  KernelEmitter(b, loc, op, sem, tiling).emit(values);
 }

@@ -82,23 +82,23 @@ struct ConvertAttnToGPUPass
       // The tiles must fit the chip's shared memory.
       auto kernel = kernels.lookupSymbol<gpu::GPUFuncOp>(host.getSymName());
       int64_t bytes =
-          kernel->getAttrOfType<IntegerAttr>(attune::GPUKernelAttrs::sharedBytes)
+          kernel
+              ->getAttrOfType<IntegerAttr>(attune::GPUKernelAttrs::sharedBytes)
               .getInt();
       if (bytes > attune::maxSharedBytes(chip)) {
         host.emitError("convert-attn-to-gpu: @")
             << host.getSymName() << "'s tiles need " << bytes
             << " bytes of shared memory; " << chip << " allows "
-            << attune::maxSharedBytes(chip)
-            << " per block, even with one warp";
+            << attune::maxSharedBytes(chip) << " per block, even with one warp";
         return signalPassFailure();
       }
       // The host function is now implemented by the kernel's C launcher.
       host.getBody().getBlocks().clear();
       host.setPrivate();
-      host->setAttr("attune.gpu_kernel",
-                    SymbolRefAttr::get(kernels.getSymNameAttr(),
-                                       {FlatSymbolRefAttr::get(
-                                           host.getSymNameAttr())}));
+      host->setAttr(
+          "attune.gpu_kernel",
+          SymbolRefAttr::get(kernels.getSymNameAttr(),
+                             {FlatSymbolRefAttr::get(host.getSymNameAttr())}));
     }
   }
 };

@@ -45,7 +45,8 @@ Value elementwise(PatternRewriter &rewriter, Location loc, Value x,
       rest /= extent;
     }
     std::reverse(position.begin(), position.end());
-    elements.push_back(scalar(vector::ExtractOp::create(rewriter, loc, x, position)));
+    elements.push_back(
+        scalar(vector::ExtractOp::create(rewriter, loc, x, position)));
   }
   return vector::FromElementsOp::create(rewriter, loc, vector, elements);
 }
@@ -63,8 +64,8 @@ Value intrinsic(PatternRewriter &rewriter, Location loc, StringRef name,
 }
 
 Value exp(PatternRewriter &rewriter, Location loc, Value x) {
-  Value scaled = arith::MulFOp::create(rewriter, loc, x,
-                                       constant(rewriter, loc, M_LOG2E));
+  Value scaled =
+      arith::MulFOp::create(rewriter, loc, x, constant(rewriter, loc, M_LOG2E));
   return intrinsic(rewriter, loc, "llvm.nvvm.ex2.approx.ftz.f32", scaled);
 }
 
@@ -81,10 +82,9 @@ struct ScalarRewrite : OpRewritePattern<Op> {
     if (!isF32(op.getType()))
       return failure();
     Location loc = op.getLoc();
-    rewriter.replaceOp(op, elementwise(rewriter, loc, op.getOperand(),
-                                       [&](Value x) {
-                                         return scalar(rewriter, loc, x);
-                                       }));
+    rewriter.replaceOp(
+        op, elementwise(rewriter, loc, op.getOperand(),
+                        [&](Value x) { return scalar(rewriter, loc, x); }));
     return success();
   }
   Scalar scalar;
@@ -120,16 +120,15 @@ struct AbsIToMax : OpRewritePattern<math::AbsIOp> {
   LogicalResult matchAndRewrite(math::AbsIOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value zero = arith::ConstantOp::create(
-        rewriter, loc, rewriter.getZeroAttr(op.getType()));
+    Value zero = arith::ConstantOp::create(rewriter, loc,
+                                           rewriter.getZeroAttr(op.getType()));
     Value negated = arith::SubIOp::create(rewriter, loc, zero, op.getOperand());
     rewriter.replaceOpWithNewOp<arith::MaxSIOp>(op, op.getOperand(), negated);
     return success();
   }
 };
 
-struct GPUFastMathPass
-    : public attune::impl::GPUFastMathBase<GPUFastMathPass> {
+struct GPUFastMathPass : public attune::impl::GPUFastMathBase<GPUFastMathPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     addScalarRewrite<math::ExpOp>(patterns, exp);

@@ -23,8 +23,7 @@ BlockListWalk::BlockListWalk(OpBuilder &b, Location loc,
   qBlock = arith::MinSIOp::create(
       b, loc,
       arith::DivUIOp::create(b, loc, firstRow, cIdx(b, loc, blockSize[0])),
-      arith::SubIOp::create(b, loc, this->access.numQBlocks,
-                            cIdx(b, loc, 1)));
+      arith::SubIOp::create(b, loc, this->access.numQBlocks, cIdx(b, loc, 1)));
   // Counts clamped to [0, capacity of their index list]; lists without a
   // query block name nothing (and are not read).
   Value anyQBlock = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
@@ -64,8 +63,7 @@ void BlockListWalk::tile(OpBuilder &b, Location loc, Value it, Value kvLen,
   Value zero = cIdx(b, loc, 0);
   listedFull = arith::CmpIOp::create(b, loc, P::ult, entry, numFull);
   Value n = arith::SelectOp::create(
-      b, loc, listedFull, entry,
-      arith::SubIOp::create(b, loc, entry, numFull));
+      b, loc, listedFull, entry, arith::SubIOp::create(b, loc, entry, numFull));
   auto blockAt = [&](BlockList list, Value i) -> Value {
     return access.load(list, qBlock, {i});
   };
@@ -98,10 +96,9 @@ void BlockListWalk::tile(OpBuilder &b, Location loc, Value it, Value kvLen,
   keyBegin = arith::AddIOp::create(
       b, loc, arith::MulIOp::create(b, loc, block, cIdx(b, loc, keyBlock)),
       arith::MulIOp::create(b, loc, subTile, cIdx(b, loc, kvTile)));
-  skip = arith::OrIOp::create(b, loc,
-                              arith::CmpIOp::create(b, loc, P::slt, block, zero),
-                              arith::CmpIOp::create(b, loc, P::sge, keyBegin,
-                                                    kvLen));
+  skip = arith::OrIOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, P::slt, block, zero),
+      arith::CmpIOp::create(b, loc, P::sge, keyBegin, kvLen));
   // Seen before? In the entry's own list before it, or, for a partial
   // entry, anywhere in the full list.
   auto listed = [&](BlockList list, Value end) -> Value {

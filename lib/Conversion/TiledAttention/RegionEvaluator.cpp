@@ -13,8 +13,29 @@ using namespace mlir::attune;
 
 namespace {
 enum Opcode : unsigned {
-  Const, Add, Sub, Mul, DivS, DivU, RemS, RemU, FloorDivS, CeilDivS, MinS,
-  MaxS, MinU, MaxU, And, Or, Xor, Shl, ShrS, ShrU, Cmp, Select, Cast
+  Const,
+  Add,
+  Sub,
+  Mul,
+  DivS,
+  DivU,
+  RemS,
+  RemU,
+  FloorDivS,
+  CeilDivS,
+  MinS,
+  MaxS,
+  MinU,
+  MaxU,
+  And,
+  Or,
+  Xor,
+  Shl,
+  ShrS,
+  ShrU,
+  Cmp,
+  Select,
+  Cast
 };
 
 /// Bits of an integer or index type (index: 64).
@@ -157,10 +178,18 @@ RegionEvaluator::evaluate(const std::vector<int64_t> &args) const {
     uint64_t ua = asUnsigned(a, w), ub = asUnsigned(b, w);
     int64_t r = 0;
     switch (in.opcode) {
-    case Const: r = in.constant; break;
-    case Add: r = static_cast<int64_t>(ua + ub); break;
-    case Sub: r = static_cast<int64_t>(ua - ub); break;
-    case Mul: r = static_cast<int64_t>(ua * ub); break;
+    case Const:
+      r = in.constant;
+      break;
+    case Add:
+      r = static_cast<int64_t>(ua + ub);
+      break;
+    case Sub:
+      r = static_cast<int64_t>(ua - ub);
+      break;
+    case Mul:
+      r = static_cast<int64_t>(ua * ub);
+      break;
     case DivS:
     case RemS:
     case FloorDivS:
@@ -184,13 +213,27 @@ RegionEvaluator::evaluate(const std::vector<int64_t> &args) const {
         return std::nullopt;
       r = static_cast<int64_t>(in.opcode == DivU ? ua / ub : ua % ub);
       break;
-    case MinS: r = std::min(a, b); break;
-    case MaxS: r = std::max(a, b); break;
-    case MinU: r = static_cast<int64_t>(std::min(ua, ub)); break;
-    case MaxU: r = static_cast<int64_t>(std::max(ua, ub)); break;
-    case And: r = a & b; break;
-    case Or: r = a | b; break;
-    case Xor: r = a ^ b; break;
+    case MinS:
+      r = std::min(a, b);
+      break;
+    case MaxS:
+      r = std::max(a, b);
+      break;
+    case MinU:
+      r = static_cast<int64_t>(std::min(ua, ub));
+      break;
+    case MaxU:
+      r = static_cast<int64_t>(std::max(ua, ub));
+      break;
+    case And:
+      r = a & b;
+      break;
+    case Or:
+      r = a | b;
+      break;
+    case Xor:
+      r = a ^ b;
+      break;
     case Shl:
       if (ub >= w)
         return std::nullopt;
@@ -208,21 +251,43 @@ RegionEvaluator::evaluate(const std::vector<int64_t> &args) const {
       break;
     case Cmp: {
       switch (static_cast<P>(in.predicate)) {
-      case P::eq: r = ua == ub; break;
-      case P::ne: r = ua != ub; break;
-      case P::slt: r = a < b; break;
-      case P::sle: r = a <= b; break;
-      case P::sgt: r = a > b; break;
-      case P::sge: r = a >= b; break;
-      case P::ult: r = ua < ub; break;
-      case P::ule: r = ua <= ub; break;
-      case P::ugt: r = ua > ub; break;
-      case P::uge: r = ua >= ub; break;
+      case P::eq:
+        r = ua == ub;
+        break;
+      case P::ne:
+        r = ua != ub;
+        break;
+      case P::slt:
+        r = a < b;
+        break;
+      case P::sle:
+        r = a <= b;
+        break;
+      case P::sgt:
+        r = a > b;
+        break;
+      case P::sge:
+        r = a >= b;
+        break;
+      case P::ult:
+        r = ua < ub;
+        break;
+      case P::ule:
+        r = ua <= ub;
+        break;
+      case P::ugt:
+        r = ua > ub;
+        break;
+      case P::uge:
+        r = ua >= ub;
+        break;
       }
       slots[in.result] = r;
       continue;
     }
-    case Select: r = (a & 1) ? b : slots[in.third]; break;
+    case Select:
+      r = (a & 1) ? b : slots[in.third];
+      break;
     case Cast:
       r = in.predicate ? static_cast<int64_t>(asUnsigned(a, in.predicate)) : a;
       break;

@@ -24,8 +24,8 @@ attune::collectCudaKernels(ModuleOp module,
              << signature.name << " (it holds no attn.attention)";
     CudaKernel kernel;
     kernel.signature = signature;
-    auto hostArgs = func->getAttrOfType<DenseI64ArrayAttr>(
-        GPUKernelAttrs::hostArgs);
+    auto hostArgs =
+        func->getAttrOfType<DenseI64ArrayAttr>(GPUKernelAttrs::hostArgs);
     auto number = [&](const char *name) -> int64_t {
       auto attr = func->getAttrOfType<IntegerAttr>(name);
       return attr ? attr.getInt() : 0;
@@ -35,8 +35,8 @@ attune::collectCudaKernels(ModuleOp module,
                             "attributes");
     kernel.hostArgs.assign(hostArgs.asArrayRef().begin(),
                            hostArgs.asArrayRef().end());
-    if (auto extra = func->getAttrOfType<DenseI64ArrayAttr>(
-            GPUKernelAttrs::extraSizes))
+    if (auto extra =
+            func->getAttrOfType<DenseI64ArrayAttr>(GPUKernelAttrs::extraSizes))
       kernel.extraSizes.assign(extra.asArrayRef().begin(),
                                extra.asArrayRef().end());
     kernel.blockRows = number(GPUKernelAttrs::blockRows);
@@ -44,9 +44,10 @@ attune::collectCudaKernels(ModuleOp module,
     kernel.threads = number(GPUKernelAttrs::threads);
     kernel.sharedBytes = number(GPUKernelAttrs::sharedBytes);
     kernel.queryHeads = number(GPUKernelAttrs::queryHeads);
-    kernel.headsPerBlock = std::max<int64_t>(
-        1, number(GPUKernelAttrs::headsPerBlock));
-    if (auto merge = func->getAttrOfType<StringAttr>(GPUKernelAttrs::mergeKernel))
+    kernel.headsPerBlock =
+        std::max<int64_t>(1, number(GPUKernelAttrs::headsPerBlock));
+    if (auto merge =
+            func->getAttrOfType<StringAttr>(GPUKernelAttrs::mergeKernel))
       kernel.mergeKernel = merge.str();
     // Parameter 3 is out [B, Hq, Lq, Dv]; the merge kernel writes the LSE
     // (parameter 4) when it has a parameter for it.
@@ -103,14 +104,17 @@ void attune::writeCudaHeader(llvm::raw_ostream &os,
      << " * row-major, contiguous tensors; f16 and bf16 elements are their 16\n"
      << " * bits. `stream` is a CUstream (cudaStream_t; NULL: the legacy\n"
      << " * default stream) of the CUDA context current on the calling\n"
-     << " * thread; the kernel is enqueued on it, not waited for. The launcher\n"
+     << " * thread; the kernel is enqueued on it, not waited for. The "
+        "launcher\n"
      << " * finds libcuda.so.1 at run time and loads its kernels once per\n"
      << " * context. Outputs must not overlap the inputs. When a launch has\n"
-     << " * fewer blocks than the GPU has multiprocessors (decode), the keys are\n"
+     << " * fewer blocks than the GPU has multiprocessors (decode), the keys "
+        "are\n"
      << " * split into chunks run in parallel and merged exactly by a second\n"
      << " * kernel on the same stream (its workspace comes from\n"
      << " * cuMemAllocAsync and is freed in stream order);\n"
-     << " * ATTUNE_KV_SPLITS=<n> in the environment fixes the chunk count. */\n";
+     << " * ATTUNE_KV_SPLITS=<n> in the environment fixes the chunk count. "
+        "*/\n";
   for (const CudaKernel &kernel : kernels) {
     const KernelSignature &sig = kernel.signature;
     writeKernelDoc(os, sig);
@@ -121,8 +125,7 @@ void attune::writeCudaHeader(llvm::raw_ostream &os,
       os << " (the " << kernel.headsPerBlock
          << " query heads of a KV group share a block)";
     os << "; batch at most 65535\n"
-       << " */\nint32_t " << sig.name << "(" << parameterList(kernel)
-       << ");\n";
+       << " */\nint32_t " << sig.name << "(" << parameterList(kernel) << ");\n";
   }
   os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
 }
@@ -366,14 +369,14 @@ static int64_t attune_kv_splits(int64_t blocks, int multiprocessors,
          << kernel.queryBlock << ")\n    return ATTUNE_ERR_BAD_SIZE;\n";
     // Split-KV: the chunk count and, for several, the workspace.
     os << "  unsigned tiles = (unsigned)((q_len_ * " << kernel.headsPerBlock
-       << " + " << kernel.blockRows - 1 << ") / " << kernel.blockRows
-       << ");\n"
+       << " + " << kernel.blockRows - 1 << ") / " << kernel.blockRows << ");\n"
        << "  int64_t splits_ = attune_kv_splits((int64_t)tiles * "
        << kernel.queryHeads / kernel.headsPerBlock
        << " * batch_, multiprocessors, kv_len_, batch_);\n"
        << "  int64_t rows_ = batch_ * " << kernel.queryHeads << " * q_len_;\n"
        << "  unsigned long long workspace = 0;\n"
-       << "  attune_buffer w0 = attune_flat(NULL, 0), w1 = attune_flat(NULL, 0);\n"
+       << "  attune_buffer w0 = attune_flat(NULL, 0), w1 = attune_flat(NULL, "
+          "0);\n"
        << "  if (splits_ > 1) {\n"
        << "    int64_t elements = splits_ * rows_ * " << kernel.valueDim
        << ";\n"
@@ -381,7 +384,8 @@ static int64_t attune_kv_splits(int64_t blocks, int multiprocessors,
           "splits_ * rows_) * 4, stream) != 0) {\n"
        << "      splits_ = 1; /* no workspace: run unsplit */\n"
        << "    } else {\n"
-       << "      w0 = attune_flat((const void *)(uintptr_t)workspace, elements);\n"
+       << "      w0 = attune_flat((const void *)(uintptr_t)workspace, "
+          "elements);\n"
        << "      w1 = attune_flat((const void *)(uintptr_t)(workspace + "
           "(unsigned long long)elements * 4), splits_ * rows_);\n"
        << "    }\n"
@@ -398,9 +402,8 @@ static int64_t attune_kv_splits(int64_t blocks, int multiprocessors,
     os << ", &splits_};\n"
        << "  if (attune_driver.launchKernel(function, tiles, "
        << kernel.queryHeads / kernel.headsPerBlock
-       << ", (unsigned)(batch_ * splits_), " << kernel.threads
-       << ", 1, 1, " << kernel.sharedBytes
-       << ", stream, params, NULL) != 0)\n"
+       << ", (unsigned)(batch_ * splits_), " << kernel.threads << ", 1, 1, "
+       << kernel.sharedBytes << ", stream, params, NULL) != 0)\n"
        << "    status = ATTUNE_ERR_DRIVER;\n"
        << "  if (splits_ > 1) {\n"
        << "    void *merge_params[] = {&w0.allocated, &w0.aligned, &w0.offset, "
@@ -410,8 +413,10 @@ static int64_t attune_kv_splits(int64_t blocks, int multiprocessors,
     if (kernel.hasLse)
       os << "&p4.allocated, &p4.aligned, &p4.offset, &p4.size, &p4.stride, ";
     os << "&rows_, &splits_};\n"
-       << "    if (!status && attune_driver.launchKernel(merge, (unsigned)((rows_ * "
-       << kernel.valueDim << " + 255) / 256), 1, 1, 256, 1, 1, 0, stream, "
+       << "    if (!status && attune_driver.launchKernel(merge, "
+          "(unsigned)((rows_ * "
+       << kernel.valueDim
+       << " + 255) / 256), 1, 1, 256, 1, 1, 0, stream, "
           "merge_params, NULL) != 0)\n"
        << "      status = ATTUNE_ERR_DRIVER;\n"
        << "    if (attune_driver.memFreeAsync(workspace, stream) != 0)\n"

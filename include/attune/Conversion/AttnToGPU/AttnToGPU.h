@@ -90,7 +90,8 @@ bool canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
 /// writes out (and lse); with S > 1 (grid z = B * S) each block writes its
 /// chunk's rows to the workspace and `<name>_merge` combines them. Launch:
 /// grid (ceil(Lq * G / block_rows), Hq / G, B) with G = heads_per_block,
-/// `threads` threads, `shared_bytes` dynamic shared memory. Emits a diagnostic and fails on what the GPU path lacks.
+/// `threads` threads, `shared_bytes` dynamic shared memory. Emits a diagnostic
+/// and fails on what the GPU path lacks.
 LogicalResult buildAttentionKernel(func::FuncOp func, gpu::GPUModuleOp kernels,
                                    const GPUTiling &tiling);
 

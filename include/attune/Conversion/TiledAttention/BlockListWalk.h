@@ -1,4 +1,5 @@
-//===- BlockListWalk.h - block-sparse key tiles of fused kernels -*- C++ -*-===//
+//===- BlockListWalk.h - block-sparse key tiles of fused kernels -*- C++
+//-*-===//
 //
 // FlexAttention-style block masks as both fused backends walk them: for the
 // query block holding a tile, counts[b, h, qb] entries of indices[b, h, qb, :]

@@ -1,0 +1,313 @@
+//===- BuildKernel.cpp - GPU kernels of functions, and what they need -----===//
+//
+// The public side of the GPU path (AttnToGPU.h): which ops, architectures and
+// tilings it takes, and the kernel of a function: its parameters (operands
+// that are host arguments), constants (operands that are not), launch
+// attributes for the launcher, the body (AttentionKernel.cpp) and the
+// split-KV merge (MergeKernel.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#include "GPUKernel.h"
+
+#include "attune/Conversion/KernelForm.h"
+#include "attune/Conversion/TiledAttention/TileSemantics.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+using namespace mlir;
+using namespace mlir::attune;
+using namespace mlir::attune::detail;
+
+bool attune::isSupportedCudaArch(StringRef chip) {
+  static const char *const known[] = {
+      "sm_80",   "sm_86",   "sm_87",   "sm_88",   "sm_89",
+      "sm_90",   "sm_90a",  "sm_100",  "sm_100a", "sm_100f",
+      "sm_101",  "sm_101a", "sm_101f", "sm_103",  "sm_103a",
+      "sm_103f", "sm_110",  "sm_110a", "sm_110f", "sm_120",
+      "sm_120a", "sm_120f", "sm_121",  "sm_121a", "sm_121f"};
+  return llvm::is_contained(known, chip);
+}
+
+int64_t attune::maxSharedBytes(StringRef chip) {
+  // CUDA programming guide, per compute capability: 8.0 / 8.7 163 KB, 8.6 /
+  // 8.9 / 12.x 99 KB, 9.0 / 10.x / 11.x 227 KB.
+  if (chip.starts_with("sm_80") || chip.starts_with("sm_87"))
+    return 163 * 1024;
+  if (chip.starts_with("sm_86") || chip.starts_with("sm_88") ||
+      chip.starts_with("sm_89") || chip.starts_with("sm_12"))
+    return 99 * 1024;
+  return 227 * 1024;
+}
+
+int64_t attune::sharedBytesFor(attn::AttentionOp op, const GPUTiling &tiling) {
+  int64_t kPitch = op.getHeadDim() + kPad, vPitch = op.getValueHeadDim() + kPad;
+  return (tiling.warps * kWarpRows * kPitch +
+          2 * tiling.kvTile * (kPitch + vPitch)) *
+         2;
+}
+
+GPUTiling attune::fitTiling(attn::AttentionOp op, GPUTiling requested,
+                            StringRef chip) {
+  GPUTiling tiling = requested;
+  while (sharedBytesFor(op, tiling) > maxSharedBytes(chip) &&
+         tiling.warps > 1) {
+    tiling.warps /= 2;
+    tiling.kvTile = std::max<int64_t>(16 * tiling.warps, tiling.kvTile / 2);
+  }
+  return tiling;
+}
+
+bool attune::canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
+                           std::string &why) {
+  Type elem = cast<ShapedType>(op.getQuery().getType()).getElementType();
+  if (!elem.isF16() && !elem.isBF16()) {
+    llvm::raw_string_ostream os(why);
+    os << "tensor cores take f16 or bf16 operands, not " << elem;
+    return false;
+  }
+  for (Value operand : {op.getKey(), op.getValue()})
+    if (cast<ShapedType>(operand.getType()).getElementType() != elem) {
+      why = "Q, K and V must share one element type";
+      return false;
+    }
+  int64_t d = op.getHeadDim(), dv = op.getValueHeadDim();
+  if (d % 16 != 0 || dv % 16 != 0 || d > 256 || dv > 256) {
+    why = "head dims must be multiples of 16 up to 256 (D = " +
+          std::to_string(d) + ", Dv = " + std::to_string(dv) + ")";
+    return false;
+  }
+  // Each thread copies whole 16-byte chunks of a tile: 16 * warps divides
+  // kv-tile.
+  if (tiling.warps < 1 || tiling.kvTile < 16 ||
+      tiling.kvTile % (16 * tiling.warps) != 0) {
+    why = "warps must be positive and kv-tile a positive multiple of 16 * "
+          "warps";
+    return false;
+  }
+  std::optional<TileSemantics> sem = TileSemantics::analyze(op, why);
+  if (!sem)
+    return false;
+  // Block lists: key tiles inside key blocks, query tiles inside query
+  // blocks.
+  if (ArrayRef<int64_t> blocks = sem->blockSizes(); !blocks.empty()) {
+    int64_t rows = tiling.warps * kWarpRows, group = sem->groupSize();
+    if (blocks[1] % tiling.kvTile != 0) {
+      why = "key block size " + std::to_string(blocks[1]) +
+            " (needs a multiple of the key tile, " +
+            std::to_string(tiling.kvTile) + ")";
+      return false;
+    }
+    if (rows % group != 0 || blocks[0] % (rows / group) != 0) {
+      why = "query block size " + std::to_string(blocks[0]) +
+            " (needs a multiple of " + std::to_string(rows / group) + ")";
+      return false;
+    }
+  }
+  for (Region *region : {&op.getScoreMod(), &op.getMaskMod()}) {
+    llvm::SetVector<Value> captured;
+    getUsedValuesDefinedAbove(*region, captured);
+    if (!captured.empty()) {
+      why = "score_mod / mask_mod regions that capture values are not on the "
+            "GPU path yet";
+      return false;
+    }
+  }
+  return true;
+}
+
+LogicalResult attune::buildAttentionKernel(func::FuncOp func,
+                                           gpu::GPUModuleOp kernels,
+                                           const GPUTiling &tiling) {
+  SmallVector<attn::AttentionOp> ops;
+  func.walk([&](attn::AttentionOp op) { ops.push_back(op); });
+  if (ops.size() != 1)
+    return func.emitError("convert-attn-to-gpu: @")
+           << func.getSymName() << " must hold exactly one attn.attention "
+           << "(it holds " << ops.size() << ")";
+  attn::AttentionOp op = ops.front();
+  std::string why;
+  if (!canLowerToGPU(op, tiling, why))
+    return op.emitOpError("is not supported by the GPU path: ") << why;
+  std::optional<TileSemantics> sem = TileSemantics::analyze(op, why);
+
+  // Operand -> host argument; every one must be an argument of the function.
+  SmallVector<Value> operands = {op.getQuery(), op.getKey(), op.getValue(),
+                                 op.getOutput()};
+  for (Value optional :
+       {op.getLse(), op.getAlibiSlopes(), op.getBias(), op.getTemperature(),
+        op.getKvLengths(), op.getKvNumBlocks(), op.getKvIndices(),
+        op.getFullKvNumBlocks(), op.getFullKvIndices()})
+    if (optional)
+      operands.push_back(optional);
+  // Each operand is a host argument (a kernel parameter) or, for read-only
+  // operands other than Q, K, V, a constant (compile-time block lists, a
+  // bias): embedded in the module as a global.
+  SmallVector<int64_t> hostArgs;
+  SmallVector<DenseElementsAttr> constants(operands.size());
+  SmallVector<int> paramOf(operands.size(), -1);
+  for (auto [i, operand] : llvm::enumerate(operands)) {
+    std::optional<unsigned> arg = kernelArgumentOf(func, operand);
+    DenseElementsAttr value;
+    if (arg) {
+      paramOf[i] = hostArgs.size();
+      hostArgs.push_back(*arg);
+    } else if (i >= 4 && operand != op.getLse() &&
+               matchPattern(operand, m_Constant(&value))) {
+      constants[i] = value;
+    } else {
+      return op.emitOpError("convert-attn-to-gpu: every operand must be an "
+                            "argument of @")
+             << func.getSymName()
+             << " (or a constant) and every result written into one "
+                "(bufferization.materialize_in_destination)";
+    }
+  }
+  if (hostArgs.size() < 4 || paramOf[3] != 3)
+    return op.emitOpError("convert-attn-to-gpu: Q, K, V and the output must "
+                          "be arguments of @")
+           << func.getSymName();
+
+  MLIRContext *ctx = func.getContext();
+  Location loc = op.getLoc();
+  OpBuilder b(ctx);
+  b.setInsertionPointToEnd(kernels.getBody());
+  auto flatType = [](Value operand) {
+    return MemRefType::get(
+        {ShapedType::kDynamic},
+        cast<ShapedType>(operand.getType()).getElementType());
+  };
+  // Constant operands as module globals, flattened.
+  SmallVector<memref::GlobalOp> globals(operands.size());
+  for (auto [i, value] : llvm::enumerate(constants)) {
+    if (!value)
+      continue;
+    auto type =
+        MemRefType::get({value.getNumElements()}, value.getElementType());
+    auto flat = value.reshape(RankedTensorType::get({value.getNumElements()},
+                                                    value.getElementType()));
+    std::string name =
+        (func.getSymName() + "_constant" + std::to_string(i)).str();
+    globals[i] = memref::GlobalOp::create(
+        b, loc, name, b.getStringAttr("private"), type, flat,
+        /*constant=*/true, /*alignment=*/b.getI64IntegerAttr(16));
+  }
+  SmallVector<Type> params;
+  for (auto [i, operand] : llvm::enumerate(operands))
+    if (paramOf[i] >= 0)
+      params.push_back(flatType(operand));
+  // Sizes: B, Lq, Lk, then the lists' q_blocks and capacities that are not
+  // known statically, each read by the launcher from dimension `dim` of
+  // parameter `param`'s argument.
+  SmallVector<int64_t> extraSizes; // (param, dim) pairs
+  struct ListExtent {
+    Value list;
+    unsigned dim;
+  };
+  SmallVector<ListExtent> listExtents;
+  if (op.hasBlockMask()) {
+    listExtents = {{op.getKvNumBlocks(), 2}, {op.getKvIndices(), 3}};
+    if (op.getFullKvIndices())
+      listExtents.push_back({op.getFullKvIndices(), 3});
+  }
+  auto operandIndex = [&](Value operand) -> unsigned {
+    return llvm::find(operands, operand) - operands.begin();
+  };
+  for (ListExtent extent : listExtents) {
+    unsigned i = operandIndex(extent.list);
+    if (paramOf[i] >= 0)
+      extraSizes.append({paramOf[i], extent.dim});
+  }
+  // The split-KV workspace, then the sizes and the chunk count.
+  params.append(2, MemRefType::get({ShapedType::kDynamic}, b.getF32Type()));
+  params.append(3 + extraSizes.size() / 2 + 1, b.getIndexType());
+  auto kernel = gpu::GPUFuncOp::create(b, loc, func.getSymName(),
+                                       b.getFunctionType(params, {}));
+  kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  Block &entry = kernel.getBody().front();
+  b.setInsertionPointToStart(&entry);
+
+  KernelValues values;
+  // Operand `v`: its parameter, or its global as a flat buffer.
+  auto valueOf = [&](Value operand) -> Value {
+    if (!operand)
+      return Value();
+    unsigned i = operandIndex(operand);
+    if (paramOf[i] >= 0)
+      return entry.getArgument(paramOf[i]);
+    Value global = memref::GetGlobalOp::create(b, loc, globals[i].getType(),
+                                               globals[i].getSymName());
+    return memref::CastOp::create(b, loc, flatType(operand), global);
+  };
+  values.q = valueOf(op.getQuery());
+  values.k = valueOf(op.getKey());
+  values.v = valueOf(op.getValue());
+  values.out = valueOf(op.getOutput());
+  values.lse = valueOf(op.getLse());
+  values.slopes = valueOf(op.getAlibiSlopes());
+  values.bias = valueOf(op.getBias());
+  values.temperature = valueOf(op.getTemperature());
+  values.kvLengths = valueOf(op.getKvLengths());
+  values.counts = valueOf(op.getKvNumBlocks());
+  values.indices = valueOf(op.getKvIndices());
+  values.fullCounts = valueOf(op.getFullKvNumBlocks());
+  values.fullIndices = valueOf(op.getFullKvIndices());
+  unsigned next = hostArgs.size();
+  values.partialOut = entry.getArgument(next++);
+  values.partialLse = entry.getArgument(next++);
+  values.batch = entry.getArgument(next++);
+  values.qLen = entry.getArgument(next++);
+  values.kvLen = entry.getArgument(next++);
+  SmallVector<Value> extents;
+  for (ListExtent extent : listExtents) {
+    unsigned i = operandIndex(extent.list);
+    if (paramOf[i] >= 0) {
+      extents.push_back(entry.getArgument(next++));
+      continue;
+    }
+    int64_t size =
+        cast<ShapedType>(extent.list.getType()).getDimSize(extent.dim);
+    extents.push_back(arith::ConstantIndexOp::create(b, loc, size));
+  }
+  if (op.hasBlockMask()) {
+    values.numQBlocks = extents[0];
+    values.capacity = extents[1];
+    if (op.getFullKvIndices())
+      values.fullCapacity = extents[2];
+  }
+  values.splits = entry.getArgument(next++);
+  emitAttentionKernel(b, loc, op, *sem, tiling, values);
+  int64_t threads = tiling.warps * 32, rows = tiling.warps * kWarpRows;
+  gpu::ReturnOp::create(b, loc);
+
+  kernel.setKnownBlockSizeAttr(
+      b.getDenseI32ArrayAttr({static_cast<int32_t>(threads), 1, 1}));
+  // One block per SM is enough (the tiles fill shared memory): without this
+  // bound ptxas may cap registers at 128 and spill.
+  kernel->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
+                  b.getI32IntegerAttr(1));
+  kernel->setAttr(GPUKernelAttrs::hostArgs, b.getDenseI64ArrayAttr(hostArgs));
+  kernel->setAttr(GPUKernelAttrs::extraSizes,
+                  b.getDenseI64ArrayAttr(extraSizes));
+  if (op.hasBlockMask())
+    kernel->setAttr(GPUKernelAttrs::queryBlock,
+                    b.getI64IntegerAttr(op.getBlockSizeAttr()[0]));
+  std::string merge = (func.getSymName() + "_merge").str();
+  kernel->setAttr(GPUKernelAttrs::mergeKernel, b.getStringAttr(merge));
+  b.setInsertionPointAfter(kernel);
+  buildMergeKernel(b, loc, op, merge);
+  kernel->setAttr(GPUKernelAttrs::blockRows, b.getI64IntegerAttr(rows));
+  kernel->setAttr(GPUKernelAttrs::threads, b.getI64IntegerAttr(threads));
+  kernel->setAttr(GPUKernelAttrs::sharedBytes,
+                  b.getI64IntegerAttr(sharedBytesFor(op, tiling)));
+  kernel->setAttr(GPUKernelAttrs::queryHeads,
+                  b.getI64IntegerAttr(op.getNumQueryHeads()));
+  kernel->setAttr(GPUKernelAttrs::headsPerBlock,
+                  b.getI64IntegerAttr(sem->groupSize()));
+  return success();
+}

@@ -1,0 +1,54 @@
+//===- GPUKernel.h - the kernels of the GPU path (private) ------*- C++ -*-===//
+//
+// Private to lib/Conversion/AttnToGPU: AttentionKernel.cpp emits the
+// FlashAttention-2 body, MergeKernel.cpp the split-KV merge, BuildKernel.cpp
+// the kernels' signatures, constants, launch attributes and the public API.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTUNE_LIB_CONVERSION_ATTNTOGPU_GPUKERNEL_H
+#define ATTUNE_LIB_CONVERSION_ATTNTOGPU_GPUKERNEL_H
+
+#include "attune/Conversion/AttnToGPU/AttnToGPU.h"
+
+#include "attn/IR/AttnOps.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir {
+namespace attune {
+class TileSemantics;
+namespace detail {
+
+constexpr int64_t kWarpRows = 16; // rows of one m16n8k16 A operand
+constexpr int64_t kPad = 8;       // 16 bytes of padding per shared row
+constexpr int32_t kMergeThreads = 256;
+
+/// The operands of the op as the kernel's flat parameters.
+struct KernelValues {
+  Value q, k, v, out, lse, slopes, bias, temperature, kvLengths;
+  /// Block-sparse lists and their extents (q_blocks, capacities).
+  Value counts, indices, fullCounts, fullIndices;
+  Value numQBlocks, capacity, fullCapacity;
+  Value batch, qLen, kvLen;
+  /// Split-KV: the number of key chunks S (1: the kernel writes `out`) and
+  /// the f32 workspace of the partial results, [S, B, Hq, Lq, Dv] rows and
+  /// [S, B, Hq, Lq] LSEs, that the merge kernel combines.
+  Value splits, partialOut, partialLse;
+};
+
+/// Emits the FlashAttention-2 kernel body of `op` at the builder (inside the
+/// kernel's entry block) on `values`.
+void emitAttentionKernel(OpBuilder &b, Location loc, attn::AttentionOp op,
+                         const TileSemantics &sem, const GPUTiling &tiling,
+                         const KernelValues &values);
+
+/// Builds gpu.func @`name`, the split-KV merge of `op`'s kernel, at the
+/// builder (inside the gpu.module).
+void buildMergeKernel(OpBuilder &b, Location loc, attn::AttentionOp op,
+                      StringRef name);
+
+} // namespace detail
+} // namespace attune
+} // namespace mlir
+
+#endif // ATTUNE_LIB_CONVERSION_ATTNTOGPU_GPUKERNEL_H
