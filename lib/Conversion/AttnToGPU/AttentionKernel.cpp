@@ -25,6 +25,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "GPUKernel.h"
+#include "WarpOps.h"
 
 #include "attn/IR/AttnOps.h"
 #include "attune/Conversion/TiledAttention/BlockListWalk.h"
@@ -51,7 +52,10 @@ class KernelEmitter {
 public:
   KernelEmitter(OpBuilder &b, Location loc, attn::AttentionOp op,
                 const TileSemantics &sem, const GPUTiling &tiling)
-      : b(b), loc(loc), op(op), sem(sem), tiling(tiling) {
+      : b(b), loc(loc), op(op), sem(sem), tiling(tiling),
+        warpOps(b, loc,
+                cast<ShapedType>(op.getQuery().getType()).getElementType(),
+                tiling.warps * 32) {
     auto qType = cast<ShapedType>(op.getQuery().getType());
     elem = qType.getElementType();
     outElem = cast<ShapedType>(op.getOutput().getType()).getElementType();
@@ -65,18 +69,10 @@ public:
     vPitch = valueDim + kPad;
   }
 
-  /// Dynamic shared memory the kernel needs, in bytes.
-  int64_t sharedBytes() const { return sharedBytesFor(op, tiling); }
-  int64_t blockRows() const { return rows; }
-  int64_t blockThreads() const { return threads; }
-
   void emit(const KernelValues &values);
 
 private:
   Value cIdx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value cI32(int64_t v) {
-    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
-  }
   Value cF32(float v) {
     return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
   }
@@ -111,120 +107,6 @@ private:
                                      DenseIntElementsAttr::get(type, values));
   }
 
-  /// How the shared block-list walk reads the flat list parameters: list
-  /// [Bl, Hl, q_blocks(, capacity)] with Bl, Hl = 1 broadcast.
-  BlockListAccess blockListAccess(const KernelValues &values, Value batch,
-                                  Value head) {
-    BlockListAccess access;
-    access.numQBlocks = values.numQBlocks;
-    access.capacity = values.capacity;
-    access.fullCapacity = values.fullIndices ? values.fullCapacity : Value();
-    auto shapeOf = [&](Value list) {
-      return cast<ShapedType>(list.getType()).getShape();
-    };
-    // Static extents of each list's batch and head dims (dynamic: full).
-    auto leading = [&](Value operand) -> std::pair<int64_t, int64_t> {
-      ArrayRef<int64_t> shape = shapeOf(operand);
-      return {shape[0] == 1 ? 1 : 0,
-              ShapedType::isDynamic(shape[1]) ? qHeads : shape[1]};
-    };
-    auto countsDims = leading(op.getKvNumBlocks());
-    auto indicesDims = leading(op.getKvIndices());
-    std::pair<int64_t, int64_t> fullCountsDims{1, 1}, fullIndicesDims{1, 1};
-    if (op.getFullKvNumBlocks()) {
-      fullCountsDims = leading(op.getFullKvNumBlocks());
-      fullIndicesDims = leading(op.getFullKvIndices());
-    }
-    access.load = [this, values, batch, head, countsDims, indicesDims,
-                   fullCountsDims, fullIndicesDims](
-                      BlockList which, Value qBlock, ValueRange rest) -> Value {
-      bool full =
-          which == BlockList::FullCounts || which == BlockList::FullIndices;
-      bool isIndices =
-          which == BlockList::Indices || which == BlockList::FullIndices;
-      Value list = which == BlockList::Counts       ? values.counts
-                   : which == BlockList::Indices    ? values.indices
-                   : which == BlockList::FullCounts ? values.fullCounts
-                                                    : values.fullIndices;
-      auto [batchOne, heads] = which == BlockList::Counts    ? countsDims
-                               : which == BlockList::Indices ? indicesDims
-                               : which == BlockList::FullCounts
-                                   ? fullCountsDims
-                                   : fullIndicesDims;
-      Value bi = batchOne ? cIdx(0) : batch;
-      Value hi = heads == 1 ? cIdx(0) : head;
-      // ((b * H + h) * q_blocks + qb) (* capacity + i)
-      Value index =
-          add(mul(add(mulC(bi, heads), hi), values.numQBlocks), qBlock);
-      if (isIndices)
-        index = add(mul(index, full ? values.fullCapacity : values.capacity),
-                    rest[0]);
-      Value x = memref::LoadOp::create(b, loc, list, index);
-      return arith::IndexCastOp::create(b, loc, b.getIndexType(), x);
-    };
-    return access;
-  }
-
-  /// Two 16-bit values as the operand register of an mma: vector<2xf16> for
-  /// f16, i32 for bf16.
-  Value mmaRegister(Value pair) {
-    if (elem.isF16())
-      return pair;
-    return LLVM::BitcastOp::create(b, loc, b.getI32Type(), pair);
-  }
-  /// acc (4 f32) += A (4 registers) * B (2 registers), m16n8k16.
-  void mma(ArrayRef<Value> a, ArrayRef<Value> bReg,
-           MutableArrayRef<Value> acc) {
-    MLIRContext *ctx = b.getContext();
-    Type f32 = b.getF32Type();
-    auto result = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
-    NVVM::MMATypes type =
-        elem.isF16() ? NVVM::MMATypes::f16 : NVVM::MMATypes::bf16;
-    auto op = NVVM::MmaOp::create(
-        b, loc, result, a, bReg, ValueRange(ArrayRef<Value>(acc)), {16, 8, 16},
-        std::nullopt, std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
-        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                       NVVM::MMALayout::col});
-    for (int64_t i = 0; i < 4; ++i)
-      acc[i] = LLVM::ExtractValueOp::create(b, loc, op.getRes(),
-                                            ArrayRef<int64_t>{i});
-  }
-  /// ldmatrix x4 at (indices) of `tile`: four 8x8 matrices, one register
-  /// each, lane l giving the address of row l % 8 of matrix l / 8.
-  SmallVector<Value, 4> loadMatrices(Value tile, ValueRange indices,
-                                     bool transpose) {
-    auto type = VectorType::get({4, 2}, elem);
-    Value regs =
-        nvgpu::LdMatrixOp::create(b, loc, type, tile, indices, transpose, 4);
-    SmallVector<Value, 4> result;
-    for (int64_t i = 0; i < 4; ++i)
-      result.push_back(mmaRegister(extract(regs, i)));
-    return result;
-  }
-
-  /// Where tile row `row` comes from: (whether it exists, the element
-  /// offset of its first element in the source).
-  using RowSource = function_ref<std::pair<Value, Value>(Value row)>;
-  /// Copies `count` rows of `width` elements from `src` into `dst` (rows
-  /// 0..count, at `dstLead` leading indices), 16 bytes a copy; rows that do
-  /// not exist are zero-filled.
-  Value copyRows(Value dst, ValueRange dstLead, Value src, RowSource source,
-                 int64_t count, int64_t width);
-  /// Rows [first, first + count) of a [*, width] slab at `base`; rows at or
-  /// past `limit` do not exist.
-  Value copySlab(Value dst, ValueRange dstLead, Value src, Value base,
-                 Value first, Value limit, int64_t count, int64_t width) {
-    return copyRows(
-        dst, dstLead, src,
-        [&](Value row) -> std::pair<Value, Value> {
-          Value index = add(first, row);
-          Value valid = lt(index, limit);
-          Value start = add(base, mulC(select(valid, index, cIdx(0)), width));
-          return {valid, start};
-        },
-        count, width);
-  }
-
   OpBuilder &b;
   Location loc;
   attn::AttentionOp op;
@@ -233,33 +115,8 @@ private:
   Type elem, outElem;
   int64_t headDim, valueDim, qHeads, kvHeads, rows, threads, kPitch, vPitch;
   Value tid;
+  WarpOps warpOps;
 };
-
-Value KernelEmitter::copyRows(Value dst, ValueRange dstLead, Value src,
-                              RowSource source, int64_t count, int64_t width) {
-  int64_t chunksPerRow = width / 8;
-  int64_t chunks = count * chunksPerRow;
-  auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
-  SmallVector<Value> tokens;
-  // canLowerToGPU makes `chunks` a multiple of the block's threads.
-  for (int64_t c = 0; c * threads < chunks; ++c) {
-    // Chunk `tid + c * threads`: row chunk / chunksPerRow, column 8 * (chunk
-    // % chunksPerRow).
-    Value chunk = addC(tid, c * threads);
-    Value row = arith::DivUIOp::create(b, loc, chunk, cIdx(chunksPerRow));
-    Value col =
-        mulC(arith::RemUIOp::create(b, loc, chunk, cIdx(chunksPerRow)), 8);
-    auto [valid, start] = source(row);
-    Value srcIndex = add(start, col);
-    SmallVector<Value> dstIndices(dstLead);
-    dstIndices.append({row, col});
-    Value elements = select(valid, cIdx(8), cIdx(0));
-    tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
-        b, loc, tokenType, dst, dstIndices, src, ValueRange{srcIndex},
-        b.getIndexAttr(8), elements, b.getUnitAttr()));
-  }
-  return nvgpu::DeviceAsyncCreateGroupOp::create(b, loc, tokenType, tokens);
-}
 
 void KernelEmitter::emit(const KernelValues &values) {
   MLIRContext *ctx = b.getContext();
@@ -270,6 +127,7 @@ void KernelEmitter::emit(const KernelValues &values) {
   const float negInf = -std::numeric_limits<float>::infinity();
 
   tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  warpOps.setThread(tid);
   Value warp = arith::DivUIOp::create(b, loc, tid, cIdx(32));
   Value lane = arith::RemUIOp::create(b, loc, tid, cIdx(32));
   Value laneGroup = arith::DivUIOp::create(b, loc, lane, cIdx(4)); // g
@@ -349,7 +207,8 @@ void KernelEmitter::emit(const KernelValues &values) {
   Value numTiles;
   if (values.counts) {
     walk.emplace(b, loc, sem.blockSizes(), kvTile,
-                 blockListAccess(values, batch, firstHead), tileRows.firstRow);
+                 flatBlockListAccess(b, loc, op, values, batch, firstHead),
+                 tileRows.firstRow);
     numTiles = walk->numTiles();
   } else {
     range = sem.keyTiles(b, loc, tileRows, kvTile);
@@ -407,13 +266,14 @@ void KernelEmitter::emit(const KernelValues &values) {
       first = stepAt(i).keyBegin;
       limit = select(inRange, kvLen, cIdx(0));
     }
-    copySlab(kShared, buffer, values.k, kBase, first, limit, kvTile, headDim);
-    return copySlab(vShared, buffer, values.v, vBase, first, limit, kvTile,
-                    valueDim);
+    warpOps.copySlab(kShared, buffer, values.k, kBase, first, limit, kvTile,
+                     headDim);
+    return warpOps.copySlab(vShared, buffer, values.v, vBase, first, limit,
+                            kvTile, valueDim);
   };
 
   // Prologue: the Q tile and the first key tile; Q fragments to registers.
-  copyRows(
+  warpOps.copyRows(
       qShared, {}, values.q,
       [&](Value row) -> std::pair<Value, Value> {
         Value p = add(q0, row);
@@ -437,8 +297,8 @@ void KernelEmitter::emit(const KernelValues &values) {
   // would spill.
   Value warpRow = add(mulC(warp, kWarpRows), laneRow);
   auto loadQuery = [&](int64_t ks) {
-    return loadMatrices(qShared, ValueRange{warpRow, addC(laneHalf, ks * 16)},
-                        false);
+    return warpOps.loadMatrices(
+        qShared, ValueRange{warpRow, addC(laneHalf, ks * 16)}, false);
   };
   bool queryInRegisters = headDim <= 128;
   SmallVector<SmallVector<Value, 4>> qFragments;
@@ -555,15 +415,15 @@ void KernelEmitter::emit(const KernelValues &values) {
     for (int64_t jp = 0; jp < kvTile / 16; ++jp)
       for (int64_t ks = 0; ks < headDim / 16; ++ks) {
         Value keyRow = add(addC(laneHalf, jp * 16), laneEighth);
-        auto kRegs = loadMatrices(
+        auto kRegs = warpOps.loadMatrices(
             kShared, ValueRange{buffer, keyRow, addC(laneOddEight, ks * 16)},
             false);
         SmallVector<Value, 4> query =
             queryInRegisters ? qFragments[ks] : loadQuery(ks);
-        mma(query, {kRegs[0], kRegs[1]},
-            MutableArrayRef<Value>(s).slice(2 * jp * 4, 4));
-        mma(query, {kRegs[2], kRegs[3]},
-            MutableArrayRef<Value>(s).slice((2 * jp + 1) * 4, 4));
+        warpOps.mma(query, {kRegs[0], kRegs[1]},
+                    MutableArrayRef<Value>(s).slice(2 * jp * 4, 4));
+        warpOps.mma(query, {kRegs[2], kRegs[3]},
+                    MutableArrayRef<Value>(s).slice((2 * jp + 1) * 4, 4));
       }
     Value scores = arith::MulFOp::create(
         b, loc, vector::FromElementsOp::create(b, loc, scoreType, s), scale);
@@ -656,7 +516,7 @@ void KernelEmitter::emit(const KernelValues &values) {
       Value two = vector::FromElementsOp::create(
           b, loc, VectorType::get({2}, f32),
           ValueRange{extract(p, i), extract(p, i + 1)});
-      return mmaRegister(
+      return warpOps.mmaRegister(
           arith::TruncFOp::create(b, loc, VectorType::get({2}, elem), two));
     };
     for (int64_t kk = 0; kk < kvTile / 16; ++kk) {
@@ -665,13 +525,13 @@ void KernelEmitter::emit(const KernelValues &values) {
                                  pair((2 * kk + 1) * 4 + 2)};
       Value valueRow = add(addC(laneOddEight, kk * 16), laneEighth);
       for (int64_t np = 0; np < valueDim / 16; ++np) {
-        auto vRegs = loadMatrices(
+        auto vRegs = warpOps.loadMatrices(
             vShared, ValueRange{buffer, valueRow, addC(laneHalf, np * 16)},
             true);
-        mma(a, {vRegs[0], vRegs[1]},
-            MutableArrayRef<Value>(o).slice(2 * np * 4, 4));
-        mma(a, {vRegs[2], vRegs[3]},
-            MutableArrayRef<Value>(o).slice((2 * np + 1) * 4, 4));
+        warpOps.mma(a, {vRegs[0], vRegs[1]},
+                    MutableArrayRef<Value>(o).slice(2 * np * 4, 4));
+        warpOps.mma(a, {vRegs[2], vRegs[3]},
+                    MutableArrayRef<Value>(o).slice((2 * np + 1) * 4, 4));
       }
     }
     acc = vector::FromElementsOp::create(b, loc, acc.getType(), o);

@@ -11,6 +11,7 @@
 #include "GPUKernel.h"
 
 #include "attune/Conversion/KernelForm.h"
+#include "attune/Conversion/TiledAttention/BlockListWalk.h"
 #include "attune/Conversion/TiledAttention/TileSemantics.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -23,6 +24,71 @@
 using namespace mlir;
 using namespace mlir::attune;
 using namespace mlir::attune::detail;
+
+/// How the shared block-list walk reads the flat list parameters: list
+/// [Bl, Hl, q_blocks(, capacity)] with Bl, Hl = 1 broadcast.
+BlockListAccess attune::detail::flatBlockListAccess(OpBuilder &b, Location loc,
+                                                    attn::AttentionOp op,
+                                                    const KernelValues &values,
+                                                    Value batch, Value head) {
+  int64_t qHeads = op.getNumQueryHeads();
+  BlockListAccess access;
+  access.numQBlocks = values.numQBlocks;
+  access.capacity = values.capacity;
+  access.fullCapacity = values.fullIndices ? values.fullCapacity : Value();
+  auto shapeOf = [&](Value list) {
+    return cast<ShapedType>(list.getType()).getShape();
+  };
+  // Static extents of each list's batch and head dims (dynamic: full).
+  auto leading = [&](Value operand) -> std::pair<int64_t, int64_t> {
+    ArrayRef<int64_t> shape = shapeOf(operand);
+    return {shape[0] == 1 ? 1 : 0,
+            ShapedType::isDynamic(shape[1]) ? qHeads : shape[1]};
+  };
+  auto countsDims = leading(op.getKvNumBlocks());
+  auto indicesDims = leading(op.getKvIndices());
+  std::pair<int64_t, int64_t> fullCountsDims{1, 1}, fullIndicesDims{1, 1};
+  if (op.getFullKvNumBlocks()) {
+    fullCountsDims = leading(op.getFullKvNumBlocks());
+    fullIndicesDims = leading(op.getFullKvIndices());
+  }
+  access.load = [&b, loc, values, batch, head, countsDims, indicesDims,
+                 fullCountsDims, fullIndicesDims](BlockList which, Value qBlock,
+                                                  ValueRange rest) -> Value {
+    bool full =
+        which == BlockList::FullCounts || which == BlockList::FullIndices;
+    bool isIndices =
+        which == BlockList::Indices || which == BlockList::FullIndices;
+    Value list = which == BlockList::Counts       ? values.counts
+                 : which == BlockList::Indices    ? values.indices
+                 : which == BlockList::FullCounts ? values.fullCounts
+                                                  : values.fullIndices;
+    auto [batchOne, heads] = which == BlockList::Counts       ? countsDims
+                             : which == BlockList::Indices    ? indicesDims
+                             : which == BlockList::FullCounts ? fullCountsDims
+                                                              : fullIndicesDims;
+    auto c = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(b, loc, v);
+    };
+    auto add = [&](Value x, Value y) -> Value {
+      return arith::AddIOp::create(b, loc, x, y);
+    };
+    auto mul = [&](Value x, Value y) -> Value {
+      return arith::MulIOp::create(b, loc, x, y);
+    };
+    Value bi = batchOne ? c(0) : batch;
+    Value hi = heads == 1 ? c(0) : head;
+    // ((b * H + h) * q_blocks + qb) (* capacity + i)
+    Value scaledBatch = heads == 1 ? bi : mul(bi, c(heads));
+    Value index = add(mul(add(scaledBatch, hi), values.numQBlocks), qBlock);
+    if (isIndices)
+      index = add(mul(index, full ? values.fullCapacity : values.capacity),
+                  rest[0]);
+    Value x = memref::LoadOp::create(b, loc, list, index);
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), x);
+  };
+  return access;
+}
 
 bool attune::isSupportedCudaArch(StringRef chip) {
   static const char *const known[] = {

@@ -12,6 +12,7 @@
 #include "attune/Conversion/AttnToGPU/AttnToGPU.h"
 
 #include "attn/IR/AttnOps.h"
+#include "attune/Conversion/TiledAttention/BlockListWalk.h"
 #include "mlir/IR/Builders.h"
 
 namespace mlir {
@@ -35,6 +36,14 @@ struct KernelValues {
   /// [S, B, Hq, Lq] LSEs, that the merge kernel combines.
   Value splits, partialOut, partialLse;
 };
+
+/// How the shared block-list walk reads the kernel's flat list parameters
+/// (lists [Bl, Hl, q_blocks(, capacity)], Bl and Hl = 1 broadcast) for
+/// batch row `batch` and query head `head`.
+BlockListAccess flatBlockListAccess(OpBuilder &b, Location loc,
+                                    attn::AttentionOp op,
+                                    const KernelValues &values, Value batch,
+                                    Value head);
 
 /// Emits the FlashAttention-2 kernel body of `op` at the builder (inside the
 /// kernel's entry block) on `values`.

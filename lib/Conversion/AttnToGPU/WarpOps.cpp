@@ -1,0 +1,100 @@
+//===- WarpOps.cpp - warp-level building blocks of the GPU kernel ---------===//
+
+#include "WarpOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::attune::detail;
+
+Value WarpOps::cIdx(int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+Value WarpOps::add(Value x, Value y) {
+  return arith::AddIOp::create(b, loc, x, y);
+}
+Value WarpOps::mulC(Value x, int64_t c) {
+  return c == 1 ? x : arith::MulIOp::create(b, loc, x, cIdx(c)).getResult();
+}
+
+Value WarpOps::mmaRegister(Value pair) {
+  if (elem.isF16())
+    return pair;
+  return LLVM::BitcastOp::create(b, loc, b.getI32Type(), pair);
+}
+
+void WarpOps::mma(ArrayRef<Value> a, ArrayRef<Value> bReg,
+                  MutableArrayRef<Value> acc) {
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type();
+  auto result = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+  NVVM::MMATypes type =
+      elem.isF16() ? NVVM::MMATypes::f16 : NVVM::MMATypes::bf16;
+  auto op = NVVM::MmaOp::create(
+      b, loc, result, a, bReg, ValueRange(ArrayRef<Value>(acc)), {16, 8, 16},
+      std::nullopt, std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  for (int64_t i = 0; i < 4; ++i)
+    acc[i] =
+        LLVM::ExtractValueOp::create(b, loc, op.getRes(), ArrayRef<int64_t>{i});
+}
+
+SmallVector<Value, 4> WarpOps::loadMatrices(Value tile, ValueRange indices,
+                                            bool transpose) {
+  auto type = VectorType::get({4, 2}, elem);
+  Value regs =
+      nvgpu::LdMatrixOp::create(b, loc, type, tile, indices, transpose, 4);
+  SmallVector<Value, 4> result;
+  for (int64_t i = 0; i < 4; ++i)
+    result.push_back(mmaRegister(
+        vector::ExtractOp::create(b, loc, regs, ArrayRef<int64_t>{i})));
+  return result;
+}
+
+Value WarpOps::copySlab(Value dst, ValueRange dstLead, Value src, Value base,
+                        Value first, Value limit, int64_t count,
+                        int64_t width) {
+  return copyRows(
+      dst, dstLead, src,
+      [&](Value row) -> std::pair<Value, Value> {
+        Value index = add(first, row);
+        Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                            index, limit);
+        Value start = add(
+            base, mulC(arith::SelectOp::create(b, loc, valid, index, cIdx(0)),
+                       width));
+        return {valid, start};
+      },
+      count, width);
+}
+
+Value WarpOps::copyRows(Value dst, ValueRange dstLead, Value src,
+                        RowSource source, int64_t count, int64_t width) {
+  int64_t chunksPerRow = width / 8;
+  int64_t chunks = count * chunksPerRow;
+  auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
+  SmallVector<Value> tokens;
+  // canLowerToGPU makes `chunks` a multiple of the block's threads.
+  for (int64_t c = 0; c * threads < chunks; ++c) {
+    // Chunk `tid + c * threads`: row chunk / chunksPerRow, column 8 * (chunk
+    // % chunksPerRow).
+    Value chunk = c ? add(tid, cIdx(c * threads)) : tid;
+    Value row = arith::DivUIOp::create(b, loc, chunk, cIdx(chunksPerRow));
+    Value col =
+        mulC(arith::RemUIOp::create(b, loc, chunk, cIdx(chunksPerRow)), 8);
+    auto [valid, start] = source(row);
+    Value srcIndex = add(start, col);
+    SmallVector<Value> dstIndices(dstLead);
+    dstIndices.append({row, col});
+    Value elements = arith::SelectOp::create(b, loc, valid, cIdx(8), cIdx(0));
+    tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
+        b, loc, tokenType, dst, dstIndices, src, ValueRange{srcIndex},
+        b.getIndexAttr(8), elements, b.getUnitAttr()));
+  }
+  return nvgpu::DeviceAsyncCreateGroupOp::create(b, loc, tokenType, tokens);
+}

@@ -1,0 +1,68 @@
+//===- WarpOps.h - warp-level building blocks of the GPU kernel -*- C++ -*-===//
+//
+// Private to lib/Conversion/AttnToGPU: the mma.sync, ldmatrix and cp.async
+// pieces the FlashAttention-2 kernel (AttentionKernel.cpp) is made of, with
+// their register layouts. Everything here is per lane; the kernel owns the
+// schedule.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTUNE_LIB_CONVERSION_ATTNTOGPU_WARPOPS_H
+#define ATTUNE_LIB_CONVERSION_ATTNTOGPU_WARPOPS_H
+
+#include "mlir/IR/Builders.h"
+
+#include <utility>
+
+namespace mlir {
+namespace attune {
+namespace detail {
+
+class WarpOps {
+public:
+  /// `elem`: the 16-bit operand type (f16 or bf16); `threads`: the block's.
+  WarpOps(OpBuilder &b, Location loc, Type elem, int64_t threads)
+      : b(b), loc(loc), elem(elem), threads(threads) {}
+  /// The thread id (index) the copies distribute chunks by.
+  void setThread(Value id) { tid = id; }
+
+  /// Two 16-bit values as the operand register of an mma: vector<2xf16> for
+  /// f16, i32 for bf16.
+  Value mmaRegister(Value pair);
+  /// acc (4 f32) += A (4 registers) * B (2 registers), m16n8k16.
+  void mma(ArrayRef<Value> a, ArrayRef<Value> bReg, MutableArrayRef<Value> acc);
+  /// ldmatrix x4 at (indices) of `tile`: four 8x8 matrices, one register
+  /// each, lane l giving the address of row l % 8 of matrix l / 8.
+  SmallVector<Value, 4> loadMatrices(Value tile, ValueRange indices,
+                                     bool transpose);
+
+  /// Where tile row `row` comes from: (whether it exists, the element
+  /// offset of its first element in the source).
+  using RowSource = function_ref<std::pair<Value, Value>(Value row)>;
+  /// Copies `count` rows of `width` elements from `src` into `dst` (rows
+  /// 0..count, at `dstLead` leading indices), 16 bytes a copy and thread;
+  /// rows that do not exist are zero-filled. Returns the copies' group.
+  Value copyRows(Value dst, ValueRange dstLead, Value src, RowSource source,
+                 int64_t count, int64_t width);
+  /// Rows [first, first + count) of a [*, width] slab at `base`; rows at or
+  /// past `limit` do not exist.
+  Value copySlab(Value dst, ValueRange dstLead, Value src, Value base,
+                 Value first, Value limit, int64_t count, int64_t width);
+
+private:
+  Value cIdx(int64_t v);
+  Value add(Value x, Value y);
+  Value mulC(Value x, int64_t c);
+
+  OpBuilder &b;
+  Location loc;
+  Type elem;
+  int64_t threads;
+  Value tid;
+};
+
+} // namespace detail
+} // namespace attune
+} // namespace mlir
+
+#endif // ATTUNE_LIB_CONVERSION_ATTNTOGPU_WARPOPS_H
