@@ -12,6 +12,13 @@ not; each through torch-mlir's linalg-on-tensors and TOSA outputs.
     python3 models/export_llama_block.py OUTDIR
     python3 models/export_llama_block.py --bench OUTDIR
 
+Also writes dynamic-length variants (llama_<attention>_<heads>_<mask>_dynL.
+<output>.mlir): the input is [1, L, 64] with L a symbol (2 <= L <= 8192), the
+rotary angles computed from the positions in the forward pass (as Hugging
+Face's LlamaRotaryEmbedding does) instead of a table sized to one length, and
+the causal mask built from L; their PyTorch outputs for L = 1, 7 and 33 are
+llama_<...>_dynL.L<L>.expected.txt.
+
 The second form writes the benchmark's models instead: the SDPA GQA causal
 block at sequence lengths 512, 2048 and 8192 (linalg-on-tensors only), as
 llama_sdpa_gqa_causal_L<L>.linalg.mlir.
@@ -52,10 +59,12 @@ def rope(x, cos, sin):
 
 
 class Block(torch.nn.Module):
-    def __init__(self, kv_heads, causal, written_out, seq=None, sigmoid=False):
+    def __init__(self, kv_heads, causal, written_out, seq=None, sigmoid=False,
+                 dynamic=False):
         super().__init__()
         seq = seq or SEQ
         self.seq = seq
+        self.dynamic = dynamic
         self.kv_heads, self.causal, self.written_out = kv_heads, causal, written_out
         self.sigmoid = sigmoid
         self.norm1, self.norm2 = RMSNorm(HIDDEN), RMSNorm(HIDDEN)
@@ -71,13 +80,24 @@ class Block(torch.nn.Module):
         angles = torch.cat((pos * freq, pos * freq), dim=-1)
         self.register_buffer("cos", angles.cos())
         self.register_buffer("sin", angles.sin())
+        self.register_buffer("inv_freq", freq)
+
+    def rotary(self, l):
+        """cos and sin of the rotary angles of positions 0..l-1."""
+        if not self.dynamic:
+            return self.cos, self.sin
+        pos = torch.arange(l, dtype=torch.float32)[:, None]
+        angles = pos * self.inv_freq[None, :]
+        angles = torch.cat((angles, angles), dim=-1)
+        return angles.cos(), angles.sin()
 
     def attention(self, q, k, v):
         if not self.written_out:
             return F.scaled_dot_product_attention(q, k, v, is_causal=self.causal)
         scores = q @ k.transpose(-2, -1) / math.sqrt(HEAD_DIM)
         if self.causal:
-            mask = torch.triu(torch.full((self.seq, self.seq), float("-inf")), diagonal=1)
+            l = q.shape[2]
+            mask = torch.triu(torch.full((l, l), float("-inf")), diagonal=1)
             scores = scores + mask
         if self.sigmoid:
             return torch.sigmoid(scores - math.log(self.seq)) @ v
@@ -89,7 +109,8 @@ class Block(torch.nn.Module):
         q = self.wq(h).view(b, l, HEADS, HEAD_DIM).transpose(1, 2)
         k = self.wk(h).view(b, l, self.kv_heads, HEAD_DIM).transpose(1, 2)
         v = self.wv(h).view(b, l, self.kv_heads, HEAD_DIM).transpose(1, 2)
-        q, k = rope(q, self.cos, self.sin), rope(k, self.cos, self.sin)
+        cos, sin = self.rotary(l)
+        q, k = rope(q, cos, sin), rope(k, cos, sin)
         if self.kv_heads != HEADS:
             k = k.repeat_interleave(HEADS // self.kv_heads, dim=1)
             v = v.repeat_interleave(HEADS // self.kv_heads, dim=1)
@@ -109,6 +130,39 @@ def export_bench(outdir, versions):
         path = os.path.join(outdir, "llama_sdpa_gqa_causal_L%d.linalg.mlir" % seq)
         with open(path, "w") as f:
             f.write("// Exported by models/export_llama_block.py --bench (%s).\n"
+                    "// Regenerate with scripts/export-models.sh; do not edit.\n" % versions)
+            f.write(str(module))
+        print("wrote", path)
+
+
+DYNAMIC_LENGTHS = (1, 7, 33)
+
+
+def export_dynamic(outdir, versions):
+    """The SDPA and written-out blocks with a symbolic sequence length."""
+    length = torch.export.Dim("L", min=2, max=8192)
+    for written_out, kv_heads, causal in [(w, kv, c) for w in (False, True)
+                                          for kv in (HEADS, HEADS // 2)
+                                          for c in (True, False)]:
+        torch.manual_seed(0)
+        block = Block(kv_heads, causal, written_out, dynamic=True).eval()
+        name = "llama_%s_%s_%s_dynL" % ("written" if written_out else "sdpa",
+                                        "mha" if kv_heads == HEADS else "gqa",
+                                        "causal" if causal else "full")
+        for seq in DYNAMIC_LENGTHS:
+            x = torch.sin(0.37 * torch.arange(seq * HIDDEN, dtype=torch.float32))
+            with torch.no_grad():
+                expected = block(x.reshape(1, seq, HIDDEN)).flatten().tolist()
+            with open(os.path.join(outdir, "%s.L%d.expected.txt" % (name, seq)), "w") as f:
+                f.write("".join("%.9g\n" % v for v in expected))
+        x = torch.sin(0.37 * torch.arange(SEQ * HIDDEN, dtype=torch.float32)).reshape(1, SEQ, HIDDEN)
+        module = fx.export_and_import(block, x, output_type="linalg-on-tensors",
+                                      func_name="block",
+                                      dynamic_shapes={"x": {1: length}})
+        path = os.path.join(outdir, "%s.linalg.mlir" % name)
+        with open(path, "w") as f:
+            f.write("// Exported by models/export_llama_block.py (%s, linalg-on-tensors "
+                    "output, dynamic sequence length).\n"
                     "// Regenerate with scripts/export-models.sh; do not edit.\n" % versions)
             f.write(str(module))
         print("wrote", path)
@@ -150,6 +204,7 @@ def main():
                                 % (versions, output))
                         f.write(str(module))
                     print("wrote", path)
+    export_dynamic(outdir, versions)
 
 
 if __name__ == "__main__":

@@ -112,6 +112,11 @@ void attune::buildCPUPipeline(OpPassManager &pm,
   funcs.addPass(createTosaToArithPass());
   funcs.addPass(createTosaToTensorPass());
   if (options.raiseAttention) {
+    // Dynamic-shape exports guard their extents with index arithmetic
+    // (`L < 0 ? ... : L`) that integer ranges settle, leaving the plain
+    // extents the raising proves equal.
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(arith::createIntRangeOptimizationsPass());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(attn::createRaiseAttention());
   }

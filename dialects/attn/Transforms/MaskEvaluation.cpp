@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 #include "llvm/ADT/ScopeExit.h"
 
 #include <cmath>
@@ -271,10 +272,15 @@ private:
       return constant(a);
     }
     if (isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def)) {
-      // Same row-major order: linearize in the result, delinearize in the
-      // source (static shapes).
       auto from = cast<RankedTensorType>(def->getOperand(0).getType());
       auto to = cast<RankedTensorType>(v.getType());
+      // Unit dims added or dropped (any extents): the other dims' indices
+      // pass through, unit dims are read at 0.
+      if (std::optional<SmallVector<AffineExpr>> src =
+              throughUnitDims(def, index))
+        return at(def->getOperand(0), *src, depth + 1);
+      // Same row-major order: linearize in the result, delinearize in the
+      // source (static shapes).
       if (!from.hasStaticShape() || !to.hasStaticShape())
         return unknown;
       AffineExpr linear = getAffineConstantExpr(0, v.getContext());
@@ -362,6 +368,36 @@ private:
     return get(cast<linalg::YieldOp>(body.getTerminator()).getValues()[result]);
   }
 
+  /// The source index of a reshape's element `index` when each of its
+  /// groups holds at most one dim other than a static 1.
+  static std::optional<SmallVector<AffineExpr>>
+  throughUnitDims(Operation *reshape, ArrayRef<AffineExpr> index) {
+    auto from = cast<RankedTensorType>(reshape->getOperand(0).getType());
+    auto to = cast<RankedTensorType>(reshape->getResult(0).getType());
+    bool expand = isa<tensor::ExpandShapeOp>(reshape);
+    SmallVector<ReassociationIndices> groups =
+        expand ? cast<tensor::ExpandShapeOp>(reshape).getReassociationIndices()
+               : cast<tensor::CollapseShapeOp>(reshape)
+                     .getReassociationIndices();
+    RankedTensorType wide = expand ? to : from;
+    MLIRContext *ctx = reshape->getContext();
+    AffineExpr zero = getAffineConstantExpr(0, ctx);
+    SmallVector<AffineExpr> src(from.getRank(), zero);
+    for (auto [g, group] : llvm::enumerate(groups)) {
+      SmallVector<int64_t> wideDims = llvm::filter_to_vector(
+          group, [&](int64_t d) { return wide.getDimSize(d) != 1; });
+      if (wideDims.size() > 1)
+        return std::nullopt;
+      if (wideDims.empty())
+        continue;
+      if (expand)
+        src[g] = index[wideDims[0]];
+      else
+        src[wideDims[0]] = index[g];
+    }
+    return src;
+  }
+
   static Sym constant(Attribute a) {
     Sym s;
     if (auto f = dyn_cast<FloatAttr>(a)) {
@@ -377,7 +413,10 @@ private:
 };
 
 /// The kind of a mask read symbolically: a choice on a predicate of j - i,
-/// decided by evaluating it at every diagonal d = j - i.
+/// decided by evaluating it at every diagonal d = j - i. qLen and kvLen may
+/// be ShapedType::kDynamic when they are known to be equal (a square mask
+/// of any size): then the diagonals around the predicate's one or two
+/// change points decide it, the value being constant on either side.
 static std::optional<MaskKind> classifySymbolic(const SymbolicMask::Sym &m,
                                                 int64_t qLen, int64_t kvLen) {
   using Sym = SymbolicMask::Sym;
@@ -401,9 +440,21 @@ static std::optional<MaskKind> classifySymbolic(const SymbolicMask::Sym &m,
   int64_t c = c00.getValue(), a = c10.getValue() - c, b = c01.getValue() - c;
   if (a != -b || c11.getValue() != c || !m.expr.isPureAffine())
     return std::nullopt;
-  // Every diagonal d holds elements (i, i + d) for some i in [0, Lq).
+  // Every diagonal d holds elements (i, i + d) for some i in [0, Lq). For
+  // a square mask of unknown size, b d + c changes sign near d = -c / b
+  // only (|d| <= |c| + 1): the window [-(|c| + 2), |c| + 2] sees every
+  // change and both sides beyond them.
+  int64_t first = -(qLen - 1), last = kvLen - 1;
+  if (ShapedType::isDynamic(qLen)) {
+    int64_t reach = std::abs(c) + 2;
+    if (reach > (int64_t(1) << 24))
+      return std::nullopt;
+    first = -reach;
+    last = reach;
+    qLen = kvLen = 0; // the last visible diagonal of a square mask: 0
+  }
   MaskVerdict verdict(qLen, kvLen);
-  for (int64_t d = -(qLen - 1); d <= kvLen - 1; ++d) {
+  for (int64_t d = first; d <= last; ++d) {
     bool holds = arith::applyCmpPredicate(m.pred, APInt(64, b * d + c, true),
                                           APInt(64, 0, true));
     verdict.add(holds ? m.ifTrue : m.ifFalse, d);
@@ -416,12 +467,24 @@ static std::optional<MaskKind> classifySymbolic(const SymbolicMask::Sym &m,
 MaskKind attn::detail::classifyAdditiveMask(Value mask) {
   // [Lq, Lk], or [1, 1, Lq, Lk] (the same elements in row-major order).
   auto type = cast<RankedTensorType>(mask.getType());
-  if (!type.hasStaticShape() || type.getRank() < 2 ||
-      llvm::any_of(type.getShape().drop_back(2),
-                   [](int64_t d) { return d != 1; }))
+  if (type.getRank() < 2 || llvm::any_of(type.getShape().drop_back(2),
+                                         [](int64_t d) { return d != 1; }))
     return MaskKind::Other;
-  int64_t lq = type.getDimSize(type.getRank() - 2),
-          lk = type.getDimSize(type.getRank() - 1);
+  int64_t rank = type.getRank();
+  int64_t lq = type.getDimSize(rank - 2), lk = type.getDimSize(rank - 1);
+  // A dynamic mask: square (its two extents provably equal), read
+  // symbolically only.
+  if (!type.hasStaticShape()) {
+    using Variable = ValueBoundsConstraintSet::Variable;
+    FailureOr<bool> square = ValueBoundsConstraintSet::areEqual(
+        Variable(mask, rank - 2), Variable(mask, rank - 1));
+    if (failed(square) || !*square)
+      return MaskKind::Other;
+    std::optional<MaskKind> kind =
+        classifySymbolic(SymbolicMask().evaluate(mask), ShapedType::kDynamic,
+                         ShapedType::kDynamic);
+    return kind.value_or(MaskKind::Other);
+  }
   if (std::optional<MaskKind> kind =
           classifySymbolic(SymbolicMask().evaluate(mask), lq, lk))
     return *kind;

@@ -31,8 +31,9 @@ enum class MaskKind {
 };
 
 /// Evaluates `mask` at compile time: symbolically when it is a choice
-/// between constants on a predicate of j - i (any size), else element by
-/// element when it is small (up to 2^20 elements) and built from constants,
+/// between constants on a predicate of j - i (any size; a dynamic mask must
+/// be square, its extents provably equal), else element by element when it
+/// is small and static (up to 2^20 elements) and built from constants,
 /// fills, reshapes and elementwise generics.
 MaskKind classifyAdditiveMask(Value mask);
 

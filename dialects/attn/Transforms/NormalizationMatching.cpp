@@ -145,6 +145,27 @@ bool mlir::attn::detail::isUnaryElementwise(linalg::GenericOp g) {
                       [](AffineMap m) { return m.isIdentity(); });
 }
 
+/// Whether `v` is all zeros: a splat constant, a fill, or a broadcast of
+/// either (a generic yielding its input, as dynamic shapes export a splat).
+static bool isZeroSplat(Value v) {
+  if (auto g = v.getDefiningOp<linalg::GenericOp>()) {
+    Block &body = g.getRegion().front();
+    if (g.getNumDpsInputs() != 1 || body.getOperations().size() != 1 ||
+        cast<linalg::YieldOp>(body.getTerminator()).getValues()[0] !=
+            body.getArgument(0))
+      return false;
+    v = g.getDpsInputs()[0];
+  }
+  if (auto fill = v.getDefiningOp<linalg::FillOp>()) {
+    std::optional<double> value = floatConstant(fill.getInputs()[0]);
+    return value && *value == 0.0;
+  }
+  DenseElementsAttr z;
+  return matchPattern(v, m_Constant(&z)) && z.isSplat() &&
+         isa<FloatType>(z.getElementType()) &&
+         z.getSplatValue<APFloat>().isZero();
+}
+
 /// Whether `cond` (per row) says that every score of the row is -inf:
 /// and_j(X[j] == -inf), as the exporter guards fully masked rows; the
 /// generics it reads X through go to `chain`.
@@ -238,10 +259,7 @@ Value mlir::attn::detail::softmaxInput(Value p, bool &guarded,
           op->getOperand(1) == body.getArgument(1) &&
           op->getOperand(2) == body.getArgument(2) &&
           isRowMap(g.getIndexingMapsArray()[0])) {
-        Value zeros = g.getDpsInputs()[1];
-        DenseElementsAttr z;
-        if (matchPattern(zeros, m_Constant(&z)) && z.isSplat() &&
-            z.getSplatValue<APFloat>().isZero()) {
+        if (isZeroSplat(g.getDpsInputs()[1])) {
           guardCondition = g.getDpsInputs()[0];
           p = g.getDpsInputs()[2];
         }

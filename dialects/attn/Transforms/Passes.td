@@ -156,11 +156,21 @@ def RaiseAttention : Pass<"attn-raise-attention"> {
     `linalg.reduce`, and `tosa.tile`'s repeat of KV heads (a 10-D
     broadcast, first rewritten onto the broadcast-and-collapse form).
 
+    Dynamic-length exports (torch-mlir with a symbolic sequence length)
+    raise too: their broadcasts written as gathers (`tensor.extract` at
+    `dim == 1 ? 0 : i`) become plain reads and their `tensor.reshape` by
+    `tensor.from_elements` shapes become collapses and expands, where the
+    extents involved are provably equal (ValueBounds); a dynamic mask must
+    be square, and is then decided at any length. Run `canonicalize`,
+    `int-range-optimizations` and `canonicalize` first (attune-cpu-pipeline
+    does), which settle the exporter's guards of the extents (`L < 0 ? ...`).
+
     Left as it is: a softmax over another axis or not written as above, a
     probability or score tensor with other uses, products whose operands are
     not transposed as attention's are, and an unguarded softmax (whose
     fully masked rows would be NaN, not 0) under a mask that may hide a
-    whole row.
+    whole row (with a dynamic length: unless Q and K provably have as many
+    positions).
   }];
   let dependentDialects = [
     "::mlir::attn::AttnDialect",

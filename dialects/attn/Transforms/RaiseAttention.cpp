@@ -19,6 +19,7 @@
 
 #include "attn/Transforms/Passes.h"
 
+#include "ExportedShapes.h"
 #include "MaskEvaluation.h"
 #include "NormalizationMatching.h"
 
@@ -30,6 +31,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include "llvm/ADT/ScopeExit.h"
@@ -170,6 +172,20 @@ static std::pair<Value, int64_t> unrepeatHeads(Value v) {
   return {v, 1};
 }
 
+/// Whether Q and K provably have as many positions (no row is then fully
+/// masked by a causal mask): equal static extents, or dynamic ones equal by
+/// their shape computations.
+static bool lengthsMatch(Value q, Value k) {
+  auto qType = cast<RankedTensorType>(q.getType());
+  auto kType = cast<RankedTensorType>(k.getType());
+  if (!qType.isDynamicDim(2) && !kType.isDynamicDim(2))
+    return qType.getDimSize(2) <= kType.getDimSize(2);
+  using Variable = ValueBoundsConstraintSet::Variable;
+  FailureOr<bool> equal =
+      ValueBoundsConstraintSet::areEqual(Variable(q, 2), Variable(k, 2));
+  return succeeded(equal) && *equal;
+}
+
 //===----------------------------------------------------------------------===//
 // The pattern
 //===----------------------------------------------------------------------===//
@@ -286,9 +302,7 @@ struct RaiseAttentionPattern : public OpRewritePattern<tensor::ExpandShapeOp> {
     if (!guarded && bias)
       return rewriter.notifyMatchFailure(
           root, "an unguarded softmax under an arbitrary mask");
-    if (!guarded && mask &&
-        (qType.isDynamicDim(2) || kType.isDynamicDim(2) ||
-         qType.getDimSize(2) > kType.getDimSize(2)))
+    if (!guarded && mask && !lengthsMatch(q, k))
       return rewriter.notifyMatchFailure(
           root, "an unguarded causal softmax that may mask whole rows");
 
@@ -413,4 +427,5 @@ struct RaiseAttentionPass
 void mlir::attn::populateRaiseAttentionPatterns(RewritePatternSet &patterns) {
   patterns.add<RaiseAttentionPattern, NormalizeTiledHeads>(
       patterns.getContext());
+  populateExportedShapePatterns(patterns);
 }

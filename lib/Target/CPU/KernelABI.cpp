@@ -5,6 +5,7 @@
 #include "attn/IR/AttnOps.h"
 #include "attune/Conversion/KernelForm.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/ADT/StringExtras.h"
 
@@ -91,20 +92,78 @@ StringRef cType(StringRef element) {
 
 } // namespace
 
+/// The output argument attribute naming, per dim of a dynamic result, the
+/// argument dim it equals: [arg, dim] pairs flattened, -1 where static.
+static constexpr StringLiteral kDimsOfAttr = "attune.dims_of";
+
+/// The (argument, dim) of `func` whose extent provably equals dim `d` of
+/// `value` (through the ops' shape semantics: destination operands,
+/// tensor.empty sizes, tensor.dim of arguments, reshapes).
+static std::optional<std::pair<int64_t, int64_t>>
+argumentDimOf(func::FuncOp func, Value value, int64_t d) {
+  for (BlockArgument arg : func.getArguments()) {
+    auto type = dyn_cast<RankedTensorType>(arg.getType());
+    if (!type)
+      continue;
+    for (int64_t k = 0; k < type.getRank(); ++k) {
+      if (!type.isDynamicDim(k))
+        continue;
+      FailureOr<bool> equal = ValueBoundsConstraintSet::areEqual(
+          ValueBoundsConstraintSet::Variable(value, d),
+          ValueBoundsConstraintSet::Variable(arg, k));
+      if (succeeded(equal) && *equal)
+        return std::make_pair(static_cast<int64_t>(arg.getArgNumber()), k);
+    }
+  }
+  return std::nullopt;
+}
+
 LogicalResult attune::resultsToOutputArguments(func::FuncOp func) {
   if (func.getNumResults() == 0 || func.isDeclaration())
     return success();
   FunctionType type = func.getFunctionType();
+  SmallVector<func::ReturnOp> returns;
+  func.walk([&](func::ReturnOp ret) { returns.push_back(ret); });
   SmallVector<Type> outputs;
-  for (Type result : type.getResults()) {
+  SmallVector<DictionaryAttr> outputAttrs;
+  for (auto [i, result] : llvm::enumerate(type.getResults())) {
     auto tensor = dyn_cast<RankedTensorType>(result);
-    if (!tensor || !tensor.hasStaticShape())
+    if (!tensor)
       return func.emitError("attune-compile: a kernel result must be a "
-                            "static-shaped tensor to become an output "
-                            "argument, not ")
+                            "ranked tensor to become an output argument, not ")
              << result;
+    // A dynamic extent must be one of the inputs' (the caller sizes the
+    // output from them): the same argument dim at every return.
+    SmallVector<int64_t> dimsOf;
+    for (int64_t d = 0; d < tensor.getRank(); ++d) {
+      if (!tensor.isDynamicDim(d)) {
+        dimsOf.append({-1, -1});
+        continue;
+      }
+      std::optional<std::pair<int64_t, int64_t>> source;
+      for (func::ReturnOp ret : returns) {
+        auto found = argumentDimOf(func, ret.getOperand(i), d);
+        if (!found || (source && *source != *found)) {
+          source.reset();
+          break;
+        }
+        source = found;
+      }
+      if (!source)
+        return func.emitError("attune-compile: dimension ")
+               << d << " of result " << i << " (" << result
+               << ") is not provably a dimension of an argument; the caller "
+                  "could not size the output";
+      dimsOf.append({source->first, source->second});
+    }
     outputs.push_back(
         MemRefType::get(tensor.getShape(), tensor.getElementType()));
+    Builder b(func.getContext());
+    outputAttrs.push_back(
+        tensor.hasStaticShape()
+            ? b.getDictionaryAttr({})
+            : b.getDictionaryAttr(b.getNamedAttr(
+                  kDimsOfAttr, b.getDenseI64ArrayAttr(dimsOf))));
   }
   func.getContext()->getOrLoadDialect<bufferization::BufferizationDialect>();
   Block &entry = func.getBody().front();
@@ -112,9 +171,9 @@ LogicalResult attune::resultsToOutputArguments(func::FuncOp func) {
   SmallVector<Location> locs(outputs.size(), func.getLoc());
   if (failed(func.insertArguments(
           llvm::to_vector(llvm::seq<unsigned>(first, first + outputs.size())),
-          outputs, SmallVector<DictionaryAttr>(outputs.size()), locs)))
+          outputs, outputAttrs, locs)))
     return failure();
-  func.walk([&](func::ReturnOp ret) {
+  for (func::ReturnOp ret : returns) {
     OpBuilder b(ret);
     for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
       auto store = bufferization::MaterializeInDestinationOp::create(
@@ -124,7 +183,7 @@ LogicalResult attune::resultsToOutputArguments(func::FuncOp func) {
     }
     func::ReturnOp::create(b, ret.getLoc());
     ret.erase();
-  });
+  }
   func.setType(FunctionType::get(func.getContext(), func.getArgumentTypes(),
                                  {}));
   return success();
@@ -221,6 +280,46 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
   });
   if (walk.wasInterrupted())
     return failure();
+  // A model's outputs: each dynamic extent is an input's (dims_of), and an
+  // input extent no attn op names is a size of its own, `<arg>_dim<d>`.
+  for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
+    auto dimsOf = func.getArgAttrOfType<DenseI64ArrayAttr>(i, kDimsOfAttr);
+    if (!dimsOf)
+      continue;
+    for (int64_t d = 0; 2 * d + 1 < dimsOf.size(); ++d) {
+      int64_t arg = dimsOf[2 * d], k = dimsOf[2 * d + 1];
+      if (arg < 0)
+        continue;
+      DimRef input = {static_cast<unsigned>(arg), static_cast<unsigned>(k)};
+      DimRef output = {static_cast<unsigned>(i), static_cast<unsigned>(d)};
+      if (!builder.classes.contains(input)) {
+        std::string name = (builder.names[arg].empty()
+                                ? "arg" + std::to_string(arg)
+                                : builder.names[arg]) +
+                           "_dim" + std::to_string(k);
+        builder.classes.insert(input);
+        builder.leaders.try_emplace(name, input);
+        builder.sizeNames.try_emplace(input, name);
+      }
+      builder.classes.unionSets(input, output);
+    }
+  }
+  for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor)
+      continue;
+    for (int64_t d = 0; d < tensor.getRank(); ++d) {
+      DimRef dim = {static_cast<unsigned>(i), static_cast<unsigned>(d)};
+      if (!tensor.isDynamicDim(d) || builder.classes.contains(dim))
+        continue;
+      std::string name = (builder.names[i].empty() ? "arg" + std::to_string(i)
+                                                   : builder.names[i]) +
+                         "_dim" + std::to_string(d);
+      builder.classes.insert(dim);
+      builder.leaders.try_emplace(name, dim);
+      builder.sizeNames.try_emplace(dim, name);
+    }
+  }
 
   KernelSignature sig;
   sig.name = func.getSymName().str();
@@ -256,7 +355,8 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
         return func.emitError("attune-compile: dimension ")
                << d << " of argument " << i << " (" << arg.name
                << ") is dynamic but is not a size of an attn.attention operand "
-               << "(batch, lengths, block-list extents); make it static";
+               << "(batch, lengths, block-list extents) or of an input; make "
+               << "it static";
       DimRef leader = builder.classes.getLeaderValue(dim);
       auto [it, inserted] = sizeIndex.try_emplace(leader, sig.sizes.size());
       if (inserted) {

@@ -5,30 +5,59 @@
  * PASS when the largest error is within 1e-4 of the largest magnitude.
  *
  *   run_block models/llama_<...>.expected.txt
+ *
+ * Built with -DDYNAMIC_L, for the dynamic-length exports (entry
+ * `block(const float *x, float *out, int64_t L)`, x and out [1, L, 64]):
+ *
+ *   run_block models/llama_<...>_dynL.L<L>.expected.txt L
  */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 
-enum { N = 1 * 16 * 64 };
+#include <stdlib.h>
 
+enum { MAX_N = 1 * 64 * 64 };
+
+#ifdef DYNAMIC_L
+int32_t block(const float *x, float *out, int64_t length);
+#else
 int32_t block(const float *x, float *out);
+#endif
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s EXPECTED.txt\n", argv[0]);
+#ifdef DYNAMIC_L
+  int expectedArgs = 3;
+  int64_t length = argc == 3 ? atoll(argv[2]) : -1;
+#else
+  int expectedArgs = 2;
+  int64_t length = 16;
+#endif
+  if (argc != expectedArgs || length < 0 || length * 64 > MAX_N) {
+    fprintf(stderr, "usage: %s EXPECTED.txt%s\n", argv[0],
+            expectedArgs == 3 ? " L (0..64)" : "");
     return 2;
   }
-  static float x[N], out[N];
-  for (int i = 0; i < N; ++i) {
+  const int N = (int)(length * 64);
+  static float x[MAX_N], out[MAX_N];
+  for (int i = 0; i < MAX_N; ++i) {
     x[i] = sinf(0.37f * (float)i);
-    out[i] = NAN; /* every element must be written */
-  }
+    out[i] = i < N ? NAN : 12345.0f; /* every element must be written, */
+  }                                  /* none past the end */
+#ifdef DYNAMIC_L
+  int32_t status = block(x, out, length);
+#else
   int32_t status = block(x, out);
+#endif
   if (status != 0) {
     printf("FAIL: status %d\n", status);
     return 1;
   }
+  for (int i = N; i < MAX_N; ++i)
+    if (out[i] != 12345.0f) {
+      printf("FAIL: out[%d] written past the end (%d elements)\n", i, N);
+      return 1;
+    }
   FILE *f = fopen(argv[1], "r");
   if (!f) {
     printf("FAIL: cannot read %s\n", argv[1]);
@@ -45,9 +74,11 @@ int main(int argc, char **argv) {
       maxAbs = fabs(expected);
     ++n;
   }
+  int extra = fscanf(f, "%lf", &expected) == 1;
   fclose(f);
-  if (n != N) {
-    printf("FAIL: %s holds %d values, expected %d\n", argv[1], n, N);
+  if (n != N || extra) {
+    printf("FAIL: %s holds %s%d values, expected %d\n", argv[1],
+           extra ? "more than " : "", n, N);
     return 1;
   }
   double bound = 1e-4 * (maxAbs > 1 ? maxAbs : 1);

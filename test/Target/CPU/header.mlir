@@ -51,3 +51,22 @@ func.func @hydragen(%q: tensor<4x8x?x64xf32>, %k0: tensor<1x2x?x64xf32>, %k1: te
   bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<4x8x?xf32>, memref<4x8x?xf32>) -> ()
   return
 }
+
+// A model as exporters write it, returning a tensor of a dynamic length:
+// the length is a size of the input's own, and the output's (its extent
+// follows from the input's through the body's shapes).
+// CHECK-LABEL: /* model
+// CHECK: arg0 [1, arg0_dim1, 8] f32, read
+// CHECK: out1 [1, arg0_dim1, 8] f32, written
+// CHECK: int32_t model(const float *arg0, float *out1, int64_t arg0_dim1);
+func.func @model(%x: tensor<1x?x8xf32>) -> tensor<1x?x8xf32> {
+  %c1 = arith.constant 1 : index
+  %l = tensor.dim %x, %c1 : tensor<1x?x8xf32>
+  %e = tensor.empty(%l) : tensor<1x?x8xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : tensor<1x?x8xf32>) outs(%e : tensor<1x?x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.mulf %in, %in : f32
+    linalg.yield %r : f32
+  } -> tensor<1x?x8xf32>
+  return %y : tensor<1x?x8xf32>
+}

@@ -58,14 +58,18 @@ struct KernelSignature {
 /// Turns the tensor results of `func` (a model as an exporter writes it:
 /// `(tensor) -> tensor`) into output memref arguments appended after the
 /// others, each written with bufferization.materialize_in_destination, so
-/// that the function has the kernel form below. Fails (with a diagnostic)
-/// on a result that is not a static-shaped ranked tensor.
+/// that the function has the kernel form below. A dynamic result extent must
+/// provably equal an input's (the caller sizes the output from it); the
+/// output argument records which in `attune.dims_of`. Fails (with a
+/// diagnostic) otherwise.
 LogicalResult resultsToOutputArguments(func::FuncOp func);
 
 /// Reads the C view of `func`: tensor arguments are inputs, identity-layout
-/// memref arguments outputs; every dynamic dimension must be one of the sizes
-/// of an attn.attention in the body (batch, query or key length). Emits a
-/// diagnostic on `func` and fails otherwise.
+/// memref arguments outputs. A dynamic dimension is a size argument: one of
+/// the sizes of an attn.attention in the body (batch, query or key length),
+/// or else an input's own (`<arg>_dim<d>`, the size of a model's input); an
+/// output's dynamic dimension must be one of those. Emits a diagnostic on
+/// `func` and fails otherwise.
 FailureOr<KernelSignature> analyzeKernel(func::FuncOp func);
 
 /// Opens the doc comment of `kernel` in a header: what it computes, each
