@@ -6,6 +6,8 @@
 // attn.attention (the fused kernel) and without (the exporter's linalg: the
 // [Lq, Lk] scores materialized, softmax in separate loops). PyTorch eager on
 // the same block is timed by bench/torch_block.py (it needs torch).
+// `attune_dynamic`: the block exported with a symbolic length (one object
+// for every L, the length an argument), raised.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,18 +21,39 @@
 #include <vector>
 
 extern "C" {
-#define ATTUNE_BENCH_MODEL(L) \
-  int32_t llama_L##L##_raised(const float *, float *); \
+#define ATTUNE_BENCH_MODEL(L)                                                  \
+  int32_t llama_L##L##_raised(const float *, float *);                         \
   int32_t llama_L##L##_unraised(const float *, float *);
 ATTUNE_BENCH_MODEL(512)
 ATTUNE_BENCH_MODEL(2048)
 ATTUNE_BENCH_MODEL(8192)
 #undef ATTUNE_BENCH_MODEL
+int32_t llama_dynL_raised(const float *, float *, int64_t);
 }
 
 namespace {
 constexpr int64_t kHidden = 64;
 using Block = int32_t (*)(const float *, float *);
+
+/// Times `block` on the exporter's input x[i] = sin(0.37 i), [1, len, 64].
+template <typename Call>
+void registerBlock(int64_t len, const char *impl, Call block) {
+  auto *bench = benchmark::RegisterBenchmark(
+      ("llama_block/L=" + std::to_string(len) + "/" + impl).c_str(),
+      [len, block](benchmark::State &state) {
+        std::vector<float> x(len * kHidden), out(len * kHidden);
+        for (size_t i = 0; i < x.size(); ++i)
+          x[i] = std::sin(0.37f * static_cast<float>(i));
+        for (auto _ : state) {
+          if (block(x.data(), out.data()) != 0)
+            state.SkipWithError("kernel returned an error status");
+          benchmark::ClobberMemory();
+        }
+      });
+  bench->Unit(benchmark::kMillisecond)->UseRealTime();
+  if (len >= 8192 && std::string(impl) == "attune_unraised")
+    bench->Iterations(1);
+}
 } // namespace
 
 void attune::bench::registerModels() {
@@ -40,26 +63,12 @@ void attune::bench::registerModels() {
   } entries[] = {{512, llama_L512_raised, llama_L512_unraised},
                  {2048, llama_L2048_raised, llama_L2048_unraised},
                  {8192, llama_L8192_raised, llama_L8192_unraised}};
-  for (const Entry &e : entries)
-    for (auto [impl, fn] : {std::pair<const char *, Block>{"attune_raised",
-                                                           e.raised},
-                            {"attune_unraised", e.unraised}}) {
-      int64_t len = e.len;
-      Block block = fn;
-      auto *bench = benchmark::RegisterBenchmark(
-          ("llama_block/L=" + std::to_string(len) + "/" + impl).c_str(),
-          [len, block](benchmark::State &state) {
-            std::vector<float> x(len * kHidden), out(len * kHidden);
-            for (size_t i = 0; i < x.size(); ++i)
-              x[i] = std::sin(0.37f * static_cast<float>(i));
-            for (auto _ : state) {
-              if (block(x.data(), out.data()) != 0)
-                state.SkipWithError("kernel returned an error status");
-              benchmark::ClobberMemory();
-            }
-          });
-      bench->Unit(benchmark::kMillisecond)->UseRealTime();
-      if (len >= 8192 && std::string(impl) == "attune_unraised")
-        bench->Iterations(1);
-    }
+  for (const Entry &e : entries) {
+    registerBlock(e.len, "attune_raised", e.raised);
+    registerBlock(e.len, "attune_unraised", e.unraised);
+    int64_t len = e.len;
+    registerBlock(len, "attune_dynamic", [len](const float *x, float *out) {
+      return llama_dynL_raised(x, out, len);
+    });
+  }
 }

@@ -240,23 +240,30 @@ def VectorizeContractions : Pass<"attune-vectorize-contractions"> {
   let summary = "Tile and vectorize the matmuls a model keeps beside attention";
   let description = [{
     What a whole model holds besides attention (the projections and the MLP:
-    `linalg.matmul` on tensors with static shapes) would otherwise become
-    scalar loops. This pass tiles each into register
+    `linalg.matmul` on tensors, static columns and reduction) would
+    otherwise become scalar loops. This pass tiles each into register
     blocks of `rows` x `cols` results and one step of the reduction, and
     vectorizes every tile: a column of A broadcast against a row of B,
     multiplied and added to the block (the outer-product form of the fused
-    attention kernels' micro-kernels), with 1-D transfers. Run it on tensors,
-    before bufferization; ops with dynamic shapes, and batched products
-    (whose 3-D transfers would lower through stack buffers), are left to the
-    loops.
+    attention kernels' micro-kernels), with 1-D transfers; the block is read
+    before the reduction loop and carried through it as a vector (in
+    registers), written once after it. A dynamic row count (a model's
+    sequence length) is tiled the same and the loop over row blocks peeled:
+    full blocks vectorize, the last partial one stays a loop nest. Run it on
+    tensors, before bufferization; dynamic columns or reduction, and batched
+    products (whose 3-D transfers would lower through stack buffers), are
+    left to the loops.
 
     ```mlir
     %r = linalg.matmul ins(%x, %w : tensor<16x64xf32>, tensor<64x32xf32>) ...
-    // becomes, per 8 x 16 block and k:
-    %a = vector.transfer_read %x_k ... : tensor<8x1xf32>, vector<8x1xf32>
-    %b = vector.transfer_read %w_k ... : tensor<1x16xf32>, vector<1x16xf32>
-    %p = arith.mulf (broadcast a), (broadcast b) : vector<8x16x1xf32>
-    %c = arith.addf %acc, (shape_cast p) : vector<8x16xf32>
+    // becomes, per 8 x 16 block, the block %c0 read before the k loop:
+    scf.for %k ... iter_args(%acc = %c0) -> (vector<8x16xf32>) {
+      %a = vector.transfer_read %x_k ... : tensor<8x1xf32>, vector<8x1xf32>
+      %b = vector.transfer_read %w_k ... : tensor<1x16xf32>, vector<1x16xf32>
+      %p = arith.mulf (broadcast a), (broadcast b) : vector<8x16x1xf32>
+      %c = arith.addf %acc, (shape_cast p) : vector<8x16xf32>
+      scf.yield %c : vector<8x16xf32>
+    }
     ```
   }];
   let options = [

@@ -29,7 +29,6 @@ public:
     names.resize(func.getNumArguments());
   }
 
-
   /// Names `value`'s argument `role` and ties its dims to the named sizes:
   /// dims[i] is the size name of dim i ("" for none). A static dim fixes its
   /// size (the entry point then checks it), except a leading extent of 1 of
@@ -162,8 +161,8 @@ LogicalResult attune::resultsToOutputArguments(func::FuncOp func) {
     outputAttrs.push_back(
         tensor.hasStaticShape()
             ? b.getDictionaryAttr({})
-            : b.getDictionaryAttr(b.getNamedAttr(
-                  kDimsOfAttr, b.getDenseI64ArrayAttr(dimsOf))));
+            : b.getDictionaryAttr(
+                  b.getNamedAttr(kDimsOfAttr, b.getDenseI64ArrayAttr(dimsOf))));
   }
   func.getContext()->getOrLoadDialect<bufferization::BufferizationDialect>();
   Block &entry = func.getBody().front();
@@ -184,8 +183,8 @@ LogicalResult attune::resultsToOutputArguments(func::FuncOp func) {
     func::ReturnOp::create(b, ret.getLoc());
     ret.erase();
   }
-  func.setType(FunctionType::get(func.getContext(), func.getArgumentTypes(),
-                                 {}));
+  func.setType(
+      FunctionType::get(func.getContext(), func.getArgumentTypes(), {}));
   return success();
 }
 
@@ -195,10 +194,9 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
                           "results into memref arguments "
                           "(bufferization.materialize_in_destination)");
   StringRef name = func.getSymName();
-  bool identifier = !name.empty() && !llvm::isDigit(name.front()) &&
-                    llvm::all_of(name, [](char c) {
-                      return llvm::isAlnum(c) || c == '_';
-                    });
+  bool identifier =
+      !name.empty() && !llvm::isDigit(name.front()) &&
+      llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
   if (!identifier)
     return func.emitError("attune-compile: @")
            << name << " is not a C identifier; rename the function";
@@ -239,12 +237,12 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
         std::string length = "seg" + std::to_string(s) + "_len";
         std::string index = std::to_string(s);
         StringRef instances = perRow ? b : StringRef();
-        builder.bind(prefix.getKeys()[s], "k" + index, {instances, "", length, ""},
-                     suffix);
+        builder.bind(prefix.getKeys()[s], "k" + index,
+                     {instances, "", length, ""}, suffix);
         builder.bind(prefix.getValues()[s], "v" + index,
                      {instances, "", length, ""}, suffix);
-        segments += (s ? ", " : "") +
-                    stringifySegmentKind(segment.getKind()).str();
+        segments +=
+            (s ? ", " : "") + stringifySegmentKind(segment.getKind()).str();
       }
       describe(prefix, "prefix_attention", suffix,
                " segments=[" + segments + "]");
@@ -261,8 +259,8 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
     builder.bind(attention.getLse(), "lse", {b, "", lq}, suffix);
     builder.bind(attention.getAlibiSlopes(), "alibi_slopes", {}, suffix);
     builder.bind(attention.getBias(), "bias", {b, "", lq, lk}, suffix, true);
-    builder.bind(attention.getTemperature(), "temperature", {b, "", lq},
-                 suffix, true);
+    builder.bind(attention.getTemperature(), "temperature", {b, "", lq}, suffix,
+                 true);
     builder.bind(attention.getKvLengths(), "kv_lengths", {b}, suffix);
     // Block lists: [B|1, H|1, q_blocks] counts, [.., q_blocks, capacity]
     // indices; their extents are sizes of their own.
@@ -293,10 +291,10 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
       DimRef input = {static_cast<unsigned>(arg), static_cast<unsigned>(k)};
       DimRef output = {static_cast<unsigned>(i), static_cast<unsigned>(d)};
       if (!builder.classes.contains(input)) {
-        std::string name = (builder.names[arg].empty()
-                                ? "arg" + std::to_string(arg)
-                                : builder.names[arg]) +
-                           "_dim" + std::to_string(k);
+        std::string name =
+            (builder.names[arg].empty() ? "arg" + std::to_string(arg)
+                                        : builder.names[arg]) +
+            "_dim" + std::to_string(k);
         builder.classes.insert(input);
         builder.leaders.try_emplace(name, input);
         builder.sizeNames.try_emplace(input, name);
@@ -375,34 +373,35 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
 
 void attune::writeKernelDoc(llvm::raw_ostream &os,
                             const KernelSignature &kernel) {
-    os << "\n/* " << kernel.name << "\n";
-    SmallVector<StringRef> lines;
-    StringRef(kernel.summary).split(lines, '\n');
-    for (StringRef line : lines)
-      if (!line.empty())
-        os << " *   " << line << "\n";
-    for (const KernelArgument &arg : kernel.arguments) {
-      os << " *   " << arg.name << " [";
-      for (auto [d, size] : llvm::enumerate(arg.staticShape)) {
-        if (d)
-          os << ", ";
-        if (arg.sizeOf[d] >= 0)
-          os << kernel.sizes[arg.sizeOf[d]];
-        else
-          os << size;
-      }
-      os << "] " << arg.elementType << (arg.output ? ", written" : ", read")
-         << "\n";
+  os << "\n/* " << kernel.name << "\n";
+  SmallVector<StringRef> lines;
+  StringRef(kernel.summary).split(lines, '\n');
+  for (StringRef line : lines)
+    if (!line.empty())
+      os << " *   " << line << "\n";
+  for (const KernelArgument &arg : kernel.arguments) {
+    os << " *   " << arg.name << " [";
+    for (auto [d, size] : llvm::enumerate(arg.staticShape)) {
+      if (d)
+        os << ", ";
+      if (arg.sizeOf[d] >= 0)
+        os << kernel.sizes[arg.sizeOf[d]];
+      else
+        os << size;
     }
-    for (auto [name, value] : llvm::zip(kernel.sizes, kernel.fixedSizes))
-      if (value >= 0)
-        os << " *   " << name << " must be " << value
-           << " (a static extent of the module; otherwise ATTUNE_ERR_BAD_SIZE)\n";
+    os << "] " << arg.elementType << (arg.output ? ", written" : ", read")
+       << "\n";
+  }
+  for (auto [name, value] : llvm::zip(kernel.sizes, kernel.fixedSizes))
+    if (value >= 0)
+      os << " *   " << name << " must be " << value
+         << " (a static extent of the module; otherwise ATTUNE_ERR_BAD_SIZE)\n";
 }
 
 void attune::writeStatusCodes(llvm::raw_ostream &os) {
   os << "#ifndef ATTUNE_STATUS_CODES\n#define ATTUNE_STATUS_CODES\n"
-     << "/* Returned by every kernel. On an error nothing has been written. */\n"
+     << "/* Returned by every kernel. On an error nothing has been written. "
+        "*/\n"
      << "enum {\n"
      << "  ATTUNE_OK = " << kStatusOk << ",\n"
      << "  ATTUNE_ERR_NULL_POINTER = " << kStatusNullPointer

@@ -2,17 +2,18 @@
 // RUN: attune-opt %s --attune-vectorize-contractions="rows=4 cols=8" --canonicalize --split-input-file | FileCheck %s --check-prefix=SMALL
 
 // C[16, 32] = X[16, 64] W[64, 32] in 8 x 16 register blocks, one k at a
-// time: C_blk += X[blk, k] (x) W[k, blk] as vectors.
+// time: C_blk += X[blk, k] (x) W[k, blk] as vectors, the block read before
+// the reduction loop, carried through it as a vector, written after it.
 // CHECK-LABEL: func.func @projection
 // CHECK:         scf.for %[[I:.+]] = %c0 to %c16 step %c8
 // CHECK:           scf.for %[[J:.+]] = %c0 to %c32 step %c16
-// CHECK:             scf.for %[[K:.+]] = %c0 to %c64 step %c1
+// CHECK:             %[[C:.+]] = vector.transfer_read {{.*}} : tensor<8x16xf32>, vector<8x16xf32>
+// CHECK:             %[[SUM:.+]] = scf.for %[[K:.+]] = %c0 to %c64 step %c1 iter_args(%[[ACC:.+]] = %[[C]]) -> (vector<8x16xf32>)
 // CHECK:               vector.transfer_read {{.*}} : tensor<8x1xf32>, vector<8x1xf32>
 // CHECK:               vector.transfer_read {{.*}} : tensor<1x16xf32>, vector<1x16xf32>
-// CHECK:               vector.transfer_read {{.*}} : tensor<8x16xf32>, vector<8x16xf32>
 // CHECK:               arith.mulf {{.*}} : vector<8x16x1xf32>
-// CHECK:               arith.addf {{.*}} : vector<8x16xf32>
-// CHECK:               vector.transfer_write {{.*}} : vector<8x16xf32>, tensor<8x16xf32>
+// CHECK:               arith.addf %[[ACC]], {{.*}} : vector<8x16xf32>
+// CHECK:             vector.transfer_write %[[SUM]], {{.*}} : vector<8x16xf32>, tensor<8x16xf32>
 // CHECK-NOT:     linalg.matmul
 // SMALL-LABEL: func.func @projection
 // SMALL:         arith.addf {{.*}} : vector<4x8xf32>
@@ -37,11 +38,27 @@ func.func @batched(%x: tensor<4x16x8xf32>, %w: tensor<4x8x16xf32>, %acc: tensor<
 
 // -----
 
-// Dynamic shapes are left to the loops of the rest of the pipeline.
-// CHECK-LABEL: func.func @dynamic
-// CHECK:         linalg.matmul
-// CHECK-NOT:     vector.
-func.func @dynamic(%x: tensor<?x64xf32>, %w: tensor<64x32xf32>, %acc: tensor<?x32xf32>) -> tensor<?x32xf32> {
+// A dynamic row count (a sequence length): full 8-row blocks vectorized,
+// the last partial block (peeled) a loop nest of the rest of the pipeline.
+// CHECK-LABEL: func.func @dynamic_rows
+// CHECK:         %[[FULL:.+]] = affine.apply
+// CHECK:         scf.for %{{.+}} = %c0 to %[[FULL]] step %c8
+// CHECK:           arith.addf {{.*}} : vector<8x16xf32>
+// CHECK:         scf.for %{{.+}} = %[[FULL]] to %{{.+}} step %c8
+// CHECK:           linalg.matmul {{.*}} tensor<?x1xf32>, tensor<1x16xf32>
+func.func @dynamic_rows(%x: tensor<?x64xf32>, %w: tensor<64x32xf32>, %acc: tensor<?x32xf32>) -> tensor<?x32xf32> {
   %r = linalg.matmul ins(%x, %w : tensor<?x64xf32>, tensor<64x32xf32>) outs(%acc : tensor<?x32xf32>) -> tensor<?x32xf32>
   return %r : tensor<?x32xf32>
+}
+
+// -----
+
+// Dynamic columns or reduction are left to the loops of the rest of the
+// pipeline.
+// CHECK-LABEL: func.func @dynamic_columns
+// CHECK:         linalg.matmul
+// CHECK-NOT:     vector.
+func.func @dynamic_columns(%x: tensor<16x?xf32>, %w: tensor<?x?xf32>, %acc: tensor<16x?xf32>) -> tensor<16x?xf32> {
+  %r = linalg.matmul ins(%x, %w : tensor<16x?xf32>, tensor<?x?xf32>) outs(%acc : tensor<16x?xf32>) -> tensor<16x?xf32>
+  return %r : tensor<16x?xf32>
 }
