@@ -9,7 +9,8 @@
 //   int32_t name(T *arg0, ..., int64_t size0, ...) {
 //     if (arg0 == NULL || ...) return ATTUNE_ERR_NULL_POINTER;
 //     if (size0 < 0 || size0 > INT32_MAX || size0 != <a static extent of
-//         the same size, if the module has one> || ...)
+//         the same size, if the module has one> || ...
+//         || q_blocks * <query block rows> < q_len)  (block lists)
 //       return ATTUNE_ERR_BAD_SIZE;
 //     __attune_impl_name(arg0, arg0, 0, <sizes>, <strides>, ...);
 //     return ATTUNE_OK;
@@ -73,10 +74,10 @@ static LogicalResult addEntryPoint(OpBuilder &b, ModuleOp module,
   Value null = LLVM::ZeroOp::create(b, loc, ptr);
   Value anyNull = constant(b.getI1Type(), 0);
   for (size_t i = 0; i < kernel.arguments.size(); ++i)
-    anyNull = LLVM::OrOp::create(
-        b, loc, anyNull,
-        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
-                             entry->getArgument(i), null));
+    anyNull =
+        LLVM::OrOp::create(b, loc, anyNull,
+                           LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
+                                                entry->getArgument(i), null));
   LLVM::CondBrOp::create(b, loc, anyNull, nullPointer, checkSizes);
 
   // Any size outside [0, INT32_MAX]? (Unsigned compare catches negatives.)
@@ -95,6 +96,19 @@ static LogicalResult addEntryPoint(OpBuilder &b, ModuleOp module,
           LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, size,
                                constant(i64, kernel.fixedSizes[s])));
   }
+  // Block lists too short for the queries.
+  auto extent = [&](const KernelExtent &e) -> Value {
+    return e.size >= 0 ? entry->getArgument(kernel.arguments.size() + e.size)
+                       : constant(i64, e.value);
+  };
+  for (const BlockCoverage &c : kernel.coverage) {
+    Value covered =
+        LLVM::MulOp::create(b, loc, extent(c.blocks), constant(i64, c.rows));
+    anyBad = LLVM::OrOp::create(
+        b, loc, anyBad,
+        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt, covered,
+                             extent(c.length)));
+  }
   LLVM::CondBrOp::create(b, loc, anyBad, badSize, call);
 
   // Descriptors of contiguous row-major tensors.
@@ -104,10 +118,10 @@ static LogicalResult addEntryPoint(OpBuilder &b, ModuleOp module,
     Value base = entry->getArgument(i);
     SmallVector<Value> sizes;
     for (auto [d, size] : llvm::enumerate(arg.staticShape))
-      sizes.push_back(arg.sizeOf[d] >= 0
-                          ? entry->getArgument(kernel.arguments.size() +
-                                               arg.sizeOf[d])
-                          : constant(i64, size));
+      sizes.push_back(
+          arg.sizeOf[d] >= 0
+              ? entry->getArgument(kernel.arguments.size() + arg.sizeOf[d])
+              : constant(i64, size));
     SmallVector<Value> strides(sizes.size());
     Value stride = constant(i64, 1);
     for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {

@@ -202,6 +202,8 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
            << name << " is not a C identifier; rename the function";
   SignatureBuilder builder(func);
   SmallVector<std::string> summary;
+  // (block counts, queries, query-block rows) to check at the entry point.
+  SmallVector<std::tuple<Value, Value, int64_t>> lists;
   unsigned count = 0;
   // One summary line per op: heads, dims, normalization, scale, mask.
   auto describe = [&](auto op, StringRef kind, StringRef suffix,
@@ -273,6 +275,12 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
                  {b, "", qb}, suffix, true);
     builder.bind(attention.getFullKvIndices(), "full_kv_indices",
                  {b, "", qb, "full_kv_blocks"}, suffix, true);
+    if (DenseI64ArrayAttr blockSize = attention.getBlockSizeAttr())
+      for (Value counts :
+           {attention.getKvNumBlocks(), attention.getFullKvNumBlocks()})
+        if (counts)
+          lists.emplace_back(counts, attention.getQuery(),
+                             blockSize.asArrayRef()[0]);
     describe(attention, "attention", suffix, "");
     return WalkResult::advance();
   });
@@ -368,6 +376,22 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
     }
     sig.arguments.push_back(arg);
   }
+  // Block lists passed in must hold a block for every query tile.
+  auto extentOf = [&](Value value,
+                      unsigned dim) -> std::optional<KernelExtent> {
+    std::optional<unsigned> arg = kernelArgumentOf(func, value);
+    if (!arg || dim >= sig.arguments[*arg].staticShape.size())
+      return std::nullopt;
+    const KernelArgument &argument = sig.arguments[*arg];
+    return KernelExtent{argument.sizeOf[dim], argument.staticShape[dim]};
+  };
+  for (auto [counts, query, rows] : lists) {
+    std::optional<KernelExtent> blocks = extentOf(counts, 2);
+    std::optional<KernelExtent> length = extentOf(query, 2);
+    if (blocks && length && rows > 0 &&
+        (blocks->size >= 0 || length->size >= 0))
+      sig.coverage.push_back({*blocks, *length, rows});
+  }
   return sig;
 }
 
@@ -392,6 +416,14 @@ void attune::writeKernelDoc(llvm::raw_ostream &os,
     os << "] " << arg.elementType << (arg.output ? ", written" : ", read")
        << "\n";
   }
+  auto extentName = [&](const KernelExtent &e) {
+    return e.size >= 0 ? kernel.sizes[e.size] : std::to_string(e.value);
+  };
+  for (const BlockCoverage &c : kernel.coverage)
+    os << " *   " << extentName(c.blocks) << " * " << c.rows
+       << " must be at least " << extentName(c.length)
+       << " (a block-list entry per query block; otherwise "
+          "ATTUNE_ERR_BAD_SIZE)\n";
   for (auto [name, value] : llvm::zip(kernel.sizes, kernel.fixedSizes))
     if (value >= 0)
       os << " *   " << name << " must be " << value

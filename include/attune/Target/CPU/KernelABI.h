@@ -38,21 +38,36 @@ void writeStatusCodes(llvm::raw_ostream &os);
 
 /// One argument of an emitted kernel.
 struct KernelArgument {
-  std::string name;        // "q", "k", "out", ... or "arg<N>"
-  std::string elementType; // "f32", "f16", "bf16", "i32"
+  std::string name;                 // "q", "k", "out", ... or "arg<N>"
+  std::string elementType;          // "f32", "f16", "bf16", "i32"
   std::vector<int64_t> staticShape; // ShapedType::kDynamic where dynamic
   std::vector<int> sizeOf;          // per dim: index into sizes, or -1
   bool output = false;              // a memref the kernel writes
+};
+
+/// An extent of a kernel argument: a size argument, or a static value.
+struct KernelExtent {
+  int size = -1;     // index into KernelSignature::sizes, or -1
+  int64_t value = 0; // the extent when static
+};
+
+/// Block lists must cover the queries: `blocks` query blocks of `rows`
+/// rows each hold at least `length` queries (the entry point checks it when
+/// one of them is a size argument).
+struct BlockCoverage {
+  KernelExtent blocks, length;
+  int64_t rows = 0;
 };
 
 /// The C view of one public function of the module.
 struct KernelSignature {
   std::string name;
   std::vector<KernelArgument> arguments;
-  std::vector<std::string> sizes; // names of the int64_t size arguments
+  std::vector<std::string> sizes;  // names of the int64_t size arguments
   std::vector<int64_t> fixedSizes; // per size: the value a static extent of
                                    // the module fixes, or -1
-  std::string summary;            // what the function computes, one line each
+  std::string summary;             // what the function computes, one line each
+  std::vector<BlockCoverage> coverage; // block lists against query lengths
 };
 
 /// Turns the tensor results of `func` (a model as an exporter writes it:
