@@ -244,16 +244,23 @@ def models(rows):
            "on 2 KV heads of 16, causal SDPA, SwiGLU MLP; B=1, f32), compiled by attune-compile with its "
            "attention raised to attn.attention (`attune_raised`) and as the exporter wrote it "
            "(`attune_unraised`: scores materialized); `pytorch_eager`: the same block in PyTorch "
-           "(bench/torch_block.py, same threads), when torch was there to run it. Beside attention, the "
-           "matmuls (projections, MLP) are vectorized register blocks (attune-vectorize-contractions); "
-           "norms, RoPE and activations are plain loops. `raised vs pytorch` above 1: attune is faster.\n",
-           "| L | attune_raised ms | attune_unraised ms | pytorch_eager ms | raised vs unraised | raised vs pytorch |",
-           "|---|---|---|---|---|---|"]
+           "(bench/torch_block.py, same threads), when torch was there to run it. `attune_dynamic`: the "
+           "same block exported with a symbolic sequence length (models/llama_sdpa_gqa_causal_dynL), one "
+           "object called at each L, raised. Beside attention, the matmuls (projections, MLP) are "
+           "vectorized register blocks (attune-vectorize-contractions); norms, RoPE and activations are "
+           "plain loops. `raised vs pytorch` above 1: attune is faster. From L = 2048 on, a large part of "
+           "the block's time is page faults on its temporaries (tens of MB, freshly allocated every call: "
+           "glibc returns them to the system after each call); run with GLIBC_TUNABLES="
+           "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=268435456 to see the "
+           "time without them.\n",
+           "| L | attune_raised ms | attune_dynamic ms | attune_unraised ms | pytorch_eager ms | raised vs unraised | raised vs pytorch |",
+           "|---|---|---|---|---|---|---|"]
     for size in sizes:
         r = rows.get(("llama_block", size, "attune_raised"))
+        d = rows.get(("llama_block", size, "attune_dynamic"))
         u = rows.get(("llama_block", size, "attune_unraised"))
         t = rows.get(("llama_block", size, "pytorch_eager"))
-        cells = [str(size)] + [f"{x['ms']:.2f}" if x else "-" for x in (r, u, t)]
+        cells = [str(size)] + [f"{x['ms']:.2f}" if x else "-" for x in (r, d, u, t)]
         cells.append(f"{u['ms'] / r['ms']:.1f}x faster" if r and u else "-")
         cells.append(f"{t['ms'] / r['ms']:.2f}x" if r and t else "-")
         out.append("| " + " | ".join(cells) + " |")
