@@ -127,6 +127,9 @@ void attune::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertAttnToCPU(fused));
   // What the fused path does not take yet goes the reference way.
   pm.addPass(createConvertAttnToLinalg());
+  // The elementwise rest of a model (norms, rotary embeddings, activations)
+  // fused where nothing is computed twice: fewer loops and temporaries.
+  pm.addPass(attune::createFuseElementwise());
   // The matmuls a model keeps beside attention, as register blocks.
   pm.addPass(attune::createVectorizeContractions());
   addBufferizeAndLowerToLLVM(pm, /*approximate=*/true, options.openmp,

@@ -236,6 +236,30 @@ def ExpandStridedCopies : Pass<"attune-expand-strided-copies"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def FuseElementwise : Pass<"attune-fuse-elementwise"> {
+  let summary = "Fuse the elementwise rest of a model, without recomputation";
+  let description = [{
+    A model's norms, rotary embeddings and activations come out of an
+    exporter as one `linalg.generic` per PyTorch op, each writing a
+    temporary the next reads. This pass fuses an elementwise producer into
+    its consumer (upstream's elementwise fusion) where that costs no
+    recomputation: the consumer reads the producer's result once per
+    producer element (a permutation of its loops, no broadcast) and is the
+    result's only user. A producer whose result is broadcast (a per-row
+    norm factor, the rotary table read by every head) stays on its own, as
+    fusing it would evaluate its body (libm calls) once per consumer
+    element instead. Run it on tensors, before bufferization.
+
+    ```mlir
+    %sq = linalg.generic ins(%x) { x * x }          // [L, 64]
+    %h = linalg.generic ins(%sq, %w) { sq * w }     // [L, 64]
+    // becomes
+    %h = linalg.generic ins(%x, %w) { x * x * w }
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def VectorizeContractions : Pass<"attune-vectorize-contractions"> {
   let summary = "Tile and vectorize the matmuls a model keeps beside attention";
   let description = [{
