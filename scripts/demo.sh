@@ -3,7 +3,8 @@
 # pipeline and with the reference pipeline, check both against the float64
 # reference and time them side by side; then emit it as a C kernel and run
 # the C example against it; last, compile an exported model (models/) and
-# check it against PyTorch's output.
+# check it against PyTorch's output, and its dynamic-length export at
+# three lengths.
 set -euo pipefail
 build=${1:-build}
 example=examples/gqa_causal.mlir
@@ -38,3 +39,15 @@ echo "   object, called from C and compared with PyTorch's output:"
 clang-22 -O2 test/Models/Inputs/run_block.c "$out/llama.o" -lm \
   -L"$llvm_lib" -Wl,-rpath,"$llvm_lib" -lomp -o "$out/llama"
 "$out/llama" models/llama_sdpa_gqa_causal.expected.txt
+echo
+model=models/llama_sdpa_gqa_causal_dynL.linalg.mlir
+echo "== The same block exported with a symbolic sequence length (${model}):"
+echo "   one object for every L, the length an argument of the entry point:"
+"$build/bin/attune-compile" "$model" -o "$out/llama_dyn.o" --header "$out/llama_dyn.h"
+grep -E "^int32_t" "$out/llama_dyn.h" | sed 's/^/   /'
+clang-22 -O2 -DDYNAMIC_L test/Models/Inputs/run_block.c "$out/llama_dyn.o" -lm \
+  -L"$llvm_lib" -Wl,-rpath,"$llvm_lib" -lomp -o "$out/llama_dyn"
+for len in 1 7 33; do
+  echo "   L = $len:"
+  "$out/llama_dyn" "models/llama_sdpa_gqa_causal_dynL.L$len.expected.txt" "$len" | sed 's/^/     /'
+done
