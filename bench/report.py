@@ -248,11 +248,9 @@ def models(rows):
            "same block exported with a symbolic sequence length (models/llama_sdpa_gqa_causal_dynL), one "
            "object called at each L, raised. Beside attention, the matmuls (projections, MLP) are "
            "vectorized register blocks (attune-vectorize-contractions); norms, RoPE and activations are "
-           "plain loops. `raised vs pytorch` above 1: attune is faster. From L = 2048 on, a large part of "
-           "the block's time is page faults on its temporaries (tens of MB, freshly allocated every call: "
-           "glibc returns them to the system after each call); run with GLIBC_TUNABLES="
-           "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=268435456 to see the "
-           "time without them.\n",
+           "plain loops; temporaries come from the module's per-thread buffer cache (attune-buffer-cache: "
+           "without it, at L >= 2048 a third of the block's time went to page faults on temporaries "
+           "freshly allocated every call). `raised vs pytorch` above 1: attune is faster.\n",
            "| L | attune_raised ms | attune_dynamic ms | attune_unraised ms | pytorch_eager ms | raised vs unraised | raised vs pytorch |",
            "|---|---|---|---|---|---|---|"]
     for size in sizes:

@@ -22,7 +22,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.attune_tools_dir, config.llvm_tools_dir]
 tools = ["attune-opt", "attune-compile", "attune-runner", "attune-unittests", "attune-fuzz",
-         "mlir-translate", "llc", "mlir-tblgen"]
+         "mlir-translate", "llc", "mlir-tblgen", "llvm-nm"]
 llvm_config.add_tool_substitutions(
     [ToolSubst(t, unresolved="ignore") for t in tools], tool_dirs)
 

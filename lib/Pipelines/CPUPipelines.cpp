@@ -30,7 +30,8 @@ using namespace mlir;
 /// fused pipeline also approximates exp/tanh/log in vector form and runs
 /// scf.parallel on OpenMP threads; the oracle keeps libm and one thread.
 static void addBufferizeAndLowerToLLVM(OpPassManager &pm, bool approximate,
-                                       bool openmp, bool x86vector = false) {
+                                       bool openmp, bool x86vector = false,
+                                       bool cacheBuffers = false) {
   // No CSE before bufferization: the fused lowering reads its operands through
   // bufferization.to_buffer at the op's position, and two such reads of one
   // tensor merged into the first would see the buffer after later in-place
@@ -73,7 +74,12 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm, bool approximate,
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Heap buffers through the module's own cache (or malloc / free).
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = cacheBuffers;
+  if (cacheBuffers)
+    pm.addPass(attune::createBufferCache());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
@@ -133,7 +139,8 @@ void attune::buildCPUPipeline(OpPassManager &pm,
   // The matmuls a model keeps beside attention, as register blocks.
   pm.addPass(attune::createVectorizeContractions());
   addBufferizeAndLowerToLLVM(pm, /*approximate=*/true, options.openmp,
-                             /*x86vector=*/options.bf16Dot);
+                             /*x86vector=*/options.bf16Dot,
+                             options.cacheBuffers);
 }
 
 void attune::registerPipelines() {

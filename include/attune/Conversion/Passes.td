@@ -236,6 +236,27 @@ def ExpandStridedCopies : Pass<"attune-expand-strided-copies"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def BufferCache : Pass<"attune-buffer-cache", "::mlir::ModuleOp"> {
+  let summary = "Reuse large heap buffers across calls (a per-thread cache)";
+  let description = [{
+    A compiled model allocates its temporaries on the heap and frees them on
+    every call; at long sequence lengths they are tens of MB, which the C
+    library gives back to the system on free, so that each call page-faults
+    them in again. This pass adds to the module the allocation functions
+    that `finalize-memref-to-llvm` calls in its generic-functions mode
+    (`_mlir_memref_to_llvm_alloc`, `_mlir_memref_to_llvm_aligned_alloc`,
+    `_mlir_memref_to_llvm_free`, internal to the object, written in the LLVM
+    dialect): a freed block of 64 KiB or more goes to a per-thread cache of
+    32 blocks (in place of the smallest when full, if larger), and an
+    allocation takes back a cached block of at least its size and at most
+    twice it; smaller blocks go straight to `aligned_alloc` / `free`. A
+    thread keeps at most 32 blocks for its lifetime. Run it before
+    `finalize-memref-to-llvm{use-generic-functions=1}` (attune-cpu-pipeline
+    does, unless `cache-buffers=false`).
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def FuseElementwise : Pass<"attune-fuse-elementwise"> {
   let summary = "Fuse the elementwise rest of a model, without recomputation";
   let description = [{

@@ -66,6 +66,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "write it) and compile it as attn.attention "
                      "(attn-raise-attention)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> cacheBuffers{
+      *this, "cache-buffers",
+      llvm::cl::desc("Keep large freed heap buffers in a per-thread cache "
+                     "for the next call (attune-buffer-cache)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> sharedPrefix{
       *this, "shared-prefix",
       llvm::cl::desc("Find shared prefixes (attn-raise-shared-prefix) and "
