@@ -115,10 +115,88 @@ func.func @reshape_unit_dims(%s: tensor<4x?x?xf32>, %t: tensor<1x4x?x?xf32>) -> 
 
 // -----
 
-// Extents swapped (a square only if they happen to be equal), and a reshape
-// that merges two extents: left alone.
+// Batch and heads merged, and split (the one group whose product is not
+// proven, B * 4 against y's rows, holds by the equal element counts), the
+// extents i64 products of the sizes: a collapse and an expand.
+// CHECK-LABEL: func @reshape_batch_heads
+// CHECK:         tensor.collapse_shape %arg0 {{\[}}[0, 1], [2], [3]] : tensor<?x4x?x16xf32> into tensor<?x?x16xf32>
+// CHECK:         tensor.expand_shape %arg1 {{\[}}[0, 1], [2], [3]] output_shape [%{{.*}}, 4, %{{.*}}, 16] : tensor<?x?x16xf32> into tensor<?x4x?x16xf32>
+// CHECK-NOT:     tensor.reshape
+func.func @reshape_batch_heads(%x: tensor<?x4x?x16xf32>, %y: tensor<?x?x16xf32>) -> (tensor<?x?x16xf32>, tensor<?x4x?x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4_i64 = arith.constant 4 : i64
+  %c16_i64 = arith.constant 16 : i64
+  %b = tensor.dim %x, %c0 : tensor<?x4x?x16xf32>
+  %l = tensor.dim %x, %c2 : tensor<?x4x?x16xf32>
+  %bi = arith.index_cast %b : index to i64
+  %li = arith.index_cast %l : index to i64
+  %bh = arith.muli %bi, %c4_i64 : i64
+  %flat = tensor.from_elements %bh, %li, %c16_i64 : tensor<3xi64>
+  %r = tensor.reshape %x(%flat) : (tensor<?x4x?x16xf32>, tensor<3xi64>) -> tensor<?x?x16xf32>
+  %ly = tensor.dim %y, %c1 : tensor<?x?x16xf32>
+  %lyi = arith.index_cast %ly : index to i64
+  %shape = tensor.from_elements %bi, %c4_i64, %lyi, %c16_i64 : tensor<4xi64>
+  %split = tensor.reshape %y(%shape) : (tensor<?x?x16xf32>, tensor<4xi64>) -> tensor<?x4x?x16xf32>
+  return %r, %split : tensor<?x?x16xf32>, tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// Two groups unproven (y's rows against B * 4, y's columns against x's
+// length): left alone.
+// CHECK-LABEL: func @reshape_two_unknowns
+// CHECK:         tensor.reshape
+func.func @reshape_two_unknowns(%x: tensor<?x4x?x16xf32>, %y: tensor<?x?x16xf32>) -> tensor<?x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c4_i64 = arith.constant 4 : i64
+  %c16_i64 = arith.constant 16 : i64
+  %b = tensor.dim %x, %c0 : tensor<?x4x?x16xf32>
+  %l = tensor.dim %x, %c2 : tensor<?x4x?x16xf32>
+  %bi = arith.index_cast %b : index to i64
+  %li = arith.index_cast %l : index to i64
+  %shape = tensor.from_elements %bi, %c4_i64, %li, %c16_i64 : tensor<4xi64>
+  %split = tensor.reshape %y(%shape) : (tensor<?x?x16xf32>, tensor<4xi64>) -> tensor<?x4x?x16xf32>
+  return %split : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// A size multiplied, then divided by the same constant: the size again.
+// CHECK-LABEL: func @exact_division
+// CHECK-SAME:    (%[[N:.*]]: index)
+// CHECK:         %[[Q:.*]] = affine.apply #{{.*}}()[%[[N]]]
+// CHECK-NOT:     arith.divsi
+// CHECK:         return %[[Q]]
+func.func @exact_division(%n: index) -> index {
+  %c16 = arith.constant 16 : index
+  %m = affine.apply affine_map<()[s0] -> (s0 * 32)>()[%n]
+  %q = arith.divsi %m, %c16 : index
+  return %q : index
+}
+
+// -----
+
+// Not a multiple: left alone.
+// CHECK-LABEL: func @inexact_division
+// CHECK:         arith.divsi
+func.func @inexact_division(%n: index) -> index {
+  %c16 = arith.constant 16 : index
+  %m = affine.apply affine_map<()[s0] -> (s0 * 8)>()[%n]
+  %q = arith.divsi %m, %c16 : index
+  return %q : index
+}
+
+// -----
+
+// Extents swapped (a square only if they happen to be equal): left alone.
+// A reshape merging all dims (4 a b from the dims' own sizes): a collapse.
 // CHECK-LABEL: func @reshape_not_unit_dims
-// CHECK-COUNT-2: tensor.reshape
+// CHECK:         tensor.reshape %arg0
+// CHECK:         tensor.collapse_shape %arg0 {{\[}}[0, 1, 2]] : tensor<4x?x?xf32> into tensor<?xf32>
+// CHECK-NOT:     tensor.reshape
 func.func @reshape_not_unit_dims(%s: tensor<4x?x?xf32>) -> (tensor<1x4x?x?xf32>, tensor<?xf32>) {
   %c1 = arith.constant 1 : index
   %c2 = arith.constant 2 : index

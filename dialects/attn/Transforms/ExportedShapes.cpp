@@ -5,19 +5,22 @@
 //
 //   - a broadcast as a gather: a generic without inputs whose body reads
 //     `tensor.extract %x[..., (dim == 1 ? 0 : i), ...]`;
-//   - a view as `tensor.reshape %x(tensor.from_elements(...))`.
+//   - a view as `tensor.reshape %x(tensor.from_elements(...))`, its extents
+//     written as i64 arithmetic on the sizes.
 //
 // Where the extents involved are provably equal (ValueBounds: destination
 // operands, tensor.empty sizes, tensor.dim of the same values), the first is
 // an ordinary read of x (an identity or a broadcast along unit dims) and the
-// second an expand or collapse of unit dims. These patterns state them so,
-// which is the form attn-raise-attention matches for static shapes too.
-// Anything they cannot prove is left as it is.
+// second an expand or collapse (dims merged or split, products equal; one
+// product may stay unproven: the reshape's equal element counts imply it).
+// These patterns state them so, which is the form attn-raise-attention matches
+// for static shapes too. Anything they cannot prove is left as it is.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ExportedShapes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -153,27 +156,140 @@ static OpFoldResult shapeElement(PatternRewriter &rewriter, Location loc,
       .getResult();
 }
 
-/// Reassociation collapsing the unit dims of `shape` into their neighbours
-/// (leading ones into the first group); empty when all are unit dims.
-static SmallVector<ReassociationIndices>
-unitDimGroups(ArrayRef<int64_t> shape) {
-  SmallVector<ReassociationIndices> groups;
-  ReassociationIndices pending;
-  for (auto [d, size] : llvm::enumerate(shape)) {
-    pending.push_back(d);
-    if (size == 1)
-      continue;
-    groups.push_back(pending);
-    pending.clear();
+/// An extent as a product: a constant times dynamic factors (each an index
+/// value or a tensor dim); `opaque` when part of it is beyond reading.
+struct Extent {
+  int64_t constant = 1;
+  SmallVector<Variable> factors;
+  bool opaque = false;
+
+  void multiply(const Extent &other) {
+    constant *= other.constant;
+    llvm::append_range(factors, other.factors);
+    opaque |= other.opaque;
   }
-  if (!groups.empty())
-    llvm::append_range(groups.back(), pending);
+};
+
+/// Dim `d` of `tensor`.
+static Extent dimExtent(Value tensor, int64_t d) {
+  Extent e;
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (type.isDynamicDim(d))
+    e.factors.push_back(Variable(tensor, d));
+  else
+    e.constant = type.getDimSize(d);
+  return e;
+}
+
+/// An element of a reshape's shape operand (i64 or index arithmetic:
+/// constants, casts of index values, products).
+static Extent shapeExtent(Value v, int depth = 0) {
+  Extent e;
+  APInt constant;
+  if (matchPattern(v, m_ConstantInt(&constant))) {
+    e.constant = constant.getSExtValue();
+    return e;
+  }
+  if (auto cast = v.getDefiningOp<arith::IndexCastOp>())
+    if (cast.getIn().getType().isIndex())
+      v = cast.getIn();
+  if (auto mul = v.getDefiningOp<arith::MulIOp>(); mul && depth < 8) {
+    e = shapeExtent(mul.getLhs(), depth + 1);
+    e.multiply(shapeExtent(mul.getRhs(), depth + 1));
+    return e;
+  }
+  if (v.getType().isIndex())
+    e.factors.push_back(Variable(v));
+  else
+    e.opaque = true;
+  return e;
+}
+
+/// Whether `a` and `b` are provably the same product.
+static bool sameProduct(const Extent &a, const Extent &b) {
+  if (a.opaque || b.opaque || a.constant != b.constant ||
+      a.factors.size() != b.factors.size())
+    return false;
+  SmallVector<bool> used(b.factors.size(), false);
+  for (const Variable &f : a.factors) {
+    bool matched = false;
+    for (auto [i, g] : llvm::enumerate(b.factors)) {
+      if (used[i] || !sameExtent(f, g))
+        continue;
+      used[i] = matched = true;
+      break;
+    }
+    if (!matched)
+      return false;
+  }
+  return true;
+}
+
+/// Groups of `wide` extents, one per `narrow` extent and in order, whose
+/// products provably equal it, except at most one group (which then holds
+/// by the reshape's equal element counts). Groups are grown from the left
+/// and, past a group that cannot be proven, from the right; std::nullopt
+/// when no such grouping is found.
+static std::optional<SmallVector<ReassociationIndices>>
+provenGroups(ArrayRef<Extent> narrow, ArrayRef<Extent> wide) {
+  int64_t n = narrow.size(), w = wide.size();
+  SmallVector<ReassociationIndices> groups(n);
+  // The group of narrow[k] starting at wide[from] (step +1) or ending at it
+  // (step -1): the shortest run matching it.
+  auto grow = [&](int64_t k, int64_t from, int64_t step,
+                  int64_t limit) -> std::optional<ReassociationIndices> {
+    Extent product;
+    ReassociationIndices run;
+    for (int64_t i = from; i != limit; i += step) {
+      product.multiply(wide[i]);
+      run.push_back(i);
+      if (sameProduct(product, narrow[k])) {
+        if (step < 0)
+          std::reverse(run.begin(), run.end());
+        return run;
+      }
+      if (product.opaque ||
+          (product.constant > narrow[k].constant && narrow[k].constant > 0))
+        break;
+    }
+    return std::nullopt;
+  };
+  int64_t left = 0, k = 0;
+  for (; k < n; ++k) {
+    auto run = grow(k, left, 1, w);
+    if (!run)
+      break;
+    groups[k] = *run;
+    left = run->back() + 1;
+  }
+  int64_t right = w - 1, back = n - 1;
+  for (; back > k; --back) {
+    auto run = grow(back, right, -1, left - 1);
+    if (!run)
+      return std::nullopt;
+    groups[back] = *run;
+    right = run->front() - 1;
+  }
+  if (k < n) {
+    // The one group left unproven: what lies between.
+    if (left > right)
+      return std::nullopt;
+    groups[k] = llvm::to_vector(llvm::seq<int64_t>(left, right + 1));
+  } else if (left <= right) {
+    // Unit dims past the last group join it.
+    if (llvm::any_of(wide.drop_front(left), [](const Extent &e) {
+          return e.opaque || e.constant != 1 || !e.factors.empty();
+        }))
+      return std::nullopt;
+    for (int64_t i = left; i <= right; ++i)
+      groups[n - 1].push_back(i);
+  }
   return groups;
 }
 
-/// tensor.reshape %x(from_elements(...)) that only adds or drops unit dims,
-/// the other extents provably equal in order: a collapse of x's unit dims
-/// and an expand to the result's.
+/// tensor.reshape %x(from_elements(...)) that merges or splits contiguous
+/// dims (adding or dropping unit dims among them), the products of each
+/// group provably equal but for at most one: a collapse or an expand.
 struct ReshapeToExpandCollapse : public OpRewritePattern<tensor::ReshapeOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -182,57 +298,81 @@ struct ReshapeToExpandCollapse : public OpRewritePattern<tensor::ReshapeOp> {
     auto elements = reshape.getShape().getDefiningOp<tensor::FromElementsOp>();
     auto srcType = dyn_cast<RankedTensorType>(reshape.getSource().getType());
     auto resType = dyn_cast<RankedTensorType>(reshape.getResult().getType());
-    if (!elements || !srcType || !resType)
+    if (!elements || !srcType || !resType || srcType.getRank() == 0 ||
+        resType.getRank() == 0)
       return failure();
     Value src = reshape.getSource();
-    Location loc = reshape.getLoc();
-    // The non-unit dims pair up in order.
-    SmallVector<int64_t> srcCore, resCore;
+    SmallVector<Extent> from, to;
     for (int64_t d = 0; d < srcType.getRank(); ++d)
-      if (srcType.getDimSize(d) != 1)
-        srcCore.push_back(d);
-    for (int64_t d = 0; d < resType.getRank(); ++d)
-      if (resType.getDimSize(d) != 1)
-        resCore.push_back(d);
-    if (srcCore.empty() || srcCore.size() != resCore.size())
-      return failure();
-    for (auto [s, r] : llvm::zip(srcCore, resCore)) {
-      if (!srcType.isDynamicDim(s) && !resType.isDynamicDim(r)) {
-        if (srcType.getDimSize(s) != resType.getDimSize(r))
+      from.push_back(dimExtent(src, d));
+    for (auto [d, element] : llvm::enumerate(elements.getElements())) {
+      Extent e = shapeExtent(element);
+      // The result type's static extents are the shape's.
+      if (!resType.isDynamicDim(d)) {
+        if (!e.opaque && e.factors.empty() &&
+            e.constant != resType.getDimSize(d))
           return failure();
-        continue;
+        e = Extent();
+        e.constant = resType.getDimSize(d);
       }
-      if (!srcType.isDynamicDim(s) || !resType.isDynamicDim(r))
-        return failure();
-      Value element = elements.getElements()[r];
-      if (auto cast = element.getDefiningOp<arith::IndexCastOp>())
-        element = cast.getIn();
-      if (!element.getType().isIndex() ||
-          !sameExtent(Variable(src, s), Variable(element)))
-        return failure();
+      to.push_back(e);
     }
-    // x -> core -> result.
-    Value core = src;
-    SmallVector<int64_t> coreShape;
-    for (int64_t d : srcCore)
-      coreShape.push_back(srcType.getDimSize(d));
-    auto coreType = RankedTensorType::get(coreShape, srcType.getElementType());
-    if (srcCore.size() != static_cast<size_t>(srcType.getRank()))
-      core = tensor::CollapseShapeOp::create(rewriter, loc, coreType, src,
-                                             unitDimGroups(srcType.getShape()));
-    Value result = core;
-    if (resCore.size() != static_cast<size_t>(resType.getRank())) {
-      SmallVector<OpFoldResult> sizes;
-      for (int64_t d = 0; d < resType.getRank(); ++d)
-        sizes.push_back(
-            resType.isDynamicDim(d)
-                ? shapeElement(rewriter, loc, elements.getElements()[d])
-                : rewriter.getIndexAttr(resType.getDimSize(d)));
-      result = tensor::ExpandShapeOp::create(rewriter, loc, resType, core,
-                                             unitDimGroups(resType.getShape()),
-                                             sizes);
+    bool expand = srcType.getRank() < resType.getRank();
+    auto groups = expand ? provenGroups(from, to) : provenGroups(to, from);
+    if (!groups)
+      return failure();
+    Location loc = reshape.getLoc();
+    if (srcType.getRank() == resType.getRank()) {
+      // One dim a group: the same shape, or a cast of it.
+      if (srcType == resType)
+        rewriter.replaceOp(reshape, src);
+      else
+        rewriter.replaceOpWithNewOp<tensor::CastOp>(reshape, resType, src);
+      return success();
     }
-    rewriter.replaceOp(reshape, result);
+    if (!expand) {
+      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(reshape, resType,
+                                                           src, *groups);
+      return success();
+    }
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < resType.getRank(); ++d)
+      sizes.push_back(
+          resType.isDynamicDim(d)
+              ? shapeElement(rewriter, loc, elements.getElements()[d])
+              : rewriter.getIndexAttr(resType.getDimSize(d)));
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(reshape, resType, src,
+                                                       *groups, sizes);
+    return success();
+  }
+};
+
+/// x / c where x = affine.apply(e) with e a multiple of c (a size the
+/// exporter multiplied, then divided again): affine.apply(e / c), which
+/// ValueBounds reads (whatever the rounding of the division: it is exact).
+template <typename DivOp>
+struct FoldExactDivision : public OpRewritePattern<DivOp> {
+  using OpRewritePattern<DivOp>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(DivOp div,
+                                PatternRewriter &rewriter) const override {
+    APInt c;
+    auto apply = div.getLhs().template getDefiningOp<affine::AffineApplyOp>();
+    if (!apply || !matchPattern(div.getRhs(), m_ConstantInt(&c)) ||
+        !c.isStrictlyPositive() || apply.getAffineMap().getNumResults() != 1)
+      return failure();
+    AffineMap map = apply.getAffineMap();
+    AffineExpr e = map.getResult(0);
+    int64_t divisor = c.getSExtValue();
+    AffineExpr q = simplifyAffineExpr(e.floorDiv(divisor), map.getNumDims(),
+                                      map.getNumSymbols());
+    if (q.getKind() == AffineExprKind::FloorDiv ||
+        simplifyAffineExpr(q * divisor, map.getNumDims(),
+                           map.getNumSymbols()) != e)
+      return failure();
+    rewriter.replaceOpWithNewOp<affine::AffineApplyOp>(
+        div, AffineMap::get(map.getNumDims(), map.getNumSymbols(), q),
+        apply.getMapOperands());
     return success();
   }
 };
@@ -241,6 +381,7 @@ struct ReshapeToExpandCollapse : public OpRewritePattern<tensor::ReshapeOp> {
 
 void mlir::attn::detail::populateExportedShapePatterns(
     RewritePatternSet &patterns) {
-  patterns.add<GatherToIndexedRead, ReshapeToExpandCollapse>(
-      patterns.getContext());
+  patterns.add<GatherToIndexedRead, ReshapeToExpandCollapse,
+               FoldExactDivision<arith::DivSIOp>,
+               FoldExactDivision<arith::DivUIOp>>(patterns.getContext());
 }

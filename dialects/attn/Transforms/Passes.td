@@ -156,12 +156,15 @@ def RaiseAttention : Pass<"attn-raise-attention"> {
     `linalg.reduce`, and `tosa.tile`'s repeat of KV heads (a 10-D
     broadcast, first rewritten onto the broadcast-and-collapse form).
 
-    Dynamic-length exports (torch-mlir with a symbolic sequence length)
-    raise too: their broadcasts written as gathers (`tensor.extract` at
-    `dim == 1 ? 0 : i`) become plain reads and their `tensor.reshape` by
-    `tensor.from_elements` shapes become collapses and expands, where the
-    extents involved are provably equal (ValueBounds); a dynamic mask must
-    be square, and is then decided at any length. Run `canonicalize`,
+    Dynamic-shape exports (torch-mlir with a symbolic sequence length or
+    batch) raise too: their broadcasts written as gathers (`tensor.extract`
+    at `dim == 1 ? 0 : i`) become plain reads, and their `tensor.reshape` by
+    `tensor.from_elements` shapes (extents as i64 products of the sizes)
+    become collapses and expands, where the extents involved are provably
+    equal (ValueBounds; of the groups a reshape merges or splits, one may
+    stay unproven, as the equal element counts imply it); a size multiplied
+    and divided again by a constant is folded. A dynamic mask must be
+    square, and is then decided at any length. Run `canonicalize`,
     `int-range-optimizations` and `canonicalize` first (attune-cpu-pipeline
     does), which settle the exporter's guards of the extents (`L < 0 ? ...`).
 

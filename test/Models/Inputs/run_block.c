@@ -10,6 +10,11 @@
  * `block(const float *x, float *out, int64_t L)`, x and out [1, L, 64]):
  *
  *   run_block models/llama_<...>_dynL.L<L>.expected.txt L
+ *
+ * Built with -DDYNAMIC_B, for the dynamic-batch export (entry
+ * `block(const float *x, float *out, int64_t B)`, x and out [B, 16, 64]):
+ *
+ *   run_block models/llama_<...>_dynB.B<B>.expected.txt B
  */
 #include <math.h>
 #include <stdint.h>
@@ -19,33 +24,40 @@
 
 enum { MAX_N = 1 * 64 * 64 };
 
-#ifdef DYNAMIC_L
-int32_t block(const float *x, float *out, int64_t length);
+/* Elements per unit of the dynamic size (a position, or a batch row). */
+#if defined(DYNAMIC_L)
+#define DYNAMIC 64
+#elif defined(DYNAMIC_B)
+#define DYNAMIC (16 * 64)
+#endif
+
+#ifdef DYNAMIC
+int32_t block(const float *x, float *out, int64_t size);
 #else
 int32_t block(const float *x, float *out);
 #endif
 
 int main(int argc, char **argv) {
-#ifdef DYNAMIC_L
+#ifdef DYNAMIC
   int expectedArgs = 3;
-  int64_t length = argc == 3 ? atoll(argv[2]) : -1;
+  int64_t size = argc == 3 ? atoll(argv[2]) : -1, unit = DYNAMIC;
 #else
   int expectedArgs = 2;
-  int64_t length = 16;
+  int64_t size = 1, unit = 16 * 64;
 #endif
-  if (argc != expectedArgs || length < 0 || length * 64 > MAX_N) {
+  if (argc != expectedArgs || size < 0 || size * unit > MAX_N) {
     fprintf(stderr, "usage: %s EXPECTED.txt%s\n", argv[0],
-            expectedArgs == 3 ? " L (0..64)" : "");
+            expectedArgs == 3 ? " SIZE" : "");
     return 2;
   }
-  const int N = (int)(length * 64);
+  const int N = (int)(size * unit);
   static float x[MAX_N], out[MAX_N];
   for (int i = 0; i < MAX_N; ++i) {
     x[i] = sinf(0.37f * (float)i);
     out[i] = i < N ? NAN : 12345.0f; /* every element must be written, */
   }                                  /* none past the end */
-#ifdef DYNAMIC_L
-  int32_t status = block(x, out, length);
+#ifdef DYNAMIC
+  int32_t status = block(x, out, size);
 #else
   int32_t status = block(x, out);
 #endif
