@@ -60,6 +60,40 @@ func.func @gather_broadcast(%x: tensor<1x2x1x?x16xf32>) -> tensor<1x2x2x?x16xf32
 
 // -----
 
+// Extents computed in i64 (as the exporter writes a concatenation's size)
+// and in index arithmetic: the same, so the gather is a plain read.
+// CHECK-LABEL: func @gather_i64_extent
+// CHECK-NOT:     tensor.extract
+func.func @gather_i64_extent(%x: tensor<1x4x?x16xf32>) -> tensor<1x4x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c1_i64 = arith.constant 1 : i64
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.dim %x, %c2 : tensor<1x4x?x16xf32>
+  %p2 = affine.apply affine_map<()[s0] -> (s0 * 2)>()[%p]
+  %e0 = tensor.empty(%p2) : tensor<1x4x?x16xf32>
+  %y = linalg.fill ins(%zero : f32) outs(%e0 : tensor<1x4x?x16xf32>) -> tensor<1x4x?x16xf32>
+  %pi = arith.index_cast %p : index to i64
+  %twice = arith.addi %pi, %pi : i64
+  %n = arith.index_cast %twice : i64 to index
+  %e = tensor.empty(%n) : tensor<1x4x?x16xf32>
+  %l = tensor.dim %y, %c2 : tensor<1x4x?x16xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} outs(%e : tensor<1x4x?x16xf32>) {
+  ^bb0(%out: f32):
+    %i1 = linalg.index 1 : index
+    %i2 = linalg.index 2 : index
+    %i3 = linalg.index 3 : index
+    %one = arith.cmpi eq, %l, %c1 : index
+    %j = arith.select %one, %c0, %i2 : index
+    %v = tensor.extract %y[%c0, %i1, %j, %i3] : tensor<1x4x?x16xf32>
+    linalg.yield %v : f32
+  } -> tensor<1x4x?x16xf32>
+  return %r : tensor<1x4x?x16xf32>
+}
+
+// -----
+
 // The output's extent is another tensor's: where x's is 1 this broadcasts,
 // so it is no plain read; left alone.
 // CHECK-LABEL: func @gather_other_extent

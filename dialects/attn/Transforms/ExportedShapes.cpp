@@ -377,11 +377,71 @@ struct FoldExactDivision : public OpRewritePattern<DivOp> {
   }
 };
 
+/// An i64 size computation as an affine expression of index values (its
+/// symbols): constants, casts of index values, sums, differences and
+/// products by constants; null beyond that.
+static AffineExpr sizeExpr(Value v, SmallVectorImpl<Value> &symbols,
+                           int depth = 0) {
+  MLIRContext *ctx = v.getContext();
+  APInt constant;
+  if (matchPattern(v, m_ConstantInt(&constant)))
+    return getAffineConstantExpr(constant.getSExtValue(), ctx);
+  if (auto cast = v.getDefiningOp<arith::IndexCastOp>();
+      cast && cast.getIn().getType().isIndex()) {
+    auto *it = llvm::find(symbols, cast.getIn());
+    if (it == symbols.end()) {
+      symbols.push_back(cast.getIn());
+      it = symbols.end() - 1;
+    }
+    return getAffineSymbolExpr(it - symbols.begin(), ctx);
+  }
+  Operation *op = v.getDefiningOp();
+  if (depth > 8 ||
+      !isa_and_nonnull<arith::AddIOp, arith::SubIOp, arith::MulIOp>(op))
+    return AffineExpr();
+  AffineExpr lhs = sizeExpr(op->getOperand(0), symbols, depth + 1);
+  AffineExpr rhs = sizeExpr(op->getOperand(1), symbols, depth + 1);
+  if (!lhs || !rhs)
+    return AffineExpr();
+  if (isa<arith::AddIOp>(op))
+    return lhs + rhs;
+  if (isa<arith::SubIOp>(op))
+    return lhs - rhs;
+  if (!lhs.isSymbolicOrConstant() ||
+      (!isa<AffineConstantExpr>(lhs) && !isa<AffineConstantExpr>(rhs)))
+    return AffineExpr();
+  return lhs * rhs;
+}
+
+/// index_cast(e) of an i64 size computation e (exporters compute extents
+/// such as L + 1 in i64): affine.apply of the same on the index values,
+/// which ValueBounds reads. (Sizes do not overflow i64.)
+struct SizeArithmeticToAffine : public OpRewritePattern<arith::IndexCastOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(arith::IndexCastOp cast,
+                                PatternRewriter &rewriter) const override {
+    Value in = cast.getIn();
+    if (!cast.getType().isIndex() ||
+        !isa_and_nonnull<arith::AddIOp, arith::SubIOp, arith::MulIOp>(
+            in.getDefiningOp()))
+      return failure();
+    SmallVector<Value> symbols;
+    AffineExpr e = sizeExpr(in, symbols);
+    if (!e)
+      return failure();
+    rewriter.replaceOpWithNewOp<affine::AffineApplyOp>(
+        cast, AffineMap::get(0, symbols.size(), e), symbols);
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::attn::detail::populateExportedShapePatterns(
     RewritePatternSet &patterns) {
   patterns.add<GatherToIndexedRead, ReshapeToExpandCollapse,
                FoldExactDivision<arith::DivSIOp>,
-               FoldExactDivision<arith::DivUIOp>>(patterns.getContext());
+               FoldExactDivision<arith::DivUIOp>, SizeArithmeticToAffine>(
+      patterns.getContext());
 }
