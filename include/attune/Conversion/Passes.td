@@ -294,8 +294,10 @@ def VectorizeContractions : Pass<"attune-vectorize-contractions"> {
     before the reduction loop and carried through it as a vector (in
     registers), written once after it. A dynamic row count (a model's
     sequence length) is tiled the same and the loop over row blocks peeled:
-    full blocks vectorize, the last partial one stays a loop nest. Run it on
-    tensors, before bufferization; dynamic columns or reduction, and batched
+    full blocks vectorize, the last partial one stays a loop nest. A
+    batched product against a weight broadcast over the batch (how
+    exporters write a projection for a symbolic batch) becomes one matmul of
+    the stacked rows first. Run it on tensors, before bufferization; dynamic columns or reduction, and batched
     products (whose 3-D transfers would lower through stack buffers), are
     left to the loops.
 

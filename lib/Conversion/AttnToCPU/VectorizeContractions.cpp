@@ -25,6 +25,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorTransforms.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
@@ -39,6 +40,75 @@ namespace attune {
 using namespace mlir;
 
 namespace {
+
+/// The batch-independent operand of a batched product: W when `v` is W
+/// [K, N] broadcast over a new leading batch dim (a generic copying it, or
+/// linalg.broadcast), as exporters write a weight for a dynamic batch.
+static Value unbatchedOperand(Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getRank() != 3)
+    return Value();
+  if (auto broadcast = v.getDefiningOp<linalg::BroadcastOp>())
+    return broadcast.getDimensions() == ArrayRef<int64_t>{0}
+               ? broadcast.getInput()
+               : Value();
+  auto g = v.getDefiningOp<linalg::GenericOp>();
+  if (!g || g.getNumDpsInputs() != 1 || g.getNumReductionLoops() != 0)
+    return Value();
+  Block &body = g.getRegion().front();
+  MLIRContext *ctx = g.getContext();
+  AffineMap dropBatch = AffineMap::get(
+      3, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(2, ctx)}, ctx);
+  if (body.getOperations().size() != 1 ||
+      cast<linalg::YieldOp>(body.getTerminator()).getValues()[0] !=
+          body.getArgument(0) ||
+      g.getIndexingMapsArray()[0] != dropBatch ||
+      !g.getIndexingMapsArray()[1].isIdentity())
+    return Value();
+  return g.getDpsInputs()[0];
+}
+
+/// batch_matmul(A [B, M, K], W broadcast over B) from a zero accumulator:
+/// one matmul of the stacked rows, collapse(A) [B * M, K] x W, expanded
+/// back to [B, M, N]; then it tiles and vectorizes as any matmul.
+struct StackBatchedRows : public OpRewritePattern<linalg::BatchMatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::BatchMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.hasUserDefinedMaps() || !op.hasPureTensorSemantics())
+      return failure();
+    Value a = op.getDpsInputs()[0];
+    Value w = unbatchedOperand(op.getDpsInputs()[1]);
+    auto fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+    if (!w || !fill || !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+      return failure();
+    auto resType = cast<RankedTensorType>(op.getResultTypes()[0]);
+    if (resType.isDynamicDim(2))
+      return failure();
+    Location loc = op.getLoc();
+    SmallVector<ReassociationIndices> groups = {{0, 1}, {2}};
+    Value stacked = tensor::CollapseShapeOp::create(rewriter, loc, a, groups);
+    OpFoldResult columns = rewriter.getIndexAttr(resType.getDimSize(2));
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc,
+        {tensor::getMixedSize(rewriter, loc, stacked, 0), columns},
+        resType.getElementType());
+    init = linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], init)
+               .getResult(0);
+    Value product =
+        linalg::MatmulOp::create(rewriter, loc, init.getType(),
+                                 ValueRange{stacked, w}, ValueRange{init})
+            .getResult(0);
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSize(rewriter, loc, a, 0),
+        tensor::getMixedSize(rewriter, loc, a, 1), columns};
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, resType, product,
+                                                       groups, sizes);
+    return success();
+  }
+};
+
 struct VectorizeContractionsPass
     : public attune::impl::VectorizeContractionsBase<
           VectorizeContractionsPass> {
@@ -49,6 +119,13 @@ struct VectorizeContractionsPass
       getOperation()->emitError(
           "attune-vectorize-contractions: rows and cols must be positive");
       return signalPassFailure();
+    }
+    // Batched products against a weight shared by the batch: one matmul.
+    {
+      RewritePatternSet stack(&getContext());
+      stack.add<StackBatchedRows>(&getContext());
+      if (failed(applyPatternsGreedily(getOperation(), std::move(stack))))
+        return signalPassFailure();
     }
     SmallVector<linalg::LinalgOp> contractions;
     getOperation()->walk([&](linalg::LinalgOp op) {

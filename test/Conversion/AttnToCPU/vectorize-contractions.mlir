@@ -62,3 +62,43 @@ func.func @dynamic_columns(%x: tensor<16x?xf32>, %w: tensor<?x?xf32>, %acc: tens
   %r = linalg.matmul ins(%x, %w : tensor<16x?xf32>, tensor<?x?xf32>) outs(%acc : tensor<16x?xf32>) -> tensor<16x?xf32>
   return %r : tensor<16x?xf32>
 }
+
+// -----
+
+// A weight broadcast over a dynamic batch (as exporters write a projection
+// for a symbolic batch): one matmul of the batch's stacked rows, which then
+// tiles and vectorizes as any.
+// CHECK-LABEL: func.func @shared_weight
+// CHECK:         tensor.collapse_shape %arg0 {{\[}}[0, 1], [2]] : tensor<?x16x64xf32> into tensor<?x64xf32>
+// CHECK:         arith.addf {{.*}} : vector<8x16xf32>
+// CHECK:         tensor.expand_shape {{.*}} {{\[}}[0, 1], [2]] {{.*}} : tensor<?x32xf32> into tensor<?x16x32xf32>
+// CHECK-NOT:     linalg.batch_matmul
+func.func @shared_weight(%a: tensor<?x16x64xf32>, %w: tensor<64x32xf32>) -> tensor<?x16x32xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %b = tensor.dim %a, %c0 : tensor<?x16x64xf32>
+  %e = tensor.empty(%b) : tensor<?x64x32xf32>
+  %wb = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%w : tensor<64x32xf32>) outs(%e : tensor<?x64x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<?x64x32xf32>
+  %eo = tensor.empty(%b) : tensor<?x16x32xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%eo : tensor<?x16x32xf32>) -> tensor<?x16x32xf32>
+  %r = linalg.batch_matmul ins(%a, %wb : tensor<?x16x64xf32>, tensor<?x64x32xf32>) outs(%z : tensor<?x16x32xf32>) -> tensor<?x16x32xf32>
+  return %r : tensor<?x16x32xf32>
+}
+
+// -----
+
+// Each batch its own weights: a batched product, left to the loops.
+// CHECK-LABEL: func.func @own_weights
+// CHECK:         linalg.batch_matmul
+func.func @own_weights(%a: tensor<?x16x64xf32>, %w: tensor<?x64x32xf32>) -> tensor<?x16x32xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %b = tensor.dim %a, %c0 : tensor<?x16x64xf32>
+  %eo = tensor.empty(%b) : tensor<?x16x32xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%eo : tensor<?x16x32xf32>) -> tensor<?x16x32xf32>
+  %r = linalg.batch_matmul ins(%a, %w : tensor<?x16x64xf32>, tensor<?x64x32xf32>) outs(%z : tensor<?x16x32xf32>) -> tensor<?x16x32xf32>
+  return %r : tensor<?x16x32xf32>
+}
