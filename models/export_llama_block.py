@@ -20,6 +20,9 @@ the causal mask built from L; their PyTorch outputs for L = 1, 7 and 33 are
 llama_<...>_dynL.L<L>.expected.txt. And the SDPA GQA causal block with a
 symbolic batch B (L = 16): llama_sdpa_gqa_causal_dynB.linalg.mlir, its
 outputs for B = 1 and 3 in llama_sdpa_gqa_causal_dynB.B<B>.expected.txt.
+And the SDPA GQA causal block in bfloat16: llama_sdpa_gqa_causal_bf16.linalg.mlir
+with PyTorch's bf16 output (.pytorch.txt) and a float64 reference on the same
+bf16 weights and input (.reference.txt).
 
 The second form writes the benchmark's models instead: the SDPA GQA causal
 block at sequence lengths 512, 2048 and 8192 (linalg-on-tensors only), as
@@ -33,6 +36,7 @@ for the input x[i] = sin(0.37 i) (row-major), one value per line, which the
 tests compare compiled kernels against.
 """
 
+import copy
 import math
 import os
 import sys
@@ -191,6 +195,34 @@ def export_dynamic(outdir, versions):
                     DYNAMIC_BATCHES, "batch")
 
 
+def export_bf16(outdir, versions):
+    """The SDPA GQA causal block in bfloat16 (weights, activations and the
+    input x[i] = sin(0.37 i) rounded to bf16), with PyTorch's bf16 output
+    and a float64 reference of the same bf16 weights and input: compiled
+    kernels are held to FlashAttention's rule (error at most twice
+    PyTorch's own bf16 error)."""
+    torch.manual_seed(0)
+    block = Block(HEADS // 2, True, False).eval().to(torch.bfloat16)
+    x = torch.sin(0.37 * torch.arange(SEQ * HIDDEN, dtype=torch.float32))
+    x = x.reshape(1, SEQ, HIDDEN).to(torch.bfloat16)
+    name = "llama_sdpa_gqa_causal_bf16"
+    with torch.no_grad():
+        outputs = {"pytorch": block(x).float().flatten().tolist(),
+                   "reference": copy.deepcopy(block).double()(x.double()).flatten().tolist()}
+    for kind, values in outputs.items():
+        with open(os.path.join(outdir, "%s.%s.txt" % (name, kind)), "w") as f:
+            f.write("".join("%.17g\n" % v for v in values))
+    module = fx.export_and_import(block, x, output_type="linalg-on-tensors",
+                                  func_name="block")
+    path = os.path.join(outdir, "%s.linalg.mlir" % name)
+    with open(path, "w") as f:
+        f.write("// Exported by models/export_llama_block.py (%s, linalg-on-tensors "
+                "output, bfloat16).\n"
+                "// Regenerate with scripts/export-models.sh; do not edit.\n" % versions)
+        f.write(str(module))
+    print("wrote", path)
+
+
 def main():
     if sys.argv[1] == "--bench":
         outdir = sys.argv[2]
@@ -228,6 +260,7 @@ def main():
                         f.write(str(module))
                     print("wrote", path)
     export_dynamic(outdir, versions)
+    export_bf16(outdir, versions)
 
 
 if __name__ == "__main__":
