@@ -22,7 +22,9 @@ symbolic batch B (L = 16): llama_sdpa_gqa_causal_dynB.linalg.mlir, its
 outputs for B = 1 and 3 in llama_sdpa_gqa_causal_dynB.B<B>.expected.txt.
 And the SDPA GQA causal block in bfloat16: llama_sdpa_gqa_causal_bf16.linalg.mlir
 with PyTorch's bf16 output (.pytorch.txt) and a float64 reference on the same
-bf16 weights and input (.reference.txt).
+bf16 weights and input (.reference.txt). And a decode step with a KV cache of
+symbolic length P (llama_decode_gqa_dynP.linalg.mlir, see DecodeStep), its
+outputs at P = 0, 5, 40 in llama_decode_gqa_dynP.P<P>.expected.txt.
 
 The second form writes the benchmark's models instead: the SDPA GQA causal
 block at sequence lengths 512, 2048 and 8192 (linalg-on-tensors only), as
@@ -195,6 +197,73 @@ def export_dynamic(outdir, versions):
                     DYNAMIC_BATCHES, "batch")
 
 
+class DecodeStep(Block):
+    """One decode step with a KV cache: x [B, 1, 64] at position P, the
+    cache `past` [2, B, Hkv, P, 16] (keys, values stacked); the rotary angle
+    of position P, the new key and value appended to the cache (torch.cat),
+    K and V repeated over the query heads as Hugging Face's repeat_kv does
+    (expand, reshape), SDPA without a mask (the query sees every key).
+    Returns the block's output and the new key and value [B, Hkv, 1, 16]."""
+
+    def forward(self, x, past):
+        b, l, _ = x.shape
+        past_k, past_v = past[0], past[1]
+        p = past_k.shape[2]
+        h = self.norm1(x)
+        q = self.wq(h).view(b, l, HEADS, HEAD_DIM).transpose(1, 2)
+        k = self.wk(h).view(b, l, self.kv_heads, HEAD_DIM).transpose(1, 2)
+        v = self.wv(h).view(b, l, self.kv_heads, HEAD_DIM).transpose(1, 2)
+        angles = torch.arange(p, p + l, dtype=torch.float32)[:, None] * self.inv_freq[None, :]
+        angles = torch.cat((angles, angles), dim=-1)
+        q, k = rope(q, angles.cos(), angles.sin()), rope(k, angles.cos(), angles.sin())
+        keys, values = torch.cat((past_k, k), dim=2), torch.cat((past_v, v), dim=2)
+        group, s = HEADS // self.kv_heads, keys.shape[2]
+        keys = keys[:, :, None].expand(b, self.kv_heads, group, s, HEAD_DIM)
+        values = values[:, :, None].expand(b, self.kv_heads, group, s, HEAD_DIM)
+        o = F.scaled_dot_product_attention(q, keys.reshape(b, HEADS, s, HEAD_DIM),
+                                           values.reshape(b, HEADS, s, HEAD_DIM))
+        o = o.transpose(1, 2).reshape(b, l, HEADS * HEAD_DIM)
+        x = x + self.wo(o)
+        h = self.norm2(x)
+        return x + self.w2(F.silu(self.w1(h)) * self.w3(h)), k, v
+
+
+DECODE_POSITIONS = (0, 5, 40)
+
+
+def export_decode(outdir, versions):
+    """The GQA decode step with a cache of symbolic length P, and PyTorch's
+    outputs (block output, new key, new value, in that order) for the
+    inputs x[i] = sin(0.37 i) and past[i] = cos(0.11 i) at each P of
+    DECODE_POSITIONS."""
+    torch.manual_seed(0)
+    step = DecodeStep(HEADS // 2, False, False, dynamic=True).eval()
+    name = "llama_decode_gqa_dynP"
+    x = torch.sin(0.37 * torch.arange(HIDDEN, dtype=torch.float32)).reshape(1, 1, HIDDEN)
+
+    def cache(p):
+        n = 2 * (HEADS // 2) * p * HEAD_DIM
+        return torch.cos(0.11 * torch.arange(n, dtype=torch.float32)).reshape(
+            2, 1, HEADS // 2, p, HEAD_DIM)
+
+    for p in DECODE_POSITIONS:
+        with torch.no_grad():
+            outputs = step(x, cache(p))
+        with open(os.path.join(outdir, "%s.P%d.expected.txt" % (name, p)), "w") as f:
+            f.write("".join("%.9g\n" % v for t in outputs for v in t.flatten().tolist()))
+    module = fx.export_and_import(step, x, cache(16), output_type="linalg-on-tensors",
+                                  func_name="decode",
+                                  dynamic_shapes={"x": None,
+                                                  "past": {3: torch.export.Dim.DYNAMIC}})
+    path = os.path.join(outdir, "%s.linalg.mlir" % name)
+    with open(path, "w") as f:
+        f.write("// Exported by models/export_llama_block.py (%s, linalg-on-tensors "
+                "output, a decode step over a cache of dynamic length).\n"
+                "// Regenerate with scripts/export-models.sh; do not edit.\n" % versions)
+        f.write(str(module))
+    print("wrote", path)
+
+
 def export_bf16(outdir, versions):
     """The SDPA GQA causal block in bfloat16 (weights, activations and the
     input x[i] = sin(0.37 i) rounded to bf16), with PyTorch's bf16 output
@@ -261,6 +330,7 @@ def main():
                     print("wrote", path)
     export_dynamic(outdir, versions)
     export_bf16(outdir, versions)
+    export_decode(outdir, versions)
 
 
 if __name__ == "__main__":

@@ -168,9 +168,9 @@ LogicalResult attune::resultsToOutputArguments(func::FuncOp func) {
   Block &entry = func.getBody().front();
   unsigned first = func.getNumArguments();
   SmallVector<Location> locs(outputs.size(), func.getLoc());
-  if (failed(func.insertArguments(
-          llvm::to_vector(llvm::seq<unsigned>(first, first + outputs.size())),
-          outputs, outputAttrs, locs)))
+  // All appended: each inserted before the original end.
+  if (failed(func.insertArguments(SmallVector<unsigned>(outputs.size(), first),
+                                  outputs, outputAttrs, locs)))
     return failure();
   for (func::ReturnOp ret : returns) {
     OpBuilder b(ret);

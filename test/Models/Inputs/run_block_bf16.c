@@ -61,7 +61,8 @@ int main(int argc, char **argv) {
     printf("FAIL: status %d\n", status);
     return 1;
   }
-  if (readValues(argv[1], reference) != N || readValues(argv[2], pytorch) != N) {
+  if (readValues(argv[1], reference) != N ||
+      readValues(argv[2], pytorch) != N) {
     printf("FAIL: %s and %s must hold %d values each\n", argv[1], argv[2], N);
     return 1;
   }
