@@ -198,6 +198,23 @@ func.func @reshape_two_unknowns(%x: tensor<?x4x?x16xf32>, %y: tensor<?x?x16xf32>
 
 // -----
 
+// Result extents typed dynamic whose sizes are constants: the expand takes
+// the static type its sizes imply, cast back to the reshape's.
+// CHECK-LABEL: func @reshape_constant_sizes
+// CHECK:         %[[E:.*]] = tensor.expand_shape %arg0 {{\[}}[0], [1, 2]] output_shape [%{{.*}}, 8, 8] : tensor<?x64xf32> into tensor<?x8x8xf32>
+// CHECK:         tensor.cast %[[E]] : tensor<?x8x8xf32> to tensor<?x?x?xf32>
+func.func @reshape_constant_sizes(%x: tensor<?x64xf32>) -> tensor<?x?x?xf32> {
+  %c0 = arith.constant 0 : index
+  %c8_i64 = arith.constant 8 : i64
+  %l = tensor.dim %x, %c0 : tensor<?x64xf32>
+  %li = arith.index_cast %l : index to i64
+  %shape = tensor.from_elements %li, %c8_i64, %c8_i64 : tensor<3xi64>
+  %r = tensor.reshape %x(%shape) : (tensor<?x64xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
+  return %r : tensor<?x?x?xf32>
+}
+
+// -----
+
 // A size multiplied, then divided by the same constant: the size again.
 // CHECK-LABEL: func @exact_division
 // CHECK-SAME:    (%[[N:.*]]: index)

@@ -114,7 +114,8 @@ struct GatherToIndexedRead : public OpRewritePattern<linalg::GenericOp> {
             !matchPattern(cmp.getRhs(), m_One()))
           return failure();
         loop = loopIndex(select.getFalseValue());
-        if (!loop || !sameExtent(Variable(cmp.getLhs()), Variable(src, srcDim)))
+        if (!loop || !cmp.getLhs().getType().isIndex() ||
+            !sameExtent(Variable(cmp.getLhs()), Variable(src, srcDim)))
           return failure();
       }
       if (!sameDim(src, srcDim, out, *loop))
@@ -227,9 +228,10 @@ static bool sameProduct(const Extent &a, const Extent &b) {
 
 /// Groups of `wide` extents, one per `narrow` extent and in order, whose
 /// products provably equal it, except at most one group (which then holds
-/// by the reshape's equal element counts). Groups are grown from the left
-/// and, past a group that cannot be proven, from the right; std::nullopt
-/// when no such grouping is found.
+/// by the reshape's equal element counts; with a zero extent elsewhere the
+/// tensor is empty and the unproven group's extent immaterial). Groups are
+/// grown from the left and, past a group that cannot be proven, from the right;
+/// std::nullopt when no such grouping is found.
 static std::optional<SmallVector<ReassociationIndices>>
 provenGroups(ArrayRef<Extent> narrow, ArrayRef<Extent> wide) {
   int64_t n = narrow.size(), w = wide.size();
@@ -330,9 +332,19 @@ struct ReshapeToExpandCollapse : public OpRewritePattern<tensor::ReshapeOp> {
         rewriter.replaceOpWithNewOp<tensor::CastOp>(reshape, resType, src);
       return success();
     }
+    // The ops take the types their groups imply (static where the sizes
+    // are), cast to and from the reshape's where those differ.
+    auto castTo = [&](Value v, Type type) -> Value {
+      return v.getType() == type
+                 ? v
+                 : tensor::CastOp::create(rewriter, loc, type, v).getResult();
+    };
     if (!expand) {
-      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(reshape, resType,
-                                                           src, *groups);
+      RankedTensorType collapsed =
+          tensor::CollapseShapeOp::inferCollapsedType(srcType, *groups);
+      Value result = tensor::CollapseShapeOp::create(rewriter, loc, collapsed,
+                                                     src, *groups);
+      rewriter.replaceOp(reshape, castTo(result, resType));
       return success();
     }
     SmallVector<OpFoldResult> sizes;
@@ -341,13 +353,20 @@ struct ReshapeToExpandCollapse : public OpRewritePattern<tensor::ReshapeOp> {
           resType.isDynamicDim(d)
               ? shapeElement(rewriter, loc, elements.getElements()[d])
               : rewriter.getIndexAttr(resType.getDimSize(d)));
-    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(reshape, resType, src,
-                                                       *groups, sizes);
+    auto [staticSizes, dynamicSizes] = decomposeMixedValues(sizes);
+    auto expandedType = RankedTensorType::get(
+        staticSizes, resType.getElementType(), resType.getEncoding());
+    Value expanded = tensor::ExpandShapeOp::create(
+        rewriter, loc, expandedType,
+        castTo(src, tensor::CollapseShapeOp::inferCollapsedType(expandedType,
+                                                                *groups)),
+        *groups, sizes);
+    rewriter.replaceOp(reshape, castTo(expanded, resType));
     return success();
   }
 };
 
-/// x / c where x = affine.apply(e) with e a multiple of c (a size the
+/// x / c (signed) where x = affine.apply(e) with e a multiple of c (a size the
 /// exporter multiplied, then divided again): affine.apply(e / c), which
 /// ValueBounds reads (whatever the rounding of the division: it is exact).
 template <typename DivOp>
@@ -395,8 +414,9 @@ static AffineExpr sizeExpr(Value v, SmallVectorImpl<Value> &symbols,
     }
     return getAffineSymbolExpr(it - symbols.begin(), ctx);
   }
+  // i64 only: narrower arithmetic may wrap where affine expressions do not.
   Operation *op = v.getDefiningOp();
-  if (depth > 8 ||
+  if (depth > 8 || !v.getType().isInteger(64) ||
       !isa_and_nonnull<arith::AddIOp, arith::SubIOp, arith::MulIOp>(op))
     return AffineExpr();
   AffineExpr lhs = sizeExpr(op->getOperand(0), symbols, depth + 1);
@@ -441,7 +461,6 @@ struct SizeArithmeticToAffine : public OpRewritePattern<arith::IndexCastOp> {
 void mlir::attn::detail::populateExportedShapePatterns(
     RewritePatternSet &patterns) {
   patterns.add<GatherToIndexedRead, ReshapeToExpandCollapse,
-               FoldExactDivision<arith::DivSIOp>,
-               FoldExactDivision<arith::DivUIOp>, SizeArithmeticToAffine>(
+               FoldExactDivision<arith::DivSIOp>, SizeArithmeticToAffine>(
       patterns.getContext());
 }

@@ -52,7 +52,7 @@ constexpr char kCacheSource[] = R"mlir(
   // A block: a 64-byte header (its capacity at 0, the allocation's base at
   // 8), then the capacity, aligned to max(64, align).
   llvm.func internal @__attune_new_block(%align: i64, %bytes: i64) -> !llvm.ptr {
-    %c8 = llvm.mlir.constant(8 : i64) : i64
+    %c0 = llvm.mlir.constant(0 : i64) : i64
     %c63 = llvm.mlir.constant(63 : i64) : i64
     %c64 = llvm.mlir.constant(64 : i64) : i64
     %m64 = llvm.mlir.constant(-64 : i64) : i64
@@ -61,7 +61,13 @@ constexpr char kCacheSource[] = R"mlir(
     %head = llvm.select %wide, %align, %c64 : i1, i64
     %r = llvm.add %bytes, %c63 : i64
     %cap = llvm.and %r, %m64 : i64
-    %total = llvm.add %cap, %head : i64
+    // aligned_alloc wants a multiple of the alignment.
+    %c1 = llvm.mlir.constant(1 : i64) : i64
+    %headMask = llvm.sub %head, %c1 : i64
+    %notMask = llvm.sub %c0, %head : i64
+    %sum = llvm.add %cap, %head : i64
+    %up = llvm.add %sum, %headMask : i64
+    %total = llvm.and %up, %notMask : i64
     %base = llvm.call @aligned_alloc(%head, %total) : (i64, i64) -> !llvm.ptr
     %failed = llvm.icmp "eq" %base, %null : !llvm.ptr
     llvm.cond_br %failed, ^fail, ^ok

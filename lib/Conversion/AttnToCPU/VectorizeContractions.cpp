@@ -53,7 +53,8 @@ static Value unbatchedOperand(Value v) {
                ? broadcast.getInput()
                : Value();
   auto g = v.getDefiningOp<linalg::GenericOp>();
-  if (!g || g.getNumDpsInputs() != 1 || g.getNumReductionLoops() != 0)
+  if (!g || g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
+      g.getNumReductionLoops() != 0)
     return Value();
   Block &body = g.getRegion().front();
   MLIRContext *ctx = g.getContext();
@@ -103,8 +104,17 @@ struct StackBatchedRows : public OpRewritePattern<linalg::BatchMatmulOp> {
     SmallVector<OpFoldResult> sizes = {
         tensor::getMixedSize(rewriter, loc, a, 0),
         tensor::getMixedSize(rewriter, loc, a, 1), columns};
-    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, resType, product,
-                                                       groups, sizes);
+    // The batch and rows as A has them (static or not), cast to the
+    // product's type where that differs.
+    auto aType = cast<RankedTensorType>(a.getType());
+    auto expandedType = RankedTensorType::get(
+        {aType.getDimSize(0), aType.getDimSize(1), resType.getDimSize(2)},
+        resType.getElementType());
+    Value result = tensor::ExpandShapeOp::create(rewriter, loc, expandedType,
+                                                 product, groups, sizes);
+    if (expandedType != resType)
+      result = tensor::CastOp::create(rewriter, loc, resType, result);
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -152,10 +162,10 @@ struct VectorizeContractionsPass
           rewriter, cast<TilingInterface>(op.getOperation()), options);
       if (failed(tiled))
         continue;
+      bool dynamicRows = ShapedType::isDynamic(op.getStaticLoopRanges()[0]);
       rewriter.replaceOp(op, tiled->replacements);
       llvm::append_range(tiles, tiled->tiledOps);
-      if (!ShapedType::isDynamic(op.getStaticLoopRanges()[0]) ||
-          tiled->loops.empty())
+      if (!dynamicRows || tiled->loops.empty())
         continue;
       // Full row blocks, then the partial one; the blocks' extents folded
       // to constants in the main loop.

@@ -368,9 +368,19 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
       if (inserted) {
         const std::string &name = builder.sizeNames[leader];
         sig.sizes.push_back(name);
-        auto fixed = builder.fixed.find(name);
-        sig.fixedSizes.push_back(fixed == builder.fixed.end() ? -1
-                                                              : fixed->second);
+        // A static extent fixing any size of the class fixes this one
+        // (classes merged through dims_of carry several names).
+        int64_t fixedValue = -1;
+        for (auto member = builder.classes.findLeader(dim);
+             member != builder.classes.member_end(); ++member) {
+          auto named = builder.sizeNames.find(*member);
+          if (named == builder.sizeNames.end())
+            continue;
+          auto fixed = builder.fixed.find(named->second);
+          if (fixed != builder.fixed.end())
+            fixedValue = fixed->second;
+        }
+        sig.fixedSizes.push_back(fixedValue);
       }
       arg.sizeOf.push_back(it->second);
     }
