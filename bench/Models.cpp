@@ -7,7 +7,9 @@
 // [Lq, Lk] scores materialized, softmax in separate loops). PyTorch eager on
 // the same block is timed by bench/torch_block.py (it needs torch).
 // `attune_dynamic`: the block exported with a symbolic length (one object
-// for every L, the length an argument), raised.
+// for every L, the length an argument), raised. `llama_decode`: one decode
+// step of the GQA block over a KV cache of P positions (models/
+// llama_decode_gqa_dynP), raised and not.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,6 +31,10 @@ ATTUNE_BENCH_MODEL(2048)
 ATTUNE_BENCH_MODEL(8192)
 #undef ATTUNE_BENCH_MODEL
 int32_t llama_dynL_raised(const float *, float *, int64_t);
+int32_t llama_decode_raised(const float *, const float *, float *, float *,
+                            float *, int64_t);
+int32_t llama_decode_unraised(const float *, const float *, float *, float *,
+                              float *, int64_t);
 }
 
 namespace {
@@ -56,6 +62,32 @@ void registerBlock(int64_t len, const char *impl, Call block) {
 }
 } // namespace
 
+using Decode = int32_t (*)(const float *, const float *, float *, float *,
+                           float *, int64_t);
+
+/// Times one decode step at cache length `len` on the exporter's inputs.
+static void registerDecode(int64_t len, const char *impl, Decode step) {
+  constexpr int64_t kKvHeads = 2, kHeadDim = 16;
+  auto *bench = benchmark::RegisterBenchmark(
+      ("llama_decode/P=" + std::to_string(len) + "/" + impl).c_str(),
+      [len, step](benchmark::State &state) {
+        std::vector<float> x(kHidden), past(2 * kKvHeads * len * kHeadDim);
+        std::vector<float> out(kHidden), k(kKvHeads * kHeadDim),
+            v(kKvHeads * kHeadDim);
+        for (size_t i = 0; i < x.size(); ++i)
+          x[i] = std::sin(0.37f * static_cast<float>(i));
+        for (size_t i = 0; i < past.size(); ++i)
+          past[i] = std::cos(0.11f * static_cast<float>(i));
+        for (auto _ : state) {
+          if (step(x.data(), past.data(), out.data(), k.data(), v.data(),
+                   len) != 0)
+            state.SkipWithError("kernel returned an error status");
+          benchmark::ClobberMemory();
+        }
+      });
+  bench->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
 void attune::bench::registerModels() {
   struct Entry {
     int64_t len;
@@ -70,5 +102,9 @@ void attune::bench::registerModels() {
     registerBlock(len, "attune_dynamic", [len](const float *x, float *out) {
       return llama_dynL_raised(x, out, len);
     });
+  }
+  for (int64_t len : {4096, 16384}) {
+    registerDecode(len, "attune_raised", llama_decode_raised);
+    registerDecode(len, "attune_unraised", llama_decode_unraised);
   }
 }

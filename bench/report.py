@@ -262,6 +262,23 @@ def models(rows):
         cells.append(f"{u['ms'] / r['ms']:.1f}x faster" if r and u else "-")
         cells.append(f"{t['ms'] / r['ms']:.2f}x" if r and t else "-")
         out.append("| " + " | ".join(cells) + " |")
+    positions = sorted({s for (g, s, _) in rows if g == "llama_decode"})
+    if positions:
+        out += ["\n### One decode step over a KV cache\n",
+                "The GQA block's decode step (models/llama_decode_gqa_dynP: x [1, 1, 64], a cache of P "
+                "positions [2, 1, 2, P, 16] that the step appends its key and value to), one object for "
+                "every P, raised (the one-query attention on the fused decode kernel) and as exported; "
+                "PyTorch eager on the same step (bench/torch_block.py).\n",
+                "| P | attune_raised ms | attune_unraised ms | pytorch_eager ms | raised vs unraised | raised vs pytorch |",
+                "|---|---|---|---|---|---|"]
+        for p in positions:
+            r = rows.get(("llama_decode", p, "attune_raised"))
+            u = rows.get(("llama_decode", p, "attune_unraised"))
+            t = rows.get(("llama_decode", p, "pytorch_eager"))
+            cells = [str(p)] + [f"{x['ms']:.3f}" if x else "-" for x in (r, u, t)]
+            cells.append(f"{u['ms'] / r['ms']:.1f}x faster" if r and u else "-")
+            cells.append(f"{t['ms'] / r['ms']:.2f}x" if r and t else "-")
+            out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
 
 

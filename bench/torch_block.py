@@ -9,7 +9,8 @@ L = 512, 2048, 8192 with the same seed (hence the same weights as
 bench/models/), runs it on the same input under torch.no_grad() with THREADS
 intra-op threads (default 2), and writes the median of 5 timed runs per L in
 Google Benchmark's JSON shape (llama_block/L=<L>/pytorch_eager), which
-bench/report.py merges into RESULTS.md.
+bench/report.py merges into RESULTS.md; likewise one decode step over a KV
+cache of P = 4096 and 16384 positions (llama_decode/P=<P>/pytorch_eager).
 """
 import json
 import os
@@ -45,6 +46,28 @@ def main():
                      "run_type": "iteration", "real_time": statistics.median(times),
                      "time_unit": "ms"})
         print(runs[-1]["name"], "%.2f ms" % runs[-1]["real_time"])
+    # One decode step over a KV cache of P positions (models/'
+    # llama_decode_gqa_dynP: the same weights as attune's object).
+    for p in (4096, 16384):
+        torch.manual_seed(0)
+        step = model.DecodeStep(model.HEADS // 2, False, False, dynamic=True).eval()
+        x = torch.sin(0.37 * torch.arange(model.HIDDEN, dtype=torch.float32)
+                      ).reshape(1, 1, model.HIDDEN)
+        n = 2 * (model.HEADS // 2) * p * model.HEAD_DIM
+        past = torch.cos(0.11 * torch.arange(n, dtype=torch.float32)).reshape(
+            2, 1, model.HEADS // 2, p, model.HEAD_DIM)
+        times = []
+        with torch.no_grad():
+            step(x, past)  # warm-up
+            for _ in range(21):
+                start = time.perf_counter()
+                step(x, past)
+                times.append((time.perf_counter() - start) * 1e3)
+        runs.append({"name": "llama_decode/P=%d/pytorch_eager" % p,
+                     "run_name": "llama_decode/P=%d/pytorch_eager" % p,
+                     "run_type": "iteration", "real_time": statistics.median(times),
+                     "time_unit": "ms"})
+        print(runs[-1]["name"], "%.3f ms" % runs[-1]["real_time"])
     with open(out, "w") as f:
         json.dump({"context": {"torch": torch.__version__, "threads": threads},
                    "benchmarks": runs}, f, indent=1)
