@@ -13,13 +13,14 @@
 #include "attune/Conversion/Passes.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
-#include "mlir/Dialect/Tosa/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/Tosa/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -56,6 +57,7 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm, bool approximate,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   if (openmp) {
+    pm.addPass(createForallToParallelLoopPass());
     pm.addPass(createConvertSCFToOpenMPPass());
     // The OpenMP conversion wraps each loop body in an alloca_scope of its own.
     pm.addPass(attune::createLowerAllocaScopes());
@@ -137,7 +139,9 @@ void attune::buildCPUPipeline(OpPassManager &pm,
   // fused where nothing is computed twice: fewer loops and temporaries.
   pm.addPass(attune::createFuseElementwise());
   // The matmuls a model keeps beside attention, as register blocks.
-  pm.addPass(attune::createVectorizeContractions());
+  VectorizeContractionsOptions contractions;
+  contractions.chunk = options.openmp ? 64 : 0;
+  pm.addPass(attune::createVectorizeContractions(contractions));
   addBufferizeAndLowerToLLVM(pm, /*approximate=*/true, options.openmp,
                              /*x86vector=*/options.bf16Dot,
                              options.cacheBuffers);

@@ -297,7 +297,10 @@ def VectorizeContractions : Pass<"attune-vectorize-contractions"> {
     full blocks vectorize, the last partial one stays a loop nest. A
     batched product against a weight broadcast over the batch (how
     exporters write a projection for a symbolic batch) becomes one matmul of
-    the stacked rows first. Run it on tensors, before bufferization; dynamic columns or reduction, and batched
+    the stacked rows first. With `chunk` > 0, a matmul of more rows is
+    first split into chunks of that many rows across threads (`scf.forall`,
+    which attune-cpu-pipeline runs on OpenMP threads with chunk = 64). Run
+    it on tensors, before bufferization; dynamic columns or reduction, and batched
     products (whose 3-D transfers would lower through stack buffers), are
     left to the loops.
 
@@ -318,6 +321,8 @@ def VectorizeContractions : Pass<"attune-vectorize-contractions"> {
            "Result rows per register block">,
     Option<"cols", "cols", "int64_t", /*default=*/"16",
            "Result columns per register block (one vector)">,
+    Option<"chunk", "chunk", "int64_t", /*default=*/"0",
+           "Rows per parallel chunk (scf.forall across threads; 0: none)">,
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect",
