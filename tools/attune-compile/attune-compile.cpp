@@ -1,4 +1,5 @@
-//===- attune-compile.cpp - attn modules in, kernels for other runtimes out -===//
+//===- attune-compile.cpp - attn modules in, kernels for other runtimes out
+//-===//
 //
 //   attune-compile in.mlir --target=cpu [--cpu=native] -o k.o --header k.h
 //   attune-compile in.mlir --target=cpu --shared -o libk.so --header k.h
@@ -60,11 +61,11 @@ cl::opt<std::string>
                      cl::desc("cuda: the C launcher to write (default: the "
                               "output's name with _launcher.c)"),
                      cl::value_desc("file"), cl::cat(category));
-cl::opt<std::string> ptxasPath(
-    "ptxas",
-    cl::desc("cuda: ptxas to assemble the cubin with (default: PATH, "
-             "$CUDA_HOME/bin, /usr/local/cuda/bin)"),
-    cl::init(""), cl::cat(category));
+cl::opt<std::string>
+    ptxasPath("ptxas",
+              cl::desc("cuda: ptxas to assemble the cubin with (default: PATH, "
+                       "$CUDA_HOME/bin, /usr/local/cuda/bin)"),
+              cl::init(""), cl::cat(category));
 cl::opt<std::string>
     cpu("cpu",
         cl::desc("CPU to generate code for: native (default), znver5, "
@@ -78,10 +79,11 @@ cl::opt<std::string> pipelineOptions(
     "pipeline-options",
     cl::desc("attune-cpu-pipeline options, e.g. \"kv-splits=1 kv-tile=32\""),
     cl::init(""), cl::cat(category));
-cl::opt<std::string> linker("linker",
-                            cl::desc("Compiler driver that links --shared "
-                                     "(default: clang-22, clang or cc on PATH)"),
-                            cl::init(""), cl::cat(category));
+cl::opt<std::string>
+    linker("linker",
+           cl::desc("Compiler driver that links --shared "
+                    "(default: clang-22, clang or cc on PATH)"),
+           cl::init(""), cl::cat(category));
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "attune-compile: " << message << "\n";
@@ -107,12 +109,12 @@ int linkShared(StringRef object, StringRef output) {
   if (openmp)
     args.append({libPath, rpath, "-lomp"});
   std::string message;
-  int rc = llvm::sys::ExecuteAndWait(driver, args, std::nullopt, {}, 0, 0,
-                                     &message);
+  int rc =
+      llvm::sys::ExecuteAndWait(driver, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0)
-    return fail("linking " + output + " failed: " +
-                (message.empty() ? "exit code " + std::to_string(rc)
-                                 : message));
+    return fail(
+        "linking " + output + " failed: " +
+        (message.empty() ? "exit code " + std::to_string(rc) : message));
   return 0;
 }
 /// ptxas: --ptxas, PATH, $CUDA_HOME/bin, /usr/local/cuda/bin.
@@ -204,15 +206,15 @@ int compileForCuda(ModuleOp module) {
                   "PATH, in $CUDA_HOME/bin or /usr/local/cuda/bin (or give "
                   "--ptxas); the PTX is in " +
                   ptxPath + ", and -o <name>.ptx asks for PTX only");
-    SmallVector<StringRef> args = {ptxas, "-arch", arch, "-O3", ptxPath,
-                                   "-o", output};
+    SmallVector<StringRef> args = {ptxas,   "-arch", arch,  "-O3",
+                                   ptxPath, "-o",    output};
     std::string message;
     int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, {}, 0, 0,
                                        &message);
     if (rc != 0)
-      return fail("ptxas failed on " + ptxPath + ": " +
-                  (message.empty() ? "exit code " + std::to_string(rc)
-                                   : message));
+      return fail(
+          "ptxas failed on " + ptxPath + ": " +
+          (message.empty() ? "exit code " + std::to_string(rc) : message));
     auto cubin = llvm::MemoryBuffer::getFile(output, /*IsText=*/false);
     if (!cubin)
       return fail("cannot read " + output);
@@ -225,7 +227,8 @@ int compileForCuda(ModuleOp module) {
     llvm::sys::path::replace_extension(path, ".h");
     headerPath = path.str().str();
   }
-  std::string guard = "ATTUNE_" + llvm::sys::path::stem(headerPath).str() + "_H";
+  std::string guard =
+      "ATTUNE_" + llvm::sys::path::stem(headerPath).str() + "_H";
   for (char &c : guard)
     c = llvm::isAlnum(c) ? llvm::toUpper(c) : '_';
   std::string header;
@@ -342,12 +345,13 @@ int main(int argc, char **argv) {
     auto header = openOutputFile(headerFilename, &error);
     if (!header)
       return fail(error);
-    std::string guard = "ATTUNE_" + llvm::sys::path::stem(headerFilename).str() + "_H";
+    std::string guard =
+        "ATTUNE_" + llvm::sys::path::stem(headerFilename).str() + "_H";
     for (char &c : guard)
       c = llvm::isAlnum(c) ? llvm::toUpper(c) : '_';
     attune::writeKernelHeader(header->os(), kernels, guard,
                               llvm::sys::path::filename(inputFilename),
-                              (*machine)->getTargetCPU());
+                              (*machine)->getTargetCPU(), options.cacheBuffers);
     header->keep();
   }
   return 0;

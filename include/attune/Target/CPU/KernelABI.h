@@ -91,9 +91,11 @@ FailureOr<KernelSignature> analyzeKernel(func::FuncOp func);
 /// argument's shape, dtype and direction, the sizes a static extent fixes.
 void writeKernelDoc(llvm::raw_ostream &os, const KernelSignature &kernel);
 
-/// Writes the C header declaring `kernels`.
+/// Writes the C header declaring `kernels`; `cachedBuffers` says whether
+/// the object keeps large freed temporaries per thread (attune-buffer-cache).
 void writeKernelHeader(llvm::raw_ostream &os, ArrayRef<KernelSignature> kernels,
-                       StringRef guard, StringRef source, StringRef cpu);
+                       StringRef guard, StringRef source, StringRef cpu,
+                       bool cachedBuffers = false);
 
 /// After lowering to the LLVM dialect, adds the C entry point of every kernel:
 /// llvm.func @<name>(ptr..., i64 sizes...) -> i32, which checks its arguments
