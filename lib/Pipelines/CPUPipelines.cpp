@@ -139,9 +139,10 @@ void attune::buildCPUPipeline(OpPassManager &pm,
   // fused where nothing is computed twice: fewer loops and temporaries.
   pm.addPass(attune::createFuseElementwise());
   // The matmuls a model keeps beside attention, as register blocks.
-  VectorizeContractionsOptions contractions;
-  contractions.chunk = options.openmp ? 64 : 0;
-  pm.addPass(attune::createVectorizeContractions(contractions));
+  // Spread over the threads, chunk by chunk.
+  if (options.openmp)
+    pm.addPass(attune::createParallelChunks());
+  pm.addPass(attune::createVectorizeContractions());
   addBufferizeAndLowerToLLVM(pm, /*approximate=*/true, options.openmp,
                              /*x86vector=*/options.bf16Dot,
                              options.cacheBuffers);

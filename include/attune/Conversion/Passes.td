@@ -281,6 +281,43 @@ def FuseElementwise : Pass<"attune-fuse-elementwise"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def ParallelChunks : Pass<"attune-parallel-chunks"> {
+  let summary = "Split a model's linalg ops into chunks across threads";
+  let description = [{
+    What a model computes beside attention (projections, MLP, norms,
+    rotary embeddings, activations) is one linalg op after another at the
+    top of its function, each on one thread unless split. This pass splits
+    every such op (`linalg.generic`, `matmul`, `transpose`, `broadcast` on
+    tensors) with a parallel dim of a dynamic extent or of at least two
+    chunks, and work enough to pay for a parallel region (a dynamic extent
+    or at least 2^15 iterations, and at least 2^12 a chunk), into chunks of
+    `rows` along the first such dim: an `scf.forall`
+    over the chunks, which attune-cpu-pipeline runs on OpenMP threads
+    (`scf-forall-to-parallel`, then OpenMP). Ops nested in loops or regions
+    (the fused attention's) are left alone. Run it on tensors, before
+    attune-vectorize-contractions, which tiles the chunks of a matmul as it
+    would the whole.
+
+    ```mlir
+    %y = linalg.matmul ins(%x, %w : tensor<?x64xf32>, tensor<64x64xf32>) ...
+    // becomes
+    %y = scf.forall (%i) = (0) to (%l) step (64) shared_outs(%o = ...) {
+      %c = linalg.matmul ins(%x[%i, 0] [min(64, %l - %i), 64], %w) ...
+      scf.forall.in_parallel { tensor.parallel_insert_slice %c into %o ... }
+    }
+    ```
+  }];
+  let options = [
+    Option<"rows", "rows", "int64_t", /*default=*/"64",
+           "Extent of a chunk along the split dim">,
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::affine::AffineDialect",
+  ];
+}
+
 def VectorizeContractions : Pass<"attune-vectorize-contractions"> {
   let summary = "Tile and vectorize the matmuls a model keeps beside attention";
   let description = [{
@@ -297,10 +334,8 @@ def VectorizeContractions : Pass<"attune-vectorize-contractions"> {
     full blocks vectorize, the last partial one stays a loop nest. A
     batched product against a weight broadcast over the batch (how
     exporters write a projection for a symbolic batch) becomes one matmul of
-    the stacked rows first. With `chunk` > 0, a matmul of more rows is
-    first split into chunks of that many rows across threads (`scf.forall`,
-    which attune-cpu-pipeline runs on OpenMP threads with chunk = 64). Run
-    it on tensors, before bufferization; dynamic columns or reduction, and batched
+    the stacked rows first. Run it on tensors, before bufferization (and
+    after attune-parallel-chunks, whose chunks it tiles as any matmul); dynamic columns or reduction, and batched
     products (whose 3-D transfers would lower through stack buffers), are
     left to the loops.
 
@@ -321,8 +356,6 @@ def VectorizeContractions : Pass<"attune-vectorize-contractions"> {
            "Result rows per register block">,
     Option<"cols", "cols", "int64_t", /*default=*/"16",
            "Result columns per register block (one vector)">,
-    Option<"chunk", "chunk", "int64_t", /*default=*/"0",
-           "Rows per parallel chunk (scf.forall across threads; 0: none)">,
   ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect",

@@ -150,26 +150,6 @@ struct VectorizeContractionsPass
     });
     IRRewriter rewriter(&getContext());
     SmallVector<Operation *> tiles;
-    // Chunks of rows across threads (scf.forall), each then tiled below.
-    if (chunk > 0) {
-      for (linalg::LinalgOp &op : contractions) {
-        int64_t m = op.getStaticLoopRanges()[0];
-        if (!ShapedType::isDynamic(m) && m <= chunk)
-          continue;
-        scf::SCFTilingOptions options;
-        options.setTileSizes({rewriter.getIndexAttr(chunk),
-                              rewriter.getIndexAttr(0),
-                              rewriter.getIndexAttr(0)});
-        options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-        rewriter.setInsertionPoint(op);
-        FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-            rewriter, cast<TilingInterface>(op.getOperation()), options);
-        if (failed(tiled) || tiled->tiledOps.size() != 1)
-          continue;
-        rewriter.replaceOp(op, tiled->replacements);
-        op = cast<linalg::LinalgOp>(tiled->tiledOps.front());
-      }
-    }
     for (linalg::LinalgOp op : contractions) {
       // m, n, k -> tiles of rows x cols x 1.
       SmallVector<OpFoldResult> sizes = {rewriter.getIndexAttr(rows),

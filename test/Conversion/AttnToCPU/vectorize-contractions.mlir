@@ -1,6 +1,6 @@
 // RUN: attune-opt %s --attune-vectorize-contractions --canonicalize --split-input-file | FileCheck %s
 // RUN: attune-opt %s --attune-vectorize-contractions="rows=4 cols=8" --canonicalize --split-input-file | FileCheck %s --check-prefix=SMALL
-// RUN: attune-opt %s --attune-vectorize-contractions="chunk=64" --canonicalize --split-input-file | FileCheck %s --check-prefix=CHUNK
+// RUN: attune-opt %s --attune-parallel-chunks --attune-vectorize-contractions --canonicalize --split-input-file | FileCheck %s --check-prefix=CHUNK
 
 // C[16, 32] = X[16, 64] W[64, 32] in 8 x 16 register blocks, one k at a
 // time: C_blk += X[blk, k] (x) W[k, blk] as vectors, the block read before
@@ -41,8 +41,8 @@ func.func @batched(%x: tensor<4x16x8xf32>, %w: tensor<4x8x16xf32>, %acc: tensor<
 
 // A dynamic row count (a sequence length): full 8-row blocks vectorized,
 // the last partial block (peeled) a loop nest of the rest of the pipeline.
-// With chunk=64, chunks of 64 rows spread across threads (scf.forall), each
-// tiled, peeled and vectorized the same.
+// After attune-parallel-chunks, chunks of 64 rows spread across threads
+// (scf.forall), each tiled, peeled and vectorized the same.
 // CHUNK-LABEL: func.func @dynamic_rows
 // CHUNK:         scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (64)
 // CHUNK:           scf.for
