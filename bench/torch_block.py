@@ -24,6 +24,24 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "models"))
 import export_llama_block as model  # noqa: E402
 
 
+def median_ms(fn, runs):
+    """The median of `runs` timed calls of fn() after one warm-up, in ms."""
+    times = []
+    with torch.no_grad():
+        fn()
+        for _ in range(runs):
+            start = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def record(runs, name, ms):
+    runs.append({"name": name, "run_name": name, "run_type": "iteration",
+                 "real_time": ms, "time_unit": "ms"})
+    print(name, "%.3f ms" % ms)
+
+
 def main():
     out = sys.argv[1]
     threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
@@ -34,19 +52,8 @@ def main():
         block = model.Block(model.HEADS // 2, True, False, seq).eval()
         x = torch.sin(0.37 * torch.arange(seq * model.HIDDEN, dtype=torch.float32)
                       ).reshape(1, seq, model.HIDDEN)
-        times = []
-        with torch.no_grad():
-            block(x)  # warm-up
-            for _ in range(5):
-                start = time.perf_counter()
-                block(x)
-                times.append((time.perf_counter() - start) * 1e3)
-        runs.append({"name": "llama_block/L=%d/pytorch_eager" % seq,
-                     "run_name": "llama_block/L=%d/pytorch_eager" % seq,
-                     "run_type": "iteration", "real_time": statistics.median(times),
-                     "time_unit": "ms"})
-        print(runs[-1]["name"], "%.2f ms" % runs[-1]["real_time"])
-    # One decode step over a KV cache of P positions (models/'
+        record(runs, "llama_block/L=%d/pytorch_eager" % seq, median_ms(lambda: block(x), 5))
+    # One decode step over a KV cache of P positions (models/
     # llama_decode_gqa_dynP: the same weights as attune's object).
     for p in (4096, 16384):
         torch.manual_seed(0)
@@ -56,18 +63,8 @@ def main():
         n = 2 * (model.HEADS // 2) * p * model.HEAD_DIM
         past = torch.cos(0.11 * torch.arange(n, dtype=torch.float32)).reshape(
             2, 1, model.HEADS // 2, p, model.HEAD_DIM)
-        times = []
-        with torch.no_grad():
-            step(x, past)  # warm-up
-            for _ in range(21):
-                start = time.perf_counter()
-                step(x, past)
-                times.append((time.perf_counter() - start) * 1e3)
-        runs.append({"name": "llama_decode/P=%d/pytorch_eager" % p,
-                     "run_name": "llama_decode/P=%d/pytorch_eager" % p,
-                     "run_type": "iteration", "real_time": statistics.median(times),
-                     "time_unit": "ms"})
-        print(runs[-1]["name"], "%.3f ms" % runs[-1]["real_time"])
+        record(runs, "llama_decode/P=%d/pytorch_eager" % p,
+               median_ms(lambda: step(x, past), 21))
     with open(out, "w") as f:
         json.dump({"context": {"torch": torch.__version__, "threads": threads},
                    "benchmarks": runs}, f, indent=1)

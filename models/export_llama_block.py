@@ -143,6 +143,18 @@ def export_bench(outdir, versions):
         print("wrote", path)
 
 
+def write_export(outdir, name, module, versions, what):
+    """Writes `module` as OUTDIR/NAME.linalg.mlir under the header naming
+    the versions and the export's kind (`what`)."""
+    path = os.path.join(outdir, "%s.linalg.mlir" % name)
+    with open(path, "w") as f:
+        f.write("// Exported by models/export_llama_block.py (%s, linalg-on-tensors "
+                "output, %s).\n"
+                "// Regenerate with scripts/export-models.sh; do not edit.\n" % (versions, what))
+        f.write(str(module))
+    print("wrote", path)
+
+
 DYNAMIC_LENGTHS = (1, 7, 33)
 DYNAMIC_BATCHES = (1, 3)
 
@@ -167,13 +179,7 @@ def export_symbolic(outdir, versions, block, name, dim, sizes, what):
     x = torch.sin(0.37 * torch.arange(math.prod(traced), dtype=torch.float32)).reshape(traced)
     module = fx.export_and_import(block, x, output_type="linalg-on-tensors",
                                   func_name="block", dynamic_shapes={"x": {dim: symbol}})
-    path = os.path.join(outdir, "%s.linalg.mlir" % name)
-    with open(path, "w") as f:
-        f.write("// Exported by models/export_llama_block.py (%s, linalg-on-tensors "
-                "output, dynamic %s).\n"
-                "// Regenerate with scripts/export-models.sh; do not edit.\n" % (versions, what))
-        f.write(str(module))
-    print("wrote", path)
+    write_export(outdir, name, module, versions, "dynamic " + what)
 
 
 def export_dynamic(outdir, versions):
@@ -255,13 +261,8 @@ def export_decode(outdir, versions):
                                   func_name="decode",
                                   dynamic_shapes={"x": None,
                                                   "past": {3: torch.export.Dim.DYNAMIC}})
-    path = os.path.join(outdir, "%s.linalg.mlir" % name)
-    with open(path, "w") as f:
-        f.write("// Exported by models/export_llama_block.py (%s, linalg-on-tensors "
-                "output, a decode step over a cache of dynamic length).\n"
-                "// Regenerate with scripts/export-models.sh; do not edit.\n" % versions)
-        f.write(str(module))
-    print("wrote", path)
+    write_export(outdir, name, module, versions,
+                 "a decode step over a cache of dynamic length")
 
 
 def export_bf16(outdir, versions):
@@ -283,13 +284,7 @@ def export_bf16(outdir, versions):
             f.write("".join("%.17g\n" % v for v in values))
     module = fx.export_and_import(block, x, output_type="linalg-on-tensors",
                                   func_name="block")
-    path = os.path.join(outdir, "%s.linalg.mlir" % name)
-    with open(path, "w") as f:
-        f.write("// Exported by models/export_llama_block.py (%s, linalg-on-tensors "
-                "output, bfloat16).\n"
-                "// Regenerate with scripts/export-models.sh; do not edit.\n" % versions)
-        f.write(str(module))
-    print("wrote", path)
+    write_export(outdir, name, module, versions, "bfloat16")
 
 
 def main():
