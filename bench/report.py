@@ -248,7 +248,8 @@ def models(rows):
            "same block exported with a symbolic sequence length (models/llama_sdpa_gqa_causal_dynL), one "
            "object called at each L, raised. Beside attention, the matmuls (projections, MLP) are "
            "vectorized register blocks (attune-vectorize-contractions); norms, RoPE and activations are "
-           "plain loops; temporaries come from the module's per-thread buffer cache (attune-buffer-cache: "
+           "plain loops, fused where nothing is computed twice; the model's ops run in chunks across the "
+           "threads (attune-parallel-chunks); temporaries come from the module's per-thread buffer cache (attune-buffer-cache: "
            "without it, at L >= 2048 a third of the block's time went to page faults on temporaries "
            "freshly allocated every call). `raised vs pytorch` above 1: attune is faster.\n",
            "| L | attune_raised ms | attune_dynamic ms | attune_unraised ms | pytorch_eager ms | raised vs unraised | raised vs pytorch |",
