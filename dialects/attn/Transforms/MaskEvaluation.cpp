@@ -33,6 +33,24 @@ std::optional<double> attn::detail::floatConstant(Value v) {
   return std::nullopt;
 }
 
+std::optional<double> attn::detail::splatFloatConstant(Value v) {
+  DenseElementsAttr dense;
+  if (!matchPattern(v, m_Constant(&dense)) || !dense.isSplat() ||
+      !isa<FloatType>(dense.getElementType()))
+    return std::nullopt;
+  return dense.getSplatValue<APFloat>().convertToDouble();
+}
+
+std::optional<double> attn::detail::constantOperand(linalg::GenericOp g,
+                                                    Value operand) {
+  auto arg = dyn_cast<BlockArgument>(operand);
+  if (!arg || arg.getOwner() != &g.getRegion().front())
+    return floatConstant(operand);
+  if (arg.getArgNumber() >= g.getNumDpsInputs())
+    return std::nullopt;
+  return splatFloatConstant(g.getDpsInputs()[arg.getArgNumber()]);
+}
+
 namespace {
 
 /// Evaluates a small static tensor built from constants, fills, reshapes and
@@ -218,7 +236,8 @@ private:
   bool none = true, causal = true;
 };
 
-static MaskKind classifyValues(ArrayRef<double> m, int64_t qLen, int64_t kvLen) {
+static MaskKind classifyValues(ArrayRef<double> m, int64_t qLen,
+                               int64_t kvLen) {
   MaskVerdict verdict(qLen, kvLen);
   for (int64_t i = 0; i < qLen; ++i)
     for (int64_t j = 0; j < kvLen; ++j)
@@ -236,10 +255,10 @@ class SymbolicMask {
 public:
   struct Sym {
     enum Kind { Unknown, Const, Affine, Pred, Choice } kind = Unknown;
-    double value = 0;                  // Const
-    AffineExpr expr;                   // Affine; Pred: expr `pred` 0
+    double value = 0; // Const
+    AffineExpr expr;  // Affine; Pred: expr `pred` 0
     arith::CmpIPredicate pred = arith::CmpIPredicate::eq;
-    double ifTrue = 0, ifFalse = 0;    // Choice: Pred ? ifTrue : ifFalse
+    double ifTrue = 0, ifFalse = 0; // Choice: Pred ? ifTrue : ifFalse
   };
 
   /// The mask [(1, 1,) Lq, Lk] at symbolic (i, j).
@@ -376,9 +395,9 @@ private:
     auto to = cast<RankedTensorType>(reshape->getResult(0).getType());
     bool expand = isa<tensor::ExpandShapeOp>(reshape);
     SmallVector<ReassociationIndices> groups =
-        expand ? cast<tensor::ExpandShapeOp>(reshape).getReassociationIndices()
-               : cast<tensor::CollapseShapeOp>(reshape)
-                     .getReassociationIndices();
+        expand
+            ? cast<tensor::ExpandShapeOp>(reshape).getReassociationIndices()
+            : cast<tensor::CollapseShapeOp>(reshape).getReassociationIndices();
     RankedTensorType wide = expand ? to : from;
     MLIRContext *ctx = reshape->getContext();
     AffineExpr zero = getAffineConstantExpr(0, ctx);
@@ -428,10 +447,10 @@ static std::optional<MaskKind> classifySymbolic(const SymbolicMask::Sym &m,
   MLIRContext *ctx = m.expr.getContext();
   auto coefficient = [&](AffineExpr e,
                          ArrayRef<int64_t> at) -> AffineConstantExpr {
-    return dyn_cast<AffineConstantExpr>(simplifyAffineExpr(
-        e.replaceDims({getAffineConstantExpr(at[0], ctx),
-                       getAffineConstantExpr(at[1], ctx)}),
-        0, 0));
+    return dyn_cast<AffineConstantExpr>(
+        simplifyAffineExpr(e.replaceDims({getAffineConstantExpr(at[0], ctx),
+                                          getAffineConstantExpr(at[1], ctx)}),
+                           0, 0));
   };
   auto c00 = coefficient(m.expr, {0, 0}), c10 = coefficient(m.expr, {1, 0}),
        c01 = coefficient(m.expr, {0, 1}), c11 = coefficient(m.expr, {1, 1});

@@ -19,6 +19,15 @@ namespace detail {
 /// constants truncated to f32 inside bodies).
 std::optional<double> floatConstant(Value v);
 
+/// The value of a splat float constant tensor.
+std::optional<double> splatFloatConstant(Value v);
+
+/// The constant `operand` of an op in `g`'s body stands for: a scalar
+/// constant (floatConstant), or a block argument whose input is a splat
+/// constant tensor (as tosa-to-linalg passes `tosa.mul` by a [1, 1, 1, 1]
+/// constant).
+std::optional<double> constantOperand(linalg::GenericOp g, Value operand);
+
 inline bool allParallel(linalg::GenericOp g) {
   return g.getNumReductionLoops() == 0;
 }

@@ -160,10 +160,8 @@ static bool isZeroSplat(Value v) {
     std::optional<double> value = floatConstant(fill.getInputs()[0]);
     return value && *value == 0.0;
   }
-  DenseElementsAttr z;
-  return matchPattern(v, m_Constant(&z)) && z.isSplat() &&
-         isa<FloatType>(z.getElementType()) &&
-         z.getSplatValue<APFloat>().isZero();
+  std::optional<double> value = splatFloatConstant(v);
+  return value && *value == 0.0;
 }
 
 /// Whether `cond` (per row) says that every score of the row is -inf:
@@ -227,15 +225,7 @@ static bool isAllMaskedRow(Value cond, Value x,
     lhs = ext.getIn();
   if (lhs != body.getArgument(0))
     return false;
-  std::optional<double> bound;
-  if (isInf.getNumDpsInputs() == 1) {
-    bound = floatConstant(cmpf.getRhs());
-  } else if (cmpf.getRhs() == body.getArgument(1)) {
-    DenseElementsAttr splat;
-    if (matchPattern(isInf.getDpsInputs()[1], m_Constant(&splat)) &&
-        splat.isSplat() && isa<FloatType>(splat.getElementType()))
-      bound = splat.getSplatValue<APFloat>().convertToDouble();
-  }
+  std::optional<double> bound = constantOperand(isInf, cmpf.getRhs());
   if (!bound || !std::isinf(*bound) || *bound > 0)
     return false;
   chain.insert(widen ? widen.getOperation() : isInf.getOperation());
@@ -350,16 +340,8 @@ Value mlir::attn::detail::sigmoidInput(Value p, double &shift,
     Block &shiftBody = shiftOp.getRegion().front();
     std::optional<double> c;
     if (op && isa<arith::SubFOp, arith::AddFOp>(op) &&
-        op->getOperand(0) == shiftBody.getArgument(0)) {
-      if (shiftOp.getNumDpsInputs() == 1) {
-        c = floatConstant(op->getOperand(1));
-      } else if (op->getOperand(1) == shiftBody.getArgument(1)) {
-        DenseElementsAttr splat;
-        if (matchPattern(shiftOp.getDpsInputs()[1], m_Constant(&splat)) &&
-            splat.isSplat() && isa<FloatType>(splat.getElementType()))
-          c = splat.getSplatValue<APFloat>().convertToDouble();
-      }
-    }
+        op->getOperand(0) == shiftBody.getArgument(0))
+      c = constantOperand(shiftOp, op->getOperand(1));
     if (c) {
       shift = isa<arith::SubFOp>(op) ? -*c : *c;
       chain.insert(shiftOp);

@@ -71,15 +71,7 @@ static Value peelScale(Value x, double &scale) {
       break;
     // The factor: a scalar constant, or a splat constant tensor operand
     // (tosa.mul by a [1, 1, 1, 1] constant).
-    std::optional<double> c;
-    if (g.getNumDpsInputs() == 1) {
-      c = floatConstant(op->getOperand(1));
-    } else if (op->getOperand(1) == body.getArgument(1)) {
-      DenseElementsAttr dense;
-      if (matchPattern(g.getDpsInputs()[1], m_Constant(&dense)) &&
-          dense.isSplat() && isa<FloatType>(dense.getElementType()))
-        c = dense.getSplatValue<APFloat>().convertToDouble();
-    }
+    std::optional<double> c = constantOperand(g, op->getOperand(1));
     if (!c || *c == 0.0)
       break;
     scale *= isa<arith::MulFOp>(op) ? *c : 1.0 / *c;
@@ -146,26 +138,27 @@ static std::pair<Value, int64_t> unrepeatHeads(Value v) {
     Block &body = g.getRegion().front();
     auto yield = cast<linalg::YieldOp>(body.getTerminator());
     MLIRContext *ctx = g.getContext();
-    AffineMap skipGroup = AffineMap::get(
-        5, 0,
-        {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
-         getAffineDimExpr(3, ctx), getAffineDimExpr(4, ctx)},
-        ctx);
+    AffineMap skipGroup =
+        AffineMap::get(5, 0,
+                       {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
+                        getAffineDimExpr(3, ctx), getAffineDimExpr(4, ctx)},
+                       ctx);
     if (g.getNumDpsInputs() == 1 && body.getOperations().size() == 1 &&
         yield.getValues()[0] == body.getArgument(0) &&
         g.getIndexingMapsArray()[0] == skipGroup && allParallel(g))
       return {g.getDpsInputs()[0], group};
     // Or an expand to [B, Hkv, 1, L, D] broadcast along the unit dim.
-    AffineMap unitGroup = AffineMap::get(
-        5, 0,
-        {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
-         getAffineConstantExpr(0, ctx), getAffineDimExpr(3, ctx),
-         getAffineDimExpr(4, ctx)},
-        ctx);
+    AffineMap unitGroup =
+        AffineMap::get(5, 0,
+                       {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
+                        getAffineConstantExpr(0, ctx), getAffineDimExpr(3, ctx),
+                        getAffineDimExpr(4, ctx)},
+                       ctx);
     if (g.getNumDpsInputs() == 1 && body.getOperations().size() == 1 &&
         yield.getValues()[0] == body.getArgument(0) &&
         g.getIndexingMapsArray()[0] == unitGroup && allParallel(g))
-      if (auto expand = g.getDpsInputs()[0].getDefiningOp<tensor::ExpandShapeOp>())
+      if (auto expand =
+              g.getDpsInputs()[0].getDefiningOp<tensor::ExpandShapeOp>())
         if (expand.getSrcType().getRank() == 4)
           return {expand.getSrc(), group};
   }
@@ -236,10 +229,12 @@ struct RaiseAttentionPattern : public OpRewritePattern<tensor::ExpandShapeOp> {
         AffineMap lastTwo = AffineMap::get(
             4, 0, {getAffineDimExpr(2, ctx), getAffineDimExpr(3, ctx)}, ctx);
         // Or [1, 1, Lq, Lk] broadcast over batch and heads.
-        auto maskType = dyn_cast<RankedTensorType>(add.getDpsInputs()[1].getType());
+        auto maskType =
+            dyn_cast<RankedTensorType>(add.getDpsInputs()[1].getType());
         bool broadcast4 =
-            maskType && maskType.getRank() == 4 && maskType.getDimSize(0) == 1 &&
-            maskType.getDimSize(1) == 1 && m.getNumResults() == 4 &&
+            maskType && maskType.getRank() == 4 &&
+            maskType.getDimSize(0) == 1 && maskType.getDimSize(1) == 1 &&
+            m.getNumResults() == 4 &&
             m.getResult(2) == getAffineDimExpr(2, ctx) &&
             m.getResult(3) == getAffineDimExpr(3, ctx) &&
             llvm::all_of(m.getResults().take_front(2), [&](AffineExpr e) {
@@ -315,8 +310,9 @@ struct RaiseAttentionPattern : public OpRewritePattern<tensor::ExpandShapeOp> {
                                          rewriter.getIndexAttr(1)};
       llvm::append_range(sizes, tensor::getMixedSizes(rewriter, loc, bias));
       bias = tensor::ExpandShapeOp::create(
-          rewriter, loc, RankedTensorType::get(shape, maskType.getElementType()),
-          bias, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}}, sizes);
+          rewriter, loc,
+          RankedTensorType::get(shape, maskType.getElementType()), bias,
+          ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}}, sizes);
     }
     auto attention = AttentionOp::create(
         rewriter, loc, TypeRange{root.getResultType()}, q, k, v,
@@ -346,8 +342,8 @@ struct NormalizeTiledHeads : public OpRewritePattern<linalg::GenericOp> {
 
   LogicalResult matchAndRewrite(linalg::GenericOp g,
                                 PatternRewriter &rewriter) const override {
-    if (g.getNumDpsInputs() != 1 || g.getNumResults() != 1 ||
-        !allParallel(g) || g.getRegion().front().getOperations().size() != 1)
+    if (g.getNumDpsInputs() != 1 || g.getNumResults() != 1 || !allParallel(g) ||
+        g.getRegion().front().getOperations().size() != 1)
       return failure();
     auto yield = cast<linalg::YieldOp>(g.getRegion().front().getTerminator());
     if (yield.getValues()[0] != g.getRegion().front().getArgument(0))
@@ -391,10 +387,9 @@ struct NormalizeTiledHeads : public OpRewritePattern<linalg::GenericOp> {
     Value init = tensor::EmptyOp::create(
         rewriter, loc, ArrayRef<int64_t>{b, shape[3], group, l, d},
         xType.getElementType());
-    Value repeated =
-        linalg::BroadcastOp::create(rewriter, loc, x, init,
-                                    ArrayRef<int64_t>{2})
-            .getResult()[0];
+    Value repeated = linalg::BroadcastOp::create(rewriter, loc, x, init,
+                                                 ArrayRef<int64_t>{2})
+                         .getResult()[0];
     Value r = tensor::CollapseShapeOp::create(
         rewriter, loc, heads, repeated,
         ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
@@ -404,8 +399,7 @@ struct NormalizeTiledHeads : public OpRewritePattern<linalg::GenericOp> {
         continue;
       }
       rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
-          collapse, flat, r,
-          ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+          collapse, flat, r, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
     }
     rewriter.eraseOp(g);
     return success();
