@@ -254,15 +254,18 @@ def models(rows):
            "freshly allocated every call). `raised vs pytorch` above 1: attune is faster.\n",
            "| L | attune_raised ms | attune_dynamic ms | attune_unraised ms | pytorch_eager ms | raised vs unraised | raised vs pytorch |",
            "|---|---|---|---|---|---|---|"]
-    for size in sizes:
-        r = rows.get(("llama_block", size, "attune_raised"))
-        d = rows.get(("llama_block", size, "attune_dynamic"))
-        u = rows.get(("llama_block", size, "attune_unraised"))
-        t = rows.get(("llama_block", size, "pytorch_eager"))
-        cells = [str(size)] + [f"{x['ms']:.2f}" if x else "-" for x in (r, d, u, t)]
+    def row(group, size, impls, digits):
+        """A table row: the impls' times, then raised vs unraised / PyTorch."""
+        got = {impl: rows.get((group, size, impl)) for impl in impls}
+        r, u, t = got["attune_raised"], got["attune_unraised"], got["pytorch_eager"]
+        cells = [str(size)] + [f"{x['ms']:.{digits}f}" if x else "-" for x in got.values()]
         cells.append(f"{u['ms'] / r['ms']:.1f}x faster" if r and u else "-")
         cells.append(f"{t['ms'] / r['ms']:.2f}x" if r and t else "-")
-        out.append("| " + " | ".join(cells) + " |")
+        return "| " + " | ".join(cells) + " |"
+
+    for size in sizes:
+        out.append(row("llama_block", size, ("attune_raised", "attune_dynamic",
+                                             "attune_unraised", "pytorch_eager"), 2))
     positions = sorted({s for (g, s, _) in rows if g == "llama_decode"})
     if positions:
         out += ["\n### One decode step over a KV cache\n",
@@ -273,13 +276,8 @@ def models(rows):
                 "| P | attune_raised ms | attune_unraised ms | pytorch_eager ms | raised vs unraised | raised vs pytorch |",
                 "|---|---|---|---|---|---|"]
         for p in positions:
-            r = rows.get(("llama_decode", p, "attune_raised"))
-            u = rows.get(("llama_decode", p, "attune_unraised"))
-            t = rows.get(("llama_decode", p, "pytorch_eager"))
-            cells = [str(p)] + [f"{x['ms']:.3f}" if x else "-" for x in (r, u, t)]
-            cells.append(f"{u['ms'] / r['ms']:.1f}x faster" if r and u else "-")
-            cells.append(f"{t['ms'] / r['ms']:.2f}x" if r and t else "-")
-            out.append("| " + " | ".join(cells) + " |")
+            out.append(row("llama_decode", p,
+                           ("attune_raised", "attune_unraised", "pytorch_eager"), 3))
     return "\n".join(out) + "\n"
 
 

@@ -41,14 +41,17 @@ static bool sameExtent(const Variable &a, const Variable &b) {
   return succeeded(equal) && *equal;
 }
 
-/// Whether dim `i` of `x` and dim `j` of `y` are provably the same extent.
-static bool sameDim(Value x, int64_t i, Value y, int64_t j) {
+} // namespace
+
+bool mlir::attn::detail::sameDim(Value x, int64_t i, Value y, int64_t j) {
   auto xType = cast<ShapedType>(x.getType());
   auto yType = cast<ShapedType>(y.getType());
   if (!xType.isDynamicDim(i) && !yType.isDynamicDim(j))
     return xType.getDimSize(i) == yType.getDimSize(j);
   return sameExtent(Variable(x, i), Variable(y, j));
 }
+
+namespace {
 
 /// `index` when `v` is `linalg.index <index>`.
 static std::optional<int64_t> loopIndex(Value v) {

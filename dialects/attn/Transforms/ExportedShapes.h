@@ -20,6 +20,11 @@ namespace detail {
 /// only add or drop unit dims becomes a collapse and / or an expand.
 void populateExportedShapePatterns(RewritePatternSet &patterns);
 
+/// Whether dim `i` of `x` and dim `j` of `y` provably hold the same extent:
+/// equal static sizes, or dynamic ones equal by their shape computations
+/// (ValueBounds).
+bool sameDim(Value x, int64_t i, Value y, int64_t j);
+
 } // namespace detail
 } // namespace attn
 } // namespace mlir

@@ -10,10 +10,11 @@
 
 #include "MaskEvaluation.h"
 
+#include "ExportedShapes.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
-#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 #include "llvm/ADT/ScopeExit.h"
 
 #include <cmath>
@@ -494,10 +495,7 @@ MaskKind attn::detail::classifyAdditiveMask(Value mask) {
   // A dynamic mask: square (its two extents provably equal), read
   // symbolically only.
   if (!type.hasStaticShape()) {
-    using Variable = ValueBoundsConstraintSet::Variable;
-    FailureOr<bool> square = ValueBoundsConstraintSet::areEqual(
-        Variable(mask, rank - 2), Variable(mask, rank - 1));
-    if (failed(square) || !*square)
+    if (!sameDim(mask, rank - 2, mask, rank - 1))
       return MaskKind::Other;
     std::optional<MaskKind> kind =
         classifySymbolic(SymbolicMask().evaluate(mask), ShapedType::kDynamic,

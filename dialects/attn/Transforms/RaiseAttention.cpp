@@ -31,7 +31,6 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include "llvm/ADT/ScopeExit.h"
@@ -173,10 +172,7 @@ static bool lengthsMatch(Value q, Value k) {
   auto kType = cast<RankedTensorType>(k.getType());
   if (!qType.isDynamicDim(2) && !kType.isDynamicDim(2))
     return qType.getDimSize(2) <= kType.getDimSize(2);
-  using Variable = ValueBoundsConstraintSet::Variable;
-  FailureOr<bool> equal =
-      ValueBoundsConstraintSet::areEqual(Variable(q, 2), Variable(k, 2));
-  return succeeded(equal) && *equal;
+  return sameDim(q, 2, k, 2);
 }
 
 //===----------------------------------------------------------------------===//

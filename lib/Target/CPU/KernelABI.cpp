@@ -288,6 +288,15 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
     return failure();
   // A model's outputs: each dynamic extent is an input's (dims_of), and an
   // input extent no attn op names is a size of its own, `<arg>_dim<d>`.
+  auto ownSize = [&](DimRef dim) {
+    std::string name =
+        (builder.names[dim.first].empty() ? "arg" + std::to_string(dim.first)
+                                          : builder.names[dim.first]) +
+        "_dim" + std::to_string(dim.second);
+    builder.classes.insert(dim);
+    builder.leaders.try_emplace(name, dim);
+    builder.sizeNames.try_emplace(dim, name);
+  };
   for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
     auto dimsOf = func.getArgAttrOfType<DenseI64ArrayAttr>(i, kDimsOfAttr);
     if (!dimsOf)
@@ -298,15 +307,8 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
         continue;
       DimRef input = {static_cast<unsigned>(arg), static_cast<unsigned>(k)};
       DimRef output = {static_cast<unsigned>(i), static_cast<unsigned>(d)};
-      if (!builder.classes.contains(input)) {
-        std::string name =
-            (builder.names[arg].empty() ? "arg" + std::to_string(arg)
-                                        : builder.names[arg]) +
-            "_dim" + std::to_string(k);
-        builder.classes.insert(input);
-        builder.leaders.try_emplace(name, input);
-        builder.sizeNames.try_emplace(input, name);
-      }
+      if (!builder.classes.contains(input))
+        ownSize(input);
       builder.classes.unionSets(input, output);
     }
   }
@@ -316,14 +318,8 @@ FailureOr<KernelSignature> attune::analyzeKernel(func::FuncOp func) {
       continue;
     for (int64_t d = 0; d < tensor.getRank(); ++d) {
       DimRef dim = {static_cast<unsigned>(i), static_cast<unsigned>(d)};
-      if (!tensor.isDynamicDim(d) || builder.classes.contains(dim))
-        continue;
-      std::string name = (builder.names[i].empty() ? "arg" + std::to_string(i)
-                                                   : builder.names[i]) +
-                         "_dim" + std::to_string(d);
-      builder.classes.insert(dim);
-      builder.leaders.try_emplace(name, dim);
-      builder.sizeNames.try_emplace(dim, name);
+      if (tensor.isDynamicDim(d) && !builder.classes.contains(dim))
+        ownSize(dim);
     }
   }
 
