@@ -49,6 +49,10 @@ ptxas = shutil.which("ptxas") or next(
 if ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
+# The CUDA emulator's libcuda.so.1: GPU kernels built with --emulate run on
+# the CPU through their launchers when this directory leads LD_LIBRARY_PATH.
+config.substitutions.append(
+    ("%cuda_emulator", os.path.join(config.attune_obj_root, "lib", "cuda-emulator")))
 nvidia_smi = shutil.which("nvidia-smi")
 if nvidia_smi and subprocess.call([nvidia_smi], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL) == 0:

@@ -170,4 +170,11 @@ void attune::registerPipelines() {
       [](OpPassManager &pm, const GPUPipelineOptions &options) {
         buildGPUPipeline(pm, options);
       });
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "attune-gpu-emulation-pipeline",
+      "Lower attn.attention to the fused NVIDIA GPU kernels, then those "
+      "kernels to CPU code for the CUDA emulator (numerics without a GPU)",
+      [](OpPassManager &pm, const GPUPipelineOptions &options) {
+        buildGPUEmulationPipeline(pm, options);
+      });
 }

@@ -12,6 +12,7 @@
 #include "attune/Conversion/Passes.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
@@ -28,11 +29,16 @@ void attune::buildGPUKernels(OpPassManager &pm,
   pm.addPass(createConvertAttnToGPU(kernel));
 }
 
-void attune::buildGPUBinary(OpPassManager &pm,
-                            const GPUPipelineOptions &options) {
-  pm.addPass(createGPUFastMath());
+/// The math the GPU runs (ex2.approx / lg2.approx), cleaned up.
+static void addFastMath(OpPassManager &pm) {
+  pm.addPass(attune::createGPUFastMath());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
+
+void attune::buildGPUBinary(OpPassManager &pm,
+                            const GPUPipelineOptions &options) {
+  addFastMath(pm);
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;
   target.features = options.features;
@@ -59,6 +65,25 @@ void attune::buildGPUBinary(OpPassManager &pm,
   binary.compilationTarget = options.format;
   binary.toolkitPath = options.toolkit;
   pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+void attune::buildGPUEmulation(OpPassManager &pm) {
+  addFastMath(pm);
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createConvertVectorToSCFPass());
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(memref::createExpandStridedMetadataPass());
+  kernels.addPass(createLowerAffinePass());
+  kernels.addPass(arith::createArithExpandOpsPass());
+  pm.addPass(attune::createConvertGPUToEmulator());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void attune::buildGPUEmulationPipeline(OpPassManager &pm,
+                                       const GPUPipelineOptions &options) {
+  buildGPUKernels(pm, options);
+  buildGPUEmulation(pm);
 }
 
 void attune::buildGPUPipeline(OpPassManager &pm,

@@ -5,6 +5,9 @@
 //   attune-compile in.mlir --target=cpu --shared -o libk.so --header k.h
 //   attune-compile in.mlir --target=cuda [--arch=sm_90a] -o k.cubin
 //       --header k.h [--launcher k_launcher.c]      (also writes k.ptx)
+//   attune-compile in.mlir --target=cuda --emulate -o k.so --header k.h
+//       (the kernels as CPU code for the CUDA emulator, embedded in the
+//       launcher in place of the cubin)
 //
 // Every public function of the module becomes a C function (see the header it
 // writes): its attn ops go through attune-cpu-pipeline (fused, threaded), and
@@ -61,6 +64,12 @@ cl::opt<std::string>
                      cl::desc("cuda: the C launcher to write (default: the "
                               "output's name with _launcher.c)"),
                      cl::value_desc("file"), cl::cat(category));
+cl::opt<bool> emulate(
+    "emulate",
+    cl::desc("cuda: the kernels as a CPU shared object (-o k.so) for the CUDA "
+             "emulator (lib/Target/GPU/Emulator), embedded in the launcher "
+             "instead of PTX or a cubin: GPU numerics without a GPU"),
+    cl::init(false), cl::cat(category));
 cl::opt<std::string>
     ptxasPath("ptxas",
               cl::desc("cuda: ptxas to assemble the cubin with (default: PATH, "
@@ -90,8 +99,9 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
-/// Links `object` into the shared library `output` with libomp.
-int linkShared(StringRef object, StringRef output) {
+/// Links `object` into the shared library `output` (with libomp when
+/// `withOpenMP`).
+int linkShared(StringRef object, StringRef output, bool withOpenMP) {
   std::string driver = linker;
   for (StringRef name : {"clang-22", "clang", "cc"}) {
     if (!driver.empty())
@@ -105,8 +115,9 @@ int linkShared(StringRef object, StringRef output) {
   std::string libDir = ATTUNE_LLVM_LIBRARY_DIR;
   std::string rpath = "-Wl,-rpath," + libDir;
   std::string libPath = "-L" + libDir;
-  SmallVector<StringRef> args = {driver, "-shared", "-o", output, object};
-  if (openmp)
+  SmallVector<StringRef> args = {driver, "-shared", "-o", output, object,
+                                 "-lm"};
+  if (withOpenMP)
     args.append({libPath, rpath, "-lomp"});
   std::string message;
   int rc =
@@ -142,6 +153,84 @@ int writeFile(StringRef path, StringRef contents) {
     return fail(error);
   file->os() << contents;
   file->keep();
+  return 0;
+}
+
+/// The kernels' PTX (written beside the output), and the image the
+/// launcher embeds: the cubin from ptxas, or the PTX for -o k.ptx.
+int buildCudaImage(ModuleOp module, const attune::GPUPipelineOptions &options,
+                   std::string &image, bool &isPTX) {
+  MLIRContext *context = module.getContext();
+  PassManager binaryPM(context, ModuleOp::getOperationName());
+  attune::buildGPUBinary(binaryPM, options);
+  if (failed(binaryPM.run(module)))
+    return fail("lowering the GPU kernels to PTX failed");
+  auto binary = module.lookupSymbol<gpu::BinaryOp>("attune_kernels");
+  if (!binary || binary.getObjects().empty())
+    return fail("no PTX was produced");
+  std::string ptx =
+      cast<gpu::ObjectAttr>(binary.getObjects()[0]).getObject().str();
+
+  // k.cubin -> k.ptx beside it; -o k.ptx: PTX only.
+  StringRef output = outputFilename;
+  bool ptxOnly = output.ends_with(".ptx");
+  SmallString<256> ptxPath(output);
+  llvm::sys::path::replace_extension(ptxPath, ".ptx");
+  if (int rc = writeFile(ptxPath, ptx))
+    return rc;
+  image = ptx;
+  isPTX = ptxOnly;
+  if (!ptxOnly) {
+    std::string ptxas = findPtxas();
+    if (ptxas.empty())
+      return fail("a cubin needs ptxas from the CUDA toolkit, which is not on "
+                  "PATH, in $CUDA_HOME/bin or /usr/local/cuda/bin (or give "
+                  "--ptxas); the PTX is in " +
+                  ptxPath + ", and -o <name>.ptx asks for PTX only");
+    SmallVector<StringRef> args = {ptxas,   "-arch", arch,  "-O3",
+                                   ptxPath, "-o",    output};
+    std::string message;
+    int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, {}, 0, 0,
+                                       &message);
+    if (rc != 0)
+      return fail(
+          "ptxas failed on " + ptxPath + ": " +
+          (message.empty() ? "exit code " + std::to_string(rc) : message));
+    auto cubin = llvm::MemoryBuffer::getFile(output, /*IsText=*/false);
+    if (!cubin)
+      return fail("cannot read " + output);
+    image = (*cubin)->getBuffer().str();
+  }
+  return 0;
+}
+
+/// --emulate: the kernels as CPU code for the CUDA emulator, linked into the
+/// shared object -o names, which is the image the launcher embeds.
+int buildEmulatedImage(ModuleOp module, std::string &image) {
+  PassManager pm(module.getContext(), ModuleOp::getOperationName());
+  attune::buildGPUEmulation(pm);
+  if (failed(pm.run(module)))
+    return fail("lowering the GPU kernels for the emulator failed");
+  std::string error;
+  auto machine = attune::createCPUTargetMachine(cpu, error);
+  if (failed(machine))
+    return fail(error);
+  std::string objectPath = outputFilename + ".o";
+  auto object = openOutputFile(objectPath, &error);
+  if (!object)
+    return fail(error);
+  if (failed(attune::emitObjectFile(module, **machine, object->os(), error)))
+    return fail(error);
+  object->keep();
+  object.reset();
+  int rc = linkShared(objectPath, outputFilename, /*withOpenMP=*/false);
+  llvm::sys::fs::remove(objectPath);
+  if (rc)
+    return rc;
+  auto library = llvm::MemoryBuffer::getFile(outputFilename, /*IsText=*/false);
+  if (!library)
+    return fail("cannot read " + outputFilename);
+  image = (*library)->getBuffer().str();
   return 0;
 }
 
@@ -181,46 +270,13 @@ int compileForCuda(ModuleOp module) {
       attune::collectCudaKernels(module, signatures);
   if (failed(kernels))
     return 1;
-  PassManager binaryPM(context, ModuleOp::getOperationName());
-  attune::buildGPUBinary(binaryPM, options);
-  if (failed(binaryPM.run(module)))
-    return fail("lowering the GPU kernels to PTX failed");
-  auto binary = module.lookupSymbol<gpu::BinaryOp>("attune_kernels");
-  if (!binary || binary.getObjects().empty())
-    return fail("no PTX was produced");
-  std::string ptx =
-      cast<gpu::ObjectAttr>(binary.getObjects()[0]).getObject().str();
-
-  // k.cubin -> k.ptx beside it; -o k.ptx: PTX only.
-  StringRef output = outputFilename;
-  bool ptxOnly = output.ends_with(".ptx");
-  SmallString<256> ptxPath(output);
-  llvm::sys::path::replace_extension(ptxPath, ".ptx");
-  if (int rc = writeFile(ptxPath, ptx))
+  std::string image;
+  bool isPTX = false;
+  if (int rc = emulate ? buildEmulatedImage(module, image)
+                       : buildCudaImage(module, options, image, isPTX))
     return rc;
-  std::string image = ptx;
-  if (!ptxOnly) {
-    std::string ptxas = findPtxas();
-    if (ptxas.empty())
-      return fail("a cubin needs ptxas from the CUDA toolkit, which is not on "
-                  "PATH, in $CUDA_HOME/bin or /usr/local/cuda/bin (or give "
-                  "--ptxas); the PTX is in " +
-                  ptxPath + ", and -o <name>.ptx asks for PTX only");
-    SmallVector<StringRef> args = {ptxas,   "-arch", arch,  "-O3",
-                                   ptxPath, "-o",    output};
-    std::string message;
-    int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, {}, 0, 0,
-                                       &message);
-    if (rc != 0)
-      return fail(
-          "ptxas failed on " + ptxPath + ": " +
-          (message.empty() ? "exit code " + std::to_string(rc) : message));
-    auto cubin = llvm::MemoryBuffer::getFile(output, /*IsText=*/false);
-    if (!cubin)
-      return fail("cannot read " + output);
-    image = (*cubin)->getBuffer().str();
-  }
 
+  StringRef output = outputFilename;
   std::string headerPath = headerFilename;
   if (headerPath.empty()) {
     SmallString<256> path(output);
@@ -248,7 +304,7 @@ int compileForCuda(ModuleOp module) {
   llvm::raw_string_ostream launcherOS(launcher);
   attune::writeCudaLauncher(launcherOS, *kernels,
                             llvm::sys::path::filename(headerPath), image,
-                            ptxOnly);
+                            isPTX);
   return writeFile(launcherPath, launcher);
 }
 } // namespace
@@ -261,6 +317,8 @@ int main(int argc, char **argv) {
                               "C header\n");
   if (target != "cpu" && target != "cuda")
     return fail("unknown --target=" + target + " (cpu or cuda)");
+  if (emulate && target != "cuda")
+    return fail("--emulate is for --target=cuda");
 
   DialectRegistry registry;
   attune::registerAllDialects(registry);
@@ -336,7 +394,7 @@ int main(int argc, char **argv) {
   object->keep();
   object.reset();
   if (shared) {
-    if (int rc = linkShared(objectPath, outputFilename))
+    if (int rc = linkShared(objectPath, outputFilename, openmp))
       return rc;
     llvm::sys::fs::remove(objectPath);
   }

@@ -15,14 +15,14 @@ using namespace attune::runner;
 
 namespace {
 template <size_t... I>
-int32_t callWith(void *entry, const std::vector<intptr_t> &args,
+int32_t callWith(void *entry, llvm::ArrayRef<intptr_t> args,
                  std::index_sequence<I...>) {
   using Fn = int32_t (*)(decltype(I, intptr_t())...);
   return reinterpret_cast<Fn>(entry)(args[I]...);
 }
 
 template <size_t N>
-int32_t callN(void *entry, const std::vector<intptr_t> &args) {
+int32_t callN(void *entry, llvm::ArrayRef<intptr_t> args) {
   return callWith(entry, args, std::make_index_sequence<N>());
 }
 } // namespace
@@ -30,13 +30,14 @@ int32_t callN(void *entry, const std::vector<intptr_t> &args) {
 llvm::Expected<int32_t>
 attune::runner::callCEntry(void *entry,
                            const mlir::attune::KernelSignature &kernel,
-                           Problem &problem) {
+                           Problem &problem,
+                           llvm::ArrayRef<intptr_t> trailing) {
   if (kernel.arguments.size() != problem.arguments.size())
     return llvm::createStringError("the entry point takes " +
                                    std::to_string(kernel.arguments.size()) +
                                    " tensors, the problem has " +
                                    std::to_string(problem.arguments.size()));
-  std::vector<intptr_t> args;
+  llvm::SmallVector<intptr_t> args;
   for (Argument &arg : problem.arguments)
     args.push_back(reinterpret_cast<intptr_t>(arg.buffer.data()));
   for (size_t s = 0; s < kernel.sizes.size(); ++s) {
@@ -49,6 +50,7 @@ attune::runner::callCEntry(void *entry,
       return llvm::createStringError("no argument has size " + kernel.sizes[s]);
     args.push_back(static_cast<intptr_t>(*value));
   }
+  args.append(trailing.begin(), trailing.end());
   switch (args.size()) {
 #define ATTUNE_CALL(N)                                                         \
   case N:                                                                      \

@@ -12,10 +12,12 @@ namespace attune::runner {
 
 /// Calls `entry`, the C entry point of kernel `kernel` (plain pointers, then
 /// int64_t sizes; see KernelABI.h), on the problem's buffers with the sizes
-/// read off their shapes. Returns the entry point's status.
+/// read off their shapes, then `trailing` (a CUDA launcher's stream).
+/// Returns the entry point's status.
 llvm::Expected<int32_t> callCEntry(void *entry,
                                    const mlir::attune::KernelSignature &kernel,
-                                   Problem &problem);
+                                   Problem &problem,
+                                   llvm::ArrayRef<intptr_t> trailing = {});
 
 } // namespace attune::runner
 

@@ -34,6 +34,7 @@
 #include "mlir/Support/Timing.h"
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
@@ -86,6 +87,16 @@ cl::opt<bool> cAbi(
              "attune-compile emits (plain pointers and sizes), not the memref "
              "interface"),
     cl::init(false), cl::cat(category));
+
+cl::opt<std::string> cudaLauncher(
+    "cuda-launcher",
+    cl::desc("Call the kernel through this CUDA launcher library (the "
+             "launcher attune-compile --target=cuda writes, compiled as a "
+             "shared library; the stream argument is null) instead of "
+             "JIT-compiling it: with the CUDA emulator's libcuda.so.1 on "
+             "LD_LIBRARY_PATH and the kernels built with --emulate, the GPU "
+             "kernels run on the CPU"),
+    cl::init(""), cl::cat(category));
 
 cl::opt<std::string> fusedOptions(
     "fused-options",
@@ -395,6 +406,73 @@ private:
 // Driver
 //===----------------------------------------------------------------------===//
 
+/// Calls `call` once on poisoned outputs and checks the results; with
+/// --time, also prints the median of --repeat more calls.
+static int callAndCheck(Problem &problem, StringRef symbol,
+                        const std::function<llvm::Error()> &call) {
+  problem.poisonOutputs();
+  if (llvm::Error err = call())
+    return error("calling " + symbol +
+                 " failed: " + llvm::toString(std::move(err)));
+  std::string failure = checkResults(problem);
+
+  if (timeRuns) {
+    std::vector<double> ms;
+    for (unsigned r = 0; r < repeat; ++r) {
+      auto start = std::chrono::steady_clock::now();
+      if (llvm::Error err = call())
+        return error("calling " + symbol +
+                     " failed: " + llvm::toString(std::move(err)));
+      std::chrono::duration<double, std::milli> elapsed =
+          std::chrono::steady_clock::now() - start;
+      ms.push_back(elapsed.count());
+    }
+    std::sort(ms.begin(), ms.end());
+    double median = ms.size() % 2
+                        ? ms[ms.size() / 2]
+                        : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;
+    llvm::outs() << "time_ms: " << llvm::format("%.4f", median) << "\n";
+  }
+  if (!failure.empty()) {
+    llvm::outs() << "FAIL: " << failure << "\n";
+    return 1;
+  }
+  llvm::outs() << "PASS\n";
+  return 0;
+}
+
+/// A C entry point's call, failing on a nonzero status.
+static llvm::Error callChecked(void *entry,
+                               const mlir::attune::KernelSignature &kernel,
+                               Problem &problem,
+                               llvm::ArrayRef<intptr_t> trailing) {
+  llvm::Expected<int32_t> status =
+      callCEntry(entry, kernel, problem, trailing);
+  if (!status)
+    return status.takeError();
+  if (*status != 0)
+    return llvm::createStringError("the entry point returned status " +
+                                   std::to_string(*status));
+  return llvm::Error::success();
+}
+
+/// --cuda-launcher: the kernel's entry point in the launcher library, with a
+/// null stream last.
+static int runThroughCudaLauncher(const mlir::attune::KernelSignature &kernel,
+                                  Problem &problem) {
+  std::string message;
+  auto library = llvm::sys::DynamicLibrary::getLibrary(cudaLauncher.c_str(),
+                                                       &message);
+  if (!library.isValid())
+    return error("cannot load " + cudaLauncher + ": " + message);
+  void *entryPoint = library.getAddressOfSymbol(entry.c_str());
+  if (!entryPoint)
+    return error("no function " + entry + " in " + cudaLauncher);
+  return callAndCheck(problem, entry, [&]() {
+    return callChecked(entryPoint, kernel, problem, {/*stream=*/0});
+  });
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   registerMLIRContextCLOptions();
@@ -439,7 +517,8 @@ int main(int argc, char **argv) {
   // The C interface wrapper is what we call; ask for it if the test did not.
   // With --c-abi, the function moves aside for attune-compile's entry point.
   std::optional<mlir::attune::KernelSignature> kernel;
-  if (cAbi) {
+  bool launcher = !cudaLauncher.empty();
+  if (cAbi || launcher) {
     auto funcOp = dyn_cast<func::FuncOp>(func.getOperation());
     if (!funcOp)
       return error("--c-abi needs a func.func entry");
@@ -452,6 +531,9 @@ int main(int argc, char **argv) {
   } else {
     func->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
   }
+
+  if (launcher)
+    return runThroughCudaLauncher(*kernel, *problem);
 
   PassManager pm(&context, ModuleOp::getOperationName());
   if (failed(applyPassManagerCLOptions(pm)))
@@ -514,51 +596,15 @@ int main(int argc, char **argv) {
   std::function<llvm::Error()> call = [&]() {
     return (*engine)->invokePacked(symbol, packed);
   };
-  void *cEntry = nullptr;
   if (kernel) {
     auto found = (*engine)->lookup(symbol);
     if (!found)
       return error("no symbol " + symbol + ": " +
                    llvm::toString(found.takeError()));
-    cEntry = *found;
-    call = [&]() -> llvm::Error {
-      llvm::Expected<int32_t> status = callCEntry(cEntry, *kernel, *problem);
-      if (!status)
-        return status.takeError();
-      if (*status != 0)
-        return llvm::createStringError("the entry point returned status " +
-                                       std::to_string(*status));
-      return llvm::Error::success();
+    void *cEntry = *found;
+    call = [&, cEntry]() {
+      return callChecked(cEntry, *kernel, *problem, {});
     };
   }
-
-  problem->poisonOutputs();
-  if (llvm::Error err = call())
-    return error("calling " + symbol +
-                 " failed: " + llvm::toString(std::move(err)));
-  std::string failure = checkResults(*problem);
-
-  if (timeRuns) {
-    std::vector<double> ms;
-    for (unsigned r = 0; r < repeat; ++r) {
-      auto start = std::chrono::steady_clock::now();
-      if (llvm::Error err = call())
-        return error("calling " + symbol +
-                     " failed: " + llvm::toString(std::move(err)));
-      std::chrono::duration<double, std::milli> elapsed =
-          std::chrono::steady_clock::now() - start;
-      ms.push_back(elapsed.count());
-    }
-    std::sort(ms.begin(), ms.end());
-    double median = ms.size() % 2
-                        ? ms[ms.size() / 2]
-                        : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;
-    llvm::outs() << "time_ms: " << llvm::format("%.4f", median) << "\n";
-  }
-  if (!failure.empty()) {
-    llvm::outs() << "FAIL: " << failure << "\n";
-    return 1;
-  }
-  llvm::outs() << "PASS\n";
-  return 0;
+  return callAndCheck(*problem, symbol, call);
 }

@@ -479,4 +479,33 @@ def GPUFastMath : Pass<"attune-gpu-fast-math"> {
   ];
 }
 
+def ConvertGPUToEmulator : Pass<"attune-convert-gpu-to-emulator",
+                                "::mlir::ModuleOp"> {
+  let summary = "GPU kernels as CPU code over the CUDA emulator's runtime";
+  let description = [{
+    Checks the GPU kernels' numerics on a machine without a GPU. Every
+    `gpu.func` of the module's `gpu.module`s becomes a CPU function (LLVM
+    dialect) that runs one GPU thread; the host functions and the
+    `gpu.module`s are dropped (the launcher implements the host side). What
+    a thread shares with its warp, its block or the launch becomes a call
+    into the emulator's runtime (`lib/Target/GPU/Emulator`), which runs the
+    threads of a block as cooperatively scheduled fibers: thread, block and
+    grid ids, `gpu.barrier`, `gpu.shuffle`, `gpu.dynamic_shared_memory`,
+    `nvgpu.ldmatrix` (with `.trans`), `nvvm.mma.sync` m16n8k16 (f16 and bf16,
+    f32 accumulators), and `nvgpu.device_async_copy` with its groups and
+    waits (copies land at the wait, as late as the hardware may land them,
+    so that a read before the wait sees stale data). The fast-math pass's
+    `ex2.approx` and `lg2.approx` become exact `exp2` and `log2`. Each kernel
+    `@k` becomes `void k(void **params)`, which the emulator's
+    `cuLaunchKernel` calls with the launcher's parameter array (memrefs as
+    expanded descriptors, as on the GPU). Expects vector, scf and affine
+    already lowered (`attune-gpu-emulation-pipeline` does that first);
+    anything else left is an error.
+  }];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect",
+  ];
+}
+
 #endif // ATTUNE_CONVERSION_PASSES_TD

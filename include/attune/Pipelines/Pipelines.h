@@ -137,9 +137,15 @@ void buildGPUPipeline(OpPassManager &pm,
 /// kernel's launch on its gpu.func), then everything down to the binary.
 void buildGPUKernels(OpPassManager &pm, const GPUPipelineOptions &options);
 void buildGPUBinary(OpPassManager &pm, const GPUPipelineOptions &options);
+/// Instead of the binary: the kernels as CPU code (LLVM dialect) for the CUDA
+/// emulator (attune-convert-gpu-to-emulator), after the same fast math.
+void buildGPUEmulation(OpPassManager &pm);
+/// buildGPUKernels, then buildGPUEmulation.
+void buildGPUEmulationPipeline(OpPassManager &pm,
+                               const GPUPipelineOptions &options = {});
 
-/// Registers `attune-reference-cpu-pipeline`, `attune-cpu-pipeline` and
-/// `attune-gpu-pipeline`.
+/// Registers `attune-reference-cpu-pipeline`, `attune-cpu-pipeline`,
+/// `attune-gpu-pipeline` and `attune-gpu-emulation-pipeline`.
 void registerPipelines();
 
 } // namespace attune

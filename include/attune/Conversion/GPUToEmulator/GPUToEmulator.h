@@ -1,0 +1,62 @@
+//===- GPUToEmulator.h - GPU kernels as CPU code for the emulator -*- C++ -*-===//
+//
+// The GPU kernels Attune builds (gpu.func with gpu, nvgpu and nvvm ops) as
+// CPU functions: each thread of a block is one call of the function on its
+// own stack, and what a thread shares with its warp or block (thread ids,
+// barriers, shuffles, ldmatrix, mma.sync, cp.async, dynamic shared memory)
+// becomes a call into the CUDA emulator's runtime (lib/Target/GPU/Emulator),
+// which schedules the threads. Checks the kernels' numerics on machines
+// without a GPU.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTUNE_CONVERSION_GPUTOEMULATOR_GPUTOEMULATOR_H
+#define ATTUNE_CONVERSION_GPUTOEMULATOR_GPUTOEMULATOR_H
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir {
+class LLVMTypeConverter;
+class ModuleOp;
+
+namespace attune {
+
+/// The emulator runtime's entry points (declared in `module` as llvm.func by
+/// declareEmulatorRuntime; lib/Target/GPU/Emulator/cuda_emulator.c defines
+/// them).
+namespace emulator {
+inline constexpr llvm::StringLiteral kId = "__attune_emu_id";
+inline constexpr llvm::StringLiteral kBarrier = "__attune_emu_barrier";
+inline constexpr llvm::StringLiteral kShuffle = "__attune_emu_shuffle";
+inline constexpr llvm::StringLiteral kLdMatrix = "__attune_emu_ldmatrix";
+inline constexpr llvm::StringLiteral kMma = "__attune_emu_mma";
+inline constexpr llvm::StringLiteral kCopy = "__attune_emu_cp_async";
+inline constexpr llvm::StringLiteral kCommit = "__attune_emu_commit";
+inline constexpr llvm::StringLiteral kWait = "__attune_emu_wait";
+inline constexpr llvm::StringLiteral kShared = "__attune_emu_shared";
+
+/// `__attune_emu_id(which)`: thread id x, y, z (0-2), block id (3-5), block
+/// dim (6-8), grid dim (9-11), dynamic shared memory bytes (12).
+enum IdKind : int32_t {
+  kThreadId = 0,
+  kBlockId = 3,
+  kBlockDim = 6,
+  kGridDim = 9,
+  kSharedBytes = 12
+};
+} // namespace emulator
+
+/// Declares the runtime's entry points in `module`.
+void declareEmulatorRuntime(ModuleOp module);
+
+/// Patterns lowering gpu (ids, barrier, shuffle, dynamic shared memory),
+/// nvgpu (ldmatrix, cp.async and its groups) and nvvm.mma.sync to calls of
+/// the emulator runtime. The workgroup address space must map to 0 in
+/// `converter`.
+void populateGPUToEmulatorConversionPatterns(LLVMTypeConverter &converter,
+                                             RewritePatternSet &patterns);
+
+} // namespace attune
+} // namespace mlir
+
+#endif // ATTUNE_CONVERSION_GPUTOEMULATOR_GPUTOEMULATOR_H

@@ -1,0 +1,493 @@
+//===- ConvertGPUToEmulator.cpp - attune-convert-gpu-to-emulator ----------===//
+//
+// The kernels of a gpu.module become CPU functions over the CUDA emulator's
+// runtime: a thread is one call of the kernel body, and every operation that
+// reads another thread's state or the launch (ids, barriers, shuffles,
+// ldmatrix, mma.sync, cp.async, shared memory) is a runtime call that the
+// emulator answers for the calling thread (see GPUToEmulator.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "attune/Conversion/GPUToEmulator/GPUToEmulator.h"
+#include "attune/Conversion/Passes.h"
+
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
+#include "mlir/Conversion/GPUCommon/GPUCommonPass.h"
+#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/LLVMCommon/ConversionTarget.h"
+#include "mlir/Conversion/LLVMCommon/MemRefBuilder.h"
+#include "mlir/Conversion/LLVMCommon/Pattern.h"
+#include "mlir/Conversion/LLVMCommon/TypeConverter.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir {
+namespace attune {
+#define GEN_PASS_DEF_CONVERTGPUTOEMULATOR
+#include "attune/Conversion/Passes.h.inc"
+} // namespace attune
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::attune;
+
+//===----------------------------------------------------------------------===//
+// The runtime's entry points
+//===----------------------------------------------------------------------===//
+
+void attune::declareEmulatorRuntime(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  Type i32 = IntegerType::get(ctx, 32), i64 = IntegerType::get(ctx, 64);
+  Type f32 = Float32Type::get(ctx), ptr = LLVM::LLVMPointerType::get(ctx);
+  Type none = LLVM::LLVMVoidType::get(ctx);
+  auto declare = [&](StringRef name, Type result, ArrayRef<Type> params) {
+    if (module.lookupSymbol(name))
+      return;
+    LLVM::LLVMFuncOp::create(b, module.getLoc(), name,
+                             LLVM::LLVMFunctionType::get(result, params));
+  };
+  declare(emulator::kId, i64, {i32});
+  declare(emulator::kBarrier, none, {});
+  declare(emulator::kShuffle, i64, {i32, i32, i32, i32});
+  declare(emulator::kLdMatrix, none, {ptr, i32, i32, ptr});
+  declare(emulator::kMma, none,
+          {i32, i32, i32, i32, i32, i32, i32, f32, f32, f32, f32, ptr});
+  declare(emulator::kCopy, none, {ptr, ptr, i32, i32});
+  declare(emulator::kCommit, none, {});
+  declare(emulator::kWait, none, {i32});
+  declare(emulator::kShared, ptr, {});
+}
+
+namespace {
+Value i32Constant(OpBuilder &b, Location loc, int64_t value) {
+  return LLVM::ConstantOp::create(b, loc, b.getI32Type(),
+                                  b.getI32IntegerAttr(value));
+}
+
+/// Calls runtime entry point `name` (declared by declareEmulatorRuntime).
+LLVM::CallOp callRuntime(OpBuilder &b, Operation *at, StringRef name,
+                         ValueRange args) {
+  auto callee = SymbolTable::lookupNearestSymbolFrom<LLVM::LLVMFuncOp>(
+      at, StringAttr::get(b.getContext(), name));
+  assert(callee && "declareEmulatorRuntime runs first");
+  return LLVM::CallOp::create(b, at->getLoc(), callee, args);
+}
+
+/// A 32-bit register: a vector<2xf16> (or bf16) pair or an i32, as bits.
+Value asRegister(OpBuilder &b, Location loc, Value value) {
+  if (value.getType().isInteger(32))
+    return value;
+  return LLVM::BitcastOp::create(b, loc, b.getI32Type(), value);
+}
+
+/// `n` elements of `element` on the stack for the duration of one runtime
+/// call (stacksave / stackrestore, so that a call in a loop does not grow
+/// the thread's stack).
+struct Scratch {
+  Value saved, memory;
+  Scratch(OpBuilder &b, Location loc, Type element, int64_t n) {
+    auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+    saved = LLVM::StackSaveOp::create(b, loc, ptr);
+    Value count = LLVM::ConstantOp::create(b, loc, b.getI64Type(),
+                                           b.getI64IntegerAttr(n));
+    memory = LLVM::AllocaOp::create(b, loc, ptr, element, count, 16);
+  }
+  void release(OpBuilder &b, Location loc) {
+    LLVM::StackRestoreOp::create(b, loc, saved);
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// gpu
+//===----------------------------------------------------------------------===//
+
+template <typename IdOp, int32_t kBase>
+struct IdLowering : ConvertOpToLLVMPattern<IdOp> {
+  using ConvertOpToLLVMPattern<IdOp>::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(IdOp op, typename IdOp::Adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value which =
+        i32Constant(rewriter, loc,
+                    kBase + static_cast<int32_t>(op.getDimension()));
+    rewriter.replaceOp(
+        op, callRuntime(rewriter, op, emulator::kId, which).getResult());
+    return success();
+  }
+};
+
+struct BarrierLowering : ConvertOpToLLVMPattern<gpu::BarrierOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(gpu::BarrierOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    callRuntime(rewriter, op, emulator::kBarrier, {});
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// The runtime returns the value's bits in the low word and `valid` in bit
+/// 32.
+struct ShuffleLowering : ConvertOpToLLVMPattern<gpu::ShuffleOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(gpu::ShuffleOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Type type = op.getShuffleResult().getType();
+    if (!type.isF32() && !type.isInteger(32))
+      return rewriter.notifyMatchFailure(op, "only 32-bit shuffles");
+    Location loc = op.getLoc();
+    Value bits = asRegister(rewriter, loc, adaptor.getValue());
+    Value mode = i32Constant(rewriter, loc, static_cast<int32_t>(op.getMode()));
+    Value packed = callRuntime(rewriter, op, emulator::kShuffle,
+                               {bits, adaptor.getOffset(), adaptor.getWidth(),
+                                mode})
+                       .getResult();
+    Value low = LLVM::TruncOp::create(rewriter, loc, rewriter.getI32Type(),
+                                      packed);
+    Value value = type.isF32()
+                      ? LLVM::BitcastOp::create(rewriter, loc, type, low)
+                      : low;
+    Value high = LLVM::LShrOp::create(
+        rewriter, loc, packed,
+        LLVM::ConstantOp::create(rewriter, loc, rewriter.getI64Type(),
+                                 rewriter.getI64IntegerAttr(32)));
+    Value valid =
+        LLVM::TruncOp::create(rewriter, loc, rewriter.getI1Type(), high);
+    rewriter.replaceOp(op, {value, valid});
+    return success();
+  }
+};
+
+struct DynamicSharedMemoryLowering
+    : ConvertOpToLLVMPattern<gpu::DynamicSharedMemoryOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(gpu::DynamicSharedMemoryOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MemRefType type = op.getType();
+    Type llvmType = getTypeConverter()->convertType(type);
+    if (!llvmType || type.getRank() != 1)
+      return rewriter.notifyMatchFailure(op, "expected a 1-D memref");
+    Value base = callRuntime(rewriter, op, emulator::kShared, {}).getResult();
+    Value bytes =
+        callRuntime(rewriter, op, emulator::kId,
+                    i32Constant(rewriter, loc, emulator::kSharedBytes))
+            .getResult();
+    auto desc = MemRefDescriptor::poison(rewriter, loc, llvmType);
+    desc.setAllocatedPtr(rewriter, loc, base);
+    desc.setAlignedPtr(rewriter, loc, base);
+    desc.setOffset(rewriter, loc,
+                   createIndexAttrConstant(rewriter, loc, getIndexType(), 0));
+    desc.setSize(rewriter, loc, 0, bytes);
+    desc.setStride(rewriter, loc, 0,
+                   createIndexAttrConstant(rewriter, loc, getIndexType(), 1));
+    rewriter.replaceOp(op, {desc});
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// nvgpu
+//===----------------------------------------------------------------------===//
+
+struct LdMatrixLowering : ConvertOpToLLVMPattern<nvgpu::LdMatrixOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(nvgpu::LdMatrixOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    VectorType type = op.getRes().getType();
+    if (type.getRank() != 2 || type.getDimSize(1) * type.getElementType()
+                                           .getIntOrFloatBitWidth() !=
+                                   32)
+      return rewriter.notifyMatchFailure(op, "expected 32-bit registers");
+    Type llvmType = getTypeConverter()->convertType(type);
+    Value row = getStridedElementPtr(rewriter, loc, op.getSrcMemref().getType(),
+                                     adaptor.getSrcMemref(),
+                                     adaptor.getIndices());
+    Scratch out(rewriter, loc, rewriter.getI32Type(), op.getNumTiles());
+    callRuntime(rewriter, op, emulator::kLdMatrix,
+                {row, i32Constant(rewriter, loc, op.getNumTiles()),
+                 i32Constant(rewriter, loc, op.getTranspose()), out.memory});
+    Value result = LLVM::LoadOp::create(rewriter, loc, llvmType, out.memory);
+    out.release(rewriter, loc);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Elements of a memref as bytes.
+int64_t elementBytes(MemRefType type) {
+  return type.getElementType().getIntOrFloatBitWidth() / 8;
+}
+
+struct AsyncCopyLowering : ConvertOpToLLVMPattern<nvgpu::DeviceAsyncCopyOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(nvgpu::DeviceAsyncCopyOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MemRefType dstType = op.getDst().getType();
+    Value dst = getStridedElementPtr(rewriter, loc, dstType, adaptor.getDst(),
+                                     adaptor.getDstIndices());
+    Value src = getStridedElementPtr(rewriter, loc, op.getSrc().getType(),
+                                     adaptor.getSrc(), adaptor.getSrcIndices());
+    int64_t bytes = op.getDstElements().getZExtValue() * elementBytes(dstType);
+    Value srcBytes = i32Constant(rewriter, loc, bytes);
+    if (Value elements = adaptor.getSrcElements()) {
+      Value count =
+          LLVM::TruncOp::create(rewriter, loc, rewriter.getI32Type(), elements);
+      srcBytes = LLVM::MulOp::create(
+          rewriter, loc, count,
+          i32Constant(rewriter, loc, elementBytes(dstType)));
+    }
+    callRuntime(rewriter, op, emulator::kCopy,
+                {dst, src, i32Constant(rewriter, loc, bytes), srcBytes});
+    rewriter.replaceOp(op, i32Constant(rewriter, loc, 0));
+    return success();
+  }
+};
+
+struct CreateGroupLowering
+    : ConvertOpToLLVMPattern<nvgpu::DeviceAsyncCreateGroupOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(nvgpu::DeviceAsyncCreateGroupOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    callRuntime(rewriter, op, emulator::kCommit, {});
+    rewriter.replaceOp(op, i32Constant(rewriter, op.getLoc(), 0));
+    return success();
+  }
+};
+
+struct WaitLowering : ConvertOpToLLVMPattern<nvgpu::DeviceAsyncWaitOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(nvgpu::DeviceAsyncWaitOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    int64_t groups = op.getNumGroups() ? *op.getNumGroups() : 0;
+    callRuntime(rewriter, op, emulator::kWait,
+                i32Constant(rewriter, op.getLoc(), groups));
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// nvvm.mma.sync
+//===----------------------------------------------------------------------===//
+
+/// m16n8k16, f16 or bf16 operands (row-major A, column-major B), f32
+/// accumulators: the only form the kernels use.
+struct MmaLowering : ConvertOpToLLVMPattern<NVVM::MmaOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(NVVM::MmaOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    NVVM::MMAShapeAttr shape = op.getShapeAttr();
+    std::optional<NVVM::MMATypes> a = op.getMultiplicandAPtxType();
+    if (shape.getM() != 16 || shape.getN() != 8 || shape.getK() != 16 ||
+        !a || (*a != NVVM::MMATypes::f16 && *a != NVVM::MMATypes::bf16) ||
+        op.getLayoutA() != NVVM::MMALayout::row ||
+        op.getLayoutB() != NVVM::MMALayout::col)
+      return rewriter.notifyMatchFailure(
+          op, "only m16n8k16 f16/bf16 row x col with f32 accumulators");
+    ValueRange aRegs = adaptor.getOperandA(), bRegs = adaptor.getOperandB(),
+               cRegs = adaptor.getOperandC();
+    if (aRegs.size() != 4 || bRegs.size() != 2 || cRegs.size() != 4 ||
+        !llvm::all_of(cRegs, [](Value c) { return c.getType().isF32(); }))
+      return rewriter.notifyMatchFailure(op, "unexpected fragment registers");
+    Location loc = op.getLoc();
+    SmallVector<Value> args = {
+        i32Constant(rewriter, loc, *a == NVVM::MMATypes::bf16)};
+    for (Value reg : llvm::concat<Value>(aRegs, bRegs))
+      args.push_back(asRegister(rewriter, loc, reg));
+    llvm::append_range(args, cRegs);
+    Type f32 = rewriter.getF32Type();
+    Scratch d(rewriter, loc, f32, 4);
+    args.push_back(d.memory);
+    callRuntime(rewriter, op, emulator::kMma, args);
+    Value result = LLVM::PoisonOp::create(rewriter, loc, op.getRes().getType());
+    for (int64_t i = 0; i < 4; ++i) {
+      Value at = LLVM::GEPOp::create(rewriter, loc, d.memory.getType(), f32,
+                                     d.memory, ArrayRef<LLVM::GEPArg>{i});
+      Value element = LLVM::LoadOp::create(rewriter, loc, f32, at);
+      result = LLVM::InsertValueOp::create(rewriter, loc, result, element,
+                                           ArrayRef<int64_t>{i});
+    }
+    d.release(rewriter, loc);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+} // namespace
+
+void attune::populateGPUToEmulatorConversionPatterns(
+    LLVMTypeConverter &converter, RewritePatternSet &patterns) {
+  converter.addConversion([](nvgpu::DeviceAsyncTokenType type) -> Type {
+    return IntegerType::get(type.getContext(), 32);
+  });
+  patterns.add<IdLowering<gpu::ThreadIdOp, emulator::kThreadId>,
+               IdLowering<gpu::BlockIdOp, emulator::kBlockId>,
+               IdLowering<gpu::BlockDimOp, emulator::kBlockDim>,
+               IdLowering<gpu::GridDimOp, emulator::kGridDim>, BarrierLowering,
+               ShuffleLowering, DynamicSharedMemoryLowering, LdMatrixLowering,
+               AsyncCopyLowering, CreateGroupLowering, WaitLowering,
+               MmaLowering>(converter);
+}
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The name a kernel's body gets; the kernel's own name goes to its packed
+/// entry point `void name(void **params)`, which the emulator's
+/// cuLaunchKernel calls with cuLaunchKernel's parameter array.
+std::string bodyName(StringRef kernel) { return (kernel + "__body").str(); }
+
+/// Moves every gpu.func of the module's gpu.modules to a func.func at the
+/// top level (the body, renamed) and drops the rest: the gpu.modules and the
+/// host functions, which the launcher implements.
+FailureOr<SmallVector<std::string>> outlineKernels(ModuleOp module) {
+  SmallVector<std::string> kernels;
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  SmallVector<Operation *> dead;
+  for (Operation &op : module.getBody()->getOperations()) {
+    auto gpuModule = dyn_cast<gpu::GPUModuleOp>(op);
+    if (!gpuModule) {
+      auto func = dyn_cast<func::FuncOp>(op);
+      if (func && func.isDeclaration())
+        dead.push_back(&op);
+      continue;
+    }
+    dead.push_back(&op);
+    for (auto kernel : gpuModule.getOps<gpu::GPUFuncOp>()) {
+      if (!kernel.getWorkgroupAttributions().empty() ||
+          !kernel.getPrivateAttributions().empty()) {
+        kernel.emitError("attune-convert-gpu-to-emulator: workgroup and "
+                         "private attributions are not supported (dynamic "
+                         "shared memory is)");
+        return failure();
+      }
+      auto func = func::FuncOp::create(b, kernel.getLoc(),
+                                       bodyName(kernel.getName()),
+                                       kernel.getFunctionType());
+      func.setPrivate();
+      func.getBody().takeBody(kernel.getBody());
+      func.walk([&](gpu::ReturnOp ret) {
+        OpBuilder rb(ret);
+        func::ReturnOp::create(rb, ret.getLoc(), ret.getOperands());
+        ret.erase();
+      });
+      kernels.push_back(kernel.getName().str());
+    }
+  }
+  for (Operation *op : dead)
+    op->erase();
+  return kernels;
+}
+
+/// The special-function intrinsics the fast-math pass emits, as the CPU's
+/// exp2 / log2 (the emulator is exact where the GPU is accurate to 2 ulp).
+LogicalResult replaceNVVMIntrinsics(ModuleOp module) {
+  WalkResult result = module.walk([](LLVM::CallIntrinsicOp call) {
+    StringRef name = call.getIntrin();
+    if (!name.starts_with("llvm.nvvm."))
+      return WalkResult::advance();
+    OpBuilder b(call);
+    Value x = call.getArgs().empty() ? Value() : call.getArgs().front();
+    Value replacement;
+    if (name.starts_with("llvm.nvvm.ex2.approx"))
+      replacement = LLVM::Exp2Op::create(b, call.getLoc(), x.getType(), x);
+    else if (name.starts_with("llvm.nvvm.lg2.approx"))
+      replacement = LLVM::Log2Op::create(b, call.getLoc(), x.getType(), x);
+    if (!replacement) {
+      call.emitError("attune-convert-gpu-to-emulator: no emulation of ")
+          << name;
+      return WalkResult::interrupt();
+    }
+    call.getResult(0).replaceAllUsesWith(replacement);
+    call.erase();
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
+/// `void name(void **params)`: loads parameter i from params[i] and calls
+/// the body.
+void addPackedEntry(ModuleOp module, StringRef kernel) {
+  auto body = module.lookupSymbol<LLVM::LLVMFuncOp>(bodyName(kernel));
+  body.setLinkage(LLVM::Linkage::Internal);
+  MLIRContext *ctx = module.getContext();
+  auto ptr = LLVM::LLVMPointerType::get(ctx);
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Location loc = body.getLoc();
+  auto entry = LLVM::LLVMFuncOp::create(
+      b, loc, kernel,
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr}));
+  Block *block = entry.addEntryBlock(b);
+  b.setInsertionPointToStart(block);
+  SmallVector<Value> args;
+  for (auto [i, type] : llvm::enumerate(body.getArgumentTypes())) {
+    Value slot = LLVM::GEPOp::create(
+        b, loc, ptr, ptr, block->getArgument(0),
+        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+    Value address = LLVM::LoadOp::create(b, loc, ptr, slot);
+    args.push_back(LLVM::LoadOp::create(b, loc, type, address));
+  }
+  LLVM::CallOp::create(b, loc, body, args);
+  LLVM::ReturnOp::create(b, loc, ValueRange());
+}
+
+struct ConvertGPUToEmulatorPass
+    : public attune::impl::ConvertGPUToEmulatorBase<ConvertGPUToEmulatorPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    FailureOr<SmallVector<std::string>> kernels = outlineKernels(module);
+    if (failed(kernels) || failed(replaceNVVMIntrinsics(module)))
+      return signalPassFailure();
+    declareEmulatorRuntime(module);
+
+    LowerToLLVMOptions options(ctx);
+    LLVMTypeConverter converter(ctx, options);
+    // Shared memory is ordinary memory here.
+    populateGpuMemorySpaceAttributeConversions(
+        converter, [](gpu::AddressSpace) { return 0u; });
+    RewritePatternSet patterns(ctx);
+    populateGPUToEmulatorConversionPatterns(converter, patterns);
+    arith::populateArithToLLVMConversionPatterns(converter, patterns);
+    cf::populateControlFlowToLLVMConversionPatterns(converter, patterns);
+    populateFuncToLLVMConversionPatterns(converter, patterns);
+    index::populateIndexToLLVMConversionPatterns(converter, patterns);
+    populateMathToLLVMConversionPatterns(converter, patterns);
+    populateFinalizeMemRefToLLVMConversionPatterns(converter, patterns);
+    populateVectorToLLVMConversionPatterns(converter, patterns);
+    ub::populateUBToLLVMConversionPatterns(converter, patterns);
+    LLVMConversionTarget target(*ctx);
+    target.addIllegalDialect<NVVM::NVVMDialect>();
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      return signalPassFailure();
+    for (const std::string &kernel : *kernels)
+      addPackedEntry(module, kernel);
+  }
+};
+} // namespace

@@ -1,0 +1,732 @@
+/*===- cuda_emulator.c - a CUDA driver that runs kernels on the CPU -------===*
+ *
+ * Built as libcuda.so.1 in its own directory (build/lib/cuda-emulator): put
+ * that directory on LD_LIBRARY_PATH and Attune's C launchers load it instead
+ * of NVIDIA's driver. It implements the driver entry points the launchers
+ * call, and runs the kernels of an image that
+ * `attune-compile --target=cuda --emulate` built: a CPU shared object whose
+ * kernels (attune-convert-gpu-to-emulator) call back into this file for
+ * everything a GPU thread shares with others.
+ *
+ * The threads of a block are fibers on the launching thread, scheduled
+ * cooperatively: a thread runs until it waits at a barrier or a warp
+ * collective (shuffle, ldmatrix, mma.sync), and the last of the block or
+ * warp to arrive completes the step. Blocks run one after another; the
+ * result is deterministic. Checked on the way, each with a message on stderr
+ * and CUDA_ERROR_LAUNCH_FAILED: a barrier not every thread reaches
+ * (deadlock), lanes of a warp at different collectives, writes past the
+ * block's dynamic shared memory, more dynamic shared memory than the kernel
+ * was allowed. cp.async copies land at the wait that covers them, not
+ * before; shared memory and cuMemAllocAsync memory start as 0xff bytes
+ * (NaN in f16, bf16 and f32) so that reading what nobody wrote shows.
+ *
+ * Not a timing model: it checks numerics and synchronization, not speed.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <elf.h>
+#include <math.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+typedef int CUresult;
+enum {
+  CUDA_SUCCESS = 0,
+  CUDA_ERROR_INVALID_VALUE = 1,
+  CUDA_ERROR_OUT_OF_MEMORY = 2,
+  CUDA_ERROR_INVALID_IMAGE = 200,
+  CUDA_ERROR_INVALID_HANDLE = 400,
+  CUDA_ERROR_NOT_FOUND = 500,
+  CUDA_ERROR_LAUNCH_FAILED = 719,
+};
+enum { ATTRIBUTE_MULTIPROCESSOR_COUNT = 16 };
+enum { FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8 };
+
+#define EXPORT __attribute__((visibility("default")))
+#define WARP 32
+#define MAX_THREADS 1024
+/* Without cuFuncSetAttribute, as on the hardware. */
+#define DEFAULT_SHARED_LIMIT (48 * 1024)
+/* The H200's opt-in limit per block. */
+#define DEVICE_SHARED_LIMIT (227 * 1024)
+#define SHARED_GUARD 256
+
+static void warn(const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  fputs("attune CUDA emulator: ", stderr);
+  vfprintf(stderr, format, args);
+  fputc('\n', stderr);
+  va_end(args);
+}
+
+/*===----------------------------------------------------------------------===*
+ * Context, memory, modules
+ *===----------------------------------------------------------------------===*/
+
+static int the_context;
+
+EXPORT CUresult cuInit(unsigned flags) {
+  (void)flags;
+  return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuCtxGetCurrent(void **context) {
+  *context = &the_context;
+  return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuCtxGetDevice(int *device) {
+  *device = 0;
+  return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuDeviceGetAttribute(int *value, int attribute, int device) {
+  if (device != 0 || attribute != ATTRIBUTE_MULTIPROCESSOR_COUNT)
+    return CUDA_ERROR_INVALID_VALUE;
+  const char *sms = getenv("ATTUNE_EMULATOR_SMS");
+  *value = sms && atoi(sms) > 0 ? atoi(sms) : 132; /* an H200 */
+  return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuMemAllocAsync(unsigned long long *pointer, size_t bytes,
+                                void *stream) {
+  (void)stream;
+  void *memory = aligned_alloc(256, (bytes + 255) / 256 * 256);
+  if (!memory)
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  memset(memory, 0xff, bytes);
+  *pointer = (unsigned long long)(uintptr_t)memory;
+  return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuMemFreeAsync(unsigned long long pointer, void *stream) {
+  (void)stream;
+  free((void *)(uintptr_t)pointer);
+  return CUDA_SUCCESS;
+}
+
+typedef struct {
+  void *library;
+} Module;
+
+typedef struct {
+  void (*entry)(void **);
+  char name[128];
+  int shared_limit;
+} Function;
+
+/* The size of an ELF image: its headers' ends (the section headers come
+ * last in what linkers write). */
+static size_t elf_size(const Elf64_Ehdr *header) {
+  size_t sections = header->e_shoff + (size_t)header->e_shnum *
+                                          header->e_shentsize;
+  size_t segments = header->e_phoff + (size_t)header->e_phnum *
+                                          header->e_phentsize;
+  return sections > segments ? sections : segments;
+}
+
+EXPORT CUresult cuModuleLoadData(void **module, const void *image) {
+  const Elf64_Ehdr *header = (const Elf64_Ehdr *)image;
+  if (!image || memcmp(header->e_ident, ELFMAG, SELFMAG) != 0 ||
+      header->e_ident[EI_CLASS] != ELFCLASS64 || header->e_type != ET_DYN ||
+      header->e_machine == EM_CUDA) {
+    warn("the image is not a CPU shared object (PTX or a cubin?): build the "
+         "kernels with attune-compile --target=cuda --emulate");
+    return CUDA_ERROR_INVALID_IMAGE;
+  }
+  /* The kernels call back into this library: make its symbols global. */
+  Dl_info self;
+  if (!dladdr((void *)&cuModuleLoadData, &self) ||
+      !dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL)) {
+    warn("cannot make the runtime's symbols global: %s", dlerror());
+    return CUDA_ERROR_INVALID_IMAGE;
+  }
+  char path[] = "/tmp/attune-emulated-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0)
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  size_t size = elf_size(header);
+  int written = write(fd, image, size) == (ssize_t)size;
+  close(fd);
+  void *library = written ? dlopen(path, RTLD_NOW | RTLD_LOCAL) : NULL;
+  if (!library)
+    warn("cannot load the kernels: %s", written ? dlerror() : "write failed");
+  unlink(path);
+  if (!library)
+    return CUDA_ERROR_INVALID_IMAGE;
+  Module *m = calloc(1, sizeof(Module));
+  m->library = library;
+  *module = m;
+  return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuModuleUnload(void *module) {
+  Module *m = module;
+  if (!m)
+    return CUDA_ERROR_INVALID_HANDLE;
+  dlclose(m->library);
+  free(m);
+  return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuModuleGetFunction(void **function, void *module,
+                                    const char *name) {
+  Module *m = module;
+  if (!m || !name || strlen(name) >= sizeof(((Function *)0)->name))
+    return CUDA_ERROR_INVALID_VALUE;
+  void *entry = dlsym(m->library, name);
+  if (!entry)
+    return CUDA_ERROR_NOT_FOUND;
+  Function *f = calloc(1, sizeof(Function));
+  *(void **)&f->entry = entry;
+  strcpy(f->name, name);
+  f->shared_limit = DEFAULT_SHARED_LIMIT;
+  *function = f;
+  return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuFuncSetAttribute(void *function, int attribute, int value) {
+  Function *f = function;
+  if (!f)
+    return CUDA_ERROR_INVALID_HANDLE;
+  if (attribute != FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES || value < 0 ||
+      value > DEVICE_SHARED_LIMIT)
+    return CUDA_ERROR_INVALID_VALUE;
+  f->shared_limit = value;
+  return CUDA_SUCCESS;
+}
+
+/*===----------------------------------------------------------------------===*
+ * Threads as fibers
+ *===----------------------------------------------------------------------===*/
+
+enum Wait { RUNNING, AT_BARRIER, AT_WARP, DONE };
+
+typedef struct {
+  void *dst;
+  const void *src;
+  int bytes, src_bytes, group;
+} Copy;
+
+typedef struct {
+  jmp_buf context;
+  char *stack;
+  int tid, wait;
+  unsigned wait_generation;
+  /* cp.async: copies not landed yet; group -1 until committed. */
+  Copy *copies;
+  int num_copies, max_copies, groups;
+} Thread;
+
+enum Collective { NONE, SHUFFLE, LDMATRIX, MMA };
+
+typedef struct {
+  int arrived, op;
+  unsigned generation;
+  uint32_t in[WARP][12];
+  const char *address[WARP];
+  uint32_t out[WARP][4];
+  int tiles, transpose, mode, bf16;
+} Warp;
+
+static struct {
+  Thread threads[MAX_THREADS];
+  Warp warps[MAX_THREADS / WARP];
+  Thread *current;
+  jmp_buf scheduler;
+  char error[512];
+  int num_threads, arrived;
+  unsigned generation;
+  /* The launch. */
+  unsigned block[3], grid[3], block_id[3];
+  void **params;
+  void (*entry)(void **);
+  char *shared;
+  size_t shared_bytes;
+  /* Fiber stacks, each above a guard page. */
+  char *stacks;
+  size_t stack_bytes, stacks_mapped;
+} emu;
+
+static pthread_mutex_t launch_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Ends the launch with `format` as the reason. */
+__attribute__((noreturn, format(printf, 1, 2))) static void
+fail(const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  vsnprintf(emu.error, sizeof(emu.error), format, args);
+  va_end(args);
+  _longjmp(emu.scheduler, 1);
+}
+
+static int waiting(const Thread *t) {
+  if (t->wait == AT_BARRIER)
+    return emu.generation == t->wait_generation;
+  if (t->wait == AT_WARP)
+    return emu.warps[t->tid / WARP].generation == t->wait_generation;
+  return t->wait == DONE;
+}
+
+/* Runs another thread that can run; back to the scheduler when none can. */
+static void yield(void) {
+  Thread *self = emu.current;
+  for (int i = 1; i <= emu.num_threads; ++i) {
+    Thread *next = &emu.threads[(self->tid + i) % emu.num_threads];
+    if (waiting(next))
+      continue;
+    if (next == self)
+      return;
+    if (_setjmp(self->context) == 0) {
+      emu.current = next;
+      _longjmp(next->context, 1);
+    }
+    return;
+  }
+  if (_setjmp(self->context) == 0)
+    _longjmp(emu.scheduler, 2);
+}
+
+static void block_until_released(Thread *self) {
+  while (waiting(self))
+    yield();
+  self->wait = RUNNING;
+}
+
+static void land_copies(Thread *t, int up_to_group) {
+  int kept = 0;
+  for (int i = 0; i < t->num_copies; ++i) {
+    Copy *c = &t->copies[i];
+    if (c->group < 0 || c->group > up_to_group) {
+      t->copies[kept++] = *c;
+      continue;
+    }
+    memcpy(c->dst, c->src, c->src_bytes);
+    memset((char *)c->dst + c->src_bytes, 0, c->bytes - c->src_bytes);
+  }
+  t->num_copies = kept;
+}
+
+static void thread_main(void) {
+  Thread *self = emu.current;
+  if (_setjmp(self->context) == 0)
+    _longjmp(emu.scheduler, 3); /* created; run when scheduled */
+  emu.entry(emu.params);
+  /* What was never waited for still lands, as on the hardware. */
+  for (int i = 0; i < self->num_copies; ++i)
+    self->copies[i].group = 0;
+  land_copies(self, 0);
+  self->wait = DONE;
+  yield();
+  fail("internal error: a finished thread was resumed");
+}
+
+static int map_stacks(int threads) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  const char *kib = getenv("ATTUNE_EMULATOR_STACK_KIB");
+  emu.stack_bytes = (kib && atoi(kib) > 0 ? (size_t)atoi(kib) : 256) * 1024;
+  emu.stack_bytes = (emu.stack_bytes + page - 1) / page * page;
+  size_t need = (size_t)threads * (emu.stack_bytes + page);
+  if (need <= emu.stacks_mapped)
+    return 0;
+  if (emu.stacks)
+    munmap(emu.stacks, emu.stacks_mapped);
+  emu.stacks = mmap(NULL, need, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (emu.stacks == MAP_FAILED) {
+    emu.stacks = NULL, emu.stacks_mapped = 0;
+    return -1;
+  }
+  emu.stacks_mapped = need;
+  for (int t = 0; t < threads; ++t) /* a guard page below each stack */
+    mprotect(emu.stacks + t * (emu.stack_bytes + page), page, PROT_NONE);
+  return 0;
+}
+
+/* Runs one block; 0, or -1 with emu.error set. */
+static int run_block(void) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  memset(emu.shared, 0xff, emu.shared_bytes);
+  memset(emu.shared + emu.shared_bytes, 0xa5, SHARED_GUARD);
+  memset(emu.warps, 0, sizeof(emu.warps));
+  emu.arrived = 0;
+  emu.error[0] = 0;
+  for (int t = 0; t < emu.num_threads; ++t) {
+    Thread *thread = &emu.threads[t];
+    thread->tid = t;
+    thread->wait = RUNNING;
+    thread->num_copies = 0;
+    thread->groups = 0;
+    thread->stack = emu.stacks + t * (emu.stack_bytes + page) + page;
+    ucontext_t start;
+    getcontext(&start);
+    start.uc_stack.ss_sp = thread->stack;
+    start.uc_stack.ss_size = emu.stack_bytes;
+    start.uc_link = NULL;
+    makecontext(&start, thread_main, 0);
+    emu.current = thread;
+    if (_setjmp(emu.scheduler) == 0)
+      setcontext(&start);
+  }
+  int reason = _setjmp(emu.scheduler);
+  if (reason == 0) {
+    emu.current = &emu.threads[0];
+    _longjmp(emu.threads[0].context, 1);
+  }
+  if (reason == 1) /* fail() */
+    return -1;
+  /* No thread can run: all done, or a deadlock. */
+  int done = 0, at_barrier = 0, at_warp = 0;
+  for (int t = 0; t < emu.num_threads; ++t) {
+    done += emu.threads[t].wait == DONE;
+    at_barrier += emu.threads[t].wait == AT_BARRIER;
+    at_warp += emu.threads[t].wait == AT_WARP;
+  }
+  if (done != emu.num_threads) {
+    snprintf(emu.error, sizeof(emu.error),
+             "deadlock: %d of %d threads finished, %d wait at a barrier, %d at "
+             "a warp collective",
+             done, emu.num_threads, at_barrier, at_warp);
+    return -1;
+  }
+  for (int i = 0; i < SHARED_GUARD; ++i)
+    if ((unsigned char)emu.shared[emu.shared_bytes + i] != 0xa5) {
+      snprintf(emu.error, sizeof(emu.error),
+               "a write past the end of the block's %zu bytes of dynamic "
+               "shared memory (byte %d after it)",
+               emu.shared_bytes, i);
+      return -1;
+    }
+  return 0;
+}
+
+EXPORT CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy,
+                               unsigned gz, unsigned bx, unsigned by,
+                               unsigned bz, unsigned shared, void *stream,
+                               void **params, void **extra) {
+  (void)stream;
+  Function *f = function;
+  if (!f)
+    return CUDA_ERROR_INVALID_HANDLE;
+  unsigned long threads = (unsigned long)bx * by * bz;
+  if (extra || !gx || !gy || !gz || !threads || threads > MAX_THREADS ||
+      threads % WARP || gy > 65535 || gz > 65535) {
+    warn("%s: bad launch: grid (%u, %u, %u), block (%u, %u, %u)%s", f->name,
+         gx, gy, gz, bx, by, bz, extra ? ", extra parameters" : "");
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  if ((int)shared > f->shared_limit) {
+    warn("%s: %u bytes of dynamic shared memory, %d allowed "
+         "(cuFuncSetAttribute)",
+         f->name, shared, f->shared_limit);
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  pthread_mutex_lock(&launch_lock);
+  CUresult result = CUDA_SUCCESS;
+  emu.num_threads = (int)threads;
+  emu.block[0] = bx, emu.block[1] = by, emu.block[2] = bz;
+  emu.grid[0] = gx, emu.grid[1] = gy, emu.grid[2] = gz;
+  emu.params = params;
+  emu.entry = f->entry;
+  emu.shared_bytes = shared;
+  emu.shared = malloc(shared + SHARED_GUARD);
+  if (!emu.shared || map_stacks((int)threads) != 0) {
+    result = CUDA_ERROR_OUT_OF_MEMORY;
+  } else {
+    for (unsigned z = 0; z < gz && !result; ++z)
+      for (unsigned y = 0; y < gy && !result; ++y)
+        for (unsigned x = 0; x < gx && !result; ++x) {
+          emu.block_id[0] = x, emu.block_id[1] = y, emu.block_id[2] = z;
+          if (run_block() != 0) {
+            warn("%s: block (%u, %u, %u): %s", f->name, x, y, z, emu.error);
+            result = CUDA_ERROR_LAUNCH_FAILED;
+          }
+        }
+  }
+  free(emu.shared);
+  emu.shared = NULL;
+  pthread_mutex_unlock(&launch_lock);
+  return result;
+}
+
+/*===----------------------------------------------------------------------===*
+ * What the kernels call (attune-convert-gpu-to-emulator)
+ *===----------------------------------------------------------------------===*/
+
+EXPORT int64_t __attune_emu_id(int32_t which) {
+  const Thread *t = emu.current;
+  unsigned tid = (unsigned)t->tid;
+  switch (which) {
+  case 0:
+    return tid % emu.block[0];
+  case 1:
+    return tid / emu.block[0] % emu.block[1];
+  case 2:
+    return tid / (emu.block[0] * emu.block[1]);
+  case 3:
+  case 4:
+  case 5:
+    return emu.block_id[which - 3];
+  case 6:
+  case 7:
+  case 8:
+    return emu.block[which - 6];
+  case 9:
+  case 10:
+  case 11:
+    return emu.grid[which - 9];
+  case 12:
+    return (int64_t)emu.shared_bytes;
+  }
+  fail("unknown id %d", which);
+}
+
+EXPORT void *__attune_emu_shared(void) { return emu.shared; }
+
+EXPORT void __attune_emu_barrier(void) {
+  Thread *self = emu.current;
+  if (++emu.arrived == emu.num_threads) {
+    emu.arrived = 0;
+    ++emu.generation;
+    return;
+  }
+  self->wait = AT_BARRIER;
+  self->wait_generation = emu.generation;
+  block_until_released(self);
+}
+
+static const char *const collective_names[] = {"none", "shuffle", "ldmatrix",
+                                               "mma.sync"};
+
+static float half_to_float(uint16_t h) {
+  uint32_t sign = (uint32_t)(h >> 15) << 31, exponent = (h >> 10) & 31,
+           mantissa = h & 1023;
+  float magnitude;
+  if (exponent == 0)
+    magnitude = ldexpf((float)mantissa, -24);
+  else if (exponent == 31)
+    magnitude = mantissa ? NAN : INFINITY;
+  else
+    magnitude = ldexpf((float)(mantissa | 1024), (int)exponent - 25);
+  union {
+    float f;
+    uint32_t u;
+  } bits = {magnitude};
+  bits.u |= sign;
+  return bits.f;
+}
+
+static float bf16_to_float(uint16_t h) {
+  union {
+    uint32_t u;
+    float f;
+  } bits = {(uint32_t)h << 16};
+  return bits.f;
+}
+
+/* The b16 element `half` (0: low) of a 32-bit register. */
+static float element(uint32_t reg, int half, int bf16) {
+  uint16_t bits = (uint16_t)(reg >> (16 * half));
+  return bf16 ? bf16_to_float(bits) : half_to_float(bits);
+}
+
+/* mma.sync.m16n8k16.row.col.f32: lane l = 4 g + t holds A (rows g and g + 8,
+ * columns 2t, 2t + 1 and 8 more), B (rows 2t, 2t + 1 and 8 more, column g)
+ * and C / D (rows g and g + 8, columns 2t, 2t + 1); PTX ISA, "Matrix
+ * fragments for mma.m16n8k16". */
+static void compute_mma(Warp *w) {
+  float a[16][16], b[16][8], c[16][8];
+  for (int lane = 0; lane < WARP; ++lane) {
+    int g = lane / 4, t = lane % 4;
+    const uint32_t *in = w->in[lane];
+    for (int r = 0; r < 4; ++r)
+      for (int h = 0; h < 2; ++h)
+        a[g + 8 * (r & 1)][2 * t + h + 8 * (r >> 1)] =
+            element(in[r], h, w->bf16);
+    for (int r = 0; r < 2; ++r)
+      for (int h = 0; h < 2; ++h)
+        b[2 * t + h + 8 * r][g] = element(in[4 + r], h, w->bf16);
+    for (int r = 0; r < 4; ++r) {
+      union {
+        uint32_t u;
+        float f;
+      } bits = {in[6 + r]};
+      c[g + 8 * (r >> 1)][2 * t + (r & 1)] = bits.f;
+    }
+  }
+  for (int lane = 0; lane < WARP; ++lane) {
+    int g = lane / 4, t = lane % 4;
+    for (int r = 0; r < 4; ++r) {
+      int m = g + 8 * (r >> 1), n = 2 * t + (r & 1);
+      float sum = c[m][n];
+      for (int k = 0; k < 16; ++k)
+        sum += a[m][k] * b[k][n];
+      memcpy(&w->out[lane][r], &sum, 4);
+    }
+  }
+}
+
+/* ldmatrix.m8n8.x{1,2,4}.b16: lanes 8i..8i+7 give the rows of matrix i;
+ * lane l receives row l / 4, columns 2 (l % 4) and 2 (l % 4) + 1 of each
+ * matrix, or with .trans those columns' elements of rows 2 (l % 4) and
+ * 2 (l % 4) + 1 at column l / 4. */
+static void compute_ldmatrix(Warp *w) {
+  for (int lane = 0; lane < WARP; ++lane)
+    for (int i = 0; i < w->tiles; ++i) {
+      uint16_t lo, hi;
+      if (w->transpose) {
+        const char *r0 = w->address[8 * i + 2 * (lane % 4)];
+        const char *r1 = w->address[8 * i + 2 * (lane % 4) + 1];
+        memcpy(&lo, r0 + 2 * (lane / 4), 2);
+        memcpy(&hi, r1 + 2 * (lane / 4), 2);
+      } else {
+        const char *row = w->address[8 * i + lane / 4];
+        memcpy(&lo, row + 4 * (lane % 4), 2);
+        memcpy(&hi, row + 4 * (lane % 4) + 2, 2);
+      }
+      w->out[lane][i] = (uint32_t)lo | (uint32_t)hi << 16;
+    }
+}
+
+/* gpu.shuffle over segments of `width` lanes: the value and whether the
+ * source lane was inside the segment (else the lane's own value). */
+static void compute_shuffle(Warp *w) {
+  for (int lane = 0; lane < WARP; ++lane) {
+    int width = (int)w->in[lane][2], offset = (int)w->in[lane][1];
+    int base = width > 0 ? lane - lane % width : 0, source = -1;
+    switch (w->mode) {
+    case 0:
+      source = lane ^ offset;
+      break;
+    case 1:
+      source = lane + offset;
+      break;
+    case 2:
+      source = lane - offset;
+      break;
+    case 3:
+      source = base + offset;
+      break;
+    }
+    int valid = width > 0 && source >= base && source < base + width &&
+                source < WARP;
+    w->out[lane][0] = valid ? w->in[source][0] : w->in[lane][0];
+    w->out[lane][1] = (uint32_t)valid;
+  }
+}
+
+/* Lane `self` at collective `op` with its inputs in w->in[lane]; returns when
+ * the warp's last lane has arrived and computed every lane's outputs. */
+static Warp *arrive(Thread *self, int op) {
+  Warp *w = &emu.warps[self->tid / WARP];
+  if (w->arrived > 0 && w->op != op)
+    fail("warp %d: lane %d reached %s while other lanes wait at %s",
+         self->tid / WARP, self->tid % WARP, collective_names[op],
+         collective_names[w->op]);
+  w->op = op;
+  if (++w->arrived < WARP) {
+    self->wait = AT_WARP;
+    self->wait_generation = w->generation;
+    block_until_released(self);
+    return w;
+  }
+  if (op == SHUFFLE)
+    compute_shuffle(w);
+  else if (op == LDMATRIX)
+    compute_ldmatrix(w);
+  else
+    compute_mma(w);
+  w->arrived = 0;
+  ++w->generation;
+  return w;
+}
+
+EXPORT int64_t __attune_emu_shuffle(int32_t value, int32_t offset,
+                                    int32_t width, int32_t mode) {
+  Thread *self = emu.current;
+  Warp *w = &emu.warps[self->tid / WARP];
+  int lane = self->tid % WARP;
+  if (w->arrived > 0 && w->op == SHUFFLE && w->mode != mode)
+    fail("warp %d: lanes shuffle in different modes", self->tid / WARP);
+  w->mode = mode;
+  w->in[lane][0] = (uint32_t)value;
+  w->in[lane][1] = (uint32_t)offset;
+  w->in[lane][2] = (uint32_t)width;
+  arrive(self, SHUFFLE);
+  return (int64_t)w->out[lane][0] | (int64_t)w->out[lane][1] << 32;
+}
+
+EXPORT void __attune_emu_ldmatrix(const void *row, int32_t tiles,
+                                  int32_t transpose, uint32_t *out) {
+  Thread *self = emu.current;
+  Warp *w = &emu.warps[self->tid / WARP];
+  int lane = self->tid % WARP;
+  if (tiles != 1 && tiles != 2 && tiles != 4)
+    fail("ldmatrix of %d matrices", tiles);
+  w->tiles = tiles;
+  w->transpose = transpose;
+  w->address[lane] = row;
+  arrive(self, LDMATRIX);
+  memcpy(out, w->out[lane], 4 * (size_t)tiles);
+}
+
+EXPORT void __attune_emu_mma(int32_t bf16, int32_t a0, int32_t a1, int32_t a2,
+                             int32_t a3, int32_t b0, int32_t b1, float c0,
+                             float c1, float c2, float c3, float *d) {
+  Thread *self = emu.current;
+  Warp *w = &emu.warps[self->tid / WARP];
+  int lane = self->tid % WARP;
+  uint32_t *in = w->in[lane];
+  w->bf16 = bf16;
+  in[0] = (uint32_t)a0, in[1] = (uint32_t)a1, in[2] = (uint32_t)a2;
+  in[3] = (uint32_t)a3, in[4] = (uint32_t)b0, in[5] = (uint32_t)b1;
+  memcpy(&in[6], &c0, 4), memcpy(&in[7], &c1, 4);
+  memcpy(&in[8], &c2, 4), memcpy(&in[9], &c3, 4);
+  arrive(self, MMA);
+  memcpy(d, w->out[lane], 16);
+}
+
+EXPORT void __attune_emu_cp_async(void *dst, const void *src, int32_t bytes,
+                                  int32_t src_bytes) {
+  Thread *self = emu.current;
+  if (bytes != 4 && bytes != 8 && bytes != 16)
+    fail("cp.async of %d bytes", bytes);
+  if (src_bytes < 0 || src_bytes > bytes)
+    fail("cp.async of %d source bytes into %d", src_bytes, bytes);
+  const char *shared = emu.shared;
+  if ((char *)dst < shared ||
+      (char *)dst + bytes > shared + emu.shared_bytes)
+    fail("cp.async to outside the block's dynamic shared memory");
+  if (self->num_copies == self->max_copies) {
+    self->max_copies = self->max_copies ? 2 * self->max_copies : 64;
+    self->copies = realloc(self->copies, sizeof(Copy) * self->max_copies);
+    if (!self->copies)
+      fail("out of memory");
+  }
+  Copy copy = {dst, src, bytes, src_bytes, -1};
+  self->copies[self->num_copies++] = copy;
+}
+
+EXPORT void __attune_emu_commit(void) {
+  Thread *self = emu.current;
+  ++self->groups;
+  for (int i = 0; i < self->num_copies; ++i)
+    if (self->copies[i].group < 0)
+      self->copies[i].group = self->groups;
+}
+
+EXPORT void __attune_emu_wait(int32_t pending) {
+  Thread *self = emu.current;
+  land_copies(self, self->groups - pending);
+}
