@@ -20,6 +20,13 @@
  * before; shared memory and cuMemAllocAsync memory start as 0xff bytes
  * (NaN in f16, bf16 and f32) so that reading what nobody wrote shows.
  *
+ * Two settings vary what a kernel with a missing barrier or wait would see:
+ * ATTUNE_EMULATOR_SCHEDULE=interleaved (default: a thread runs until it
+ * waits, then the next thread in order) or warp-ahead (a warp runs until it
+ * waits at a block barrier before another warp runs, the last warp first),
+ * and ATTUNE_EMULATOR_COPIES=late (default: cp.async lands at its wait) or
+ * early (at issue: a copy overwrites shared memory as soon as it may).
+ *
  * Not a timing model: it checks numerics and synchronization, not speed.
  *
  *===----------------------------------------------------------------------===*/
@@ -247,6 +254,7 @@ static struct {
   jmp_buf scheduler;
   char error[512];
   int num_threads, arrived;
+  int warp_ahead, early_copies;
   unsigned generation;
   /* The launch. */
   unsigned block[3], grid[3], block_id[3];
@@ -279,23 +287,43 @@ static int waiting(const Thread *t) {
   return t->wait == DONE;
 }
 
+/* The next thread that can run after `self`, or NULL. */
+static Thread *pick(const Thread *self) {
+  int n = emu.num_threads;
+  if (!emu.warp_ahead) {
+    for (int i = 1; i <= n; ++i) {
+      Thread *next = &emu.threads[(self->tid + i) % n];
+      if (!waiting(next))
+        return next;
+    }
+    return NULL;
+  }
+  /* The rest of this warp first, then the other warps, downwards. */
+  int warps = n / WARP, warp = self->tid / WARP, lane = self->tid % WARP;
+  for (int i = 1; i <= WARP; ++i) {
+    Thread *next = &emu.threads[warp * WARP + (lane + i) % WARP];
+    if (!waiting(next))
+      return next;
+  }
+  for (int j = 1; j < warps; ++j)
+    for (int i = 0; i < WARP; ++i) {
+      Thread *next = &emu.threads[(warp - j + warps) % warps * WARP + i];
+      if (!waiting(next))
+        return next;
+    }
+  return NULL;
+}
+
 /* Runs another thread that can run; back to the scheduler when none can. */
 static void yield(void) {
   Thread *self = emu.current;
-  for (int i = 1; i <= emu.num_threads; ++i) {
-    Thread *next = &emu.threads[(self->tid + i) % emu.num_threads];
-    if (waiting(next))
-      continue;
-    if (next == self)
-      return;
-    if (_setjmp(self->context) == 0) {
-      emu.current = next;
-      _longjmp(next->context, 1);
-    }
+  Thread *next = pick(self);
+  if (next == self)
     return;
+  if (_setjmp(self->context) == 0) {
+    emu.current = next;
+    _longjmp(next ? next->context : emu.scheduler, next ? 1 : 2);
   }
-  if (_setjmp(self->context) == 0)
-    _longjmp(emu.scheduler, 2);
 }
 
 static void block_until_released(Thread *self) {
@@ -381,8 +409,8 @@ static int run_block(void) {
   }
   int reason = _setjmp(emu.scheduler);
   if (reason == 0) {
-    emu.current = &emu.threads[0];
-    _longjmp(emu.threads[0].context, 1);
+    emu.current = &emu.threads[emu.warp_ahead ? emu.num_threads - WARP : 0];
+    _longjmp(emu.current->context, 1);
   }
   if (reason == 1) /* fail() */
     return -1;
@@ -434,6 +462,10 @@ EXPORT CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy,
   }
   pthread_mutex_lock(&launch_lock);
   CUresult result = CUDA_SUCCESS;
+  const char *schedule = getenv("ATTUNE_EMULATOR_SCHEDULE");
+  const char *copies = getenv("ATTUNE_EMULATOR_COPIES");
+  emu.warp_ahead = schedule && !strcmp(schedule, "warp-ahead");
+  emu.early_copies = copies && !strcmp(copies, "early");
   emu.num_threads = (int)threads;
   emu.block[0] = bx, emu.block[1] = by, emu.block[2] = bz;
   emu.grid[0] = gx, emu.grid[1] = gy, emu.grid[2] = gz;
@@ -716,6 +748,10 @@ EXPORT void __attune_emu_cp_async(void *dst, const void *src, int32_t bytes,
   }
   Copy copy = {dst, src, bytes, src_bytes, -1};
   self->copies[self->num_copies++] = copy;
+  if (emu.early_copies) {
+    self->copies[self->num_copies - 1].group = 0;
+    land_copies(self, 0);
+  }
 }
 
 EXPORT void __attune_emu_commit(void) {
