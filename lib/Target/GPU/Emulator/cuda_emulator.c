@@ -27,6 +27,8 @@
  * and ATTUNE_EMULATOR_COPIES=late (default: cp.async lands at its wait) or
  * early (at issue: a copy overwrites shared memory as soon as it may).
  *
+ * ATTUNE_EMULATOR_TRACE=1 prints each launch on stderr.
+ *
  * Not a timing model: it checks numerics and synchronization, not speed.
  *
  *===----------------------------------------------------------------------===*/
@@ -460,6 +462,10 @@ EXPORT CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy,
          f->name, shared, f->shared_limit);
     return CUDA_ERROR_INVALID_VALUE;
   }
+  const char *trace = getenv("ATTUNE_EMULATOR_TRACE");
+  if (trace && *trace && strcmp(trace, "0"))
+    warn("launch %s grid (%u, %u, %u) block (%u, %u, %u) shared %u", f->name,
+         gx, gy, gz, bx, by, bz, shared);
   pthread_mutex_lock(&launch_lock);
   CUresult result = CUDA_SUCCESS;
   const char *schedule = getenv("ATTUNE_EMULATOR_SCHEDULE");
