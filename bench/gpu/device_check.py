@@ -24,6 +24,10 @@ script
 the same kernels compiled for the CPU (attune-compile --target=cpu --shared;
 their header has no stream argument) against the same reference: the script
 and its reference are checked against the CPU path on any machine.
+`--emulated` checks the GPU kernels themselves on any machine: built with
+`attune-compile --target=cuda --emulate`, their launcher runs them on the CPU
+through the CUDA emulator (its libcuda.so.1 first on LD_LIBRARY_PATH), with
+host tensors and a null stream.
 """
 
 import argparse
@@ -324,9 +328,11 @@ class Attune:
         args += [sizes[s] for s in size_names]
         fn = getattr(self.lib, name)
 
+        on_gpu = x["q"].device.type == "cuda"
+
         def run():
-            stream = ([torch.cuda.current_stream().cuda_stream]
-                      if self.gpu else [])
+            stream = [] if not self.gpu else (
+                [torch.cuda.current_stream().cuda_stream] if on_gpu else [None])
             status = fn(*args, *stream)
             if status != 0:
                 raise RuntimeError(f"{name}: status {status}")
@@ -490,6 +496,9 @@ def main():
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--cpu", action="store_true",
                         help="--lib/--header are the CPU build of the kernels")
+    parser.add_argument("--emulated", action="store_true",
+                        help="--lib/--header are the GPU kernels built for "
+                        "the CUDA emulator (--target=cuda --emulate)")
     parser.add_argument("--no-timing", action="store_true")
     parser.add_argument("--kernels", default=",".join(CASES))
     parser.add_argument("--list", action="store_true",
@@ -502,7 +511,7 @@ def main():
         return
     start = time.time()
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    if args.cpu:
+    if args.cpu or args.emulated:
         device = "cpu"
     elif device == "cpu" and not args.dry_run:
         sys.exit("no CUDA device: run with --dry-run or --cpu")
@@ -514,7 +523,8 @@ def main():
     if not args.timing_only:
         failures = check(attune, kernels, device, args.dry_run)
     split = [k for k in kernels if k in SPLIT_CHECKED]
-    if device == "cuda" and not args.dry_run and not args.timing_only and split:
+    if ((device == "cuda" or args.emulated) and not args.dry_run and
+            not args.timing_only and split):
         # Split-KV forced where the launcher would not split: 5 key chunks
         # merged by the second kernel.
         import os

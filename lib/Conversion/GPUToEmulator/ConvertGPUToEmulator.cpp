@@ -362,8 +362,9 @@ namespace {
 std::string bodyName(StringRef kernel) { return (kernel + "__body").str(); }
 
 /// Moves every gpu.func of the module's gpu.modules to a func.func at the
-/// top level (the body, renamed) and drops the rest: the gpu.modules and the
-/// host functions, which the launcher implements.
+/// top level (the body, renamed), and the other ops of the gpu.modules
+/// (globals) along; drops the gpu.modules and the host functions, which the
+/// launcher implements.
 FailureOr<SmallVector<std::string>> outlineKernels(ModuleOp module) {
   SmallVector<std::string> kernels;
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
@@ -377,6 +378,12 @@ FailureOr<SmallVector<std::string>> outlineKernels(ModuleOp module) {
       continue;
     }
     dead.push_back(&op);
+    // What the kernels use besides themselves (constant block lists as
+    // memref.global) moves along.
+    for (Operation &inner :
+         llvm::make_early_inc_range(gpuModule.getBody()->getOperations()))
+      if (!isa<gpu::GPUFuncOp>(inner) && !inner.hasTrait<OpTrait::IsTerminator>())
+        inner.moveBefore(module.getBody(), module.getBody()->end());
     for (auto kernel : gpuModule.getOps<gpu::GPUFuncOp>()) {
       if (!kernel.getWorkgroupAttributions().empty() ||
           !kernel.getPrivateAttributions().empty()) {
