@@ -247,8 +247,10 @@ struct AsyncCopyLowering : ConvertOpToLLVMPattern<nvgpu::DeviceAsyncCopyOp> {
                                      adaptor.getDstIndices());
     Value src = getStridedElementPtr(rewriter, loc, op.getSrc().getType(),
                                      adaptor.getSrc(), adaptor.getSrcIndices());
-    int64_t bytes = op.getDstElements().getZExtValue() * elementBytes(dstType);
-    Value srcBytes = i32Constant(rewriter, loc, bytes);
+    Value bytes = i32Constant(
+        rewriter, loc,
+        op.getDstElements().getZExtValue() * elementBytes(dstType));
+    Value srcBytes = bytes;
     if (Value elements = adaptor.getSrcElements()) {
       Value count =
           LLVM::TruncOp::create(rewriter, loc, rewriter.getI32Type(), elements);
@@ -256,8 +258,7 @@ struct AsyncCopyLowering : ConvertOpToLLVMPattern<nvgpu::DeviceAsyncCopyOp> {
           rewriter, loc, count,
           i32Constant(rewriter, loc, elementBytes(dstType)));
     }
-    callRuntime(rewriter, op, emulator::kCopy,
-                {dst, src, i32Constant(rewriter, loc, bytes), srcBytes});
+    callRuntime(rewriter, op, emulator::kCopy, {dst, src, bytes, srcBytes});
     rewriter.replaceOp(op, i32Constant(rewriter, loc, 0));
     return success();
   }
@@ -292,29 +293,38 @@ struct WaitLowering : ConvertOpToLLVMPattern<nvgpu::DeviceAsyncWaitOp> {
 // nvvm.mma.sync
 //===----------------------------------------------------------------------===//
 
+constexpr llvm::StringLiteral kMmaForms =
+    "the emulator runs mma.sync m16n8k16 with f16 or bf16 operands "
+    "(row-major A, column-major B) and f32 accumulators";
+
 /// m16n8k16, f16 or bf16 operands (row-major A, column-major B), f32
 /// accumulators: the only form the kernels use.
+bool isEmulatedMma(NVVM::MmaOp op) {
+  NVVM::MMAShapeAttr shape = op.getShapeAttr();
+  std::optional<NVVM::MMATypes> a = op.getMultiplicandAPtxType();
+  return shape.getM() == 16 && shape.getN() == 8 && shape.getK() == 16 && a &&
+         (*a == NVVM::MMATypes::f16 || *a == NVVM::MMATypes::bf16) &&
+         op.getLayoutA() == NVVM::MMALayout::row &&
+         op.getLayoutB() == NVVM::MMALayout::col &&
+         op.getOperandA().size() == 4 && op.getOperandB().size() == 2 &&
+         op.getOperandC().size() == 4 &&
+         llvm::all_of(op.getOperandC().getTypes(),
+                      [](Type c) { return c.isF32(); });
+}
+
 struct MmaLowering : ConvertOpToLLVMPattern<NVVM::MmaOp> {
   using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
   LogicalResult
   matchAndRewrite(NVVM::MmaOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    NVVM::MMAShapeAttr shape = op.getShapeAttr();
-    std::optional<NVVM::MMATypes> a = op.getMultiplicandAPtxType();
-    if (shape.getM() != 16 || shape.getN() != 8 || shape.getK() != 16 ||
-        !a || (*a != NVVM::MMATypes::f16 && *a != NVVM::MMATypes::bf16) ||
-        op.getLayoutA() != NVVM::MMALayout::row ||
-        op.getLayoutB() != NVVM::MMALayout::col)
-      return rewriter.notifyMatchFailure(
-          op, "only m16n8k16 f16/bf16 row x col with f32 accumulators");
+    if (!isEmulatedMma(op))
+      return rewriter.notifyMatchFailure(op, kMmaForms);
     ValueRange aRegs = adaptor.getOperandA(), bRegs = adaptor.getOperandB(),
                cRegs = adaptor.getOperandC();
-    if (aRegs.size() != 4 || bRegs.size() != 2 || cRegs.size() != 4 ||
-        !llvm::all_of(cRegs, [](Value c) { return c.getType().isF32(); }))
-      return rewriter.notifyMatchFailure(op, "unexpected fragment registers");
     Location loc = op.getLoc();
-    SmallVector<Value> args = {
-        i32Constant(rewriter, loc, *a == NVVM::MMATypes::bf16)};
+    SmallVector<Value> args = {i32Constant(
+        rewriter, loc,
+        *op.getMultiplicandAPtxType() == NVVM::MMATypes::bf16)};
     for (Value reg : llvm::concat<Value>(aRegs, bRegs))
       args.push_back(asRegister(rewriter, loc, reg));
     llvm::append_range(args, cRegs);
@@ -436,6 +446,39 @@ LogicalResult replaceNVVMIntrinsics(ModuleOp module) {
   return failure(result.wasInterrupted());
 }
 
+/// Diagnoses the forms of the warp-level operations the runtime does not
+/// implement (before the conversion, which would only say "failed to
+/// legalize").
+LogicalResult checkEmulated(ModuleOp module) {
+  WalkResult result = module.walk([](Operation *op) {
+    if (auto mma = dyn_cast<NVVM::MmaOp>(op); mma && !isEmulatedMma(mma)) {
+      mma.emitOpError() << "is not emulated: " << kMmaForms;
+      return WalkResult::interrupt();
+    }
+    if (auto shuffle = dyn_cast<gpu::ShuffleOp>(op)) {
+      Type type = shuffle.getShuffleResult().getType();
+      if (!type.isF32() && !type.isInteger(32)) {
+        shuffle.emitOpError() << "is not emulated: the emulator shuffles 32-bit "
+                                 "values (f32, i32), not "
+                              << type;
+        return WalkResult::interrupt();
+      }
+    }
+    if (auto load = dyn_cast<nvgpu::LdMatrixOp>(op)) {
+      VectorType type = load.getRes().getType();
+      if (type.getRank() != 2 ||
+          type.getDimSize(1) * type.getElementType().getIntOrFloatBitWidth() !=
+              32) {
+        load.emitOpError() << "is not emulated: the emulator loads b16 "
+                              "matrices (vector<Nx2x16-bit type>)";
+        return WalkResult::interrupt();
+      }
+    }
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
 /// `void name(void **params)`: loads parameter i from params[i] and calls
 /// the body.
 void addPackedEntry(ModuleOp module, StringRef kernel) {
@@ -470,7 +513,8 @@ struct ConvertGPUToEmulatorPass
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
     FailureOr<SmallVector<std::string>> kernels = outlineKernels(module);
-    if (failed(kernels) || failed(replaceNVVMIntrinsics(module)))
+    if (failed(kernels) || failed(replaceNVVMIntrinsics(module)) ||
+        failed(checkEmulated(module)))
       return signalPassFailure();
     declareEmulatorRuntime(module);
 

@@ -1,0 +1,103 @@
+// RUN: attune-opt %s --attune-convert-gpu-to-emulator --split-input-file | FileCheck %s
+
+// Every operation a thread shares with its warp, block or launch becomes a
+// call into the emulator's runtime; the kernel becomes a private body and a
+// packed entry point under the kernel's name; host functions go.
+
+// CHECK-NOT: func.func private @host
+// CHECK-DAG: llvm.func @__attune_emu_id(i32) -> i64
+// CHECK-DAG: llvm.func @__attune_emu_mma(i32, i32, i32, i32, i32, i32, i32, f32, f32, f32, f32, !llvm.ptr)
+// CHECK-LABEL: llvm.func internal @k__body(
+// Thread id x is 0, block id y is 3 + 1.
+// CHECK: %[[TX:.*]] = llvm.mlir.constant(0 : i32)
+// CHECK: llvm.call @__attune_emu_id(%[[TX]])
+// CHECK: %[[BY:.*]] = llvm.mlir.constant(4 : i32)
+// CHECK: llvm.call @__attune_emu_id(%[[BY]])
+// Dynamic shared memory: the block's buffer and its size (id 12).
+// CHECK: llvm.call @__attune_emu_shared()
+// CHECK: %[[SB:.*]] = llvm.mlir.constant(12 : i32)
+// CHECK: llvm.call @__attune_emu_id(%[[SB]])
+// cp.async of 8 halves (16 bytes), 0 source bytes past the end; its group,
+// the wait for all groups, the block barrier.
+// CHECK: %[[BYTES:.*]] = llvm.mlir.constant(16 : i32)
+// CHECK: %[[SRCB:.*]] = llvm.mul %{{.*}}, %{{.*}} : i32
+// CHECK: llvm.call @__attune_emu_cp_async(%{{.*}}, %{{.*}}, %[[BYTES]], %[[SRCB]])
+// CHECK: llvm.call @__attune_emu_commit()
+// CHECK: llvm.call @__attune_emu_wait(%{{.*}})
+// CHECK: llvm.call @__attune_emu_barrier()
+// ldmatrix.x4.trans into stack scratch released after the call.
+// CHECK: %[[SAVED:.*]] = llvm.intr.stacksave
+// CHECK: %[[OUT:.*]] = llvm.alloca %{{.*}} x i32
+// CHECK: %[[FOUR:.*]] = llvm.mlir.constant(4 : i32)
+// CHECK: %[[TRANS:.*]] = llvm.mlir.constant(1 : i32)
+// CHECK: llvm.call @__attune_emu_ldmatrix(%{{.*}}, %[[FOUR]], %[[TRANS]], %[[OUT]])
+// CHECK: llvm.load %[[OUT]] : !llvm.ptr -> !llvm.array<4 x vector<2xf16>>
+// CHECK: llvm.intr.stackrestore %[[SAVED]]
+// mma.sync f16 (kind 0): registers as i32 bits, D through scratch.
+// CHECK: %[[F16:.*]] = llvm.mlir.constant(0 : i32)
+// CHECK: llvm.bitcast %{{.*}} : vector<2xf16> to i32
+// CHECK: llvm.call @__attune_emu_mma(%[[F16]],
+// CHECK: llvm.insertvalue
+// A shuffle (xor is mode 0): value in the low word, valid in bit 32.
+// CHECK: llvm.call @__attune_emu_shuffle(
+// CHECK: llvm.trunc %{{.*}} : i64 to i32
+// CHECK: llvm.bitcast %{{.*}} : i32 to f32
+// ex2.approx is exp2 here.
+// CHECK: llvm.intr.exp2
+// CHECK-NOT: llvm.nvvm
+// CHECK: llvm.func @k(%[[P:.*]]: !llvm.ptr)
+// CHECK: %[[SLOT:.*]] = llvm.getelementptr %[[P]][0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+// CHECK: %[[ADDR:.*]] = llvm.load %[[SLOT]] : !llvm.ptr -> !llvm.ptr
+// CHECK: llvm.load %[[ADDR]] : !llvm.ptr -> !llvm.ptr
+// CHECK: llvm.call @k__body(
+
+func.func private @host(memref<?xf16>, memref<?xf32>) attributes {attune.gpu_kernel = @kernels::@k}
+
+gpu.module @kernels {
+  gpu.func @k(%src: memref<?xf16>, %dst: memref<?xf32>, %n: index) kernel {
+    %c0 = arith.constant 0 : index
+    %tx = gpu.thread_id x
+    %by = gpu.block_id y
+    %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %tile = memref.view %smem[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<16x16xf16, #gpu.address_space<workgroup>>
+    %row = arith.addi %tx, %by : index
+    %valid = arith.cmpi ult, %row, %n : index
+    %c8 = arith.constant 8 : index
+    %elements = arith.select %valid, %c8, %c0 : index
+    %t = nvgpu.device_async_copy %src[%row], %tile[%row, %c0], 8, %elements {bypassL1} : memref<?xf16> to memref<16x16xf16, #gpu.address_space<workgroup>>
+    %g = nvgpu.device_async_create_group %t
+    nvgpu.device_async_wait %g {numGroups = 0 : i32}
+    gpu.barrier
+    %frag = nvgpu.ldmatrix %tile[%row, %c0] {numTiles = 4 : i32, transpose = true} : memref<16x16xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+    %a0 = vector.extract %frag[0] : vector<2xf16> from vector<4x2xf16>
+    %a1 = vector.extract %frag[1] : vector<2xf16> from vector<4x2xf16>
+    %a2 = vector.extract %frag[2] : vector<2xf16> from vector<4x2xf16>
+    %a3 = vector.extract %frag[3] : vector<2xf16> from vector<4x2xf16>
+    %zero = arith.constant 0.0 : f32
+    %d = nvvm.mma.sync A[%a0, %a1, %a2, %a3] B[%a0, %a1] C[%zero, %zero, %zero, %zero] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+    %d0 = llvm.extractvalue %d[0] : !llvm.struct<(f32, f32, f32, f32)>
+    %c1_i32 = arith.constant 1 : i32
+    %c32_i32 = arith.constant 32 : i32
+    %s, %ok = gpu.shuffle xor %d0, %c1_i32, %c32_i32 : f32
+    %e = llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"(%s) : (f32) -> f32
+    memref.store %e, %dst[%row] : memref<?xf32>
+    gpu.return
+  }
+}
+
+// -----
+
+// bf16 fragments are i32 registers already; mma kind 1.
+// CHECK-LABEL: llvm.func internal @bf16__body(
+// CHECK: %[[BF16:.*]] = llvm.mlir.constant(1 : i32)
+// CHECK: llvm.call @__attune_emu_mma(%[[BF16]], %arg
+gpu.module @kernels {
+  gpu.func @bf16(%a: i32, %out: memref<?xf32>) kernel {
+    %zero = arith.constant 0.0 : f32
+    %d = nvvm.mma.sync A[%a, %a, %a, %a] B[%a, %a] C[%zero, %zero, %zero, %zero] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+    %d0 = llvm.extractvalue %d[0] : !llvm.struct<(f32, f32, f32, f32)>
+    %c0 = arith.constant 0 : index
+    memref.store %d0, %out[%c0] : memref<?xf32>
+    gpu.return
+  }
+}

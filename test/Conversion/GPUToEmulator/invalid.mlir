@@ -1,0 +1,45 @@
+// RUN: attune-opt %s --attune-convert-gpu-to-emulator --split-input-file --verify-diagnostics
+
+gpu.module @kernels {
+  gpu.func @k(%x: f32, %out: memref<?xf32>) kernel {
+    // expected-error @below {{no emulation of llvm.nvvm.rcp.approx.ftz.f}}
+    %r = llvm.call_intrinsic "llvm.nvvm.rcp.approx.ftz.f"(%x) : (f32) -> f32
+    %c0 = arith.constant 0 : index
+    memref.store %r, %out[%c0] : memref<?xf32>
+    gpu.return
+  }
+}
+
+// -----
+
+gpu.module @kernels {
+  // expected-error @below {{workgroup and private attributions are not supported (dynamic shared memory is)}}
+  gpu.func @k(%out: memref<?xf32>) workgroup(%tile: memref<32xf32, #gpu.address_space<workgroup>>) kernel {
+    gpu.return
+  }
+}
+
+// -----
+
+gpu.module @kernels {
+  gpu.func @k(%a: vector<2xf16>, %out: memref<?xf16>) kernel {
+    %c = arith.constant dense<0.0> : vector<2xf16>
+    // expected-error @below {{is not emulated: the emulator runs mma.sync m16n8k16 with f16 or bf16 operands}}
+    %d = nvvm.mma.sync A[%a, %a, %a, %a] B[%a, %a] C[%c, %c] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (vector<2xf16>, vector<2xf16>, vector<2xf16>) -> !llvm.struct<(vector<2xf16>, vector<2xf16>)>
+    gpu.return
+  }
+}
+
+// -----
+
+gpu.module @kernels {
+  gpu.func @k(%x: f64, %out: memref<?xf64>) kernel {
+    %c1 = arith.constant 1 : i32
+    %c32 = arith.constant 32 : i32
+    // expected-error @below {{is not emulated: the emulator shuffles 32-bit values (f32, i32), not 'f64'}}
+    %s, %ok = gpu.shuffle xor %x, %c1, %c32 : f64
+    %c0 = arith.constant 0 : index
+    memref.store %s, %out[%c0] : memref<?xf64>
+    gpu.return
+  }
+}
