@@ -1,0 +1,97 @@
+/* Drives the CUDA emulator's libcuda.so.1 directly (emulator.test): loads
+ * the image argv[1] (a shared object of emulated kernels) and launches the
+ * kernels of emulator_kernels.mlir, printing each result. */
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef int (*LoadData)(void **, const void *);
+typedef int (*GetFunction)(void **, void *, const char *);
+typedef int (*SetAttribute)(void *, int, int);
+typedef int (*Launch)(void *, unsigned, unsigned, unsigned, unsigned, unsigned,
+                      unsigned, unsigned, void *, void **, void **);
+
+static LoadData load;
+static GetFunction get;
+static SetAttribute set;
+static Launch launch;
+static void *module;
+
+/* A flat memref<?xT> as the kernels take it. */
+typedef struct {
+  void *allocated, *aligned;
+  int64_t offset, size, stride;
+} Buffer;
+
+static int run(const char *name, unsigned gx, unsigned gy, unsigned bx,
+               unsigned by, unsigned bz, unsigned shared, Buffer *a,
+               Buffer *b) {
+  void *f;
+  if (get(&f, module, name) != 0)
+    return -1;
+  if (shared > 48 * 1024 && strcmp(name, "ids") != 0)
+    set(f, 8, (int)shared);
+  void *params[10] = {&a->allocated, &a->aligned, &a->offset, &a->size,
+                      &a->stride};
+  if (b) {
+    params[5] = &b->allocated, params[6] = &b->aligned;
+    params[7] = &b->offset, params[8] = &b->size, params[9] = &b->stride;
+  }
+  return launch(f, gx, gy, 1, bx, by, bz, shared, NULL, params, NULL);
+}
+
+int main(int argc, char **argv) {
+  void *driver = dlopen("libcuda.so.1", RTLD_NOW);
+  if (!driver || argc != 2)
+    return 2;
+  load = (LoadData)dlsym(driver, "cuModuleLoadData");
+  get = (GetFunction)dlsym(driver, "cuModuleGetFunction");
+  set = (SetAttribute)dlsym(driver, "cuFuncSetAttribute");
+  launch = (Launch)dlsym(driver, "cuLaunchKernel");
+
+  printf("PTX image: %d\n", load(&module, "//\n.version 8.0\n.target sm_90a\n"));
+  FILE *file = fopen(argv[1], "rb");
+  fseek(file, 0, SEEK_END);
+  long size = ftell(file);
+  fseek(file, 0, SEEK_SET);
+  char *image = malloc((size_t)size);
+  if (fread(image, 1, (size_t)size, file) != (size_t)size)
+    return 2;
+  fclose(file);
+  printf("load: %d\n", load(&module, image));
+
+  float outf[4096];
+  uint16_t outh[64], src[256];
+  for (int i = 0; i < 256; ++i)
+    src[i] = (uint16_t)(0x3c00 + i); /* f16 1.0 + i ulp */
+  Buffer o = {outf, outf, 0, 4096, 1};
+  Buffer s = {src, src, 0, 256, 1}, h = {outh, outh, 0, 64, 1};
+
+  printf("deadlock: %d\n", run("deadlock", 1, 1, 128, 1, 1, 0, &o, NULL));
+  printf("diverge: %d\n", run("diverge", 1, 1, 32, 1, 1, 512, &o, NULL));
+  printf("overflow: %d\n", run("overflow", 1, 1, 128, 1, 1, 1024, &o, NULL));
+  printf("64 KiB without the attribute: %d\n",
+         run("ids", 1, 1, 32, 1, 1, 64 * 1024, &o, NULL));
+  printf("block of 48 threads: %d\n", run("ids", 1, 1, 48, 1, 1, 0, &o, NULL));
+
+  printf("copy: %d\n", run("copy", 1, 1, 32, 1, 1, 512, &s, &h));
+  printf("before the wait: %04x %04x, after: %04x %04x\n", outh[0], outh[31],
+         outh[32], outh[63]);
+
+  /* Grid (3, 2), block (8, 2, 2). */
+  memset(outf, 0, sizeof(outf));
+  printf("ids: %d\n", run("ids", 3, 2, 8, 2, 2, 0, &o, NULL));
+  int bad = 0;
+  for (int by = 0; by < 2; ++by)
+    for (int bx = 0; bx < 3; ++bx)
+      for (int t = 0; t < 32; ++t) {
+        int tx = t % 8, ty = t / 8 % 2, tz = t / 16;
+        float want = 1000.0f * (bx + 10 * by) + tx + 10 * ty + 100 * tz;
+        bad += outf[(bx + 3 * by) * 32 + t] != want;
+      }
+  printf("ids wrong: %d, thread (7, 1, 1) of block (2, 1): %g\n", bad,
+         outf[5 * 32 + 31]);
+  return 0;
+}
