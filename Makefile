@@ -13,7 +13,7 @@ DEB_PACKAGES := cmake ninja-build clang-22 llvm-22-dev llvm-22-tools \
   libgtest-dev libbenchmark-dev libopenblas-dev
 
 .PHONY: all deps configure build check check-slow demo bench fuzz docs clean \
-  gpu-check-build
+  gpu-check-build gpu-check-emulated
 
 all: build
 
@@ -65,6 +65,11 @@ bench: build
 GPU_ARCH ?= sm_90a
 gpu-check-build: build
 	@scripts/gpu-check-build.sh $(BUILD_DIR) $(GPU_ARCH)
+
+# The same check on this machine: the GPU kernels run by the CUDA emulator
+# (lib/Target/GPU/Emulator) through their launcher; needs PyTorch.
+gpu-check-emulated: build
+	@scripts/gpu-check-emulated.sh $(BUILD_DIR)
 
 fuzz: build
 	mkdir -p $(BUILD_DIR)/fuzz-corpus
