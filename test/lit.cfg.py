@@ -16,6 +16,7 @@ config.test_exec_root = os.path.join(config.attune_obj_root, "test")
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%attune_src", config.attune_src_root))
+config.substitutions.append(("%attune_obj", config.attune_obj_root))
 config.substitutions.append(("%mlir_include", config.mlir_include_dir))
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -129,6 +129,18 @@ GPUTiling attune::fitTiling(attn::AttentionOp op, GPUTiling requested,
   return tiling;
 }
 
+std::optional<TileSemantics>
+attune::detail::analyzeForGPU(attn::AttentionOp op, const GPUTiling &tiling,
+                              std::string &why) {
+  std::optional<TileSemantics> sem = TileSemantics::analyze(op, why);
+  // A tile holds whole query blocks: the heads of a group pack only when
+  // they divide the tile's rows.
+  if (sem && !sem->blockSizes().empty() &&
+      (tiling.warps * kWarpRows) % sem->groupSize() != 0)
+    sem->unpackHeads();
+  return sem;
+}
+
 bool attune::canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
                            std::string &why) {
   Type elem = cast<ShapedType>(op.getQuery().getType()).getElementType();
@@ -156,7 +168,7 @@ bool attune::canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
           "warps";
     return false;
   }
-  std::optional<TileSemantics> sem = TileSemantics::analyze(op, why);
+  std::optional<TileSemantics> sem = analyzeForGPU(op, tiling, why);
   if (!sem)
     return false;
   // Block lists: key tiles inside key blocks, query tiles inside query
@@ -169,9 +181,10 @@ bool attune::canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
             std::to_string(tiling.kvTile) + ")";
       return false;
     }
-    if (rows % group != 0 || blocks[0] % (rows / group) != 0) {
+    if (blocks[0] % (rows / group) != 0) {
       why = "query block size " + std::to_string(blocks[0]) +
-            " (needs a multiple of " + std::to_string(rows / group) + ")";
+            " (needs a multiple of the " + std::to_string(rows / group) +
+            " query positions of a tile)";
       return false;
     }
   }
@@ -200,7 +213,7 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
   std::string why;
   if (!canLowerToGPU(op, tiling, why))
     return op.emitOpError("is not supported by the GPU path: ") << why;
-  std::optional<TileSemantics> sem = TileSemantics::analyze(op, why);
+  std::optional<TileSemantics> sem = analyzeForGPU(op, tiling, why);
 
   // Operand -> host argument; every one must be an argument of the function.
   SmallVector<Value> operands = {op.getQuery(), op.getKey(), op.getValue(),

@@ -13,11 +13,11 @@
 
 #include "attn/IR/AttnOps.h"
 #include "attune/Conversion/TiledAttention/BlockListWalk.h"
+#include "attune/Conversion/TiledAttention/TileSemantics.h"
 #include "mlir/IR/Builders.h"
 
 namespace mlir {
 namespace attune {
-class TileSemantics;
 namespace detail {
 
 constexpr int64_t kWarpRows = 16; // rows of one m16n8k16 A operand
@@ -44,6 +44,13 @@ BlockListAccess flatBlockListAccess(OpBuilder &b, Location loc,
                                     attn::AttentionOp op,
                                     const KernelValues &values, Value batch,
                                     Value head);
+
+/// The variant semantics of `op` as the GPU kernel uses them: TileSemantics,
+/// with the heads of a GQA group unpacked where they do not divide the
+/// tile's rows and block lists need whole query blocks per tile.
+std::optional<TileSemantics> analyzeForGPU(attn::AttentionOp op,
+                                           const GPUTiling &tiling,
+                                           std::string &why);
 
 /// Emits the FlashAttention-2 kernel body of `op` at the builder (inside the
 /// kernel's entry block) on `values`.

@@ -22,7 +22,7 @@ func.func @head_dim_40(%q: tensor<1x2x16x40xf16>, %k: tensor<1x2x16x40xf16>, %v:
 // -----
 
 func.func @block_sparse(%q: tensor<1x2x128x64xf16>, %k: tensor<1x2x128x64xf16>, %v: tensor<1x2x128x64xf16>, %n: tensor<1x1x4xi32>, %i: tensor<1x1x4x1xi32>, %o: memref<1x2x128x64xf16>) {
-  // expected-error @+1 {{query block size 32 (needs a multiple of 64)}}
+  // expected-error @+1 {{query block size 32 (needs a multiple of the 64 query positions of a tile)}}
   %out = attn.attention(%q, %k, %v) blocks(%n, %i) {block_size = array<i64: 32, 128>} : (tensor<1x2x128x64xf16>, tensor<1x2x128x64xf16>, tensor<1x2x128x64xf16>, tensor<1x1x4xi32>, tensor<1x1x4x1xi32>) -> tensor<1x2x128x64xf16>
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<1x2x128x64xf16>, memref<1x2x128x64xf16>) -> ()
   return

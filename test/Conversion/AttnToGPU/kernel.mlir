@@ -193,3 +193,19 @@ func.func @static_lists(%q: tensor<1x2x128x64xf16>, %k: tensor<1x2x128x64xf16>, 
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<1x2x128x64xf16>, memref<1x2x128x64xf16>) -> ()
   return
 }
+
+// -----
+
+// GQA 3:1 with block lists shared by the heads: three heads do not divide a
+// tile's 64 rows, and a tile must lie inside one query block, so the heads
+// stay unpacked (one head per tile; grid y = Hq).
+
+// CHECK-LABEL: gpu.func @block_sparse_gqa3
+// CHECK-SAME: attune.heads_per_block = 1
+// CHECK-SAME: attune.query_heads = 3
+func.func @block_sparse_gqa3(%q: tensor<?x3x?x64xf16>, %k: tensor<?x1x?x64xf16>, %v: tensor<?x1x?x64xf16>, %n: tensor<1x1x?xi32>, %i: tensor<1x1x?x?xi32>, %o: memref<?x3x?x64xf16>) {
+  %out = attn.attention(%q, %k, %v) blocks(%n, %i) {block_size = array<i64: 64, 64>, mask = #attn.mask<causal>}
+      : (tensor<?x3x?x64xf16>, tensor<?x1x?x64xf16>, tensor<?x1x?x64xf16>, tensor<1x1x?xi32>, tensor<1x1x?x?xi32>) -> tensor<?x3x?x64xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x3x?x64xf16>, memref<?x3x?x64xf16>) -> ()
+  return
+}

@@ -65,6 +65,9 @@ public:
   /// rows (1 when heads cannot be packed: explicit map or per-head masks
   /// that differ inside a group).
   int64_t groupSize() const { return group; }
+  /// Stops packing: one query head per tile (a backend whose tile rows the
+  /// group does not divide, where block lists need whole query blocks).
+  void unpackHeads() { group = 1; }
   /// Whether modifyScores changes anything (softcap, ALiBi, bias, score_mod).
   bool modifiesScores() const {
     return softcap || alibi || biased || scoreMod;
