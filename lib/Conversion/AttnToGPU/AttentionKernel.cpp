@@ -136,8 +136,13 @@ void KernelEmitter::emit(const KernelValues &values) {
   Value headBlock = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
   // Grid z: batch row and key chunk (split-KV).
   Value zBlock = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
-  Value batch = arith::DivUIOp::create(b, loc, zBlock, values.splits);
-  Value split = arith::RemUIOp::create(b, loc, zBlock, values.splits);
+  // A prefix-attention segment: grid z = B, workspace slot `slot`.
+  Value batch = values.slot
+                    ? zBlock
+                    : arith::DivUIOp::create(b, loc, zBlock, values.splits);
+  Value split = values.slot
+                    ? cIdx(*values.slot)
+                    : arith::RemUIOp::create(b, loc, zBlock, values.splits);
   // Packed rows: with a KV group of `group` query heads sharing one tile,
   // packed row p is query position p / group of head y * group + p % group
   // (the CPU's layout); otherwise row p is position p of head y.
@@ -168,7 +173,14 @@ void KernelEmitter::emit(const KernelValues &values) {
     kvLen = TileSemantics::rowKeyCount(b, loc, n, values.kvLen);
   }
 
-  Value kvRow = mul(add(mulC(batch, kvHeads), kvHead), values.kvLen);
+  Value kvBatch = batch;
+  if (values.sharedKv)
+    kvBatch = cIdx(0);
+  else if (values.kvBatchTable)
+    kvBatch = arith::IndexCastOp::create(
+        b, loc, b.getIndexType(),
+        memref::LoadOp::create(b, loc, values.kvBatchTable, batch));
+  Value kvRow = mul(add(mulC(kvBatch, kvHeads), kvHead), values.kvLen);
   Value kBase = mulC(kvRow, headDim);
   Value vBase = mulC(kvRow, valueDim);
 
@@ -218,10 +230,16 @@ void KernelEmitter::emit(const KernelValues &values) {
   }
   // This block's chunk of the steps: [numTiles * split / S, numTiles *
   // (split + 1) / S).
-  Value stepBegin =
-      arith::DivUIOp::create(b, loc, mul(numTiles, split), values.splits);
-  Value stepEnd = arith::DivUIOp::create(b, loc, mul(numTiles, addC(split, 1)),
-                                         values.splits);
+  Value stepBegin = values.slot ? cIdx(0)
+                               : arith::DivUIOp::create(
+                                     b, loc, mul(numTiles, split), values.splits)
+                                     .getResult();
+  Value stepEnd = values.slot
+                      ? numTiles
+                      : arith::DivUIOp::create(
+                            b, loc, mul(numTiles, addC(split, 1)),
+                            values.splits)
+                            .getResult();
   // Step i (< numTiles): its first key, and for listed blocks whether the
   // block was listed full and whether the step is skipped.
   struct Step {
@@ -601,20 +619,25 @@ void KernelEmitter::emit(const KernelValues &values) {
   };
   // One chunk: the output. Several: this chunk's rows (normalized over its
   // keys, with their LSE; sigmoid: plain sums) for the merge kernel.
+  auto storePartial = [&]() {
+    Value chunkRows = mul(mul(mulC(values.batch, qHeads), values.qLen), split);
+    storeRows(values.partialOut, sem.isSigmoid() ? Value() : values.partialLse,
+              chunkRows);
+  };
+  if (values.slot) {
+    storePartial();
+    return;
+  }
   auto whole =
       scf::IfOp::create(b, loc,
                         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                               values.splits, cIdx(1)),
                         true);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(whole.thenBlock());
-    storeRows(values.out, values.lse, cIdx(0));
-    b.setInsertionPointToStart(whole.elseBlock());
-    Value chunkRows = mul(mul(mulC(values.batch, qHeads), values.qLen), split);
-    storeRows(values.partialOut, sem.isSigmoid() ? Value() : values.partialLse,
-              chunkRows);
-  }
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(whole.thenBlock());
+  storeRows(values.out, values.lse, cIdx(0));
+  b.setInsertionPointToStart(whole.elseBlock());
+  storePartial();
 }
 
 } // namespace

@@ -209,7 +209,17 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
     return func.emitError("convert-attn-to-gpu: @")
            << func.getSymName() << " must hold exactly one attn.attention "
            << "(it holds " << ops.size() << ")";
-  attn::AttentionOp op = ops.front();
+  KernelOptions options;
+  options.name = func.getSymName().str();
+  options.mergeName = options.name + "_merge";
+  return buildKernelFor(func, ops.front(), kernels, tiling, options);
+}
+
+LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
+                                             attn::AttentionOp op,
+                                             gpu::GPUModuleOp kernels,
+                                             const GPUTiling &tiling,
+                                             const KernelOptions &options) {
   std::string why;
   if (!canLowerToGPU(op, tiling, why))
     return op.emitOpError("is not supported by the GPU path: ") << why;
@@ -270,8 +280,7 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
         MemRefType::get({value.getNumElements()}, value.getElementType());
     auto flat = value.reshape(RankedTensorType::get({value.getNumElements()},
                                                     value.getElementType()));
-    std::string name =
-        (func.getSymName() + "_constant" + std::to_string(i)).str();
+    std::string name = options.name + "_constant" + std::to_string(i);
     globals[i] = memref::GlobalOp::create(
         b, loc, name, b.getStringAttr("private"), type, flat,
         /*constant=*/true, /*alignment=*/b.getI64IntegerAttr(16));
@@ -305,7 +314,21 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
   // The split-KV workspace, then the sizes and the chunk count.
   params.append(2, MemRefType::get({ShapedType::kDynamic}, b.getF32Type()));
   params.append(3 + extraSizes.size() / 2 + 1, b.getIndexType());
-  auto kernel = gpu::GPUFuncOp::create(b, loc, func.getSymName(),
+  // A segment shared by subsets of rows: its row -> instance table.
+  memref::GlobalOp rowsTable;
+  if (!options.kvBatchRows.empty()) {
+    SmallVector<int32_t> rows(options.kvBatchRows.begin(),
+                              options.kvBatchRows.end());
+    auto type = MemRefType::get({static_cast<int64_t>(rows.size())},
+                                b.getI32Type());
+    rowsTable = memref::GlobalOp::create(
+        b, loc, options.name + "_kv_rows", b.getStringAttr("private"), type,
+        DenseIntElementsAttr::get(
+            RankedTensorType::get(type.getShape(), b.getI32Type()),
+            ArrayRef<int32_t>(rows)),
+        /*constant=*/true, /*alignment=*/b.getI64IntegerAttr(16));
+  }
+  auto kernel = gpu::GPUFuncOp::create(b, loc, options.name,
                                        b.getFunctionType(params, {}));
   kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   Block &entry = kernel.getBody().front();
@@ -360,6 +383,12 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
       values.fullCapacity = extents[2];
   }
   values.splits = entry.getArgument(next++);
+  values.slot = options.slot;
+  values.slots = options.slots;
+  values.sharedKv = options.sharedKv;
+  if (rowsTable)
+    values.kvBatchTable = memref::GetGlobalOp::create(
+        b, loc, rowsTable.getType(), rowsTable.getSymName());
   emitAttentionKernel(b, loc, op, *sem, tiling, values);
   int64_t threads = tiling.warps * 32, rows = tiling.warps * kWarpRows;
   gpu::ReturnOp::create(b, loc);
@@ -376,10 +405,12 @@ LogicalResult attune::buildAttentionKernel(func::FuncOp func,
   if (op.hasBlockMask())
     kernel->setAttr(GPUKernelAttrs::queryBlock,
                     b.getI64IntegerAttr(op.getBlockSizeAttr()[0]));
-  std::string merge = (func.getSymName() + "_merge").str();
-  kernel->setAttr(GPUKernelAttrs::mergeKernel, b.getStringAttr(merge));
-  b.setInsertionPointAfter(kernel);
-  buildMergeKernel(b, loc, op, merge);
+  kernel->setAttr(GPUKernelAttrs::mergeKernel,
+                  b.getStringAttr(options.mergeName));
+  if (options.withMerge) {
+    b.setInsertionPointAfter(kernel);
+    buildMergeKernel(b, loc, op, options.mergeName);
+  }
   kernel->setAttr(GPUKernelAttrs::blockRows, b.getI64IntegerAttr(rows));
   kernel->setAttr(GPUKernelAttrs::threads, b.getI64IntegerAttr(threads));
   kernel->setAttr(GPUKernelAttrs::sharedBytes,

@@ -48,11 +48,12 @@ struct ConvertAttnToGPUPass
     for (auto func : module.getOps<func::FuncOp>()) {
       bool hasAttention = false;
       func.walk([&](Operation *op) {
-        if (isa<attn::AttentionOp>(op)) {
+        if (isa<attn::AttentionOp, attn::PrefixAttentionOp>(op)) {
           hasAttention = true;
         } else if (isa<attn::AttnDialect>(op->getDialect()) &&
                    !isa<attn::YieldOp>(op)) {
-          op->emitOpError("is not on the GPU path yet (attn.attention is)");
+          op->emitOpError("is not on the GPU path yet (attn.attention and "
+                          "attn.prefix_attention are)");
           unsupported = true;
         }
       });
@@ -77,7 +78,11 @@ struct ConvertAttnToGPUPass
       host.walk([&](attn::AttentionOp op) {
         fitted = attune::fitTiling(op, tiling, chip);
       });
-      if (failed(attune::buildAttentionKernel(host, kernels, fitted)))
+      bool prefix = false;
+      host.walk([&](attn::PrefixAttentionOp) { prefix = true; });
+      if (failed(prefix ? attune::buildPrefixAttentionKernels(host, kernels,
+                                                              fitted)
+                        : attune::buildAttentionKernel(host, kernels, fitted)))
         return signalPassFailure();
       // The tiles must fit the chip's shared memory.
       auto kernel = kernels.lookupSymbol<gpu::GPUFuncOp>(host.getSymName());

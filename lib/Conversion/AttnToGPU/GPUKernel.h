@@ -14,7 +14,11 @@
 #include "attn/IR/AttnOps.h"
 #include "attune/Conversion/TiledAttention/BlockListWalk.h"
 #include "attune/Conversion/TiledAttention/TileSemantics.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+
+#include <optional>
+#include <string>
 
 namespace mlir {
 namespace attune {
@@ -35,6 +39,16 @@ struct KernelValues {
   /// the f32 workspace of the partial results, [S, B, Hq, Lq, Dv] rows and
   /// [S, B, Hq, Lq] LSEs, that the merge kernel combines.
   Value splits, partialOut, partialLse;
+  /// A segment of prefix attention (Hydragen): the kernel visits all its key
+  /// tiles and writes slot `slot` of `slots` of the workspace, whatever
+  /// `splits` (grid z = B); the merge kernel combines the slots.
+  std::optional<int64_t> slot;
+  int64_t slots = 1;
+  /// The K / V batch row each query batch row reads: the same (null, false),
+  /// row 0 (`sharedKv`: a segment shared by every row), or `kvBatchTable`'s
+  /// entry (an i32 table: a segment shared by subsets of rows).
+  bool sharedKv = false;
+  Value kvBatchTable;
 };
 
 /// How the shared block-list walk reads the kernel's flat list parameters
@@ -44,6 +58,27 @@ BlockListAccess flatBlockListAccess(OpBuilder &b, Location loc,
                                     attn::AttentionOp op,
                                     const KernelValues &values, Value batch,
                                     Value head);
+
+/// How buildKernelFor builds a kernel: its name, the merge kernel it names
+/// (built along when `withMerge`), and for a segment of prefix attention its
+/// workspace slot and which K / V batch row each query row reads (see
+/// KernelValues).
+struct KernelOptions {
+  std::string name, mergeName;
+  bool withMerge = true;
+  std::optional<int64_t> slot;
+  int64_t slots = 1;
+  bool sharedKv = false;
+  SmallVector<int64_t> kvBatchRows;
+};
+
+/// Builds the kernel of `op` (in `func`, its operands arguments of `func`
+/// or constants, its results written into arguments) as gpu.func
+/// @`options.name` in `kernels`; see buildAttentionKernel for the parameters
+/// and launch. Emits a diagnostic and fails on what the GPU path lacks.
+LogicalResult buildKernelFor(func::FuncOp func, attn::AttentionOp op,
+                             gpu::GPUModuleOp kernels, const GPUTiling &tiling,
+                             const KernelOptions &options);
 
 /// The variant semantics of `op` as the GPU kernel uses them: TileSemantics,
 /// with the heads of a GQA group unpacked where they do not divide the

@@ -10,20 +10,13 @@
 using namespace mlir;
 using namespace mlir::attune;
 
-FailureOr<std::vector<CudaKernel>>
-attune::collectCudaKernels(ModuleOp module,
-                           ArrayRef<KernelSignature> signatures) {
-  auto kernels = module.lookupSymbol<gpu::GPUModuleOp>("attune_kernels");
-  std::vector<CudaKernel> result;
-  for (const KernelSignature &signature : signatures) {
-    auto func = kernels ? kernels.lookupSymbol<gpu::GPUFuncOp>(signature.name)
-                        : gpu::GPUFuncOp();
-    if (!func)
-      return emitError(module.getLoc(),
-                       "attune-compile: no GPU kernel was built for @")
-             << signature.name << " (it holds no attn.attention)";
+/// A kernel's launch, read off the attributes convert-attn-to-gpu put on it.
+static FailureOr<CudaKernel> readKernel(gpu::GPUModuleOp kernels,
+                                        gpu::GPUFuncOp func,
+                                        const KernelSignature &signature) {
     CudaKernel kernel;
     kernel.signature = signature;
+    kernel.kernelName = func.getName().str();
     auto hostArgs =
         func->getAttrOfType<DenseI64ArrayAttr>(GPUKernelAttrs::hostArgs);
     auto number = [&](const char *name) -> int64_t {
@@ -58,7 +51,39 @@ attune::collectCudaKernels(ModuleOp module,
       return func.emitError("attune-compile: no merge kernel @")
              << kernel.mergeKernel;
     kernel.hasLse = merge.getNumArguments() == 6;
-    result.push_back(std::move(kernel));
+  return kernel;
+}
+
+FailureOr<std::vector<CudaKernel>>
+attune::collectCudaKernels(ModuleOp module,
+                           ArrayRef<KernelSignature> signatures) {
+  auto kernels = module.lookupSymbol<gpu::GPUModuleOp>("attune_kernels");
+  std::vector<CudaKernel> result;
+  for (const KernelSignature &signature : signatures) {
+    auto func = kernels ? kernels.lookupSymbol<gpu::GPUFuncOp>(signature.name)
+                        : gpu::GPUFuncOp();
+    if (!func)
+      return emitError(module.getLoc(),
+                       "attune-compile: no GPU kernel was built for @")
+             << signature.name << " (it holds no attn.attention)";
+    FailureOr<CudaKernel> kernel = readKernel(kernels, func, signature);
+    if (failed(kernel))
+      return failure();
+    if (auto names = func->getAttrOfType<ArrayAttr>(
+            GPUKernelAttrs::segmentKernels)) {
+      for (auto name : names.getAsRange<StringAttr>()) {
+        auto segment = kernels.lookupSymbol<gpu::GPUFuncOp>(name);
+        FailureOr<CudaKernel> part =
+            segment ? readKernel(kernels, segment, signature)
+                    : FailureOr<CudaKernel>(func.emitError(
+                          "attune-compile: no segment kernel @")
+                                            << name);
+        if (failed(part))
+          return failure();
+        kernel->segments.push_back(std::move(*part));
+      }
+    }
+    result.push_back(std::move(*kernel));
   }
   return result;
 }
@@ -88,6 +113,94 @@ std::string extent(const KernelSignature &signature, int64_t arg,
   if (argument.sizeOf[dim] >= 0)
     return signature.sizes[argument.sizeOf[dim]];
   return std::to_string(argument.staticShape[dim]) + "LL";
+}
+
+/// Declares `name`, the flat buffer of host argument `arg`.
+void writeBuffer(llvm::raw_ostream &os, const KernelSignature &sig,
+                 const std::string &name, int64_t arg) {
+  const KernelArgument &argument = sig.arguments[arg];
+  os << "  attune_buffer " << name << " = attune_flat(" << argument.name
+     << ", 1";
+  for (unsigned d = 0; d < argument.staticShape.size(); ++d)
+    os << " * " << extent(sig, arg, d);
+  os << ");\n";
+}
+
+/// The five parameters of flat buffer `name`.
+std::string bufferParams(const std::string &name) {
+  return "&" + name + ".allocated, &" + name + ".aligned, &" + name +
+         ".offset, &" + name + ".size, &" + name + ".stride, ";
+}
+
+/// Prefix attention's launches (after the argument checks): each segment's
+/// kernel writes its slot of the workspace, then the merge kernel combines
+/// the slots into the outputs. `first`, `merge`: the indices of the first
+/// segment's kernel and of the merge kernel; the later segments' kernels
+/// follow from `later` on.
+void writeSegmentedLaunch(llvm::raw_ostream &os, const CudaKernel &kernel,
+                          size_t first, size_t merge, size_t later) {
+  const KernelSignature &sig = kernel.signature;
+  SmallVector<const CudaKernel *> parts = {&kernel};
+  for (const CudaKernel &segment : kernel.segments)
+    parts.push_back(&segment);
+  int64_t slots = parts.size();
+  os << "  attune_CUfunction parts[" << slots << "], merge;\n"
+     << "  int multiprocessors;\n"
+     << "  int status = attune_function(" << first
+     << ", &parts[0], &multiprocessors);\n";
+  for (int64_t j = 1; j < slots; ++j)
+    os << "  if (!status)\n    status = attune_function(" << later + j - 1
+       << ", &parts[" << j << "], &multiprocessors);\n";
+  os << "  if (!status)\n    status = attune_function(" << merge
+     << ", &merge, &multiprocessors);\n"
+     << "  if (status)\n    return status;\n"
+     << "  (void)kv_len_;\n"
+     << "  /* One workspace slot per segment, merged exactly. */\n"
+     << "  int64_t splits_ = " << slots << ";\n"
+     << "  int64_t rows_ = batch_ * " << kernel.queryHeads << " * q_len_;\n"
+     << "  int64_t elements = splits_ * rows_ * " << kernel.valueDim << ";\n"
+     << "  unsigned long long workspace = 0;\n"
+     << "  if (!attune_driver.memAllocAsync ||\n"
+     << "      attune_driver.memAllocAsync(&workspace, (size_t)(elements + "
+        "splits_ * rows_) * 4, stream) != 0)\n"
+     << "    return ATTUNE_ERR_DRIVER;\n"
+     << "  attune_buffer w0 = attune_flat((const void *)(uintptr_t)workspace, "
+        "elements);\n"
+     << "  attune_buffer w1 = attune_flat((const void *)(uintptr_t)(workspace "
+        "+ (unsigned long long)elements * 4), splits_ * rows_);\n";
+  for (auto [j, part] : llvm::enumerate(parts)) {
+    std::string prefix = "s" + std::to_string(j) + "p";
+    for (auto [p, arg] : llvm::enumerate(part->hostArgs))
+      writeBuffer(os, sig, prefix + std::to_string(p), arg);
+    os << "  int64_t kv_len" << j << "_ = " << extent(sig, part->hostArgs[1], 2)
+       << ";\n"
+       << "  void *params" << j << "[] = {";
+    for (size_t p = 0; p < part->hostArgs.size(); ++p)
+      os << bufferParams(prefix + std::to_string(p));
+    os << bufferParams("w0") << bufferParams("w1") << "&batch_, &q_len_, &kv_len"
+       << j << "_, &splits_};\n"
+       << "  if (!status && attune_driver.launchKernel(parts[" << j
+       << "], (unsigned)((q_len_ * " << part->headsPerBlock << " + "
+       << part->blockRows - 1 << ") / " << part->blockRows << "), "
+       << part->queryHeads / part->headsPerBlock << ", (unsigned)batch_, "
+       << part->threads << ", 1, 1, " << part->sharedBytes
+       << ", stream, params" << j << ", NULL) != 0)\n"
+       << "    status = ATTUNE_ERR_DRIVER;\n";
+  }
+  os << "  void *merge_params[] = {" << bufferParams("w0") << bufferParams("w1")
+     << bufferParams("s0p3");
+  if (kernel.hasLse)
+    os << bufferParams("s0p4");
+  os << "&rows_, &splits_};\n"
+     << "  if (!status && attune_driver.launchKernel(merge, (unsigned)((rows_ "
+        "* "
+     << kernel.valueDim
+     << " + 255) / 256), 1, 1, 256, 1, 1, 0, stream, merge_params, NULL) != "
+        "0)\n"
+     << "    status = ATTUNE_ERR_DRIVER;\n"
+     << "  if (attune_driver.memFreeAsync(workspace, stream) != 0)\n"
+     << "    status = ATTUNE_ERR_DRIVER;\n"
+     << "  return status;\n}\n";
 }
 
 } // namespace
@@ -124,6 +237,11 @@ void attune::writeCudaHeader(llvm::raw_ostream &os,
     if (kernel.headsPerBlock > 1)
       os << " (the " << kernel.headsPerBlock
          << " query heads of a KV group share a block)";
+    if (!kernel.segments.empty())
+      os << ";\n *   prefix attention: one kernel per KV segment ("
+         << kernel.segments.size() + 1
+         << "), merged exactly by a merge kernel through a workspace from "
+            "cuMemAllocAsync (ATTUNE_ERR_DRIVER without it)";
     os << "; batch at most 65535\n"
        << " */\nint32_t " << sig.name << "(" << parameterList(kernel) << ");\n";
   }
@@ -156,19 +274,29 @@ void attune::writeCudaLauncher(llvm::raw_ostream &os,
   if (isPTX)
     os << " 0,"; // cuModuleLoadData reads PTX as a C string
   os << "\n};\n\n";
-  // Kernel i, then its merge kernel at ATTUNE_NUM_KERNELS / 2 + i.
-  os << "#define ATTUNE_NUM_KERNELS " << 2 * kernels.size() << "\n"
+  // Kernel i, then its merge kernel at N + i (N kernels), then the later
+  // segments' kernels of prefix attention.
+  std::vector<const CudaKernel *> segmentKernels;
+  for (const CudaKernel &kernel : kernels)
+    for (const CudaKernel &segment : kernel.segments)
+      segmentKernels.push_back(&segment);
+  os << "#define ATTUNE_NUM_KERNELS "
+     << 2 * kernels.size() + segmentKernels.size() << "\n"
      << "static const char *const attune_kernel_names[ATTUNE_NUM_KERNELS] = {";
   for (const CudaKernel &kernel : kernels)
     os << "\"" << kernel.signature.name << "\", ";
   for (const CudaKernel &kernel : kernels)
     os << "\"" << kernel.mergeKernel << "\", ";
+  for (const CudaKernel *segment : segmentKernels)
+    os << "\"" << segment->kernelName << "\", ";
   os << "};\n"
      << "static const int attune_kernel_shared[ATTUNE_NUM_KERNELS] = {";
   for (const CudaKernel &kernel : kernels)
     os << kernel.sharedBytes << ", ";
   for (size_t i = 0; i < kernels.size(); ++i)
     os << "0, ";
+  for (const CudaKernel *segment : segmentKernels)
+    os << segment->sharedBytes << ", ";
   os << "};\n\n";
   os << R"C(static struct {
   int tried;
@@ -297,7 +425,12 @@ static attune_buffer attune_flat(const void *pointer, int64_t elements) {
   return buffer;
 }
 
-/* Key chunks for a launch of `blocks` blocks: enough to fill the GPU twice
+)C";
+  // Split-KV's chunk count, for the kernels that are not prefix attention.
+  if (llvm::any_of(kernels, [](const CudaKernel &kernel) {
+        return kernel.segments.empty();
+      }))
+    os << R"C(/* Key chunks for a launch of `blocks` blocks: enough to fill the GPU twice
  * when it is not filled, at least 512 keys a chunk, at most 16 chunks. */
 static int64_t attune_kv_splits(int64_t blocks, int multiprocessors,
                                 int64_t kv_len, int64_t batch) {
@@ -320,6 +453,7 @@ static int64_t attune_kv_splits(int64_t blocks, int multiprocessors,
 }
 )C";
 
+  size_t nextSegment = 2 * kernels.size();
   for (auto [index, kernel] : llvm::enumerate(kernels)) {
     const KernelSignature &sig = kernel.signature;
     os << "\nint32_t " << sig.name << "(" << parameterList(kernel) << ") {\n";
@@ -337,13 +471,19 @@ static int64_t attune_kv_splits(int64_t blocks, int multiprocessors,
        << ", q_len_ = " << extent(sig, q, 2)
        << ", kv_len_ = " << extent(sig, k, 2) << ";\n"
        << "  if (batch_ > 65535)\n    return ATTUNE_ERR_BAD_SIZE;\n"
-       << "  if (batch_ == 0 || q_len_ == 0)\n    return ATTUNE_OK;\n"
-       << "  attune_CUfunction function, merge;\n"
+       << "  if (batch_ == 0 || q_len_ == 0)\n    return ATTUNE_OK;\n";
+    if (!kernel.segments.empty()) {
+      writeSegmentedLaunch(os, kernel, index, kernels.size() + index,
+                           nextSegment);
+      nextSegment += kernel.segments.size();
+      continue;
+    }
+    os << "  attune_CUfunction function, merge;\n"
        << "  int multiprocessors;\n"
        << "  int status = attune_function(" << index
        << ", &function, &multiprocessors);\n"
        << "  if (!status)\n"
-       << "    status = attune_function(ATTUNE_NUM_KERNELS / 2 + " << index
+       << "    status = attune_function(" << kernels.size() + index
        << ", &merge, &multiprocessors);\n"
        << "  if (status)\n    return status;\n";
     // One flat buffer per kernel parameter.

@@ -66,8 +66,32 @@ func.func @captured_length(%q: tensor<1x2x16x64xf16>, %k: tensor<1x2x16x64xf16>,
 // -----
 
 func.func @merge(%o0: tensor<2x8x?x64xf32>, %o1: tensor<2x8x?x64xf32>, %l0: tensor<2x8x?xf32>, %l1: tensor<2x8x?xf32>, %o: memref<2x8x?x64xf32>) {
-  // expected-error @+1 {{'attn.merge' op is not on the GPU path yet (attn.attention is)}}
+  // expected-error @+1 {{'attn.merge' op is not on the GPU path yet (attn.attention and attn.prefix_attention are)}}
   %m, %l = attn.merge(%o0, %o1) lse(%l0, %l1) : (tensor<2x8x?x64xf32>, tensor<2x8x?x64xf32>, tensor<2x8x?xf32>, tensor<2x8x?xf32>) -> (tensor<2x8x?x64xf32>, tensor<2x8x?xf32>)
   bufferization.materialize_in_destination %m in restrict writable %o : (tensor<2x8x?x64xf32>, memref<2x8x?x64xf32>) -> ()
+  return
+}
+
+// -----
+
+// Causal prefill over segments: an earlier segment is not visible whole to
+// every query (its keys past some queries' diagonals).
+func.func @prefix_causal_prefill(%q: tensor<2x4x16x64xf16>, %kp: tensor<1x4x32x64xf16>, %ks: tensor<2x4x8x64xf16>, %vp: tensor<1x4x32x64xf16>, %vs: tensor<2x4x8x64xf16>, %o: memref<2x4x16x64xf16>) {
+  // expected-error @+1 {{a masked prefix attention needs one query per row (decode) and no left window bound}}
+  %out = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs)
+      {segments = [#attn.segment<shared>, #attn.segment<per_row>], mask = #attn.mask<causal>}
+      : (tensor<2x4x16x64xf16>, tensor<1x4x32x64xf16>, tensor<2x4x8x64xf16>, tensor<1x4x32x64xf16>, tensor<2x4x8x64xf16>) -> tensor<2x4x16x64xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<2x4x16x64xf16>, memref<2x4x16x64xf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @prefix_sigmoid(%q: tensor<2x4x1x64xf16>, %kp: tensor<1x4x32x64xf16>, %ks: tensor<2x4x8x64xf16>, %vp: tensor<1x4x32x64xf16>, %vs: tensor<2x4x8x64xf16>, %o: memref<2x4x1x64xf16>) {
+  // expected-error @+1 {{sigmoid prefix attention (its bias spans every segment) is not on the GPU path yet}}
+  %out = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs)
+      {segments = [#attn.segment<shared>, #attn.segment<per_row>], normalization = #attn.normalization<sigmoid>}
+      : (tensor<2x4x1x64xf16>, tensor<1x4x32x64xf16>, tensor<2x4x8x64xf16>, tensor<1x4x32x64xf16>, tensor<2x4x8x64xf16>) -> tensor<2x4x1x64xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<2x4x1x64xf16>, memref<2x4x1x64xf16>) -> ()
   return
 }

@@ -58,6 +58,10 @@ struct GPUKernelAttrs {
   /// quotient, its x extent ceil(Lq * heads_per_block / block_rows).
   static constexpr const char *queryHeads = "attune.query_heads";
   static constexpr const char *headsPerBlock = "attune.heads_per_block";
+  /// Prefix attention, on the first segment's kernel: the later segments'
+  /// kernels, in order (string array). Each segment's kernel writes its slot
+  /// of the workspace (grid z = B) and the merge kernel combines the slots.
+  static constexpr const char *segmentKernels = "attune.segment_kernels";
 };
 
 /// Whether the kernels can be built for NVIDIA architecture `chip`: one
@@ -94,6 +98,16 @@ bool canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
 /// and fails on what the GPU path lacks.
 LogicalResult buildAttentionKernel(func::FuncOp func, gpu::GPUModuleOp kernels,
                                    const GPUTiling &tiling);
+
+/// Builds the kernels of `func`'s attn.prefix_attention (Hydragen): one
+/// attention kernel per KV segment, @<func name> for the first and
+/// @<func name>_segment<s> for the others, each reading its segment's
+/// instance for its batch row and writing slot s of the split-KV workspace,
+/// and @<func name>_merge, which merges the slots exactly. Emits a diagnostic
+/// and fails on what the GPU path lacks.
+LogicalResult buildPrefixAttentionKernels(func::FuncOp func,
+                                          gpu::GPUModuleOp kernels,
+                                          const GPUTiling &tiling);
 
 } // namespace attune
 } // namespace mlir

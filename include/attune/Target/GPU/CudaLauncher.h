@@ -24,6 +24,8 @@ namespace attune {
 /// One kernel of the module and how to launch it.
 struct CudaKernel {
   KernelSignature signature;
+  /// The gpu.func (the signature's name, or a later segment's kernel).
+  std::string kernelName;
   /// Host argument each memref parameter of the kernel reads.
   std::vector<int64_t> hostArgs;
   /// Sizes after B, Lq, Lk: (parameter, dimension) pairs.
@@ -36,6 +38,10 @@ struct CudaKernel {
   std::string mergeKernel;
   int64_t valueDim = 0;
   bool hasLse = false;
+  /// Prefix attention (Hydragen): the kernels of the segments after the
+  /// first (this one), in order; each writes its workspace slot, and the
+  /// merge kernel combines them.
+  std::vector<CudaKernel> segments;
 };
 
 /// Reads the kernels convert-attn-to-gpu built in `module` for the

@@ -1,0 +1,126 @@
+//===- PrefixKernels.cpp - Hydragen on the GPU: one kernel per segment ----===//
+//
+// attn.prefix_attention as one attention kernel per KV segment and the exact
+// merge: segment s is the FlashAttention-2 kernel over (Q, keys[s],
+// values[s]) whose blocks read the segment's instance for their batch row
+// (row 0 of a shared segment, their own row of a per_row one, a table entry
+// of a `rows` segment), visit all of its key tiles and write slot s of the
+// split-KV workspace; the split-KV merge kernel then combines the slots
+// (LSE weights). The softmax over the concatenated keys equals that merge,
+// so the result is exact, as on the CPU (attn-decompose-shared-prefix).
+//
+// Taken: softmax, no mask or a mask without a left bound on single-query
+// (decode) problems, where every segment but the last is visible whole to
+// every query and the last takes the op's own mask (and the ragged suffix
+// lengths as kv_lengths). Declined with a diagnostic otherwise.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GPUKernel.h"
+
+#include "attn/IR/AttnOps.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+using namespace mlir;
+using namespace mlir::attune;
+using namespace mlir::attune::detail;
+
+/// Why the GPU path does not take `op` yet, or "".
+static std::string unsupportedPrefix(attn::PrefixAttentionOp op) {
+  if (op.getNormalization() == attn::Normalization::Sigmoid)
+    return "sigmoid prefix attention (its bias spans every segment) is not "
+           "on the GPU path yet";
+  if (op.getHeadMasksAttr())
+    return "per-head masks on prefix attention are not on the GPU path yet";
+  attn::MaskAttr mask = op.getMaskAttr();
+  if (!mask || mask.isNone())
+    return "";
+  bool decode = op.getQuery().getType().getDimSize(2) == 1;
+  if (mask.getLeft() >= 0 || !decode)
+    return "a masked prefix attention needs one query per row (decode) and "
+           "no left window bound, so that every segment but the last is "
+           "visible whole; others are not on the GPU path yet";
+  return "";
+}
+
+/// Writes `value` into the argument `like` is written into (a temporary
+/// copy of the op's result plumbing for a segment's attention).
+static void writeLike(OpBuilder &b, Value value, Value like) {
+  for (Operation *user : like.getUsers())
+    if (auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(user))
+      bufferization::MaterializeInDestinationOp::create(
+          b, store.getLoc(), value, store.getDest())
+          .setWritable(true);
+}
+
+LogicalResult attune::buildPrefixAttentionKernels(func::FuncOp func,
+                                                  gpu::GPUModuleOp kernels,
+                                                  const GPUTiling &tiling) {
+  SmallVector<attn::PrefixAttentionOp> ops;
+  func.walk([&](attn::PrefixAttentionOp op) { ops.push_back(op); });
+  bool attention = false;
+  func.walk([&](attn::AttentionOp) { attention = true; });
+  if (ops.size() != 1 || attention)
+    return func.emitError("convert-attn-to-gpu: @")
+           << func.getSymName()
+           << " must hold exactly one attn.attention or attn.prefix_attention";
+  attn::PrefixAttentionOp op = ops.front();
+  if (std::string why = unsupportedPrefix(op); !why.empty())
+    return op.emitOpError("is not supported by the GPU path: ") << why;
+
+  // One attn.attention per segment, for the kernel builder to read, written
+  // where the op's results go; removed once the kernels are built.
+  int64_t numSegments = op.getSegments().size();
+  OpBuilder b(op);
+  SmallVector<Operation *> scaffolding;
+  LogicalResult result = success();
+  for (int64_t s = 0; s < numSegments && succeeded(result); ++s) {
+    bool last = s + 1 == numSegments;
+    auto segment = cast<attn::SegmentAttr>(op.getSegments()[s]);
+    SmallVector<Type> types(op->getResultTypes());
+    auto part = attn::AttentionOp::create(
+        b, op.getLoc(), types, op.getQuery(), op.getKeys()[s],
+        op.getValues()[s], /*alibi_slopes=*/Value(), /*bias=*/Value(),
+        /*temperature=*/Value(), last ? op.getSuffixLengths() : Value(),
+        /*kv_num_blocks=*/Value(), /*kv_indices=*/Value(),
+        /*full_kv_num_blocks=*/Value(), /*full_kv_indices=*/Value(),
+        /*block_size=*/nullptr, op.getScaleAttr(), op.getNormalizationAttr(),
+        /*sigmoid_bias=*/nullptr, last ? op.getMaskAttr() : nullptr,
+        /*head_masks=*/nullptr, op.getHeadMapAttr(), op.getSoftcapAttr());
+    scaffolding.push_back(part);
+    for (auto [mine, theirs] : llvm::zip(part->getResults(), op->getResults()))
+      writeLike(b, mine, theirs);
+    for (Value mine : part->getResults())
+      for (Operation *user : mine.getUsers())
+        scaffolding.push_back(user);
+
+    KernelOptions options;
+    options.name = s == 0 ? func.getSymName().str()
+                          : (func.getSymName() + "_segment" + Twine(s)).str();
+    options.mergeName = (func.getSymName() + "_merge").str();
+    options.withMerge = last;
+    options.slot = s;
+    options.slots = numSegments;
+    options.sharedKv = segment.getKind() == attn::SegmentKind::Shared;
+    if (segment.getKind() == attn::SegmentKind::Rows)
+      options.kvBatchRows.assign(segment.getRows().begin(),
+                                 segment.getRows().end());
+    result = buildKernelFor(func, part, kernels, tiling, options);
+  }
+  for (Operation *scaffold : llvm::reverse(scaffolding))
+    scaffold->erase();
+  if (failed(result))
+    return failure();
+
+  // The first segment's kernel names the others, in order, for the launcher.
+  SmallVector<Attribute> names;
+  for (int64_t s = 1; s < numSegments; ++s)
+    names.push_back(StringAttr::get(
+        func.getContext(), func.getSymName() + "_segment" + Twine(s)));
+  auto first = kernels.lookupSymbol<gpu::GPUFuncOp>(func.getSymName());
+  first->setAttr(GPUKernelAttrs::segmentKernels,
+                 ArrayAttr::get(func.getContext(), names));
+  return success();
+}

@@ -1,0 +1,61 @@
+// Prefix-shared attention (Hydragen) on the GPU kernels, run by the CUDA
+// emulator through the launcher against the float64 reference over the
+// concatenated KV: one attention kernel per segment (a shared segment read
+// by every row, a per-row one, a tree level shared by pairs of rows), each
+// writing its slot of the workspace, merged exactly by the merge kernel.
+// Decode with a causal mask (every segment but the last visible whole),
+// ragged suffixes (a row with none), a three-level tree, and prefill without
+// a mask, also under the adversarial schedule.
+// RUN: attune-compile %s --target=cuda --emulate -o %t.so --header %t.h
+// RUN: %clang -shared -fPIC -o %t.launcher.so %t_launcher.c -ldl -lpthread
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_EMULATOR_TRACE=1 attune-runner %s --entry=decode --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=6 --q-heads=8 --kv-heads=2 --q-len=1 --head-dim=128 --mask=causal --lse '--segments=shared:300;per_row:37' 2>&1 | FileCheck %s --check-prefixes=LAUNCH,CHECK
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=ragged --cuda-launcher=%t.launcher.so --dtype=f16 --batch=4 --q-heads=8 --kv-heads=2 --q-len=1 --head-dim=64 --mask=causal --lse '--segments=shared:150;per_row:40' --kv-lengths=40,0,17,99 | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=tree --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=4 --q-heads=4 --kv-heads=2 --q-len=3 --head-dim=64 --lse '--segments=shared:90;rows=0/0/1/1:70;per_row:33' | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=prefill --cuda-launcher=%t.launcher.so --dtype=f16 --batch=3 --q-heads=4 --kv-heads=4 --q-len=150 --head-dim=128 --softcap=30 '--segments=shared:200;per_row:77' | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_EMULATOR_SCHEDULE=warp-ahead ATTUNE_EMULATOR_COPIES=early attune-runner %s --entry=prefill --cuda-launcher=%t.launcher.so --dtype=f16 --batch=2 --q-heads=4 --kv-heads=4 --q-len=70 --head-dim=128 --softcap=30 '--segments=shared:130;per_row:1' | FileCheck %s
+// LAUNCH: launch decode grid (1, 2, 6)
+// LAUNCH: launch decode_segment1 grid (1, 2, 6)
+// LAUNCH: launch decode_merge
+// CHECK-NOT: FAIL
+// CHECK: PASS
+
+func.func @decode(%q: tensor<?x8x1x128xbf16>,
+                  %kp: tensor<1x2x?x128xbf16>, %ks: tensor<?x2x?x128xbf16>,
+                  %vp: tensor<1x2x?x128xbf16>, %vs: tensor<?x2x?x128xbf16>,
+                  %o: memref<?x8x1x128xbf16>, %l: memref<?x8x1xf32>) {
+  %out, %lse = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs)
+      {segments = [#attn.segment<shared>, #attn.segment<per_row>],
+       mask = #attn.mask<causal>}
+      : (tensor<?x8x1x128xbf16>, tensor<1x2x?x128xbf16>, tensor<?x2x?x128xbf16>,
+         tensor<1x2x?x128xbf16>, tensor<?x2x?x128xbf16>)
+      -> (tensor<?x8x1x128xbf16>, tensor<?x8x1xf32>)
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x8x1x128xbf16>, memref<?x8x1x128xbf16>) -> ()
+  bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<?x8x1xf32>, memref<?x8x1xf32>) -> ()
+  return
+}
+
+func.func @ragged(%q: tensor<?x8x1x64xf16>, %kp: tensor<1x2x?x64xf16>, %ks: tensor<?x2x?x64xf16>, %vp: tensor<1x2x?x64xf16>, %vs: tensor<?x2x?x64xf16>, %n: tensor<?xi32>, %o: memref<?x8x1x64xf16>, %l: memref<?x8x1xf32>) {
+  %out, %lse = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs) suffix_lengths(%n)
+      {segments = [#attn.segment<shared>, #attn.segment<per_row>], mask = #attn.mask<causal>}
+      : (tensor<?x8x1x64xf16>, tensor<1x2x?x64xf16>, tensor<?x2x?x64xf16>, tensor<1x2x?x64xf16>, tensor<?x2x?x64xf16>, tensor<?xi32>) -> (tensor<?x8x1x64xf16>, tensor<?x8x1xf32>)
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x8x1x64xf16>, memref<?x8x1x64xf16>) -> ()
+  bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<?x8x1xf32>, memref<?x8x1xf32>) -> ()
+  return
+}
+
+func.func @tree(%q: tensor<4x4x3x64xbf16>, %k0: tensor<1x2x?x64xbf16>, %k1: tensor<2x2x?x64xbf16>, %k2: tensor<4x2x?x64xbf16>, %v0: tensor<1x2x?x64xbf16>, %v1: tensor<2x2x?x64xbf16>, %v2: tensor<4x2x?x64xbf16>, %o: memref<4x4x3x64xbf16>, %l: memref<4x4x3xf32>) {
+  %out, %lse = attn.prefix_attention(%q) keys(%k0, %k1, %k2) values(%v0, %v1, %v2)
+      {segments = [#attn.segment<shared>, #attn.segment<rows [0, 0, 1, 1]>, #attn.segment<per_row>]}
+      : (tensor<4x4x3x64xbf16>, tensor<1x2x?x64xbf16>, tensor<2x2x?x64xbf16>, tensor<4x2x?x64xbf16>, tensor<1x2x?x64xbf16>, tensor<2x2x?x64xbf16>, tensor<4x2x?x64xbf16>) -> (tensor<4x4x3x64xbf16>, tensor<4x4x3xf32>)
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<4x4x3x64xbf16>, memref<4x4x3x64xbf16>) -> ()
+  bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<4x4x3xf32>, memref<4x4x3xf32>) -> ()
+  return
+}
+
+func.func @prefill(%q: tensor<?x4x?x128xf16>, %kp: tensor<1x4x?x128xf16>, %ks: tensor<?x4x?x128xf16>, %vp: tensor<1x4x?x128xf16>, %vs: tensor<?x4x?x128xf16>, %o: memref<?x4x?x128xf16>) {
+  %out = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs)
+      {segments = [#attn.segment<shared>, #attn.segment<per_row>], softcap = 30.0 : f32}
+      : (tensor<?x4x?x128xf16>, tensor<1x4x?x128xf16>, tensor<?x4x?x128xf16>, tensor<1x4x?x128xf16>, tensor<?x4x?x128xf16>) -> tensor<?x4x?x128xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x128xf16>, memref<?x4x?x128xf16>) -> ()
+  return
+}
