@@ -81,6 +81,11 @@ CASES = {
     "f16_d64_sigmoid_block_sparse": dict(dtype=F16, hq=4, hkv=4, d=64,
                                          mask=CAUSAL, sigmoid=True,
                                          blocks=(64, 64)),
+    # Hydragen: a prompt shared by every row (the first `prefix` of the
+    # keys), per-row suffixes; one kernel per segment and the merge.
+    "bf16_d128_hydragen_decode": dict(dtype=BF16, hq=32, hkv=8, d=128,
+                                      mask=CAUSAL, lse=True, q_len=1,
+                                      prefix=0.9),
     "f16_d64_bias_ragged": dict(dtype=F16, hq=4, hkv=4, d=64, mask=NONE,
                                 bias=True, ragged=True),
     # Static shapes; block lists computed at compile time from the region.
@@ -136,6 +141,14 @@ def make_inputs(case, b, lq, lk, device, seed):
 
     x = dict(q=randn(b, hq, lq, d), k=randn(b, hkv, lk, d),
              v=randn(b, hkv, lk, d))
+    if case.get("prefix"):
+        # Segment 0 shared by every row, segment 1 per row; the reference
+        # reads their concatenation.
+        lp = int(lk * case["prefix"])
+        for n in "kv":
+            x[n + "0"] = randn(1, hkv, lp, d)
+            x[n + "1"] = randn(b, hkv, lk - lp, d)
+            x[n] = torch.cat([x[n + "0"].expand(b, -1, -1, -1), x[n + "1"]], 2)
     if case.get("alibi"):
         x["alibi_slopes"] = alibi_slopes(hq).to(device)
     if case.get("bias"):
@@ -316,6 +329,9 @@ class Attune:
         lse = torch.full((b, hq, lq), float("nan"), device=x["q"].device)
         buffers = dict(x, out=nonnull(out), lse=nonnull(lse))
         sizes = dict(batch=b, q_len=lq, kv_len=lk)
+        for segment in ("0", "1"):
+            if "k" + segment in x:
+                sizes["seg" + segment + "_len"] = x["k" + segment].shape[2]
         for kind in ("kv", "full_kv"):
             if kind + "_indices" in x:
                 sizes["q_blocks"] = x[kind + "_indices"].shape[2]
@@ -409,6 +425,7 @@ def time_all(attune, device, dry_run):
         ("sigmoid f16 D=128 L=4096 causal", "f16_d128_sigmoid_causal", 4, 4096, 4096, True),
         ("window 128+4 bf16 D=64 L=16K", "bf16_d64_window_sinks", 1, 16384, 16384, True),
         ("decode bf16 GQA 32/8 Lk=8192 B=8", "bf16_d128_decode_ragged", 8, 1, 8192, False),
+        ("Hydragen decode bf16 shared 7372 + 820, B=16", "bf16_d128_hydragen_decode", 16, 1, 8192, False),
     ]
     table = []
     for label, name, b, lq, lk, causal in scenarios:

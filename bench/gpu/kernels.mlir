@@ -129,3 +129,14 @@ func.func @f16_d64_static_docs(%q: tensor<2x4x256x64xf16>, %k: tensor<2x2x256x64
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<2x4x256x64xf16>, memref<2x4x256x64xf16>) -> ()
   return
 }
+
+// Hydragen decode: a prompt shared by every row, then per-row suffixes
+// (GQA 32:8): one kernel per segment, merged exactly.
+func.func @bf16_d128_hydragen_decode(%q: tensor<?x32x1x128xbf16>, %k0: tensor<1x8x?x128xbf16>, %k1: tensor<?x8x?x128xbf16>, %v0: tensor<1x8x?x128xbf16>, %v1: tensor<?x8x?x128xbf16>, %o: memref<?x32x1x128xbf16>, %l: memref<?x32x1xf32>) {
+  %out, %lse = attn.prefix_attention(%q) keys(%k0, %k1) values(%v0, %v1)
+      {segments = [#attn.segment<shared>, #attn.segment<per_row>], mask = #attn.mask<causal>}
+      : (tensor<?x32x1x128xbf16>, tensor<1x8x?x128xbf16>, tensor<?x8x?x128xbf16>, tensor<1x8x?x128xbf16>, tensor<?x8x?x128xbf16>) -> (tensor<?x32x1x128xbf16>, tensor<?x32x1xf32>)
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x32x1x128xbf16>, memref<?x32x1x128xbf16>) -> ()
+  bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<?x32x1xf32>, memref<?x32x1xf32>) -> ()
+  return
+}
