@@ -380,7 +380,8 @@ def ApproximateMath : Pass<"attune-approximate-math"> {
 }
 
 def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
-  let summary = "Lower attn.attention to fused NVIDIA GPU kernels (tensor cores)";
+  let summary = "Lower attn.attention and attn.prefix_attention to fused "
+                "NVIDIA GPU kernels (tensor cores)";
   let description = [{
     Every function holding one `attn.attention` on its arguments (results
     written into memref arguments with `bufferization.materialize_in_destination`,
@@ -414,7 +415,17 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     - split-KV: with S > 1 key chunks (the launcher's run-time choice when
       the grid does not fill the GPU) each block handles a chunk of its key
       tiles and writes f32 rows and LSEs to a workspace; `@<name>_merge`
-      combines them exactly (LSE weights; sigmoid: sums).
+      combines them exactly (LSE weights; sigmoid: sums);
+    - prefix-shared attention (`attn.prefix_attention`, Hydragen): one such
+      kernel per KV segment, `@<name>` for the first and
+      `@<name>_segment<s>` for the others (listed in
+      `attune.segment_kernels`), each reading its segment's instance for its
+      batch row (row 0 of a shared segment, the row's own of a per-row one,
+      a table entry of a tree level) and writing workspace slot `s`; the
+      merge kernel combines the slots exactly. Taken for softmax with no
+      mask, or a mask without a left bound on decode problems (every
+      segment but the last visible whole; the last takes the mask and the
+      ragged suffix lengths).
 
     Kernel parameters: a flat `memref<?xT>` per operand (q, k, v, out, then
     lse, alibi_slopes, bias, temperature, kv_lengths, block lists when
@@ -431,7 +442,8 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
 
     Not yet on this path (a diagnostic names the feature): f32 operands,
     regions capturing values, head dims that are not multiples of 16, block
-    sizes that do not hold whole tiles; no wgmma / TMA (sm_90a) kernel yet.
+    sizes that do not hold whole tiles, sigmoid or causal-prefill prefix
+    attention; no wgmma / TMA (sm_90a) kernel yet.
 
     Tiles are sized for `chip`: when the requested warps and key tile need
     more shared memory than the architecture allows a block, both halve
