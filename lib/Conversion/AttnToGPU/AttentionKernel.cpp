@@ -136,22 +136,47 @@ void KernelEmitter::emit(const KernelValues &values) {
   Value headBlock = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
   // Grid z: batch row and key chunk (split-KV).
   Value zBlock = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
-  // A prefix-attention segment: grid z = B, workspace slot `slot`.
-  Value batch = values.slot
-                    ? zBlock
-                    : arith::DivUIOp::create(b, loc, zBlock, values.splits);
-  Value split = values.slot
-                    ? cIdx(*values.slot)
-                    : arith::RemUIOp::create(b, loc, zBlock, values.splits);
+  // Grid z and the workspace slot this block writes (`split`): the batch
+  // row and key chunk; a prefix-attention segment's batch row (slot fixed);
+  // or, batch rows stacked into the tile, the key chunk (slots from `slot`
+  // on). The block visits chunk `chunk` of `chunks` of its key tiles.
+  Value batch, split, chunk, chunks;
+  if (values.stackRows) {
+    batch = cIdx(0);
+    chunk = zBlock;
+    chunks = values.splits;
+    split = addC(chunk, *values.slot);
+  } else if (values.slot) {
+    batch = zBlock;
+    split = cIdx(*values.slot);
+    chunk = cIdx(0);
+    chunks = cIdx(1);
+  } else {
+    batch = arith::DivUIOp::create(b, loc, zBlock, values.splits);
+    split = arith::RemUIOp::create(b, loc, zBlock, values.splits);
+    chunk = split;
+    chunks = values.splits;
+  }
   // Packed rows: with a KV group of `group` query heads sharing one tile,
   // packed row p is query position p / group of head y * group + p % group
   // (the CPU's layout); otherwise row p is position p of head y.
   const int64_t group = sem.groupSize();
   Value firstHead = mulC(headBlock, group);
   Value kvHead = group > 1 ? headBlock : sem.kvHeadOf(b, loc, headBlock);
-  Value packedLen = mulC(values.qLen, group);
+  // Stacked batch rows: packed row p is row p % (Lq * G) of batch row
+  // p / (Lq * G).
+  Value rowsPerBatch = mulC(values.qLen, group);
+  Value packedLen =
+      values.stackRows ? mul(values.batch, rowsPerBatch) : rowsPerBatch;
   Value q0 = mulC(qTile, rows);
+  auto batchOf = [&](Value p) -> Value {
+    return values.stackRows ? arith::DivUIOp::create(b, loc, p, rowsPerBatch)
+                                  .getResult()
+                            : batch;
+  };
   auto positionOf = [&](Value p) -> Value {
+    if (values.stackRows)
+      p = arith::RemUIOp::create(b, loc, p, rowsPerBatch);
     return group == 1 ? p : arith::DivUIOp::create(b, loc, p, cIdx(group));
   };
   auto headOf = [&](Value p) -> Value {
@@ -160,8 +185,9 @@ void KernelEmitter::emit(const KernelValues &values) {
                : add(firstHead, arith::RemUIOp::create(b, loc, p, cIdx(group)));
   };
   // Element offset of (head, position)'s row in a [B, Hq, Lq, width] tensor.
-  auto queryRow = [&](Value head, Value pos, int64_t width) -> Value {
-    return mulC(add(mul(add(mulC(batch, qHeads), head), values.qLen), pos),
+  auto queryRow = [&](Value row, Value head, Value pos,
+                      int64_t width) -> Value {
+    return mulC(add(mul(add(mulC(row, qHeads), head), values.qLen), pos),
                 width);
   };
 
@@ -230,16 +256,10 @@ void KernelEmitter::emit(const KernelValues &values) {
   }
   // This block's chunk of the steps: [numTiles * split / S, numTiles *
   // (split + 1) / S).
-  Value stepBegin = values.slot ? cIdx(0)
-                               : arith::DivUIOp::create(
-                                     b, loc, mul(numTiles, split), values.splits)
-                                     .getResult();
-  Value stepEnd = values.slot
-                      ? numTiles
-                      : arith::DivUIOp::create(
-                            b, loc, mul(numTiles, addC(split, 1)),
-                            values.splits)
-                            .getResult();
+  Value stepBegin =
+      arith::DivUIOp::create(b, loc, mul(numTiles, chunk), chunks);
+  Value stepEnd =
+      arith::DivUIOp::create(b, loc, mul(numTiles, addC(chunk, 1)), chunks);
   // Step i (< numTiles): its first key, and for listed blocks whether the
   // block was listed full and whether the step is skipped.
   struct Step {
@@ -297,7 +317,7 @@ void KernelEmitter::emit(const KernelValues &values) {
         Value p = add(q0, row);
         Value valid = lt(p, packedLen);
         p = select(valid, p, cIdx(0));
-        return {valid, queryRow(headOf(p), positionOf(p), headDim)};
+        return {valid, queryRow(batchOf(p), headOf(p), positionOf(p), headDim)};
       },
       rows, headDim);
   Value first = copyKeyTile(stepBegin, cIdx(0));
@@ -341,12 +361,13 @@ void KernelEmitter::emit(const KernelValues &values) {
   tileRows.heads = firstHead;
   // Per row of the lane (g and g + 8): its head and position, clamped into
   // the problem for loads (rows past the end are never stored).
-  Value laneHead[2], lanePos[2];
+  Value laneHead[2], lanePos[2], laneBatch[2];
   for (int64_t r = 0; r < 2; ++r) {
     Value p = arith::MinUIOp::create(b, loc, addC(rowOfLane, 8 * r),
                                      addC(packedLen, -1));
     laneHead[r] = headOf(p);
     lanePos[r] = positionOf(p);
+    laneBatch[r] = batchOf(p);
   }
   // Per score, from the lane's two rows.
   auto perRow = [&](Value(&values)[2]) -> Value {
@@ -589,7 +610,8 @@ void KernelEmitter::emit(const KernelValues &values) {
       auto inside = scf::IfOp::create(b, loc, lt(row, packedLen), false);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(inside.thenBlock());
-      Value flatRow = add(queryRow(laneHead[r], lanePos[r], 1), rowShift);
+      Value flatRow =
+          add(queryRow(laneBatch[r], laneHead[r], lanePos[r], 1), rowShift);
       Value outRow = mulC(flatRow, valueDim);
       for (int64_t n = 0; n < outSlices; ++n) {
         Value two = vector::FromElementsOp::create(

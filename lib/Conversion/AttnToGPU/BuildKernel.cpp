@@ -386,6 +386,7 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
   values.slot = options.slot;
   values.slots = options.slots;
   values.sharedKv = options.sharedKv;
+  values.stackRows = options.stackRows;
   if (rowsTable)
     values.kvBatchTable = memref::GetGlobalOp::create(
         b, loc, rowsTable.getType(), rowsTable.getSymName());
@@ -419,5 +420,7 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
                   b.getI64IntegerAttr(op.getNumQueryHeads()));
   kernel->setAttr(GPUKernelAttrs::headsPerBlock,
                   b.getI64IntegerAttr(sem->groupSize()));
+  if (options.stackRows)
+    kernel->setAttr(GPUKernelAttrs::stackedRows, b.getUnitAttr());
   return success();
 }

@@ -49,6 +49,11 @@ struct KernelValues {
   /// entry (an i32 table: a segment shared by subsets of rows).
   bool sharedKv = false;
   Value kvBatchTable;
+  /// With `sharedKv` and `slot`: the batch rows stacked into the tiles'
+  /// rows (every row reads the same K / V: Hydragen's shared prefix read
+  /// once for all of them); grid z = the key chunks (`splits`), chunk c
+  /// writing slot `slot + c`. Needs no mask and no per-row operands.
+  bool stackRows = false;
 };
 
 /// How the shared block-list walk reads the kernel's flat list parameters
@@ -69,6 +74,7 @@ struct KernelOptions {
   std::optional<int64_t> slot;
   int64_t slots = 1;
   bool sharedKv = false;
+  bool stackRows = false;
   SmallVector<int64_t> kvBatchRows;
 };
 

@@ -3,11 +3,15 @@
 // attn.prefix_attention as one attention kernel per KV segment and the exact
 // merge: segment s is the FlashAttention-2 kernel over (Q, keys[s],
 // values[s]) whose blocks read the segment's instance for their batch row
-// (row 0 of a shared segment, their own row of a per_row one, a table entry
-// of a `rows` segment), visit all of its key tiles and write slot s of the
-// split-KV workspace; the split-KV merge kernel then combines the slots
-// (LSE weights). The softmax over the concatenated keys equals that merge,
-// so the result is exact, as on the CPU (attn-decompose-shared-prefix).
+// (their own row of a per_row segment, a table entry of a `rows` one), visit
+// all of its key tiles and write their slot of the split-KV workspace; the
+// split-KV merge kernel then combines the slots (LSE weights). The softmax
+// over the concatenated keys equals that merge, so the result is exact, as
+// on the CPU (attn-decompose-shared-prefix). A shared segment (not the last)
+// is Hydragen's: the rows of every batch row stack into the tiles' rows, so
+// the prefix is read once for all of them (a matrix-matrix product where
+// decode had B matrix-vector ones), and its key tiles split into chunks the
+// launcher picks to fill the GPU, one slot each.
 //
 // Taken: softmax, no mask or a mask without a left bound on single-query
 // (decode) problems, where every segment but the last is visible whole to
@@ -73,6 +77,14 @@ LogicalResult attune::buildPrefixAttentionKernels(func::FuncOp func,
   // One attn.attention per segment, for the kernel builder to read, written
   // where the op's results go; removed once the kernels are built.
   int64_t numSegments = op.getSegments().size();
+  // The first shared segment before the last one: its rows stacked into the
+  // tiles (the prefix read once for all rows) and split into key chunks at
+  // run time; its slots follow the other segments' one slot each.
+  std::optional<int64_t> stacked;
+  for (int64_t s = 0; s + 1 < numSegments && !stacked; ++s)
+    if (cast<attn::SegmentAttr>(op.getSegments()[s]).getKind() ==
+        attn::SegmentKind::Shared)
+      stacked = s;
   OpBuilder b(op);
   SmallVector<Operation *> scaffolding;
   LogicalResult result = success();
@@ -101,9 +113,13 @@ LogicalResult attune::buildPrefixAttentionKernels(func::FuncOp func,
                           : (func.getSymName() + "_segment" + Twine(s)).str();
     options.mergeName = (func.getSymName() + "_merge").str();
     options.withMerge = last;
-    options.slot = s;
+    options.slot = stacked && s > *stacked ? s - 1 : s;
     options.slots = numSegments;
     options.sharedKv = segment.getKind() == attn::SegmentKind::Shared;
+    if (stacked == s) {
+      options.slot = numSegments - 1;
+      options.stackRows = true;
+    }
     if (segment.getKind() == attn::SegmentKind::Rows)
       options.kvBatchRows.assign(segment.getRows().begin(),
                                  segment.getRows().end());

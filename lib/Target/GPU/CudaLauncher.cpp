@@ -51,6 +51,7 @@ static FailureOr<CudaKernel> readKernel(gpu::GPUModuleOp kernels,
       return func.emitError("attune-compile: no merge kernel @")
              << kernel.mergeKernel;
     kernel.hasLse = merge.getNumArguments() == 6;
+    kernel.stackedRows = func->hasAttr(GPUKernelAttrs::stackedRows);
   return kernel;
 }
 
@@ -155,8 +156,35 @@ void writeSegmentedLaunch(llvm::raw_ostream &os, const CudaKernel &kernel,
      << ", &merge, &multiprocessors);\n"
      << "  if (status)\n    return status;\n"
      << "  (void)kv_len_;\n"
-     << "  /* One workspace slot per segment, merged exactly. */\n"
-     << "  int64_t splits_ = " << slots << ";\n"
+     << "  /* One workspace slot per segment, merged exactly; a stacked\n"
+     << "   * shared segment takes one per key chunk, enough chunks to fill\n"
+     << "   * the GPU twice (at least 512 keys a chunk, at most 32;\n"
+     << "   * ATTUNE_KV_SPLITS=n fixes them). */\n"
+     << "  int64_t chunks_ = 1;\n";
+  for (auto [j, part] : llvm::enumerate(parts)) {
+    if (!part->stackedRows)
+      continue;
+    os << "  {\n"
+       << "    int64_t blocks = (batch_ * q_len_ * " << part->headsPerBlock
+       << " + " << part->blockRows - 1 << ") / " << part->blockRows << " * "
+       << part->queryHeads / part->headsPerBlock << ";\n"
+       << "    int64_t keys = " << extent(sig, part->hostArgs[1], 2) << ";\n"
+       << "    const char *forced = getenv(\"ATTUNE_KV_SPLITS\");\n"
+       << "    if (forced && atoll(forced) > 0)\n"
+       << "      chunks_ = atoll(forced);\n"
+       << "    else if (blocks < multiprocessors)\n"
+       << "      chunks_ = (2 * (int64_t)multiprocessors + blocks - 1) / "
+          "blocks;\n"
+       << "    if ((!forced || atoll(forced) <= 0) && chunks_ > keys / 512)\n"
+       << "      chunks_ = keys / 512;\n"
+       << "    if (chunks_ > 32)\n      chunks_ = 32;\n"
+       << "    if (chunks_ < 1)\n      chunks_ = 1;\n"
+       << "  }\n";
+  }
+  bool anyStacked = llvm::any_of(
+      parts, [](const CudaKernel *part) { return part->stackedRows; });
+  os << "  int64_t splits_ = " << (anyStacked ? slots - 1 : slots)
+     << (anyStacked ? " + chunks_" : "") << ";\n"
      << "  int64_t rows_ = batch_ * " << kernel.queryHeads << " * q_len_;\n"
      << "  int64_t elements = splits_ * rows_ * " << kernel.valueDim << ";\n"
      << "  unsigned long long workspace = 0;\n"
@@ -177,14 +205,18 @@ void writeSegmentedLaunch(llvm::raw_ostream &os, const CudaKernel &kernel,
        << "  void *params" << j << "[] = {";
     for (size_t p = 0; p < part->hostArgs.size(); ++p)
       os << bufferParams(prefix + std::to_string(p));
+    // A stacked segment's kernel reads its chunk count where the others
+    // read S, and spreads its chunks over grid z.
+    const char *rowsTimes = part->stackedRows ? "batch_ * q_len_" : "q_len_";
     os << bufferParams("w0") << bufferParams("w1") << "&batch_, &q_len_, &kv_len"
-       << j << "_, &splits_};\n"
+       << j << "_, " << (part->stackedRows ? "&chunks_" : "&splits_") << "};\n"
        << "  if (!status && attune_driver.launchKernel(parts[" << j
-       << "], (unsigned)((q_len_ * " << part->headsPerBlock << " + "
-       << part->blockRows - 1 << ") / " << part->blockRows << "), "
-       << part->queryHeads / part->headsPerBlock << ", (unsigned)batch_, "
-       << part->threads << ", 1, 1, " << part->sharedBytes
-       << ", stream, params" << j << ", NULL) != 0)\n"
+       << "], (unsigned)((" << rowsTimes << " * " << part->headsPerBlock
+       << " + " << part->blockRows - 1 << ") / " << part->blockRows << "), "
+       << part->queryHeads / part->headsPerBlock << ", (unsigned)"
+       << (part->stackedRows ? "chunks_" : "batch_") << ", " << part->threads
+       << ", 1, 1, " << part->sharedBytes << ", stream, params" << j
+       << ", NULL) != 0)\n"
        << "    status = ATTUNE_ERR_DRIVER;\n";
   }
   os << "  void *merge_params[] = {" << bufferParams("w0") << bufferParams("w1")

@@ -9,12 +9,21 @@
 // RUN: attune-compile %s --target=cuda --emulate -o %t.so --header %t.h
 // RUN: %clang -shared -fPIC -o %t.launcher.so %t_launcher.c -ldl -lpthread
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_EMULATOR_TRACE=1 attune-runner %s --entry=decode --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=6 --q-heads=8 --kv-heads=2 --q-len=1 --head-dim=128 --mask=causal --lse '--segments=shared:300;per_row:37' 2>&1 | FileCheck %s --check-prefixes=LAUNCH,CHECK
+// Stacked rows over two tiles (20 rows x 4 heads), the prompt in key chunks:
+// forced (3), and chosen by the launcher (2: at least 512 keys a chunk).
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_KV_SPLITS=3 ATTUNE_EMULATOR_TRACE=1 attune-runner %s --entry=decode --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=20 --q-heads=8 --kv-heads=2 --q-len=1 --head-dim=128 --mask=causal --lse '--segments=shared:1500;per_row:37' 2>&1 | FileCheck %s --check-prefixes=CHUNKS,CHECK
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_EMULATOR_TRACE=1 attune-runner %s --entry=decode --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=3 --q-heads=8 --kv-heads=2 --q-len=1 --head-dim=128 --mask=causal --lse '--segments=shared:1100;per_row:5' 2>&1 | FileCheck %s --check-prefixes=AUTO,CHECK
+// CHUNKS: launch decode grid (2, 2, 3)
+// CHUNKS: launch decode_merge grid (80, 1, 1)
+// AUTO: launch decode grid (1, 2, 2)
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=ragged --cuda-launcher=%t.launcher.so --dtype=f16 --batch=4 --q-heads=8 --kv-heads=2 --q-len=1 --head-dim=64 --mask=causal --lse '--segments=shared:150;per_row:40' --kv-lengths=40,0,17,99 | FileCheck %s
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=tree --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=4 --q-heads=4 --kv-heads=2 --q-len=3 --head-dim=64 --lse '--segments=shared:90;rows=0/0/1/1:70;per_row:33' | FileCheck %s
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=prefill --cuda-launcher=%t.launcher.so --dtype=f16 --batch=3 --q-heads=4 --kv-heads=4 --q-len=150 --head-dim=128 --softcap=30 '--segments=shared:200;per_row:77' | FileCheck %s
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_EMULATOR_SCHEDULE=warp-ahead ATTUNE_EMULATOR_COPIES=early attune-runner %s --entry=prefill --cuda-launcher=%t.launcher.so --dtype=f16 --batch=2 --q-heads=4 --kv-heads=4 --q-len=70 --head-dim=128 --softcap=30 '--segments=shared:130;per_row:1' | FileCheck %s
-// LAUNCH: launch decode grid (1, 2, 6)
-// LAUNCH: launch decode_segment1 grid (1, 2, 6)
+// The shared prompt: the 6 rows x 4 heads of a KV group stacked into one
+// tile (the prompt read once for all rows); the suffixes: a block per row.
+// LAUNCH: launch decode grid (1, 2, 1)
+// LAUNCH-NEXT: launch decode_segment1 grid (1, 2, 6)
 // LAUNCH: launch decode_merge
 // CHECK-NOT: FAIL
 // CHECK: PASS

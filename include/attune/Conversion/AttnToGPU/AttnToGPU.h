@@ -62,6 +62,10 @@ struct GPUKernelAttrs {
   /// kernels, in order (string array). Each segment's kernel writes its slot
   /// of the workspace (grid z = B) and the merge kernel combines the slots.
   static constexpr const char *segmentKernels = "attune.segment_kernels";
+  /// Prefix attention's shared segment: the batch rows stacked into the
+  /// tiles' rows, grid (ceil(B * Lq * G / block_rows), Hq / G, C) for C key
+  /// chunks, chunk c writing workspace slot (number of segments - 1) + c.
+  static constexpr const char *stackedRows = "attune.stacked_rows";
 };
 
 /// Whether the kernels can be built for NVIDIA architecture `chip`: one

@@ -42,6 +42,9 @@ struct CudaKernel {
   /// first (this one), in order; each writes its workspace slot, and the
   /// merge kernel combines them.
   std::vector<CudaKernel> segments;
+  /// A shared segment's kernel with the batch rows stacked into its tiles:
+  /// grid z = its key chunks (GPUKernelAttrs::stackedRows).
+  bool stackedRows = false;
 };
 
 /// Reads the kernels convert-attn-to-gpu built in `module` for the
