@@ -421,8 +421,11 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
       `@<name>_segment<s>` for the others (listed in
       `attune.segment_kernels`), each reading its segment's instance for its
       batch row (row 0 of a shared segment, the row's own of a per-row one,
-      a table entry of a tree level) and writing workspace slot `s`; the
-      merge kernel combines the slots exactly. Taken for softmax with no
+      a table entry of a tree level) and writing its workspace slot; a
+      shared segment before the last stacks every batch row into its tiles'
+      rows (the prefix read once for all rows, `attune.stacked_rows`) and
+      splits its keys into chunks the launcher picks (grid z), a slot each;
+      the merge kernel combines the slots exactly. Taken for softmax with no
       mask, or a mask without a left bound on decode problems (every
       segment but the last visible whole; the last takes the mask and the
       ragged suffix lengths).
