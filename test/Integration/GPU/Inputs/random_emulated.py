@@ -3,7 +3,9 @@
 
 Draws attention problems (dtype, heads and GQA ratio, head dims, masks, per-head
 masks, sigmoid, softcap, ALiBi, bias, temperature, ragged lengths, block lists,
-score/mask regions, LSE, lengths), writes each as an .mlir function, builds it
+score/mask regions, LSE, lengths) and prefix-attention problems (shared,
+per-row and tree segments, decode or prefill, ragged suffixes), writes each
+as an .mlir function, builds it
 with `attune-compile --target=cuda --emulate`, and runs it through its C
 launcher on the emulator with `attune-runner --cuda-launcher` against the
 float64 reference, under a random emulator setting (forced key chunks,
@@ -60,8 +62,92 @@ def mask_flag(m):
     return f"window:{left},{right}" + (f",{sinks}" if sinks else "")
 
 
+def draw_prefix(r):
+    """A prefix-attention problem: segments shared, per-row or shared by
+    subsets of rows (static batch), decode with a causal mask or prefill
+    without one, ragged suffixes."""
+    dt = r.choice(["f16", "bf16"])
+    hkv = r.choice([1, 2])
+    hq = hkv * r.choice([1, 2, 4])
+    d = r.choice([64, 128])
+    b = r.choice([1, 2, 3, 4])
+    decode = r.random() < 0.6
+    lq = 1 if decode else r.randint(2, 120)
+    kinds = ["shared"] + [r.choice(["per_row", "rows"])
+                          for _ in range(r.randint(0, 1))] + ["per_row"]
+    lengths = [r.choice([r.randint(0, 40), r.randint(40, 1200)])
+               for _ in kinds]
+    ragged = r.random() < 0.3
+    lse = r.random() < 0.6
+    segs, flags_segs, keys, values = [], [], [], []
+    for i, (kind, n) in enumerate(zip(kinds, lengths)):
+        if kind == "rows":
+            rows = [min(x, 1) for x in range(b)]
+            segs.append("#attn.segment<rows [" + ", ".join(map(str, rows)) +
+                        "]>")
+            flags_segs.append("rows=" + "/".join(map(str, rows)) + f":{n}")
+            inst = str(max(rows) + 1)
+        else:
+            segs.append(f"#attn.segment<{kind}>")
+            flags_segs.append(f"{kind}:{n}")
+            inst = "1" if kind == "shared" else str(b)
+        keys.append(f"tensor<{inst}x{hkv}x?x{d}x{dt}>")
+        values.append(keys[-1])
+    bq = str(b)
+    qt = f"tensor<{bq}x{hq}x{lq}x{d}x{dt}>"
+    args = [("q", qt)] + [(f"k{i}", t) for i, t in enumerate(keys)] + \
+        [(f"v{i}", t) for i, t in enumerate(values)]
+    flags = [f"--dtype={dt}", f"--batch={b}", f"--q-heads={hq}",
+             f"--kv-heads={hkv}", f"--q-len={lq}", f"--head-dim={d}",
+             f"--seed={r.randint(0, 1000)}",
+             "'--segments=" + ";".join(flags_segs) + "'"]
+    tail = ""
+    if ragged:
+        args.append(("n", f"tensor<{bq}xi32>"))
+        tail = " suffix_lengths(%n)"
+        last = lengths[-1]
+        flags.append("--kv-lengths=" + ",".join(
+            str(r.choice([0, r.randint(0, last), last])) for _ in range(b)))
+    attrs = ["segments = [" + ", ".join(segs) + "]"]
+    if decode:
+        attrs.append("mask = #attn.mask<causal>")
+        flags.append("--mask=causal")
+    ot = f"tensor<{bq}x{hq}x{lq}x{d}x{dt}>"
+    om = ot.replace("tensor", "memref")
+    lt, lm = f"tensor<{bq}x{hq}x{lq}xf32>", f"memref<{bq}x{hq}x{lq}xf32>"
+    params = ", ".join(f"%{n}: {t}" for n, t in args) + f", %o: {om}"
+    if lse:
+        params += f", %l: {lm}"
+        flags.append("--lse")
+    nk = len(kinds)
+    ks = ", ".join(f"%k{i}" for i in range(nk))
+    vs = ", ".join(f"%v{i}" for i in range(nk))
+    in_types = ", ".join(t for _, t in args)
+    results = f"({ot}, {lt})" if lse else ot
+    res = "%out, %lse" if lse else "%out"
+    lines = [f"func.func @kernel({params}) {{",
+             f"  {res} = attn.prefix_attention(%q) keys({ks}) values({vs})"
+             f"{tail} {{{', '.join(attrs)}}}\n      : ({in_types}) -> {results}",
+             f"  bufferization.materialize_in_destination %out in restrict "
+             f"writable %o : ({ot}, {om}) -> ()"]
+    if lse:
+        lines.append(f"  bufferization.materialize_in_destination %lse in "
+                     f"restrict writable %l : ({lt}, {lm}) -> ()")
+    lines.append("  return\n}\n")
+    env = {}
+    if r.random() < 0.3:
+        env["ATTUNE_KV_SPLITS"] = str(r.choice([2, 3, 5]))
+    if r.random() < 0.3:
+        env["ATTUNE_EMULATOR_SCHEDULE"] = "warp-ahead"
+    if r.random() < 0.3:
+        env["ATTUNE_EMULATOR_COPIES"] = "early"
+    return "\n".join(lines), flags, env
+
+
 def draw(r):
     """One problem: (mlir text, runner flags, environment, description)."""
+    if r.random() < 0.25:
+        return draw_prefix(r)
     dt = r.choice(["f16", "bf16"])
     hkv = r.choice([1, 2, 3])
     g = r.choice([1, 1, 2, 3, 4])
