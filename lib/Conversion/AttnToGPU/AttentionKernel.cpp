@@ -231,7 +231,8 @@ void KernelEmitter::emit(const KernelValues &values) {
   tileRows.lastRow = positionOf(
       arith::MinSIOp::create(b, loc, addC(q0, rows - 1), addC(packedLen, -1)));
   tileRows.qLen = values.qLen;
-  tileRows.kvLen = kvLen;
+  // A positioned segment: the mask sees the concatenation's length.
+  tileRows.kvLen = values.maskKvLen ? values.maskKvLen : kvLen;
   tileRows.batch = batch;
   // The heads of a group share their mask (TileSemantics packs only then).
   sem.maskBounds(b, loc, firstHead, tileRows.left, tileRows.right,
@@ -248,14 +249,20 @@ void KernelEmitter::emit(const KernelValues &values) {
                  flatBlockListAccess(b, loc, op, values, batch, firstHead),
                  tileRows.firstRow);
     numTiles = walk->numTiles();
+  } else if (values.keyOffset) {
+    // Every tile of the segment; the mask is applied per element.
+    range.numSinkTiles = cIdx(0);
+    range.mainBegin = cIdx(0);
+    range.mainEnd = arith::CeilDivUIOp::create(b, loc, kvLen, cIdx(kvTile));
+    numTiles = range.mainEnd;
   } else {
     range = sem.keyTiles(b, loc, tileRows, kvTile);
     numTiles =
         add(range.numSinkTiles,
             arith::SubIOp::create(b, loc, range.mainEnd, range.mainBegin));
   }
-  // This block's chunk of the steps: [numTiles * split / S, numTiles *
-  // (split + 1) / S).
+  // This block's chunk of the steps: [numTiles * chunk / chunks, numTiles *
+  // (chunk + 1) / chunks).
   Value stepBegin =
       arith::DivUIOp::create(b, loc, mul(numTiles, chunk), chunks);
   Value stepEnd =
@@ -476,7 +483,10 @@ void KernelEmitter::emit(const KernelValues &values) {
     // Per-element visibility only where the tile is not entirely visible. A
     // block listed as full is visible whatever the mask: only keys past Lk
     // are hidden there.
-    Value full = sem.isFullTile(b, loc, tileRows, keyBegin, kvTile);
+    Value full = values.keyOffset
+                     ? arith::ConstantOp::create(b, loc, b.getBoolAttr(false))
+                           .getResult()
+                     : sem.isFullTile(b, loc, tileRows, keyBegin, kvTile);
     if (tile.listedFull)
       full = select(tile.listedFull,
                     arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
@@ -488,7 +498,22 @@ void KernelEmitter::emit(const KernelValues &values) {
       b.setInsertionPointToStart(masked.thenBlock());
       scf::YieldOp::create(b, loc, scores);
       b.setInsertionPointToStart(masked.elseBlock());
-      Value visible = sem.visibility(b, loc, tileRows, positions, keys);
+      Value visible;
+      if (values.keyOffset) {
+        // The mask at the keys' positions in the concatenation, and only
+        // the segment's own keys.
+        Value shifted = arith::AddIOp::create(
+            b, loc, keys,
+            vector::BroadcastOp::create(b, loc, i32Scores,
+                                        toI32(values.keyOffset)));
+        visible = arith::AndIOp::create(
+            b, loc, sem.visibility(b, loc, tileRows, positions, shifted),
+            arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::slt, keys,
+                vector::BroadcastOp::create(b, loc, i32Scores, toI32(kvLen))));
+      } else {
+        visible = sem.visibility(b, loc, tileRows, positions, keys);
+      }
       if (tile.listedFull) {
         Value inRange = arith::CmpIOp::create(
             b, loc, arith::CmpIPredicate::slt, keys,

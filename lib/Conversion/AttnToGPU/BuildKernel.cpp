@@ -111,15 +111,16 @@ int64_t attune::maxSharedBytes(StringRef chip) {
   return 227 * 1024;
 }
 
-int64_t attune::sharedBytesFor(attn::AttentionOp op, const GPUTiling &tiling) {
+int64_t attune::sharedBytesFor(attn::AttentionOpInterface op,
+                               const GPUTiling &tiling) {
   int64_t kPitch = op.getHeadDim() + kPad, vPitch = op.getValueHeadDim() + kPad;
   return (tiling.warps * kWarpRows * kPitch +
           2 * tiling.kvTile * (kPitch + vPitch)) *
          2;
 }
 
-GPUTiling attune::fitTiling(attn::AttentionOp op, GPUTiling requested,
-                            StringRef chip) {
+GPUTiling attune::fitTiling(attn::AttentionOpInterface op,
+                            GPUTiling requested, StringRef chip) {
   GPUTiling tiling = requested;
   while (sharedBytesFor(op, tiling) > maxSharedBytes(chip) &&
          tiling.warps > 1) {
@@ -224,6 +225,15 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
   if (!canLowerToGPU(op, tiling, why))
     return op.emitOpError("is not supported by the GPU path: ") << why;
   std::optional<TileSemantics> sem = analyzeForGPU(op, tiling, why);
+  // Stacked rows carry no per-row position or batch for the mask and the
+  // per-row operands: the caller stacks only segments without them.
+  if (options.stackRows &&
+      (op.getMaskAttr() || op.getHeadMasksAttr() || op.getKvLengths() ||
+       op.hasBlockMask() || op.getAlibiSlopes() || op.getBias() ||
+       op.getTemperature() || !op.getScoreMod().empty() ||
+       !op.getMaskMod().empty()))
+    return op.emitOpError("convert-attn-to-gpu: internal error: stacked "
+                          "rows with a mask or per-row operands");
 
   // Operand -> host argument; every one must be an argument of the function.
   SmallVector<Value> operands = {op.getQuery(), op.getKey(), op.getValue(),
@@ -313,7 +323,8 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
   }
   // The split-KV workspace, then the sizes and the chunk count.
   params.append(2, MemRefType::get({ShapedType::kDynamic}, b.getF32Type()));
-  params.append(3 + extraSizes.size() / 2 + 1, b.getIndexType());
+  params.append(3 + extraSizes.size() / 2 + 1 + (options.positionedKeys ? 2 : 0),
+                b.getIndexType());
   // A segment shared by subsets of rows: its row -> instance table.
   memref::GlobalOp rowsTable;
   if (!options.kvBatchRows.empty()) {
@@ -383,8 +394,11 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
       values.fullCapacity = extents[2];
   }
   values.splits = entry.getArgument(next++);
+  if (options.positionedKeys) {
+    values.keyOffset = entry.getArgument(next++);
+    values.maskKvLen = entry.getArgument(next++);
+  }
   values.slot = options.slot;
-  values.slots = options.slots;
   values.sharedKv = options.sharedKv;
   values.stackRows = options.stackRows;
   if (rowsTable)
@@ -422,5 +436,7 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
                   b.getI64IntegerAttr(sem->groupSize()));
   if (options.stackRows)
     kernel->setAttr(GPUKernelAttrs::stackedRows, b.getUnitAttr());
+  if (options.positionedKeys)
+    kernel->setAttr(GPUKernelAttrs::positionedKeys, b.getUnitAttr());
   return success();
 }

@@ -75,7 +75,7 @@ struct ConvertAttnToGPUPass
       // Smaller tiles where the requested ones overflow shared memory (D =
       // 256 on sm_80, D >= 128 on sm_86 / sm_89).
       attune::GPUTiling fitted = tiling;
-      host.walk([&](attn::AttentionOp op) {
+      host.walk([&](attn::AttentionOpInterface op) {
         fitted = attune::fitTiling(op, tiling, chip);
       });
       bool prefix = false;

@@ -40,10 +40,10 @@ struct KernelValues {
   /// [S, B, Hq, Lq] LSEs, that the merge kernel combines.
   Value splits, partialOut, partialLse;
   /// A segment of prefix attention (Hydragen): the kernel visits all its key
-  /// tiles and writes slot `slot` of `slots` of the workspace, whatever
-  /// `splits` (grid z = B); the merge kernel combines the slots.
+  /// tiles and writes workspace slot `slot`, whatever `splits` (grid z = B);
+  /// the merge kernel combines the slots. (With `stackRows`, the first of
+  /// its chunks' slots.)
   std::optional<int64_t> slot;
-  int64_t slots = 1;
   /// The K / V batch row each query batch row reads: the same (null, false),
   /// row 0 (`sharedKv`: a segment shared by every row), or `kvBatchTable`'s
   /// entry (an i32 table: a segment shared by subsets of rows).
@@ -54,6 +54,11 @@ struct KernelValues {
   /// once for all of them); grid z = the key chunks (`splits`), chunk c
   /// writing slot `slot + c`. Needs no mask and no per-row operands.
   bool stackRows = false;
+  /// A segment of prefix attention whose mask is positioned on the
+  /// concatenation: its first key's position there and the concatenation's
+  /// length (the mask's Lk). Every key tile is visited and masked per
+  /// element; null otherwise.
+  Value keyOffset, maskKvLen;
 };
 
 /// How the shared block-list walk reads the kernel's flat list parameters
@@ -72,9 +77,11 @@ struct KernelOptions {
   std::string name, mergeName;
   bool withMerge = true;
   std::optional<int64_t> slot;
-  int64_t slots = 1;
   bool sharedKv = false;
   bool stackRows = false;
+  /// Two more index parameters, the key offset and the concatenation's
+  /// length (KernelValues::keyOffset, maskKvLen).
+  bool positionedKeys = false;
   SmallVector<int64_t> kvBatchRows;
 };
 

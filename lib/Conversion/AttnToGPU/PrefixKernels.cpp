@@ -13,10 +13,13 @@
 // decode had B matrix-vector ones), and its key tiles split into chunks the
 // launcher picks to fill the GPU, one slot each.
 //
-// Taken: softmax, no mask or a mask without a left bound on single-query
-// (decode) problems, where every segment but the last is visible whole to
-// every query and the last takes the op's own mask (and the ragged suffix
-// lengths as kv_lengths). Declined with a diagnostic otherwise.
+// Masks: a segment the mask shows whole to every query (no mask; decode
+// under a mask without a left bound) gets none, the last segment the op's
+// own (bottom-right aligned over its keys, which is where it sits in the
+// concatenation), and any other segment the mask evaluated at its keys'
+// positions in the concatenation, per element on every tile. Ragged suffix
+// lengths are the last segment's kv_lengths. Declined with a diagnostic:
+// sigmoid, per-head masks, ragged suffixes with positioned segments.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +34,23 @@ using namespace mlir;
 using namespace mlir::attune;
 using namespace mlir::attune::detail;
 
+/// Whether segment `s`'s mask must be evaluated at its keys' positions in
+/// the concatenation (the segment's kernel then takes its key offset and the
+/// concatenation's length): an earlier segment that the mask does not show
+/// whole to every query, or the last one under sink tokens (which are the
+/// concatenation's first keys). Decode under a mask without a left bound
+/// sees every earlier key.
+static bool isPositioned(attn::PrefixAttentionOp op, int64_t s) {
+  attn::MaskAttr mask = op.getMaskAttr();
+  if (!mask || mask.isNone())
+    return false;
+  int64_t last = op.getSegments().size() - 1;
+  if (s == last)
+    return s > 0 && mask.getSinks() > 0;
+  bool decode = op.getQuery().getType().getDimSize(2) == 1;
+  return !(decode && mask.getLeft() < 0);
+}
+
 /// Why the GPU path does not take `op` yet, or "".
 static std::string unsupportedPrefix(attn::PrefixAttentionOp op) {
   if (op.getNormalization() == attn::Normalization::Sigmoid)
@@ -38,14 +58,12 @@ static std::string unsupportedPrefix(attn::PrefixAttentionOp op) {
            "on the GPU path yet";
   if (op.getHeadMasksAttr())
     return "per-head masks on prefix attention are not on the GPU path yet";
-  attn::MaskAttr mask = op.getMaskAttr();
-  if (!mask || mask.isNone())
-    return "";
-  bool decode = op.getQuery().getType().getDimSize(2) == 1;
-  if (mask.getLeft() >= 0 || !decode)
-    return "a masked prefix attention needs one query per row (decode) and "
-           "no left window bound, so that every segment but the last is "
-           "visible whole; others are not on the GPU path yet";
+  if (op.getSuffixLengths())
+    for (int64_t s = 0, e = op.getSegments().size(); s < e; ++s)
+      if (isPositioned(op, s))
+        return "ragged suffixes under a mask that hides part of an earlier "
+               "segment (each row's concatenation has its own length) are "
+               "not on the GPU path yet";
   return "";
 }
 
@@ -83,13 +101,14 @@ LogicalResult attune::buildPrefixAttentionKernels(func::FuncOp func,
   std::optional<int64_t> stacked;
   for (int64_t s = 0; s + 1 < numSegments && !stacked; ++s)
     if (cast<attn::SegmentAttr>(op.getSegments()[s]).getKind() ==
-        attn::SegmentKind::Shared)
+            attn::SegmentKind::Shared &&
+        !isPositioned(op, s))
       stacked = s;
   OpBuilder b(op);
   SmallVector<Operation *> scaffolding;
   LogicalResult result = success();
   for (int64_t s = 0; s < numSegments && succeeded(result); ++s) {
-    bool last = s + 1 == numSegments;
+    bool last = s + 1 == numSegments, positioned = isPositioned(op, s);
     auto segment = cast<attn::SegmentAttr>(op.getSegments()[s]);
     SmallVector<Type> types(op->getResultTypes());
     auto part = attn::AttentionOp::create(
@@ -99,7 +118,8 @@ LogicalResult attune::buildPrefixAttentionKernels(func::FuncOp func,
         /*kv_num_blocks=*/Value(), /*kv_indices=*/Value(),
         /*full_kv_num_blocks=*/Value(), /*full_kv_indices=*/Value(),
         /*block_size=*/nullptr, op.getScaleAttr(), op.getNormalizationAttr(),
-        /*sigmoid_bias=*/nullptr, last ? op.getMaskAttr() : nullptr,
+        /*sigmoid_bias=*/nullptr,
+        last || positioned ? op.getMaskAttr() : nullptr,
         /*head_masks=*/nullptr, op.getHeadMapAttr(), op.getSoftcapAttr());
     scaffolding.push_back(part);
     for (auto [mine, theirs] : llvm::zip(part->getResults(), op->getResults()))
@@ -114,8 +134,8 @@ LogicalResult attune::buildPrefixAttentionKernels(func::FuncOp func,
     options.mergeName = (func.getSymName() + "_merge").str();
     options.withMerge = last;
     options.slot = stacked && s > *stacked ? s - 1 : s;
-    options.slots = numSegments;
     options.sharedKv = segment.getKind() == attn::SegmentKind::Shared;
+    options.positionedKeys = positioned;
     if (stacked == s) {
       options.slot = numSegments - 1;
       options.stackRows = true;

@@ -373,8 +373,9 @@ std::string bodyName(StringRef kernel) { return (kernel + "__body").str(); }
 
 /// Moves every gpu.func of the module's gpu.modules to a func.func at the
 /// top level (the body, renamed), and the other ops of the gpu.modules
-/// (globals) along; drops the gpu.modules and the host functions, which the
-/// launcher implements.
+/// (globals) along; drops the gpu.modules and the function declarations (the
+/// host functions, which the launcher implements). Functions with a body
+/// stay and are lowered too.
 FailureOr<SmallVector<std::string>> outlineKernels(ModuleOp module) {
   SmallVector<std::string> kernels;
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());

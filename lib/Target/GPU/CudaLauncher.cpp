@@ -52,6 +52,7 @@ static FailureOr<CudaKernel> readKernel(gpu::GPUModuleOp kernels,
              << kernel.mergeKernel;
     kernel.hasLse = merge.getNumArguments() == 6;
     kernel.stackedRows = func->hasAttr(GPUKernelAttrs::stackedRows);
+    kernel.positionedKeys = func->hasAttr(GPUKernelAttrs::positionedKeys);
   return kernel;
 }
 
@@ -159,12 +160,12 @@ void writeSegmentedLaunch(llvm::raw_ostream &os, const CudaKernel &kernel,
      << "  /* One workspace slot per segment, merged exactly; a stacked\n"
      << "   * shared segment takes one per key chunk, enough chunks to fill\n"
      << "   * the GPU twice (at least 512 keys a chunk, at most 32;\n"
-     << "   * ATTUNE_KV_SPLITS=n fixes them). */\n"
-     << "  int64_t chunks_ = 1;\n";
+     << "   * ATTUNE_KV_SPLITS=n fixes them). */\n";
   for (auto [j, part] : llvm::enumerate(parts)) {
     if (!part->stackedRows)
       continue;
-    os << "  {\n"
+    os << "  int64_t chunks_ = 1;\n"
+       << "  {\n"
        << "    int64_t blocks = (batch_ * q_len_ * " << part->headsPerBlock
        << " + " << part->blockRows - 1 << ") / " << part->blockRows << " * "
        << part->queryHeads / part->headsPerBlock << ";\n"
@@ -196,6 +197,16 @@ void writeSegmentedLaunch(llvm::raw_ostream &os, const CudaKernel &kernel,
         "elements);\n"
      << "  attune_buffer w1 = attune_flat((const void *)(uintptr_t)(workspace "
         "+ (unsigned long long)elements * 4), splits_ * rows_);\n";
+  // Each segment's first key in the concatenation, and its length.
+  if (llvm::any_of(parts, [](const CudaKernel *part) {
+        return part->positionedKeys;
+      })) {
+    os << "  int64_t key_offset_[" << slots << "], concatenation_ = 0;\n";
+    for (auto [j, part] : llvm::enumerate(parts))
+      os << "  key_offset_[" << j << "] = concatenation_;\n"
+         << "  concatenation_ += " << extent(sig, part->hostArgs[1], 2)
+         << ";\n";
+  }
   for (auto [j, part] : llvm::enumerate(parts)) {
     std::string prefix = "s" + std::to_string(j) + "p";
     for (auto [p, arg] : llvm::enumerate(part->hostArgs))
@@ -209,7 +220,10 @@ void writeSegmentedLaunch(llvm::raw_ostream &os, const CudaKernel &kernel,
     // read S, and spreads its chunks over grid z.
     const char *rowsTimes = part->stackedRows ? "batch_ * q_len_" : "q_len_";
     os << bufferParams("w0") << bufferParams("w1") << "&batch_, &q_len_, &kv_len"
-       << j << "_, " << (part->stackedRows ? "&chunks_" : "&splits_") << "};\n"
+       << j << "_, " << (part->stackedRows ? "&chunks_" : "&splits_");
+    if (part->positionedKeys)
+      os << ", &key_offset_[" << j << "], &concatenation_";
+    os << "};\n"
        << "  if (!status && attune_driver.launchKernel(parts[" << j
        << "], (unsigned)((" << rowsTimes << " * " << part->headsPerBlock
        << " + " << part->blockRows - 1 << ") / " << part->blockRows << "), "

@@ -5,7 +5,10 @@
 // writing its slot of the workspace, merged exactly by the merge kernel.
 // Decode with a causal mask (every segment but the last visible whole),
 // ragged suffixes (a row with none), a three-level tree, and prefill without
-// a mask, also under the adversarial schedule.
+// a mask, also under the adversarial schedule; causal prefill, where an
+// earlier segment is partly hidden (the mask evaluated at its keys'
+// positions in the concatenation), with a short suffix, a long one, and a
+// tree; sink tokens with a window (the sinks sit in the first segment).
 // RUN: attune-compile %s --target=cuda --emulate -o %t.so --header %t.h
 // RUN: %clang -shared -fPIC -o %t.launcher.so %t_launcher.c -ldl -lpthread
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_EMULATOR_TRACE=1 attune-runner %s --entry=decode --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=6 --q-heads=8 --kv-heads=2 --q-len=1 --head-dim=128 --mask=causal --lse '--segments=shared:300;per_row:37' 2>&1 | FileCheck %s --check-prefixes=LAUNCH,CHECK
@@ -13,6 +16,12 @@
 // forced (3), and chosen by the launcher (2: at least 512 keys a chunk).
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_KV_SPLITS=3 ATTUNE_EMULATOR_TRACE=1 attune-runner %s --entry=decode --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=20 --q-heads=8 --kv-heads=2 --q-len=1 --head-dim=128 --mask=causal --lse '--segments=shared:1500;per_row:37' 2>&1 | FileCheck %s --check-prefixes=CHUNKS,CHECK
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_EMULATOR_TRACE=1 attune-runner %s --entry=decode --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=3 --q-heads=8 --kv-heads=2 --q-len=1 --head-dim=128 --mask=causal --lse '--segments=shared:1100;per_row:5' 2>&1 | FileCheck %s --check-prefixes=AUTO,CHECK
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=causal --cuda-launcher=%t.launcher.so --dtype=f16 --batch=3 --q-heads=4 --kv-heads=2 --q-len=100 --head-dim=64 --mask=causal --lse '--segments=shared:70;per_row:30' | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=causal --cuda-launcher=%t.launcher.so --dtype=f16 --batch=2 --q-heads=4 --kv-heads=2 --q-len=150 --head-dim=64 --mask=causal --lse '--segments=shared:300;per_row:5' | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_EMULATOR_SCHEDULE=warp-ahead ATTUNE_EMULATOR_COPIES=early attune-runner %s --entry=causal --cuda-launcher=%t.launcher.so --dtype=f16 --batch=2 --q-heads=4 --kv-heads=2 --q-len=10 --head-dim=64 --mask=causal --lse '--segments=shared:64;per_row:200' | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=sinks_window --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=2 --q-heads=4 --kv-heads=4 --q-len=120 --head-dim=64 --mask=window:50,0,4 '--segments=shared:100;per_row:80' | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=sinks_window --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=3 --q-heads=4 --kv-heads=4 --q-len=1 --head-dim=64 --mask=window:50,0,4 '--segments=shared:300;per_row:20' | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=tree_causal --cuda-launcher=%t.launcher.so --dtype=f16 --batch=4 --q-heads=4 --kv-heads=2 --q-len=9 --head-dim=64 --mask=causal --lse '--segments=shared:20;rows=0/0/1/1:4;per_row:3' | FileCheck %s
 // CHUNKS: launch decode grid (2, 2, 3)
 // CHUNKS: launch decode_merge grid (80, 1, 1)
 // AUTO: launch decode grid (1, 2, 2)
@@ -66,5 +75,31 @@ func.func @prefill(%q: tensor<?x4x?x128xf16>, %kp: tensor<1x4x?x128xf16>, %ks: t
       {segments = [#attn.segment<shared>, #attn.segment<per_row>], softcap = 30.0 : f32}
       : (tensor<?x4x?x128xf16>, tensor<1x4x?x128xf16>, tensor<?x4x?x128xf16>, tensor<1x4x?x128xf16>, tensor<?x4x?x128xf16>) -> tensor<?x4x?x128xf16>
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x128xf16>, memref<?x4x?x128xf16>) -> ()
+  return
+}
+
+func.func @causal(%q: tensor<?x4x?x64xf16>, %kp: tensor<1x2x?x64xf16>, %ks: tensor<?x2x?x64xf16>, %vp: tensor<1x2x?x64xf16>, %vs: tensor<?x2x?x64xf16>, %o: memref<?x4x?x64xf16>, %l: memref<?x4x?xf32>) {
+  %out, %lse = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs)
+      {segments = [#attn.segment<shared>, #attn.segment<per_row>], mask = #attn.mask<causal>}
+      : (tensor<?x4x?x64xf16>, tensor<1x2x?x64xf16>, tensor<?x2x?x64xf16>, tensor<1x2x?x64xf16>, tensor<?x2x?x64xf16>) -> (tensor<?x4x?x64xf16>, tensor<?x4x?xf32>)
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xf16>, memref<?x4x?x64xf16>) -> ()
+  bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<?x4x?xf32>, memref<?x4x?xf32>) -> ()
+  return
+}
+
+func.func @sinks_window(%q: tensor<?x4x?x64xbf16>, %kp: tensor<1x4x?x64xbf16>, %ks: tensor<?x4x?x64xbf16>, %vp: tensor<1x4x?x64xbf16>, %vs: tensor<?x4x?x64xbf16>, %o: memref<?x4x?x64xbf16>) {
+  %out = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs)
+      {segments = [#attn.segment<shared>, #attn.segment<per_row>], mask = #attn.mask<window left = 50, right = 0, sinks = 4>}
+      : (tensor<?x4x?x64xbf16>, tensor<1x4x?x64xbf16>, tensor<?x4x?x64xbf16>, tensor<1x4x?x64xbf16>, tensor<?x4x?x64xbf16>) -> tensor<?x4x?x64xbf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xbf16>, memref<?x4x?x64xbf16>) -> ()
+  return
+}
+
+func.func @tree_causal(%q: tensor<4x4x9x64xf16>, %k0: tensor<1x2x?x64xf16>, %k1: tensor<2x2x?x64xf16>, %k2: tensor<4x2x?x64xf16>, %v0: tensor<1x2x?x64xf16>, %v1: tensor<2x2x?x64xf16>, %v2: tensor<4x2x?x64xf16>, %o: memref<4x4x9x64xf16>, %l: memref<4x4x9xf32>) {
+  %out, %lse = attn.prefix_attention(%q) keys(%k0, %k1, %k2) values(%v0, %v1, %v2)
+      {segments = [#attn.segment<shared>, #attn.segment<rows [0, 0, 1, 1]>, #attn.segment<per_row>], mask = #attn.mask<causal>}
+      : (tensor<4x4x9x64xf16>, tensor<1x2x?x64xf16>, tensor<2x2x?x64xf16>, tensor<4x2x?x64xf16>, tensor<1x2x?x64xf16>, tensor<2x2x?x64xf16>, tensor<4x2x?x64xf16>) -> (tensor<4x4x9x64xf16>, tensor<4x4x9xf32>)
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<4x4x9x64xf16>, memref<4x4x9x64xf16>) -> ()
+  bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<4x4x9xf32>, memref<4x4x9xf32>) -> ()
   return
 }

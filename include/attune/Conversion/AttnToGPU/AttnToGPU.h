@@ -25,6 +25,7 @@ class FuncOp;
 } // namespace func
 namespace attn {
 class AttentionOp;
+class AttentionOpInterface;
 } // namespace attn
 
 namespace attune {
@@ -59,13 +60,18 @@ struct GPUKernelAttrs {
   static constexpr const char *queryHeads = "attune.query_heads";
   static constexpr const char *headsPerBlock = "attune.heads_per_block";
   /// Prefix attention, on the first segment's kernel: the later segments'
-  /// kernels, in order (string array). Each segment's kernel writes its slot
-  /// of the workspace (grid z = B) and the merge kernel combines the slots.
+  /// kernels, in order (string array). Each segment's kernel writes its
+  /// slots of the workspace (one, grid z = B; or one per key chunk, grid z =
+  /// the chunks, when stacked) and the merge kernel combines the slots.
   static constexpr const char *segmentKernels = "attune.segment_kernels";
   /// Prefix attention's shared segment: the batch rows stacked into the
   /// tiles' rows, grid (ceil(B * Lq * G / block_rows), Hq / G, C) for C key
   /// chunks, chunk c writing workspace slot (number of segments - 1) + c.
   static constexpr const char *stackedRows = "attune.stacked_rows";
+  /// Prefix attention's segment whose mask is positioned on the
+  /// concatenation: two more index parameters after S, the segment's key
+  /// offset there and the concatenation's length.
+  static constexpr const char *positionedKeys = "attune.positioned_keys";
 };
 
 /// Whether the kernels can be built for NVIDIA architecture `chip`: one
@@ -78,11 +84,13 @@ int64_t maxSharedBytes(StringRef chip);
 
 /// Dynamic shared memory the kernel of `op` needs with `tiling` (bytes): a
 /// Q tile and two K and V tiles, rows padded by 16 bytes.
-int64_t sharedBytesFor(attn::AttentionOp op, const GPUTiling &tiling);
+int64_t sharedBytesFor(attn::AttentionOpInterface op,
+                       const GPUTiling &tiling);
 
 /// The tiling for `op` on `chip`: `requested`, or with warps and kv-tile
 /// halved until the tiles fit the chip's shared memory.
-GPUTiling fitTiling(attn::AttentionOp op, GPUTiling requested, StringRef chip);
+GPUTiling fitTiling(attn::AttentionOpInterface op, GPUTiling requested,
+                    StringRef chip);
 
 /// Whether the GPU path takes `op` with `tiling`; `why` says what it lacks.
 bool canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
@@ -106,8 +114,9 @@ LogicalResult buildAttentionKernel(func::FuncOp func, gpu::GPUModuleOp kernels,
 /// Builds the kernels of `func`'s attn.prefix_attention (Hydragen): one
 /// attention kernel per KV segment, @<func name> for the first and
 /// @<func name>_segment<s> for the others, each reading its segment's
-/// instance for its batch row and writing slot s of the split-KV workspace,
-/// and @<func name>_merge, which merges the slots exactly. Emits a diagnostic
+/// instance for its batch row and writing its slot of the split-KV
+/// workspace (a shared segment stacked: a slot per key chunk, after the
+/// others'), and @<func name>_merge, which merges the slots exactly. Emits a diagnostic
 /// and fails on what the GPU path lacks.
 LogicalResult buildPrefixAttentionKernels(func::FuncOp func,
                                           gpu::GPUModuleOp kernels,

@@ -45,6 +45,9 @@ struct CudaKernel {
   /// A shared segment's kernel with the batch rows stacked into its tiles:
   /// grid z = its key chunks (GPUKernelAttrs::stackedRows).
   bool stackedRows = false;
+  /// A segment whose mask sits on the concatenation: takes its key offset
+  /// and the concatenation's length (GPUKernelAttrs::positionedKeys).
+  bool positionedKeys = false;
 };
 
 /// Reads the kernels convert-attn-to-gpu built in `module` for the

@@ -14,9 +14,10 @@
  * warp to arrive completes the step. Blocks run one after another; the
  * result is deterministic. Checked on the way, each with a message on stderr
  * and CUDA_ERROR_LAUNCH_FAILED: a barrier not every thread reaches
- * (deadlock), lanes of a warp at different collectives, writes past the
- * block's dynamic shared memory, more dynamic shared memory than the kernel
- * was allowed. cp.async copies land at the wait that covers them, not
+ * (deadlock), lanes of a warp at different collectives (or the same one
+ * with different shapes), writes into the 256 bytes past the block's
+ * dynamic shared memory (a canary checked when the block ends; further out,
+ * the heap), more dynamic shared memory than the kernel was allowed. cp.async copies land at the wait that covers them, not
  * before; shared memory and cuMemAllocAsync memory start as 0xff bytes
  * (NaN in f16, bf16 and f32) so that reading what nobody wrote shows.
  *
@@ -30,6 +31,8 @@
  * ATTUNE_EMULATOR_TRACE=1 prints each launch on stderr.
  *
  * Not a timing model: it checks numerics and synchronization, not speed.
+ * Not under sanitizers or CET shadow stacks (fibers switch stacks with
+ * _longjmp).
  *
  *===----------------------------------------------------------------------===*/
 
@@ -266,7 +269,7 @@ static struct {
   size_t shared_bytes;
   /* Fiber stacks, each above a guard page. */
   char *stacks;
-  size_t stack_bytes, stacks_mapped;
+  size_t stack_bytes, stacks_mapped, stacks_stride;
 } emu;
 
 static pthread_mutex_t launch_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -368,7 +371,7 @@ static int map_stacks(int threads) {
   emu.stack_bytes = (kib && atoi(kib) > 0 ? (size_t)atoi(kib) : 256) * 1024;
   emu.stack_bytes = (emu.stack_bytes + page - 1) / page * page;
   size_t need = (size_t)threads * (emu.stack_bytes + page);
-  if (need <= emu.stacks_mapped)
+  if (need <= emu.stacks_mapped && emu.stack_bytes == emu.stacks_stride)
     return 0;
   if (emu.stacks)
     munmap(emu.stacks, emu.stacks_mapped);
@@ -379,8 +382,11 @@ static int map_stacks(int threads) {
     return -1;
   }
   emu.stacks_mapped = need;
+  emu.stacks_stride = emu.stack_bytes;
   for (int t = 0; t < threads; ++t) /* a guard page below each stack */
-    mprotect(emu.stacks + t * (emu.stack_bytes + page), page, PROT_NONE);
+    if (mprotect(emu.stacks + t * (emu.stack_bytes + page), page,
+                 PROT_NONE) != 0)
+      return -1;
   return 0;
 }
 
@@ -450,13 +456,14 @@ EXPORT CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy,
   if (!f)
     return CUDA_ERROR_INVALID_HANDLE;
   unsigned long threads = (unsigned long)bx * by * bz;
-  if (extra || !gx || !gy || !gz || !threads || threads > MAX_THREADS ||
-      threads % WARP || gy > 65535 || gz > 65535) {
+  if (extra || !gx || !gy || !gz || !bx || !by || !bz || bx > MAX_THREADS ||
+      by > MAX_THREADS || bz > 64 || threads > MAX_THREADS ||
+      threads % WARP || gx > 0x7fffffffu || gy > 65535 || gz > 65535) {
     warn("%s: bad launch: grid (%u, %u, %u), block (%u, %u, %u)%s", f->name,
          gx, gy, gz, bx, by, bz, extra ? ", extra parameters" : "");
     return CUDA_ERROR_INVALID_VALUE;
   }
-  if ((int)shared > f->shared_limit) {
+  if (shared > (unsigned)f->shared_limit) {
     warn("%s: %u bytes of dynamic shared memory, %d allowed "
          "(cuFuncSetAttribute)",
          f->name, shared, f->shared_limit);
@@ -478,7 +485,7 @@ EXPORT CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy,
   emu.params = params;
   emu.entry = f->entry;
   emu.shared_bytes = shared;
-  emu.shared = malloc(shared + SHARED_GUARD);
+  emu.shared = malloc((size_t)shared + SHARED_GUARD);
   if (!emu.shared || map_stacks((int)threads) != 0) {
     result = CUDA_ERROR_OUT_OF_MEMORY;
   } else {
@@ -712,6 +719,9 @@ EXPORT void __attune_emu_ldmatrix(const void *row, int32_t tiles,
   int lane = self->tid % WARP;
   if (tiles != 1 && tiles != 2 && tiles != 4)
     fail("ldmatrix of %d matrices", tiles);
+  if (w->arrived > 0 && w->op == LDMATRIX &&
+      (w->tiles != tiles || w->transpose != transpose))
+    fail("warp %d: lanes load different ldmatrix shapes", self->tid / WARP);
   w->tiles = tiles;
   w->transpose = transpose;
   w->address[lane] = row;
@@ -726,6 +736,8 @@ EXPORT void __attune_emu_mma(int32_t bf16, int32_t a0, int32_t a1, int32_t a2,
   Warp *w = &emu.warps[self->tid / WARP];
   int lane = self->tid % WARP;
   uint32_t *in = w->in[lane];
+  if (w->arrived > 0 && w->op == MMA && w->bf16 != bf16)
+    fail("warp %d: lanes multiply different types", self->tid / WARP);
   w->bf16 = bf16;
   in[0] = (uint32_t)a0, in[1] = (uint32_t)a1, in[2] = (uint32_t)a2;
   in[3] = (uint32_t)a3, in[4] = (uint32_t)b0, in[5] = (uint32_t)b1;
@@ -747,10 +759,12 @@ EXPORT void __attune_emu_cp_async(void *dst, const void *src, int32_t bytes,
       (char *)dst + bytes > shared + emu.shared_bytes)
     fail("cp.async to outside the block's dynamic shared memory");
   if (self->num_copies == self->max_copies) {
-    self->max_copies = self->max_copies ? 2 * self->max_copies : 64;
-    self->copies = realloc(self->copies, sizeof(Copy) * self->max_copies);
-    if (!self->copies)
+    int grown = self->max_copies ? 2 * self->max_copies : 64;
+    Copy *copies = realloc(self->copies, sizeof(Copy) * (size_t)grown);
+    if (!copies)
       fail("out of memory");
+    self->copies = copies;
+    self->max_copies = grown;
   }
   Copy copy = {dst, src, bytes, src_bytes, -1};
   self->copies[self->num_copies++] = copy;

@@ -64,8 +64,9 @@ def mask_flag(m):
 
 def draw_prefix(r):
     """A prefix-attention problem: segments shared, per-row or shared by
-    subsets of rows (static batch), decode with a causal mask or prefill
-    without one, ragged suffixes."""
+    subsets of rows (static batch), decode or prefill under no mask, causal
+    or windows with sinks, ragged suffixes (not with masked prefill, which
+    the GPU path declines)."""
     dt = r.choice(["f16", "bf16"])
     hkv = r.choice([1, 2])
     hq = hkv * r.choice([1, 2, 4])
@@ -109,9 +110,16 @@ def draw_prefix(r):
         flags.append("--kv-lengths=" + ",".join(
             str(r.choice([0, r.randint(0, last), last])) for _ in range(b)))
     attrs = ["segments = [" + ", ".join(segs) + "]"]
+    mask = None
     if decode:
-        attrs.append("mask = #attn.mask<causal>")
-        flags.append("--mask=causal")
+        mask = "causal" if ragged else r.choice(
+            ["causal", (r.randint(0, 200), 0, r.randint(0, 8))])
+    elif not ragged:
+        mask = r.choice([None, "causal",
+                         (r.randint(0, 200), r.randint(0, 9), r.randint(0, 8))])
+    if mask:
+        attrs.append(f"mask = {mask_attr(mask)}")
+        flags.append(f"--mask={mask_flag(mask)}")
     ot = f"tensor<{bq}x{hq}x{lq}x{d}x{dt}>"
     om = ot.replace("tensor", "memref")
     lt, lm = f"tensor<{bq}x{hq}x{lq}xf32>", f"memref<{bq}x{hq}x{lq}xf32>"
