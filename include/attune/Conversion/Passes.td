@@ -425,10 +425,11 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
       shared segment before the last stacks every batch row into its tiles'
       rows (the prefix read once for all rows, `attune.stacked_rows`) and
       splits its keys into chunks the launcher picks (grid z), a slot each;
-      the merge kernel combines the slots exactly. Taken for softmax with no
-      mask, or a mask without a left bound on decode problems (every
-      segment but the last visible whole; the last takes the mask and the
-      ragged suffix lengths).
+      the merge kernel combines the slots exactly. A segment the mask hides
+      in part (causal prefill, windows, sinks) takes its key offset and the
+      concatenation's length and applies the mask at its keys' positions
+      there (`attune.positioned_keys`); the last takes the ragged suffix
+      lengths.
 
     Kernel parameters: a flat `memref<?xT>` per operand (q, k, v, out, then
     lse, alibi_slopes, bias, temperature, kv_lengths, block lists when
@@ -445,8 +446,9 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
 
     Not yet on this path (a diagnostic names the feature): f32 operands,
     regions capturing values, head dims that are not multiples of 16, block
-    sizes that do not hold whole tiles, sigmoid or causal-prefill prefix
-    attention; no wgmma / TMA (sm_90a) kernel yet.
+    sizes that do not hold whole tiles, sigmoid prefix attention, ragged
+    suffixes with partly hidden segments; no wgmma / TMA (sm_90a) kernel
+    yet.
 
     Tiles are sized for `chip`: when the requested warps and key tile need
     more shared memory than the architecture allows a block, both halve
