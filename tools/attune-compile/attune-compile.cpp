@@ -115,8 +115,8 @@ int linkShared(StringRef object, StringRef output, bool withOpenMP) {
   std::string libDir = ATTUNE_LLVM_LIBRARY_DIR;
   std::string rpath = "-Wl,-rpath," + libDir;
   std::string libPath = "-L" + libDir;
-  SmallVector<StringRef> args = {driver, "-shared", "-o", output, object,
-                                 "-lm"};
+  SmallVector<StringRef> args = {driver, "-shared", "-o",
+                                 output, object,    "-lm"};
   if (withOpenMP)
     args.append({libPath, rpath, "-lomp"});
   std::string message;

@@ -21,17 +21,14 @@ int32_t callWith(void *entry, llvm::ArrayRef<intptr_t> args,
   return reinterpret_cast<Fn>(entry)(args[I]...);
 }
 
-template <size_t N>
-int32_t callN(void *entry, llvm::ArrayRef<intptr_t> args) {
+template <size_t N> int32_t callN(void *entry, llvm::ArrayRef<intptr_t> args) {
   return callWith(entry, args, std::make_index_sequence<N>());
 }
 } // namespace
 
-llvm::Expected<int32_t>
-attune::runner::callCEntry(void *entry,
-                           const mlir::attune::KernelSignature &kernel,
-                           Problem &problem,
-                           llvm::ArrayRef<intptr_t> trailing) {
+llvm::Expected<int32_t> attune::runner::callCEntry(
+    void *entry, const mlir::attune::KernelSignature &kernel, Problem &problem,
+    llvm::ArrayRef<intptr_t> trailing) {
   if (kernel.arguments.size() != problem.arguments.size())
     return llvm::createStringError("the entry point takes " +
                                    std::to_string(kernel.arguments.size()) +
@@ -55,12 +52,13 @@ attune::runner::callCEntry(void *entry,
 #define ATTUNE_CALL(N)                                                         \
   case N:                                                                      \
     return callN<N>(entry, args);
-    ATTUNE_CALL(1) ATTUNE_CALL(2) ATTUNE_CALL(3) ATTUNE_CALL(4) ATTUNE_CALL(5)
-    ATTUNE_CALL(6) ATTUNE_CALL(7) ATTUNE_CALL(8) ATTUNE_CALL(9)
-    ATTUNE_CALL(10) ATTUNE_CALL(11) ATTUNE_CALL(12) ATTUNE_CALL(13)
-    ATTUNE_CALL(14) ATTUNE_CALL(15) ATTUNE_CALL(16) ATTUNE_CALL(17)
-    ATTUNE_CALL(18) ATTUNE_CALL(19) ATTUNE_CALL(20) ATTUNE_CALL(21)
-    ATTUNE_CALL(22) ATTUNE_CALL(23) ATTUNE_CALL(24)
+    ATTUNE_CALL(1)
+    ATTUNE_CALL(2) ATTUNE_CALL(3) ATTUNE_CALL(4) ATTUNE_CALL(5) ATTUNE_CALL(6)
+        ATTUNE_CALL(7) ATTUNE_CALL(8) ATTUNE_CALL(9) ATTUNE_CALL(10)
+            ATTUNE_CALL(11) ATTUNE_CALL(12) ATTUNE_CALL(13) ATTUNE_CALL(14)
+                ATTUNE_CALL(15) ATTUNE_CALL(16) ATTUNE_CALL(17) ATTUNE_CALL(18)
+                    ATTUNE_CALL(19) ATTUNE_CALL(20) ATTUNE_CALL(21)
+                        ATTUNE_CALL(22) ATTUNE_CALL(23) ATTUNE_CALL(24)
 #undef ATTUNE_CALL
   }
   return llvm::createStringError("entry points with " +

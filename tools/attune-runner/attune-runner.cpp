@@ -446,8 +446,7 @@ static llvm::Error callChecked(void *entry,
                                const mlir::attune::KernelSignature &kernel,
                                Problem &problem,
                                llvm::ArrayRef<intptr_t> trailing) {
-  llvm::Expected<int32_t> status =
-      callCEntry(entry, kernel, problem, trailing);
+  llvm::Expected<int32_t> status = callCEntry(entry, kernel, problem, trailing);
   if (!status)
     return status.takeError();
   if (*status != 0)
@@ -461,8 +460,8 @@ static llvm::Error callChecked(void *entry,
 static int runThroughCudaLauncher(const mlir::attune::KernelSignature &kernel,
                                   Problem &problem) {
   std::string message;
-  auto library = llvm::sys::DynamicLibrary::getLibrary(cudaLauncher.c_str(),
-                                                       &message);
+  auto library =
+      llvm::sys::DynamicLibrary::getLibrary(cudaLauncher.c_str(), &message);
   if (!library.isValid())
     return error("cannot load " + cudaLauncher + ": " + message);
   void *entryPoint = library.getAddressOfSymbol(entry.c_str());
@@ -602,9 +601,7 @@ int main(int argc, char **argv) {
       return error("no symbol " + symbol + ": " +
                    llvm::toString(found.takeError()));
     void *cEntry = *found;
-    call = [&, cEntry]() {
-      return callChecked(cEntry, *kernel, *problem, {});
-    };
+    call = [&, cEntry]() { return callChecked(cEntry, *kernel, *problem, {}); };
   }
   return callAndCheck(*problem, symbol, call);
 }

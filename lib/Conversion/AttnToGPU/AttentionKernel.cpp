@@ -170,9 +170,9 @@ void KernelEmitter::emit(const KernelValues &values) {
       values.stackRows ? mul(values.batch, rowsPerBatch) : rowsPerBatch;
   Value q0 = mulC(qTile, rows);
   auto batchOf = [&](Value p) -> Value {
-    return values.stackRows ? arith::DivUIOp::create(b, loc, p, rowsPerBatch)
-                                  .getResult()
-                            : batch;
+    return values.stackRows
+               ? arith::DivUIOp::create(b, loc, p, rowsPerBatch).getResult()
+               : batch;
   };
   auto positionOf = [&](Value p) -> Value {
     if (values.stackRows)

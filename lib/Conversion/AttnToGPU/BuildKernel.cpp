@@ -119,8 +119,8 @@ int64_t attune::sharedBytesFor(attn::AttentionOpInterface op,
          2;
 }
 
-GPUTiling attune::fitTiling(attn::AttentionOpInterface op,
-                            GPUTiling requested, StringRef chip) {
+GPUTiling attune::fitTiling(attn::AttentionOpInterface op, GPUTiling requested,
+                            StringRef chip) {
   GPUTiling tiling = requested;
   while (sharedBytesFor(op, tiling) > maxSharedBytes(chip) &&
          tiling.warps > 1) {
@@ -323,15 +323,16 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
   }
   // The split-KV workspace, then the sizes and the chunk count.
   params.append(2, MemRefType::get({ShapedType::kDynamic}, b.getF32Type()));
-  params.append(3 + extraSizes.size() / 2 + 1 + (options.positionedKeys ? 2 : 0),
+  params.append(3 + extraSizes.size() / 2 + 1 +
+                    (options.positionedKeys ? 2 : 0),
                 b.getIndexType());
   // A segment shared by subsets of rows: its row -> instance table.
   memref::GlobalOp rowsTable;
   if (!options.kvBatchRows.empty()) {
     SmallVector<int32_t> rows(options.kvBatchRows.begin(),
                               options.kvBatchRows.end());
-    auto type = MemRefType::get({static_cast<int64_t>(rows.size())},
-                                b.getI32Type());
+    auto type =
+        MemRefType::get({static_cast<int64_t>(rows.size())}, b.getI32Type());
     rowsTable = memref::GlobalOp::create(
         b, loc, options.name + "_kv_rows", b.getStringAttr("private"), type,
         DenseIntElementsAttr::get(

@@ -96,9 +96,8 @@ LogicalResult buildKernelFor(func::FuncOp func, attn::AttentionOp op,
 /// The variant semantics of `op` as the GPU kernel uses them: TileSemantics,
 /// with the heads of a GQA group unpacked where they do not divide the
 /// tile's rows and block lists need whole query blocks per tile.
-std::optional<TileSemantics> analyzeForGPU(attn::AttentionOp op,
-                                           const GPUTiling &tiling,
-                                           std::string &why);
+std::optional<TileSemantics>
+analyzeForGPU(attn::AttentionOp op, const GPUTiling &tiling, std::string &why);
 
 /// Emits the FlashAttention-2 kernel body of `op` at the builder (inside the
 /// kernel's entry block) on `values`.

@@ -72,8 +72,8 @@ static std::string unsupportedPrefix(attn::PrefixAttentionOp op) {
 static void writeLike(OpBuilder &b, Value value, Value like) {
   for (Operation *user : like.getUsers())
     if (auto store = dyn_cast<bufferization::MaterializeInDestinationOp>(user))
-      bufferization::MaterializeInDestinationOp::create(
-          b, store.getLoc(), value, store.getDest())
+      bufferization::MaterializeInDestinationOp::create(b, store.getLoc(),
+                                                        value, store.getDest())
           .setWritable(true);
 }
 
@@ -153,8 +153,8 @@ LogicalResult attune::buildPrefixAttentionKernels(func::FuncOp func,
   // The first segment's kernel names the others, in order, for the launcher.
   SmallVector<Attribute> names;
   for (int64_t s = 1; s < numSegments; ++s)
-    names.push_back(StringAttr::get(
-        func.getContext(), func.getSymName() + "_segment" + Twine(s)));
+    names.push_back(StringAttr::get(func.getContext(),
+                                    func.getSymName() + "_segment" + Twine(s)));
   auto first = kernels.lookupSymbol<gpu::GPUFuncOp>(func.getSymName());
   first->setAttr(GPUKernelAttrs::segmentKernels,
                  ArrayAttr::get(func.getContext(), names));

@@ -119,9 +119,8 @@ struct IdLowering : ConvertOpToLLVMPattern<IdOp> {
   matchAndRewrite(IdOp op, typename IdOp::Adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value which =
-        i32Constant(rewriter, loc,
-                    kBase + static_cast<int32_t>(op.getDimension()));
+    Value which = i32Constant(rewriter, loc,
+                              kBase + static_cast<int32_t>(op.getDimension()));
     rewriter.replaceOp(
         op, callRuntime(rewriter, op, emulator::kId, which).getResult());
     return success();
@@ -152,15 +151,14 @@ struct ShuffleLowering : ConvertOpToLLVMPattern<gpu::ShuffleOp> {
     Location loc = op.getLoc();
     Value bits = asRegister(rewriter, loc, adaptor.getValue());
     Value mode = i32Constant(rewriter, loc, static_cast<int32_t>(op.getMode()));
-    Value packed = callRuntime(rewriter, op, emulator::kShuffle,
-                               {bits, adaptor.getOffset(), adaptor.getWidth(),
-                                mode})
-                       .getResult();
-    Value low = LLVM::TruncOp::create(rewriter, loc, rewriter.getI32Type(),
-                                      packed);
-    Value value = type.isF32()
-                      ? LLVM::BitcastOp::create(rewriter, loc, type, low)
-                      : low;
+    Value packed =
+        callRuntime(rewriter, op, emulator::kShuffle,
+                    {bits, adaptor.getOffset(), adaptor.getWidth(), mode})
+            .getResult();
+    Value low =
+        LLVM::TruncOp::create(rewriter, loc, rewriter.getI32Type(), packed);
+    Value value =
+        type.isF32() ? LLVM::BitcastOp::create(rewriter, loc, type, low) : low;
     Value high = LLVM::LShrOp::create(
         rewriter, loc, packed,
         LLVM::ConstantOp::create(rewriter, loc, rewriter.getI64Type(),
@@ -212,14 +210,14 @@ struct LdMatrixLowering : ConvertOpToLLVMPattern<nvgpu::LdMatrixOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     VectorType type = op.getRes().getType();
-    if (type.getRank() != 2 || type.getDimSize(1) * type.getElementType()
-                                           .getIntOrFloatBitWidth() !=
-                                   32)
+    if (type.getRank() != 2 ||
+        type.getDimSize(1) * type.getElementType().getIntOrFloatBitWidth() !=
+            32)
       return rewriter.notifyMatchFailure(op, "expected 32-bit registers");
     Type llvmType = getTypeConverter()->convertType(type);
-    Value row = getStridedElementPtr(rewriter, loc, op.getSrcMemref().getType(),
-                                     adaptor.getSrcMemref(),
-                                     adaptor.getIndices());
+    Value row =
+        getStridedElementPtr(rewriter, loc, op.getSrcMemref().getType(),
+                             adaptor.getSrcMemref(), adaptor.getIndices());
     Scratch out(rewriter, loc, rewriter.getI32Type(), op.getNumTiles());
     callRuntime(rewriter, op, emulator::kLdMatrix,
                 {row, i32Constant(rewriter, loc, op.getNumTiles()),
@@ -247,9 +245,9 @@ struct AsyncCopyLowering : ConvertOpToLLVMPattern<nvgpu::DeviceAsyncCopyOp> {
                                      adaptor.getDstIndices());
     Value src = getStridedElementPtr(rewriter, loc, op.getSrc().getType(),
                                      adaptor.getSrc(), adaptor.getSrcIndices());
-    Value bytes = i32Constant(
-        rewriter, loc,
-        op.getDstElements().getZExtValue() * elementBytes(dstType));
+    Value bytes =
+        i32Constant(rewriter, loc,
+                    op.getDstElements().getZExtValue() * elementBytes(dstType));
     Value srcBytes = bytes;
     if (Value elements = adaptor.getSrcElements()) {
       Value count =
@@ -323,8 +321,7 @@ struct MmaLowering : ConvertOpToLLVMPattern<NVVM::MmaOp> {
                cRegs = adaptor.getOperandC();
     Location loc = op.getLoc();
     SmallVector<Value> args = {i32Constant(
-        rewriter, loc,
-        *op.getMultiplicandAPtxType() == NVVM::MMATypes::bf16)};
+        rewriter, loc, *op.getMultiplicandAPtxType() == NVVM::MMATypes::bf16)};
     for (Value reg : llvm::concat<Value>(aRegs, bRegs))
       args.push_back(asRegister(rewriter, loc, reg));
     llvm::append_range(args, cRegs);
@@ -352,13 +349,14 @@ void attune::populateGPUToEmulatorConversionPatterns(
   converter.addConversion([](nvgpu::DeviceAsyncTokenType type) -> Type {
     return IntegerType::get(type.getContext(), 32);
   });
-  patterns.add<IdLowering<gpu::ThreadIdOp, emulator::kThreadId>,
-               IdLowering<gpu::BlockIdOp, emulator::kBlockId>,
-               IdLowering<gpu::BlockDimOp, emulator::kBlockDim>,
-               IdLowering<gpu::GridDimOp, emulator::kGridDim>, BarrierLowering,
-               ShuffleLowering, DynamicSharedMemoryLowering, LdMatrixLowering,
-               AsyncCopyLowering, CreateGroupLowering, WaitLowering,
-               MmaLowering>(converter);
+  patterns
+      .add<IdLowering<gpu::ThreadIdOp, emulator::kThreadId>,
+           IdLowering<gpu::BlockIdOp, emulator::kBlockId>,
+           IdLowering<gpu::BlockDimOp, emulator::kBlockDim>,
+           IdLowering<gpu::GridDimOp, emulator::kGridDim>, BarrierLowering,
+           ShuffleLowering, DynamicSharedMemoryLowering, LdMatrixLowering,
+           AsyncCopyLowering, CreateGroupLowering, WaitLowering, MmaLowering>(
+          converter);
 }
 
 //===----------------------------------------------------------------------===//
@@ -393,7 +391,8 @@ FailureOr<SmallVector<std::string>> outlineKernels(ModuleOp module) {
     // memref.global) moves along.
     for (Operation &inner :
          llvm::make_early_inc_range(gpuModule.getBody()->getOperations()))
-      if (!isa<gpu::GPUFuncOp>(inner) && !inner.hasTrait<OpTrait::IsTerminator>())
+      if (!isa<gpu::GPUFuncOp>(inner) &&
+          !inner.hasTrait<OpTrait::IsTerminator>())
         inner.moveBefore(module.getBody(), module.getBody()->end());
     for (auto kernel : gpuModule.getOps<gpu::GPUFuncOp>()) {
       if (!kernel.getWorkgroupAttributions().empty() ||
@@ -403,9 +402,9 @@ FailureOr<SmallVector<std::string>> outlineKernels(ModuleOp module) {
                          "shared memory is)");
         return failure();
       }
-      auto func = func::FuncOp::create(b, kernel.getLoc(),
-                                       bodyName(kernel.getName()),
-                                       kernel.getFunctionType());
+      auto func =
+          func::FuncOp::create(b, kernel.getLoc(), bodyName(kernel.getName()),
+                               kernel.getFunctionType());
       func.setPrivate();
       func.getBody().takeBody(kernel.getBody());
       func.walk([&](gpu::ReturnOp ret) {
@@ -459,9 +458,10 @@ LogicalResult checkEmulated(ModuleOp module) {
     if (auto shuffle = dyn_cast<gpu::ShuffleOp>(op)) {
       Type type = shuffle.getShuffleResult().getType();
       if (!type.isF32() && !type.isInteger(32)) {
-        shuffle.emitOpError() << "is not emulated: the emulator shuffles 32-bit "
-                                 "values (f32, i32), not "
-                              << type;
+        shuffle.emitOpError()
+            << "is not emulated: the emulator shuffles 32-bit "
+               "values (f32, i32), not "
+            << type;
         return WalkResult::interrupt();
       }
     }
@@ -496,9 +496,9 @@ void addPackedEntry(ModuleOp module, StringRef kernel) {
   b.setInsertionPointToStart(block);
   SmallVector<Value> args;
   for (auto [i, type] : llvm::enumerate(body.getArgumentTypes())) {
-    Value slot = LLVM::GEPOp::create(
-        b, loc, ptr, ptr, block->getArgument(0),
-        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+    Value slot =
+        LLVM::GEPOp::create(b, loc, ptr, ptr, block->getArgument(0),
+                            ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
     Value address = LLVM::LoadOp::create(b, loc, ptr, slot);
     args.push_back(LLVM::LoadOp::create(b, loc, type, address));
   }

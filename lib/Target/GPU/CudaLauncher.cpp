@@ -14,45 +14,44 @@ using namespace mlir::attune;
 static FailureOr<CudaKernel> readKernel(gpu::GPUModuleOp kernels,
                                         gpu::GPUFuncOp func,
                                         const KernelSignature &signature) {
-    CudaKernel kernel;
-    kernel.signature = signature;
-    kernel.kernelName = func.getName().str();
-    auto hostArgs =
-        func->getAttrOfType<DenseI64ArrayAttr>(GPUKernelAttrs::hostArgs);
-    auto number = [&](const char *name) -> int64_t {
-      auto attr = func->getAttrOfType<IntegerAttr>(name);
-      return attr ? attr.getInt() : 0;
-    };
-    if (!hostArgs || hostArgs.size() < 4)
-      return func.emitError("attune-compile: kernel without its launch "
-                            "attributes");
-    kernel.hostArgs.assign(hostArgs.asArrayRef().begin(),
-                           hostArgs.asArrayRef().end());
-    if (auto extra =
-            func->getAttrOfType<DenseI64ArrayAttr>(GPUKernelAttrs::extraSizes))
-      kernel.extraSizes.assign(extra.asArrayRef().begin(),
-                               extra.asArrayRef().end());
-    kernel.blockRows = number(GPUKernelAttrs::blockRows);
-    kernel.queryBlock = number(GPUKernelAttrs::queryBlock);
-    kernel.threads = number(GPUKernelAttrs::threads);
-    kernel.sharedBytes = number(GPUKernelAttrs::sharedBytes);
-    kernel.queryHeads = number(GPUKernelAttrs::queryHeads);
-    kernel.headsPerBlock =
-        std::max<int64_t>(1, number(GPUKernelAttrs::headsPerBlock));
-    if (auto merge =
-            func->getAttrOfType<StringAttr>(GPUKernelAttrs::mergeKernel))
-      kernel.mergeKernel = merge.str();
-    // Parameter 3 is out [B, Hq, Lq, Dv]; the merge kernel writes the LSE
-    // (parameter 4) when it has a parameter for it.
-    const KernelArgument &out = signature.arguments[kernel.hostArgs[3]];
-    kernel.valueDim = out.staticShape.back();
-    auto merge = kernels.lookupSymbol<gpu::GPUFuncOp>(kernel.mergeKernel);
-    if (!merge)
-      return func.emitError("attune-compile: no merge kernel @")
-             << kernel.mergeKernel;
-    kernel.hasLse = merge.getNumArguments() == 6;
-    kernel.stackedRows = func->hasAttr(GPUKernelAttrs::stackedRows);
-    kernel.positionedKeys = func->hasAttr(GPUKernelAttrs::positionedKeys);
+  CudaKernel kernel;
+  kernel.signature = signature;
+  kernel.kernelName = func.getName().str();
+  auto hostArgs =
+      func->getAttrOfType<DenseI64ArrayAttr>(GPUKernelAttrs::hostArgs);
+  auto number = [&](const char *name) -> int64_t {
+    auto attr = func->getAttrOfType<IntegerAttr>(name);
+    return attr ? attr.getInt() : 0;
+  };
+  if (!hostArgs || hostArgs.size() < 4)
+    return func.emitError("attune-compile: kernel without its launch "
+                          "attributes");
+  kernel.hostArgs.assign(hostArgs.asArrayRef().begin(),
+                         hostArgs.asArrayRef().end());
+  if (auto extra =
+          func->getAttrOfType<DenseI64ArrayAttr>(GPUKernelAttrs::extraSizes))
+    kernel.extraSizes.assign(extra.asArrayRef().begin(),
+                             extra.asArrayRef().end());
+  kernel.blockRows = number(GPUKernelAttrs::blockRows);
+  kernel.queryBlock = number(GPUKernelAttrs::queryBlock);
+  kernel.threads = number(GPUKernelAttrs::threads);
+  kernel.sharedBytes = number(GPUKernelAttrs::sharedBytes);
+  kernel.queryHeads = number(GPUKernelAttrs::queryHeads);
+  kernel.headsPerBlock =
+      std::max<int64_t>(1, number(GPUKernelAttrs::headsPerBlock));
+  if (auto merge = func->getAttrOfType<StringAttr>(GPUKernelAttrs::mergeKernel))
+    kernel.mergeKernel = merge.str();
+  // Parameter 3 is out [B, Hq, Lq, Dv]; the merge kernel writes the LSE
+  // (parameter 4) when it has a parameter for it.
+  const KernelArgument &out = signature.arguments[kernel.hostArgs[3]];
+  kernel.valueDim = out.staticShape.back();
+  auto merge = kernels.lookupSymbol<gpu::GPUFuncOp>(kernel.mergeKernel);
+  if (!merge)
+    return func.emitError("attune-compile: no merge kernel @")
+           << kernel.mergeKernel;
+  kernel.hasLse = merge.getNumArguments() == 6;
+  kernel.stackedRows = func->hasAttr(GPUKernelAttrs::stackedRows);
+  kernel.positionedKeys = func->hasAttr(GPUKernelAttrs::positionedKeys);
   return kernel;
 }
 
@@ -71,15 +70,15 @@ attune::collectCudaKernels(ModuleOp module,
     FailureOr<CudaKernel> kernel = readKernel(kernels, func, signature);
     if (failed(kernel))
       return failure();
-    if (auto names = func->getAttrOfType<ArrayAttr>(
-            GPUKernelAttrs::segmentKernels)) {
+    if (auto names =
+            func->getAttrOfType<ArrayAttr>(GPUKernelAttrs::segmentKernels)) {
       for (auto name : names.getAsRange<StringAttr>()) {
         auto segment = kernels.lookupSymbol<gpu::GPUFuncOp>(name);
         FailureOr<CudaKernel> part =
             segment ? readKernel(kernels, segment, signature)
-                    : FailureOr<CudaKernel>(func.emitError(
-                          "attune-compile: no segment kernel @")
-                                            << name);
+                    : FailureOr<CudaKernel>(
+                          func.emitError("attune-compile: no segment kernel @")
+                          << name);
         if (failed(part))
           return failure();
         kernel->segments.push_back(std::move(*part));
@@ -198,9 +197,8 @@ void writeSegmentedLaunch(llvm::raw_ostream &os, const CudaKernel &kernel,
      << "  attune_buffer w1 = attune_flat((const void *)(uintptr_t)(workspace "
         "+ (unsigned long long)elements * 4), splits_ * rows_);\n";
   // Each segment's first key in the concatenation, and its length.
-  if (llvm::any_of(parts, [](const CudaKernel *part) {
-        return part->positionedKeys;
-      })) {
+  if (llvm::any_of(
+          parts, [](const CudaKernel *part) { return part->positionedKeys; })) {
     os << "  int64_t key_offset_[" << slots << "], concatenation_ = 0;\n";
     for (auto [j, part] : llvm::enumerate(parts))
       os << "  key_offset_[" << j << "] = concatenation_;\n"
@@ -219,8 +217,9 @@ void writeSegmentedLaunch(llvm::raw_ostream &os, const CudaKernel &kernel,
     // A stacked segment's kernel reads its chunk count where the others
     // read S, and spreads its chunks over grid z.
     const char *rowsTimes = part->stackedRows ? "batch_ * q_len_" : "q_len_";
-    os << bufferParams("w0") << bufferParams("w1") << "&batch_, &q_len_, &kv_len"
-       << j << "_, " << (part->stackedRows ? "&chunks_" : "&splits_");
+    os << bufferParams("w0") << bufferParams("w1")
+       << "&batch_, &q_len_, &kv_len" << j << "_, "
+       << (part->stackedRows ? "&chunks_" : "&splits_");
     if (part->positionedKeys)
       os << ", &key_offset_[" << j << "], &concatenation_";
     os << "};\n"

@@ -84,8 +84,7 @@ int64_t maxSharedBytes(StringRef chip);
 
 /// Dynamic shared memory the kernel of `op` needs with `tiling` (bytes): a
 /// Q tile and two K and V tiles, rows padded by 16 bytes.
-int64_t sharedBytesFor(attn::AttentionOpInterface op,
-                       const GPUTiling &tiling);
+int64_t sharedBytesFor(attn::AttentionOpInterface op, const GPUTiling &tiling);
 
 /// The tiling for `op` on `chip`: `requested`, or with warps and kv-tile
 /// halved until the tiles fit the chip's shared memory.
@@ -116,8 +115,8 @@ LogicalResult buildAttentionKernel(func::FuncOp func, gpu::GPUModuleOp kernels,
 /// @<func name>_segment<s> for the others, each reading its segment's
 /// instance for its batch row and writing its slot of the split-KV
 /// workspace (a shared segment stacked: a slot per key chunk, after the
-/// others'), and @<func name>_merge, which merges the slots exactly. Emits a diagnostic
-/// and fails on what the GPU path lacks.
+/// others'), and @<func name>_merge, which merges the slots exactly. Emits a
+/// diagnostic and fails on what the GPU path lacks.
 LogicalResult buildPrefixAttentionKernels(func::FuncOp func,
                                           gpu::GPUModuleOp kernels,
                                           const GPUTiling &tiling);

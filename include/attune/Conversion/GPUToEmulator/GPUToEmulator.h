@@ -1,4 +1,4 @@
-//===- GPUToEmulator.h - GPU kernels as CPU code for the emulator -*- C++ -*-===//
+//===- GPUToEmulator.h - GPU kernels as CPU code ---------------*- C++ -*-===//
 //
 // The GPU kernels Attune builds (gpu.func with gpu, nvgpu and nvvm ops) as
 // CPU functions: each thread of a block is one call of the function on its

@@ -17,9 +17,10 @@
  * (deadlock), lanes of a warp at different collectives (or the same one
  * with different shapes), writes into the 256 bytes past the block's
  * dynamic shared memory (a canary checked when the block ends; further out,
- * the heap), more dynamic shared memory than the kernel was allowed. cp.async copies land at the wait that covers them, not
- * before; shared memory and cuMemAllocAsync memory start as 0xff bytes
- * (NaN in f16, bf16 and f32) so that reading what nobody wrote shows.
+ * the heap), more dynamic shared memory than the kernel was allowed. cp.async
+ *copies land at the wait that covers them, not before; shared memory and
+ *cuMemAllocAsync memory start as 0xff bytes (NaN in f16, bf16 and f32) so that
+ *reading what nobody wrote shows.
  *
  * Two settings vary what a kernel with a missing barrier or wait would see:
  * ATTUNE_EMULATOR_SCHEDULE=interleaved (default: a thread runs until it
@@ -141,10 +142,10 @@ typedef struct {
 /* The size of an ELF image: its headers' ends (the section headers come
  * last in what linkers write). */
 static size_t elf_size(const Elf64_Ehdr *header) {
-  size_t sections = header->e_shoff + (size_t)header->e_shnum *
-                                          header->e_shentsize;
-  size_t segments = header->e_phoff + (size_t)header->e_phnum *
-                                          header->e_phentsize;
+  size_t sections =
+      header->e_shoff + (size_t)header->e_shnum * header->e_shentsize;
+  size_t segments =
+      header->e_phoff + (size_t)header->e_phnum * header->e_phentsize;
   return sections > segments ? sections : segments;
 }
 
@@ -384,8 +385,8 @@ static int map_stacks(int threads) {
   emu.stacks_mapped = need;
   emu.stacks_stride = emu.stack_bytes;
   for (int t = 0; t < threads; ++t) /* a guard page below each stack */
-    if (mprotect(emu.stacks + t * (emu.stack_bytes + page), page,
-                 PROT_NONE) != 0)
+    if (mprotect(emu.stacks + t * (emu.stack_bytes + page), page, PROT_NONE) !=
+        0)
       return -1;
   return 0;
 }
@@ -457,10 +458,10 @@ EXPORT CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy,
     return CUDA_ERROR_INVALID_HANDLE;
   unsigned long threads = (unsigned long)bx * by * bz;
   if (extra || !gx || !gy || !gz || !bx || !by || !bz || bx > MAX_THREADS ||
-      by > MAX_THREADS || bz > 64 || threads > MAX_THREADS ||
-      threads % WARP || gx > 0x7fffffffu || gy > 65535 || gz > 65535) {
-    warn("%s: bad launch: grid (%u, %u, %u), block (%u, %u, %u)%s", f->name,
-         gx, gy, gz, bx, by, bz, extra ? ", extra parameters" : "");
+      by > MAX_THREADS || bz > 64 || threads > MAX_THREADS || threads % WARP ||
+      gx > 0x7fffffffu || gy > 65535 || gz > 65535) {
+    warn("%s: bad launch: grid (%u, %u, %u), block (%u, %u, %u)%s", f->name, gx,
+         gy, gz, bx, by, bz, extra ? ", extra parameters" : "");
     return CUDA_ERROR_INVALID_VALUE;
   }
   if (shared > (unsigned)f->shared_limit) {
@@ -664,8 +665,8 @@ static void compute_shuffle(Warp *w) {
       source = base + offset;
       break;
     }
-    int valid = width > 0 && source >= base && source < base + width &&
-                source < WARP;
+    int valid =
+        width > 0 && source >= base && source < base + width && source < WARP;
     w->out[lane][0] = valid ? w->in[source][0] : w->in[lane][0];
     w->out[lane][1] = (uint32_t)valid;
   }
@@ -755,8 +756,7 @@ EXPORT void __attune_emu_cp_async(void *dst, const void *src, int32_t bytes,
   if (src_bytes < 0 || src_bytes > bytes)
     fail("cp.async of %d source bytes into %d", src_bytes, bytes);
   const char *shared = emu.shared;
-  if ((char *)dst < shared ||
-      (char *)dst + bytes > shared + emu.shared_bytes)
+  if ((char *)dst < shared || (char *)dst + bytes > shared + emu.shared_bytes)
     fail("cp.async to outside the block's dynamic shared memory");
   if (self->num_copies == self->max_copies) {
     int grown = self->max_copies ? 2 * self->max_copies : 64;

@@ -51,7 +51,8 @@ int main(int argc, char **argv) {
   set = (SetAttribute)dlsym(driver, "cuFuncSetAttribute");
   launch = (Launch)dlsym(driver, "cuLaunchKernel");
 
-  printf("PTX image: %d\n", load(&module, "//\n.version 8.0\n.target sm_90a\n"));
+  printf("PTX image: %d\n",
+         load(&module, "//\n.version 8.0\n.target sm_90a\n"));
   FILE *file = fopen(argv[1], "rb");
   fseek(file, 0, SEEK_END);
   long size = ftell(file);
