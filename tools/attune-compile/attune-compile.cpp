@@ -234,23 +234,39 @@ int buildEmulatedImage(ModuleOp module, std::string &image) {
   return 0;
 }
 
-/// --target=cuda: kernels through attune-gpu-pipeline, PTX from LLVM's
-/// NVPTX backend, a cubin from ptxas, the header and the C launcher.
-int compileForCuda(ModuleOp module) {
-  MLIRContext *context = module.getContext();
-  std::vector<attune::KernelSignature> signatures;
-  for (auto func : module.getOps<func::FuncOp>()) {
+/// The C view of every public function with a body (a model's results
+/// become output arguments first), read before lowering; `visit` then sees
+/// each function with its view (a nonzero return fails).
+int collectKernels(
+    ModuleOp module, std::vector<attune::KernelSignature> &kernels,
+    llvm::function_ref<int(func::FuncOp, const attune::KernelSignature &)>
+        visit = nullptr) {
+  for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
     if (func.isDeclaration() || !func.isPublic())
       continue;
+    // A model returns its results; a kernel writes them into outputs.
     if (failed(attune::resultsToOutputArguments(func)))
       return 1;
     FailureOr<attune::KernelSignature> kernel = attune::analyzeKernel(func);
     if (failed(kernel))
       return 1;
-    signatures.push_back(*kernel);
+    kernels.push_back(*kernel);
+    if (visit)
+      if (int rc = visit(func, *kernel))
+        return rc;
   }
-  if (signatures.empty())
+  if (kernels.empty())
     return fail("no public function with a body in " + inputFilename);
+  return 0;
+}
+
+/// --target=cuda: kernels through attune-gpu-pipeline, PTX from LLVM's
+/// NVPTX backend, a cubin from ptxas, the header and the C launcher.
+int compileForCuda(ModuleOp module) {
+  MLIRContext *context = module.getContext();
+  std::vector<attune::KernelSignature> signatures;
+  if (int rc = collectKernels(module, signatures))
+    return rc;
 
   if (!attune::isSupportedCudaArch(arch))
     return fail("unsupported --arch=" + arch +
@@ -342,33 +358,26 @@ int main(int argc, char **argv) {
   if (failed(machine))
     return fail(error);
 
-  // The C view of every public function, read before lowering; the function
-  // itself moves aside for its checked entry point.
+  // The function itself moves aside for its checked entry point.
   std::vector<attune::KernelSignature> kernels;
-  for (auto func : llvm::make_early_inc_range(module->getOps<func::FuncOp>())) {
-    if (func.isDeclaration() || !func.isPublic())
-      continue;
-    // A model returns its results; a kernel writes them into outputs.
-    if (failed(attune::resultsToOutputArguments(func)))
-      return 1;
-    FailureOr<attune::KernelSignature> kernel = attune::analyzeKernel(func);
-    if (failed(kernel))
-      return 1;
-    kernels.push_back(*kernel);
-    // The header promises `const` inputs: bufferization must copy rather
-    // than write into them.
-    for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
-      if (isa<RankedTensorType>(type))
-        func.setArgAttr(i, "bufferization.writable",
-                        BoolAttr::get(&context, false));
-    if (failed(SymbolTable::replaceAllSymbolUses(
-            func, StringAttr::get(&context, attune::implName(kernel->name)),
-            *module)))
-      return fail("could not rename @" + kernel->name);
-    SymbolTable::setSymbolName(func, attune::implName(kernel->name));
-  }
-  if (kernels.empty())
-    return fail("no public function with a body in " + inputFilename);
+  if (int rc = collectKernels(
+          *module, kernels,
+          [&](func::FuncOp func, const attune::KernelSignature &kernel) {
+            // The header promises `const` inputs: bufferization must copy
+            // rather than write into them.
+            for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
+              if (isa<RankedTensorType>(type))
+                func.setArgAttr(i, "bufferization.writable",
+                                BoolAttr::get(&context, false));
+            if (failed(SymbolTable::replaceAllSymbolUses(
+                    func,
+                    StringAttr::get(&context, attune::implName(kernel.name)),
+                    *module)))
+              return fail("could not rename @" + kernel.name);
+            SymbolTable::setSymbolName(func, attune::implName(kernel.name));
+            return 0;
+          }))
+    return rc;
 
   PassManager pm(&context, ModuleOp::getOperationName());
   attune::CPUPipelineOptions options;

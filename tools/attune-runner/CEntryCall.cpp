@@ -53,12 +53,13 @@ llvm::Expected<int32_t> attune::runner::callCEntry(
   case N:                                                                      \
     return callN<N>(entry, args);
     ATTUNE_CALL(1)
-    ATTUNE_CALL(2) ATTUNE_CALL(3) ATTUNE_CALL(4) ATTUNE_CALL(5) ATTUNE_CALL(6)
-        ATTUNE_CALL(7) ATTUNE_CALL(8) ATTUNE_CALL(9) ATTUNE_CALL(10)
-            ATTUNE_CALL(11) ATTUNE_CALL(12) ATTUNE_CALL(13) ATTUNE_CALL(14)
-                ATTUNE_CALL(15) ATTUNE_CALL(16) ATTUNE_CALL(17) ATTUNE_CALL(18)
-                    ATTUNE_CALL(19) ATTUNE_CALL(20) ATTUNE_CALL(21)
-                        ATTUNE_CALL(22) ATTUNE_CALL(23) ATTUNE_CALL(24)
+    ATTUNE_CALL(2)
+    ATTUNE_CALL(3) ATTUNE_CALL(4) ATTUNE_CALL(5) ATTUNE_CALL(6) ATTUNE_CALL(7)
+        ATTUNE_CALL(8) ATTUNE_CALL(9) ATTUNE_CALL(10) ATTUNE_CALL(11)
+            ATTUNE_CALL(12) ATTUNE_CALL(13) ATTUNE_CALL(14) ATTUNE_CALL(15)
+                ATTUNE_CALL(16) ATTUNE_CALL(17) ATTUNE_CALL(18) ATTUNE_CALL(19)
+                    ATTUNE_CALL(20) ATTUNE_CALL(21) ATTUNE_CALL(22)
+                        ATTUNE_CALL(23) ATTUNE_CALL(24)
 #undef ATTUNE_CALL
   }
   return llvm::createStringError("entry points with " +

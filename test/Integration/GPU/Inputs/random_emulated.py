@@ -62,6 +62,28 @@ def mask_flag(m):
     return f"window:{left},{right}" + (f",{sinks}" if sinks else "")
 
 
+def draw_setting(r):
+    """A random emulator setting: forced key chunks, the warp-ahead schedule,
+    early cp.async."""
+    env = {}
+    if r.random() < 0.3:
+        env["ATTUNE_KV_SPLITS"] = str(r.choice([2, 3, 5]))
+    if r.random() < 0.3:
+        env["ATTUNE_EMULATOR_SCHEDULE"] = "warp-ahead"
+    if r.random() < 0.3:
+        env["ATTUNE_EMULATOR_COPIES"] = "early"
+    return env
+
+
+def function_tail(lse, lt, lm):
+    """The LSE's write (when there is one) and the function's end."""
+    tail = []
+    if lse:
+        tail.append(f"  bufferization.materialize_in_destination %lse in "
+                    f"restrict writable %l : ({lt}, {lm}) -> ()")
+    return tail + ["  return\n}\n"]
+
+
 def draw_prefix(r):
     """A prefix-attention problem: segments shared, per-row or shared by
     subsets of rows (static batch), decode or prefill under no mask, causal
@@ -138,18 +160,8 @@ def draw_prefix(r):
              f"{tail} {{{', '.join(attrs)}}}\n      : ({in_types}) -> {results}",
              f"  bufferization.materialize_in_destination %out in restrict "
              f"writable %o : ({ot}, {om}) -> ()"]
-    if lse:
-        lines.append(f"  bufferization.materialize_in_destination %lse in "
-                     f"restrict writable %l : ({lt}, {lm}) -> ()")
-    lines.append("  return\n}\n")
-    env = {}
-    if r.random() < 0.3:
-        env["ATTUNE_KV_SPLITS"] = str(r.choice([2, 3, 5]))
-    if r.random() < 0.3:
-        env["ATTUNE_EMULATOR_SCHEDULE"] = "warp-ahead"
-    if r.random() < 0.3:
-        env["ATTUNE_EMULATOR_COPIES"] = "early"
-    return "\n".join(lines), flags, env
+    lines += function_tail(lse, lt, lm)
+    return "\n".join(lines), flags, draw_setting(r)
 
 
 def draw(r):
@@ -259,22 +271,12 @@ def draw(r):
                  f"{region_text}\n      : ({in_types}) -> {results}")
     lines.append(f"  bufferization.materialize_in_destination %out in restrict "
                  f"writable %o : ({ot}, {om}) -> ()")
-    if lse:
-        lines.append(f"  bufferization.materialize_in_destination %lse in "
-                     f"restrict writable %l : ({lt}, {lm}) -> ()")
-    lines.append("  return\n}\n")
+    lines += function_tail(lse, lt, lm)
     flags = [f"--dtype={dt}", f"--batch={b}", f"--q-heads={hq}",
              f"--kv-heads={hkv}", f"--q-len={lq}", f"--kv-len={lk}",
              f"--head-dim={d}", f"--value-dim={dv}",
              f"--seed={r.randint(0, 1000)}"] + flags
-    env = {}
-    if r.random() < 0.3:
-        env["ATTUNE_KV_SPLITS"] = str(r.choice([2, 3, 5]))
-    if r.random() < 0.3:
-        env["ATTUNE_EMULATOR_SCHEDULE"] = "warp-ahead"
-    if r.random() < 0.3:
-        env["ATTUNE_EMULATOR_COPIES"] = "early"
-    return "\n".join(lines), flags, env
+    return "\n".join(lines), flags, draw_setting(r)
 
 
 def main():
