@@ -391,12 +391,21 @@ def check(attune, names, device, dry_run):
 
 
 def median_ms(fn, poison, reps=15, warmup=3):
+    """Median of `reps` runs after `warmup` (CUDA events; on the CPU, as with
+    --emulated, the wall clock)."""
+    on_gpu = torch.cuda.is_available()
     for _ in range(warmup):
         fn()
-    torch.cuda.synchronize()
+    if on_gpu:
+        torch.cuda.synchronize()
     times = []
     for _ in range(reps):
         poison()
+        if not on_gpu:
+            start = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - start) * 1e3)
+            continue
         start = torch.cuda.Event(enable_timing=True)
         end = torch.cuda.Event(enable_timing=True)
         start.record()
@@ -405,6 +414,40 @@ def median_ms(fn, poison, reps=15, warmup=3):
         end.synchronize()
         times.append(start.elapsed_time(end))
     return statistics.median(times)
+
+
+def time_tilings(tilings, table, device, min_len=1024, reps=15):
+    """The prefill scenarios again with each other tiling's build of the same
+    kernels (`make gpu-check-build` builds them: warps x kv-tile), rows of
+    the table after the default's, the baselines copied for the ratio."""
+    import os
+    rows = []
+    for label, lib in tilings:
+        header = os.path.join(os.path.dirname(lib), f"kernels_{label}.h")
+        attune = Attune(lib, header)
+        for base in table:
+            name = base.get("kernel")
+            if not name or CASES[name].get("q_len") == 1 or base["lq"] < min_len:
+                continue
+            case = CASES[name]
+            sets = [make_inputs(case, base["b"], base["lq"], base["lk"],
+                                device, 100 + i) for i in range(3)]
+            runs = [attune.prepare(name, case, x) for x in sets]
+            turn = [0]
+
+            def rotate():
+                turn[0] = (turn[0] + 1) % len(sets)
+
+            row = dict(base, label=f"  {label}: {base['label']}"[:38])
+            row["attune"] = median_ms(
+                lambda: runs[turn[0]][2](),
+                lambda: (rotate(), runs[turn[0]][0].fill_(float("nan"))),
+                reps=reps)
+            rows.append(row)
+            del sets, runs
+            if device == "cuda":
+                torch.cuda.empty_cache()
+    return rows
 
 
 def time_all(attune, device, dry_run):
@@ -438,7 +481,8 @@ def time_all(attune, device, dry_run):
         flops = 4.0 * b * hq * lq * lk * d * (0.5 if causal and lq == lk else 1.0)
         if case["mask"] and case["mask"][0] >= 0:  # window: visible keys
             flops = 4.0 * b * hq * lq * min(lk, case["mask"][0] + 1 + case["mask"][2]) * d
-        result = dict(label=label, flops=flops)
+        result = dict(label=label, flops=flops, kernel=name, b=b, lq=lq,
+                      lk=lk)
         turn = [0]
 
         def rotate():
@@ -517,6 +561,11 @@ def main():
                         help="--lib/--header are the GPU kernels built for "
                         "the CUDA emulator (--target=cuda --emulate)")
     parser.add_argument("--no-timing", action="store_true")
+    parser.add_argument("--tiling", action="append", default=[],
+                        metavar="LABEL=LIB",
+                        help="also time the prefill scenarios with this "
+                        "build of the kernels (another warps / kv-tile); "
+                        "its header is kernels_<LABEL>.h beside LIB")
     parser.add_argument("--kernels", default=",".join(CASES))
     parser.add_argument("--list", action="store_true",
                         help="print the kernel names and exit")
@@ -551,7 +600,15 @@ def main():
         del os.environ["ATTUNE_KV_SPLITS"]
     print(f"numerics: {failures} failure(s) ({time.time() - start:.0f} s)")
     if not args.no_timing and device == "cuda":
-        print_table(time_all(attune, device, args.dry_run))
+        table = time_all(attune, device, args.dry_run)
+        print_table(table)
+        if not args.dry_run and args.tiling:
+            try:
+                print("\nOther tilings (warps w, kv-tile k), prefill:")
+                print_table(time_tilings(
+                    [t.split("=", 1) for t in args.tiling], table, device))
+            except Exception as e:  # noqa: BLE001
+                print(f"tilings: {type(e).__name__}: {e}")
     print(f"total {time.time() - start:.0f} s")
     sys.exit(1 if failures else 0)
 
