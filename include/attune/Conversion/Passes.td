@@ -445,7 +445,7 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     `attune-compile --target=cuda` writes.
 
     Not yet on this path (a diagnostic names the feature): f32 operands,
-    regions capturing values, head dims that are not multiples of 16, block
+    regions capturing values, head dims that are not multiples of 8, block
     sizes that do not hold whole tiles, sigmoid prefix attention, ragged
     suffixes with partly hidden segments; no wgmma / TMA (sm_90a) kernel
     yet.

@@ -65,8 +65,11 @@ public:
     kvHeads = op.getNumKvHeads();
     rows = tiling.warps * kWarpRows;
     threads = tiling.warps * 32;
-    kPitch = headDim + kPad;
-    vPitch = valueDim + kPad;
+    // Shared rows hold whole 16-column k-steps (zero-filled past D, Dv).
+    headPad = llvm::alignTo(headDim, 16);
+    valuePad = llvm::alignTo(valueDim, 16);
+    kPitch = headPad + kPad;
+    vPitch = valuePad + kPad;
   }
 
   void emit(const KernelValues &values);
@@ -113,7 +116,8 @@ private:
   const TileSemantics &sem;
   GPUTiling tiling;
   Type elem, outElem;
-  int64_t headDim, valueDim, qHeads, kvHeads, rows, threads, kPitch, vPitch;
+  int64_t headDim, valueDim, headPad, valuePad, qHeads, kvHeads, rows,
+      threads, kPitch, vPitch;
   Value tid;
   WarpOps warpOps;
 };
@@ -122,7 +126,7 @@ void KernelEmitter::emit(const KernelValues &values) {
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
   const int64_t kvTile = tiling.kvTile;
-  const int64_t scoreSlices = kvTile / 8, outSlices = valueDim / 8;
+  const int64_t scoreSlices = kvTile / 8, outSlices = valuePad / 8;
   const int64_t numScores = scoreSlices * 4, numOut = outSlices * 4;
   const float negInf = -std::numeric_limits<float>::infinity();
 
@@ -312,9 +316,9 @@ void KernelEmitter::emit(const KernelValues &values) {
       limit = select(inRange, kvLen, cIdx(0));
     }
     warpOps.copySlab(kShared, buffer, values.k, kBase, first, limit, kvTile,
-                     headDim);
+                     headDim, headPad);
     return warpOps.copySlab(vShared, buffer, values.v, vBase, first, limit,
-                            kvTile, valueDim);
+                            kvTile, valueDim, valuePad);
   };
 
   // Prologue: the Q tile and the first key tile; Q fragments to registers.
@@ -326,7 +330,7 @@ void KernelEmitter::emit(const KernelValues &values) {
         p = select(valid, p, cIdx(0));
         return {valid, queryRow(batchOf(p), headOf(p), positionOf(p), headDim)};
       },
-      rows, headDim);
+      rows, headDim, headPad);
   Value first = copyKeyTile(stepBegin, cIdx(0));
   nvgpu::DeviceAsyncWaitOp::create(b, loc, first, b.getI32IntegerAttr(0));
   gpu::BarrierOp::create(b, loc);
@@ -345,9 +349,9 @@ void KernelEmitter::emit(const KernelValues &values) {
     return warpOps.loadMatrices(
         qShared, ValueRange{warpRow, addC(laneHalf, ks * 16)}, false);
   };
-  bool queryInRegisters = headDim <= 128;
+  bool queryInRegisters = headPad <= 128;
   SmallVector<SmallVector<Value, 4>> qFragments;
-  for (int64_t ks = 0; queryInRegisters && ks < headDim / 16; ++ks)
+  for (int64_t ks = 0; queryInRegisters && ks < headPad / 16; ++ks)
     qFragments.push_back(loadQuery(ks));
 
   // Per score held: query position (rows g, g + 8) and key offset in the
@@ -459,7 +463,7 @@ void KernelEmitter::emit(const KernelValues &values) {
     // S = Q K^T: each x4 load gives two 8-key slices of a 16-wide k-step.
     SmallVector<Value> s(numScores, cF32(0.0f));
     for (int64_t jp = 0; jp < kvTile / 16; ++jp)
-      for (int64_t ks = 0; ks < headDim / 16; ++ks) {
+      for (int64_t ks = 0; ks < headPad / 16; ++ks) {
         Value keyRow = add(addC(laneHalf, jp * 16), laneEighth);
         auto kRegs = warpOps.loadMatrices(
             kShared, ValueRange{buffer, keyRow, addC(laneOddEight, ks * 16)},
@@ -588,7 +592,7 @@ void KernelEmitter::emit(const KernelValues &values) {
                                  pair((2 * kk + 1) * 4),
                                  pair((2 * kk + 1) * 4 + 2)};
       Value valueRow = add(addC(laneOddEight, kk * 16), laneEighth);
-      for (int64_t np = 0; np < valueDim / 16; ++np) {
+      for (int64_t np = 0; np < valuePad / 16; ++np) {
         auto vRegs = warpOps.loadMatrices(
             vShared, ValueRange{buffer, valueRow, addC(laneHalf, np * 16)},
             true);
@@ -638,7 +642,7 @@ void KernelEmitter::emit(const KernelValues &values) {
       Value flatRow =
           add(queryRow(laneBatch[r], laneHead[r], lanePos[r], 1), rowShift);
       Value outRow = mulC(flatRow, valueDim);
-      for (int64_t n = 0; n < outSlices; ++n) {
+      for (int64_t n = 0; n < valueDim / 8; ++n) {
         Value two = vector::FromElementsOp::create(
             b, loc, VectorType::get({2}, f32),
             ValueRange{extract(acc, n * 4 + 2 * r),

@@ -113,7 +113,8 @@ int64_t attune::maxSharedBytes(StringRef chip) {
 
 int64_t attune::sharedBytesFor(attn::AttentionOpInterface op,
                                const GPUTiling &tiling) {
-  int64_t kPitch = op.getHeadDim() + kPad, vPitch = op.getValueHeadDim() + kPad;
+  int64_t kPitch = llvm::alignTo(op.getHeadDim(), 16) + kPad,
+          vPitch = llvm::alignTo(op.getValueHeadDim(), 16) + kPad;
   return (tiling.warps * kWarpRows * kPitch +
           2 * tiling.kvTile * (kPitch + vPitch)) *
          2;
@@ -156,8 +157,10 @@ bool attune::canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
       return false;
     }
   int64_t d = op.getHeadDim(), dv = op.getValueHeadDim();
-  if (d % 16 != 0 || dv % 16 != 0 || d > 256 || dv > 256) {
-    why = "head dims must be multiples of 16 up to 256 (D = " +
+  // Rows are copied in 16-byte chunks (8 elements); shared rows are padded
+  // with zeros to the next multiple of 16 (a k-step).
+  if (d % 8 != 0 || dv % 8 != 0 || d > 256 || dv > 256) {
+    why = "head dims must be multiples of 8 up to 256 (D = " +
           std::to_string(d) + ", Dv = " + std::to_string(dv) + ")";
     return false;
   }

@@ -57,8 +57,8 @@ SmallVector<Value, 4> WarpOps::loadMatrices(Value tile, ValueRange indices,
 }
 
 Value WarpOps::copySlab(Value dst, ValueRange dstLead, Value src, Value base,
-                        Value first, Value limit, int64_t count,
-                        int64_t width) {
+                        Value first, Value limit, int64_t count, int64_t width,
+                        int64_t padded) {
   return copyRows(
       dst, dstLead, src,
       [&](Value row) -> std::pair<Value, Value> {
@@ -70,12 +70,13 @@ Value WarpOps::copySlab(Value dst, ValueRange dstLead, Value src, Value base,
                        width));
         return {valid, start};
       },
-      count, width);
+      count, width, padded);
 }
 
 Value WarpOps::copyRows(Value dst, ValueRange dstLead, Value src,
-                        RowSource source, int64_t count, int64_t width) {
-  int64_t chunksPerRow = width / 8;
+                        RowSource source, int64_t count, int64_t width,
+                        int64_t padded) {
+  int64_t chunksPerRow = padded / 8;
   int64_t chunks = count * chunksPerRow;
   auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
   SmallVector<Value> tokens;
@@ -88,7 +89,15 @@ Value WarpOps::copyRows(Value dst, ValueRange dstLead, Value src,
     Value col =
         mulC(arith::RemUIOp::create(b, loc, chunk, cIdx(chunksPerRow)), 8);
     auto [valid, start] = source(row);
-    Value srcIndex = add(start, col);
+    // Padding columns: zero-filled, their source address kept in the row.
+    Value srcCol = col;
+    if (padded != width) {
+      Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                           col, cIdx(width));
+      valid = arith::AndIOp::create(b, loc, valid, inside);
+      srcCol = arith::SelectOp::create(b, loc, inside, col, cIdx(0));
+    }
+    Value srcIndex = add(start, srcCol);
     SmallVector<Value> dstIndices(dstLead);
     dstIndices.append({row, col});
     Value elements = arith::SelectOp::create(b, loc, valid, cIdx(8), cIdx(0));

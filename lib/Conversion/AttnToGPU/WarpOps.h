@@ -42,12 +42,15 @@ public:
   /// Copies `count` rows of `width` elements from `src` into `dst` (rows
   /// 0..count, at `dstLead` leading indices), 16 bytes a copy and thread;
   /// rows that do not exist are zero-filled. Returns the copies' group.
+  /// Shared rows are `padded` wide (a multiple of 16 elements, >= `width`):
+  /// columns past `width` are zero-filled.
   Value copyRows(Value dst, ValueRange dstLead, Value src, RowSource source,
-                 int64_t count, int64_t width);
+                 int64_t count, int64_t width, int64_t padded);
   /// Rows [first, first + count) of a [*, width] slab at `base`; rows at or
   /// past `limit` do not exist.
   Value copySlab(Value dst, ValueRange dstLead, Value src, Value base,
-                 Value first, Value limit, int64_t count, int64_t width);
+                 Value first, Value limit, int64_t count, int64_t width,
+                 int64_t padded);
 
 private:
   Value cIdx(int64_t v);

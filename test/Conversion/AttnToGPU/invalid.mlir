@@ -12,10 +12,10 @@ func.func @f32_operands(%q: tensor<1x2x16x64xf32>, %k: tensor<1x2x16x64xf32>, %v
 
 // -----
 
-func.func @head_dim_40(%q: tensor<1x2x16x40xf16>, %k: tensor<1x2x16x40xf16>, %v: tensor<1x2x16x40xf16>, %o: memref<1x2x16x40xf16>) {
-  // expected-error @+1 {{head dims must be multiples of 16 up to 256 (D = 40, Dv = 40)}}
-  %out = attn.attention(%q, %k, %v) : (tensor<1x2x16x40xf16>, tensor<1x2x16x40xf16>, tensor<1x2x16x40xf16>) -> tensor<1x2x16x40xf16>
-  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<1x2x16x40xf16>, memref<1x2x16x40xf16>) -> ()
+func.func @head_dim_36(%q: tensor<1x2x16x36xf16>, %k: tensor<1x2x16x36xf16>, %v: tensor<1x2x16x36xf16>, %o: memref<1x2x16x36xf16>) {
+  // expected-error @+1 {{head dims must be multiples of 8 up to 256 (D = 36, Dv = 36)}}
+  %out = attn.attention(%q, %k, %v) : (tensor<1x2x16x36xf16>, tensor<1x2x16x36xf16>, tensor<1x2x16x36xf16>) -> tensor<1x2x16x36xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<1x2x16x36xf16>, memref<1x2x16x36xf16>) -> ()
   return
 }
 

@@ -20,6 +20,12 @@
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=duo --cuda-launcher=%t.launcher.so --dtype=f16 --batch=1 --q-heads=4 --kv-heads=4 --q-len=300 --kv-len=300 --head-dim=64 "--head-masks=window:64,0,4;causal;window:64,0,4;causal" | FileCheck %s
 // SPLIT: launch causal grid (2, 2, 3)
 // SPLIT: launch causal_merge
+// Head dims that are multiples of 8, not 16 (Stable Diffusion's 40, DiT's
+// 72, D = 24 with Dv = 56, 136): shared rows zero-padded to whole k-steps.
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=d40 --cuda-launcher=%t.launcher.so --dtype=f16 --batch=2 --q-heads=8 --kv-heads=8 --q-len=130 --kv-len=140 --head-dim=40 --mask=causal --lse | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=d72_gqa --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=2 --q-heads=4 --kv-heads=2 --q-len=77 --kv-len=300 --head-dim=72 | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_EMULATOR_SCHEDULE=warp-ahead ATTUNE_EMULATOR_COPIES=early attune-runner %s --entry=d24_dv56 --cuda-launcher=%t.launcher.so --dtype=f16 --batch=1 --q-heads=2 --kv-heads=2 --q-len=100 --kv-len=100 --head-dim=24 --value-dim=56 --mask=window:30,3,2 | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_KV_SPLITS=3 attune-runner %s --entry=d136 --cuda-launcher=%t.launcher.so --dtype=f16 --batch=1 --q-heads=2 --kv-heads=2 --q-len=1 --kv-len=700 --head-dim=136 --mask=causal | FileCheck %s
 // CHECK-NOT: FAIL
 // MASKED: fully-masked rows: {{[1-9]}}
 // CHECK: PASS
@@ -50,5 +56,34 @@ func.func @duo(%q: tensor<?x4x?x64xf16>, %k: tensor<?x4x?x64xf16>, %v: tensor<?x
   %out = attn.attention(%q, %k, %v) {head_masks = [#attn.mask<window left = 64, right = 0, sinks = 4>, #attn.mask<causal>, #attn.mask<window left = 64, right = 0, sinks = 4>, #attn.mask<causal>]}
       : (tensor<?x4x?x64xf16>, tensor<?x4x?x64xf16>, tensor<?x4x?x64xf16>) -> tensor<?x4x?x64xf16>
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xf16>, memref<?x4x?x64xf16>) -> ()
+  return
+}
+
+func.func @d40(%q: tensor<?x8x?x40xf16>, %k: tensor<?x8x?x40xf16>, %v: tensor<?x8x?x40xf16>, %o: memref<?x8x?x40xf16>, %l: memref<?x8x?xf32>) {
+  %out, %lse = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>}
+      : (tensor<?x8x?x40xf16>, tensor<?x8x?x40xf16>, tensor<?x8x?x40xf16>) -> (tensor<?x8x?x40xf16>, tensor<?x8x?xf32>)
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x8x?x40xf16>, memref<?x8x?x40xf16>) -> ()
+  bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<?x8x?xf32>, memref<?x8x?xf32>) -> ()
+  return
+}
+
+func.func @d72_gqa(%q: tensor<?x4x?x72xbf16>, %k: tensor<?x2x?x72xbf16>, %v: tensor<?x2x?x72xbf16>, %o: memref<?x4x?x72xbf16>) {
+  %out = attn.attention(%q, %k, %v)
+      : (tensor<?x4x?x72xbf16>, tensor<?x2x?x72xbf16>, tensor<?x2x?x72xbf16>) -> tensor<?x4x?x72xbf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x72xbf16>, memref<?x4x?x72xbf16>) -> ()
+  return
+}
+
+func.func @d24_dv56(%q: tensor<?x2x?x24xf16>, %k: tensor<?x2x?x24xf16>, %v: tensor<?x2x?x56xf16>, %o: memref<?x2x?x56xf16>) {
+  %out = attn.attention(%q, %k, %v) {mask = #attn.mask<window left = 30, right = 3, sinks = 2>}
+      : (tensor<?x2x?x24xf16>, tensor<?x2x?x24xf16>, tensor<?x2x?x56xf16>) -> tensor<?x2x?x56xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x2x?x56xf16>, memref<?x2x?x56xf16>) -> ()
+  return
+}
+
+func.func @d136(%q: tensor<?x2x?x136xf16>, %k: tensor<?x2x?x136xf16>, %v: tensor<?x2x?x136xf16>, %o: memref<?x2x?x136xf16>) {
+  %out = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>}
+      : (tensor<?x2x?x136xf16>, tensor<?x2x?x136xf16>, tensor<?x2x?x136xf16>) -> tensor<?x2x?x136xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x2x?x136xf16>, memref<?x2x?x136xf16>) -> ()
   return
 }

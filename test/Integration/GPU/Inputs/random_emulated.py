@@ -172,8 +172,8 @@ def draw(r):
     hkv = r.choice([1, 2, 3])
     g = r.choice([1, 1, 2, 3, 4])
     hq = hkv * g
-    d = r.choice([32, 64, 64, 80, 96, 128, 128, 256])
-    dv = d if r.random() < 0.8 else r.choice([32, 64, 128])
+    d = r.choice([32, 40, 64, 64, 72, 80, 96, 128, 128, 256])
+    dv = d if r.random() < 0.8 else r.choice([24, 32, 64, 128])
     b = r.choice([1, 2, 3])
     lq = r.choice([1, r.randint(1, 90), r.randint(60, 300)])
     lk = r.choice([lq, r.randint(1, 200), r.randint(100, 700)])
