@@ -428,8 +428,9 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
       the merge kernel combines the slots exactly. A segment the mask hides
       in part (causal prefill, windows, sinks) takes its key offset and the
       concatenation's length and applies the mask at its keys' positions
-      there (`attune.positioned_keys`); the last takes the ragged suffix
-      lengths.
+      there (`attune.positioned_keys`; every segment under sigmoid, whose
+      default bias is the concatenation's, or per-head masks); the last
+      takes the ragged suffix lengths.
 
     Kernel parameters: a flat `memref<?xT>` per operand (q, k, v, out, then
     lse, alibi_slopes, bias, temperature, kv_lengths, block lists when
@@ -446,9 +447,8 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
 
     Not yet on this path (a diagnostic names the feature): f32 operands,
     regions capturing values, head dims that are not multiples of 8, block
-    sizes that do not hold whole tiles, sigmoid prefix attention, ragged
-    suffixes with partly hidden segments; no wgmma / TMA (sm_90a) kernel
-    yet.
+    sizes that do not hold whole tiles, ragged prefix suffixes with
+    positioned segments; no wgmma / TMA (sm_90a) kernel yet.
 
     Tiles are sized for `chip`: when the requested warps and key tile need
     more shared memory than the architecture allows a block, both halve

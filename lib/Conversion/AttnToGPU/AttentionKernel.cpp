@@ -425,7 +425,7 @@ void KernelEmitter::emit(const KernelValues &values) {
   Value sigmoidBias;
   if (sem.isSigmoid())
     sigmoidBias = vector::BroadcastOp::create(b, loc, scoreType,
-                                              sem.sigmoidBias(b, loc, kvLen));
+                                              sem.sigmoidBias(b, loc, tileRows.kvLen));
 
   Value accInit = arith::ConstantOp::create(
       b, loc,

@@ -18,8 +18,10 @@
 // own (bottom-right aligned over its keys, which is where it sits in the
 // concatenation), and any other segment the mask evaluated at its keys'
 // positions in the concatenation, per element on every tile. Ragged suffix
-// lengths are the last segment's kv_lengths. Declined with a diagnostic:
-// sigmoid, per-head masks, ragged suffixes with positioned segments.
+// lengths are the last segment's kv_lengths. Sigmoid attention (its default
+// bias -log Lk is the concatenation's; the merge sums the parts) and
+// per-head masks position every segment. Declined with a diagnostic: ragged
+// suffixes with positioned segments.
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,6 +43,11 @@ using namespace mlir::attune::detail;
 /// concatenation's first keys). Decode under a mask without a left bound
 /// sees every earlier key.
 static bool isPositioned(attn::PrefixAttentionOp op, int64_t s) {
+  // Sigmoid's default bias -log(Lk) and per-head masks need the whole
+  // concatenation in every segment.
+  if (op.getNormalization() == attn::Normalization::Sigmoid ||
+      op.getHeadMasksAttr())
+    return true;
   attn::MaskAttr mask = op.getMaskAttr();
   if (!mask || mask.isNone())
     return false;
@@ -53,17 +60,13 @@ static bool isPositioned(attn::PrefixAttentionOp op, int64_t s) {
 
 /// Why the GPU path does not take `op` yet, or "".
 static std::string unsupportedPrefix(attn::PrefixAttentionOp op) {
-  if (op.getNormalization() == attn::Normalization::Sigmoid)
-    return "sigmoid prefix attention (its bias spans every segment) is not "
-           "on the GPU path yet";
-  if (op.getHeadMasksAttr())
-    return "per-head masks on prefix attention are not on the GPU path yet";
   if (op.getSuffixLengths())
     for (int64_t s = 0, e = op.getSegments().size(); s < e; ++s)
       if (isPositioned(op, s))
-        return "ragged suffixes under a mask that hides part of an earlier "
-               "segment (each row's concatenation has its own length) are "
-               "not on the GPU path yet";
+        return "ragged suffixes with a mask that hides part of an earlier "
+               "segment, per-head masks or sigmoid (each row's "
+               "concatenation has its own length) are not on the GPU path "
+               "yet";
   return "";
 }
 
@@ -118,9 +121,10 @@ LogicalResult attune::buildPrefixAttentionKernels(func::FuncOp func,
         /*kv_num_blocks=*/Value(), /*kv_indices=*/Value(),
         /*full_kv_num_blocks=*/Value(), /*full_kv_indices=*/Value(),
         /*block_size=*/nullptr, op.getScaleAttr(), op.getNormalizationAttr(),
-        /*sigmoid_bias=*/nullptr,
+        op.getSigmoidBiasAttr(),
         last || positioned ? op.getMaskAttr() : nullptr,
-        /*head_masks=*/nullptr, op.getHeadMapAttr(), op.getSoftcapAttr());
+        positioned ? op.getHeadMasksAttr() : nullptr, op.getHeadMapAttr(),
+        op.getSoftcapAttr());
     scaffolding.push_back(part);
     for (auto [mine, theirs] : llvm::zip(part->getResults(), op->getResults()))
       writeLike(b, mine, theirs);

@@ -8,7 +8,9 @@
 // a mask, also under the adversarial schedule; causal prefill, where an
 // earlier segment is partly hidden (the mask evaluated at its keys'
 // positions in the concatenation), with a short suffix, a long one, and a
-// tree; sink tokens with a window (the sinks sit in the first segment).
+// tree; sink tokens with a window (the sinks sit in the first segment);
+// sigmoid attention (bias -log of the concatenation's length, parts summed)
+// and DuoAttention's per-head masks, prefill and decode.
 // RUN: attune-compile %s --target=cuda --emulate -o %t.so --header %t.h
 // RUN: %clang -shared -fPIC -o %t.launcher.so %t_launcher.c -ldl -lpthread
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_EMULATOR_TRACE=1 attune-runner %s --entry=decode --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=6 --q-heads=8 --kv-heads=2 --q-len=1 --head-dim=128 --mask=causal --lse '--segments=shared:300;per_row:37' 2>&1 | FileCheck %s --check-prefixes=LAUNCH,CHECK
@@ -22,6 +24,10 @@
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=sinks_window --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=2 --q-heads=4 --kv-heads=4 --q-len=120 --head-dim=64 --mask=window:50,0,4 '--segments=shared:100;per_row:80' | FileCheck %s
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=sinks_window --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=3 --q-heads=4 --kv-heads=4 --q-len=1 --head-dim=64 --mask=window:50,0,4 '--segments=shared:300;per_row:20' | FileCheck %s
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=tree_causal --cuda-launcher=%t.launcher.so --dtype=f16 --batch=4 --q-heads=4 --kv-heads=2 --q-len=9 --head-dim=64 --mask=causal --lse '--segments=shared:20;rows=0/0/1/1:4;per_row:3' | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=sigmoid --cuda-launcher=%t.launcher.so --dtype=f16 --batch=3 --q-heads=4 --kv-heads=2 --q-len=90 --head-dim=64 --mask=causal --norm=sigmoid '--segments=shared:120;per_row:40' | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=sigmoid --cuda-launcher=%t.launcher.so --dtype=f16 --batch=3 --q-heads=4 --kv-heads=2 --q-len=1 --head-dim=64 --mask=causal --norm=sigmoid '--segments=shared:700;per_row:3' | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=duo --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=2 --q-heads=4 --kv-heads=4 --q-len=70 --head-dim=64 --lse '--head-masks=window:40,0,4;causal;window:40,0,4;causal' '--segments=shared:100;per_row:50' | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=duo --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=2 --q-heads=4 --kv-heads=4 --q-len=1 --head-dim=64 --lse '--head-masks=window:40,0,4;causal;window:40,0,4;causal' '--segments=shared:300;per_row:10' | FileCheck %s
 // CHUNKS: launch decode grid (2, 2, 3)
 // CHUNKS: launch decode_merge grid (80, 1, 1)
 // AUTO: launch decode grid (1, 2, 2)
@@ -101,5 +107,22 @@ func.func @tree_causal(%q: tensor<4x4x9x64xf16>, %k0: tensor<1x2x?x64xf16>, %k1:
       : (tensor<4x4x9x64xf16>, tensor<1x2x?x64xf16>, tensor<2x2x?x64xf16>, tensor<4x2x?x64xf16>, tensor<1x2x?x64xf16>, tensor<2x2x?x64xf16>, tensor<4x2x?x64xf16>) -> (tensor<4x4x9x64xf16>, tensor<4x4x9xf32>)
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<4x4x9x64xf16>, memref<4x4x9x64xf16>) -> ()
   bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<4x4x9xf32>, memref<4x4x9xf32>) -> ()
+  return
+}
+
+func.func @sigmoid(%q: tensor<?x4x?x64xf16>, %kp: tensor<1x2x?x64xf16>, %ks: tensor<?x2x?x64xf16>, %vp: tensor<1x2x?x64xf16>, %vs: tensor<?x2x?x64xf16>, %o: memref<?x4x?x64xf16>) {
+  %out = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs)
+      {segments = [#attn.segment<shared>, #attn.segment<per_row>], mask = #attn.mask<causal>, normalization = #attn.normalization<sigmoid>}
+      : (tensor<?x4x?x64xf16>, tensor<1x2x?x64xf16>, tensor<?x2x?x64xf16>, tensor<1x2x?x64xf16>, tensor<?x2x?x64xf16>) -> tensor<?x4x?x64xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xf16>, memref<?x4x?x64xf16>) -> ()
+  return
+}
+
+func.func @duo(%q: tensor<?x4x?x64xbf16>, %kp: tensor<1x4x?x64xbf16>, %ks: tensor<?x4x?x64xbf16>, %vp: tensor<1x4x?x64xbf16>, %vs: tensor<?x4x?x64xbf16>, %o: memref<?x4x?x64xbf16>, %l: memref<?x4x?xf32>) {
+  %out, %lse = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs)
+      {segments = [#attn.segment<shared>, #attn.segment<per_row>], head_masks = [#attn.mask<window left = 40, right = 0, sinks = 4>, #attn.mask<causal>, #attn.mask<window left = 40, right = 0, sinks = 4>, #attn.mask<causal>]}
+      : (tensor<?x4x?x64xbf16>, tensor<1x4x?x64xbf16>, tensor<?x4x?x64xbf16>, tensor<1x4x?x64xbf16>, tensor<?x4x?x64xbf16>) -> (tensor<?x4x?x64xbf16>, tensor<?x4x?xf32>)
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xbf16>, memref<?x4x?x64xbf16>) -> ()
+  bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<?x4x?xf32>, memref<?x4x?xf32>) -> ()
   return
 }
