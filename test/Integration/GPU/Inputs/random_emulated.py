@@ -139,9 +139,21 @@ def draw_prefix(r):
     elif not ragged:
         mask = r.choice([None, "causal",
                          (r.randint(0, 200), r.randint(0, 9), r.randint(0, 8))])
+    if not ragged and r.random() < 0.2:
+        masks = ["causal", (r.randint(0, 100), 0, r.randint(0, 6))]
+        head_masks = [r.choice(masks) for _ in range(hq)]
+        attrs.append("head_masks = [" +
+                     ", ".join(mask_attr(m) for m in head_masks) + "]")
+        flags.append('"--head-masks=' +
+                     ";".join(mask_flag(m) for m in head_masks) + '"')
+        mask = None
     if mask:
         attrs.append(f"mask = {mask_attr(mask)}")
         flags.append(f"--mask={mask_flag(mask)}")
+    if not ragged and r.random() < 0.2:
+        attrs.append("normalization = #attn.normalization<sigmoid>")
+        flags.append("--norm=sigmoid")
+        lse = False
     ot = f"tensor<{bq}x{hq}x{lq}x{d}x{dt}>"
     om = ot.replace("tensor", "memref")
     lt, lm = f"tensor<{bq}x{hq}x{lq}xf32>", f"memref<{bq}x{hq}x{lq}xf32>"
