@@ -254,11 +254,33 @@ void KernelEmitter::emit(const KernelValues &values) {
                  tileRows.firstRow);
     numTiles = walk->numTiles();
   } else if (values.keyOffset) {
-    // Every tile of the segment; the mask is applied per element.
-    range.numSinkTiles = cIdx(0);
-    range.mainBegin = cIdx(0);
-    range.mainEnd = arith::CeilDivUIOp::create(b, loc, kvLen, cIdx(kvTile));
-    numTiles = range.mainEnd;
+    // The tiles of the concatenation the mask leaves visible, as this
+    // segment's tiles (which start at its key offset): every local tile that
+    // holds one of those keys.
+    KeyTileRange global = sem.keyTiles(b, loc, tileRows, kvTile);
+    Value segmentTiles =
+        arith::CeilDivUIOp::create(b, loc, kvLen, cIdx(kvTile));
+    auto localTile = [&](Value globalTile, bool roundUp) -> Value {
+      Value relative = arith::MaxSIOp::create(
+          b, loc,
+          arith::SubIOp::create(b, loc, mulC(globalTile, kvTile),
+                                values.keyOffset),
+          cIdx(0));
+      Value tile =
+          roundUp ? arith::CeilDivUIOp::create(b, loc, relative, cIdx(kvTile))
+                        .getResult()
+                  : arith::DivUIOp::create(b, loc, relative, cIdx(kvTile))
+                        .getResult();
+      return arith::MinUIOp::create(b, loc, tile, segmentTiles);
+    };
+    range.numSinkTiles = localTile(global.numSinkTiles, true);
+    range.mainBegin = arith::MaxUIOp::create(
+        b, loc, localTile(global.mainBegin, false), range.numSinkTiles);
+    range.mainEnd = arith::MaxUIOp::create(
+        b, loc, localTile(global.mainEnd, true), range.mainBegin);
+    numTiles =
+        add(range.numSinkTiles,
+            arith::SubIOp::create(b, loc, range.mainEnd, range.mainBegin));
   } else {
     range = sem.keyTiles(b, loc, tileRows, kvTile);
     numTiles =
@@ -487,10 +509,18 @@ void KernelEmitter::emit(const KernelValues &values) {
     // Per-element visibility only where the tile is not entirely visible. A
     // block listed as full is visible whatever the mask: only keys past Lk
     // are hidden there.
-    Value full = values.keyOffset
-                     ? arith::ConstantOp::create(b, loc, b.getBoolAttr(false))
-                           .getResult()
-                     : sem.isFullTile(b, loc, tileRows, keyBegin, kvTile);
+    // A positioned segment's tile: entirely visible at its place in the
+    // concatenation, and entirely the segment's keys.
+    Value full =
+        values.keyOffset
+            ? arith::AndIOp::create(
+                  b, loc,
+                  sem.isFullTile(b, loc, tileRows,
+                                 add(keyBegin, values.keyOffset), kvTile),
+                  arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
+                                        addC(keyBegin, kvTile), kvLen))
+                  .getResult()
+            : sem.isFullTile(b, loc, tileRows, keyBegin, kvTile);
     if (tile.listedFull)
       full = select(tile.listedFull,
                     arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
