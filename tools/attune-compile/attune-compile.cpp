@@ -305,8 +305,11 @@ int compileForCuda(ModuleOp module) {
     c = llvm::isAlnum(c) ? llvm::toUpper(c) : '_';
   std::string header;
   llvm::raw_string_ostream headerOS(header);
-  attune::writeCudaHeader(headerOS, *kernels, guard,
-                          llvm::sys::path::filename(inputFilename), arch);
+  attune::writeCudaHeader(
+      headerOS, *kernels, guard, llvm::sys::path::filename(inputFilename),
+      emulate ? arch + "; emulated: the launcher embeds a CPU image for "
+                       "Attune's CUDA emulator, build/lib/cuda-emulator"
+              : std::string(arch));
   if (int rc = writeFile(headerPath, header))
     return rc;
 

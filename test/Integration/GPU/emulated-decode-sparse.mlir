@@ -6,6 +6,8 @@
 // ones are skipped), and lists with repeated and out-of-range entries.
 // RUN: attune-compile %s --target=cuda --emulate -o %t.so --header %t.h
 // RUN: %clang -shared -fPIC -o %t.launcher.so %t_launcher.c -ldl -lpthread
+// RUN: FileCheck %s --check-prefix=HEADER < %t.h
+// HEADER: (cuda: sm_90a; emulated: the launcher embeds a CPU image for Attune's CUDA emulator
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=decode --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=3 --q-heads=8 --kv-heads=2 --q-len=1 --kv-len=700 --head-dim=128 --kv-lengths=700,0,333 --lse | FileCheck %s --check-prefixes=CHECK,MASKED
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_KV_SPLITS=4 ATTUNE_EMULATOR_TRACE=1 attune-runner %s --entry=decode --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=3 --q-heads=8 --kv-heads=2 --q-len=1 --kv-len=1500 --head-dim=128 --kv-lengths=1500,0,1029 --lse 2>&1 | FileCheck %s --check-prefixes=SPLIT,CHECK,MASKED
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=block_sparse --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=1 --q-heads=4 --kv-heads=2 --q-len=300 --kv-len=301 --head-dim=64 --mask=causal --block-mask=64,64 --full-blocks --lse | FileCheck %s
