@@ -28,6 +28,12 @@
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=sigmoid --cuda-launcher=%t.launcher.so --dtype=f16 --batch=3 --q-heads=4 --kv-heads=2 --q-len=1 --head-dim=64 --mask=causal --norm=sigmoid '--segments=shared:700;per_row:3' | FileCheck %s
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=duo --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=2 --q-heads=4 --kv-heads=4 --q-len=70 --head-dim=64 --lse '--head-masks=window:40,0,4;causal;window:40,0,4;causal' '--segments=shared:100;per_row:50' | FileCheck %s
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=duo --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=2 --q-heads=4 --kv-heads=4 --q-len=1 --head-dim=64 --lse '--head-masks=window:40,0,4;causal;window:40,0,4;causal' '--segments=shared:300;per_row:10' | FileCheck %s
+// Per-head masks that pack the GQA group's heads (window + sinks for heads 0
+// and 1, causal for 2 and 3), D = 40, and sinks split across segments (the
+// first segment shorter than the 4 sinks).
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=duo_gqa_d40 --cuda-launcher=%t.launcher.so --dtype=f16 --batch=2 --q-heads=4 --kv-heads=2 --q-len=90 --head-dim=40 --lse '--head-masks=window:40,0,4;window:40,0,4;causal;causal' '--segments=shared:3;per_row:150' | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=duo_gqa_d40 --cuda-launcher=%t.launcher.so --dtype=f16 --batch=2 --q-heads=4 --kv-heads=2 --q-len=1 --head-dim=40 --lse '--head-masks=window:40,0,4;window:40,0,4;causal;causal' '--segments=shared:2;per_row:300' | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=sinks_window --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=2 --q-heads=4 --kv-heads=4 --q-len=100 --head-dim=64 --mask=window:50,0,4 '--segments=shared:3;per_row:200' | FileCheck %s
 // CHUNKS: launch decode grid (2, 2, 3)
 // CHUNKS: launch decode_merge grid (80, 1, 1)
 // AUTO: launch decode grid (1, 2, 2)
@@ -123,6 +129,15 @@ func.func @duo(%q: tensor<?x4x?x64xbf16>, %kp: tensor<1x4x?x64xbf16>, %ks: tenso
       {segments = [#attn.segment<shared>, #attn.segment<per_row>], head_masks = [#attn.mask<window left = 40, right = 0, sinks = 4>, #attn.mask<causal>, #attn.mask<window left = 40, right = 0, sinks = 4>, #attn.mask<causal>]}
       : (tensor<?x4x?x64xbf16>, tensor<1x4x?x64xbf16>, tensor<?x4x?x64xbf16>, tensor<1x4x?x64xbf16>, tensor<?x4x?x64xbf16>) -> (tensor<?x4x?x64xbf16>, tensor<?x4x?xf32>)
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xbf16>, memref<?x4x?x64xbf16>) -> ()
+  bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<?x4x?xf32>, memref<?x4x?xf32>) -> ()
+  return
+}
+
+func.func @duo_gqa_d40(%q: tensor<?x4x?x40xf16>, %kp: tensor<1x2x?x40xf16>, %ks: tensor<?x2x?x40xf16>, %vp: tensor<1x2x?x40xf16>, %vs: tensor<?x2x?x40xf16>, %o: memref<?x4x?x40xf16>, %l: memref<?x4x?xf32>) {
+  %out, %lse = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs)
+      {segments = [#attn.segment<shared>, #attn.segment<per_row>], head_masks = [#attn.mask<window left = 40, right = 0, sinks = 4>, #attn.mask<window left = 40, right = 0, sinks = 4>, #attn.mask<causal>, #attn.mask<causal>]}
+      : (tensor<?x4x?x40xf16>, tensor<1x2x?x40xf16>, tensor<?x2x?x40xf16>, tensor<1x2x?x40xf16>, tensor<?x2x?x40xf16>) -> (tensor<?x4x?x40xf16>, tensor<?x4x?xf32>)
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x40xf16>, memref<?x4x?x40xf16>) -> ()
   bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<?x4x?xf32>, memref<?x4x?xf32>) -> ()
   return
 }
