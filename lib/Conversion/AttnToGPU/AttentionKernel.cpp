@@ -116,8 +116,8 @@ private:
   const TileSemantics &sem;
   GPUTiling tiling;
   Type elem, outElem;
-  int64_t headDim, valueDim, headPad, valuePad, qHeads, kvHeads, rows,
-      threads, kPitch, vPitch;
+  int64_t headDim, valueDim, headPad, valuePad, qHeads, kvHeads, rows, threads,
+      kPitch, vPitch;
   Value tid;
   WarpOps warpOps;
 };
@@ -446,8 +446,8 @@ void KernelEmitter::emit(const KernelValues &values) {
   }
   Value sigmoidBias;
   if (sem.isSigmoid())
-    sigmoidBias = vector::BroadcastOp::create(b, loc, scoreType,
-                                              sem.sigmoidBias(b, loc, tileRows.kvLen));
+    sigmoidBias = vector::BroadcastOp::create(
+        b, loc, scoreType, sem.sigmoidBias(b, loc, tileRows.kvLen));
 
   Value accInit = arith::ConstantOp::create(
       b, loc,

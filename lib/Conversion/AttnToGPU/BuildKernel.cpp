@@ -160,8 +160,9 @@ bool attune::canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
   // Rows are copied in 16-byte chunks (8 elements); shared rows are padded
   // with zeros to the next multiple of 16 (a k-step).
   if (d % 8 != 0 || dv % 8 != 0 || d > 256 || dv > 256) {
-    why = "head dims must be multiples of 8 up to 256 (D = " +
-          std::to_string(d) + ", Dv = " + std::to_string(dv) + ")";
+    why =
+        "head dims must be multiples of 8 up to 256 (D = " + std::to_string(d) +
+        ", Dv = " + std::to_string(dv) + ")";
     return false;
   }
   // Each thread copies whole 16-byte chunks of a tile: 16 * warps divides
