@@ -428,9 +428,10 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
       the merge kernel combines the slots exactly. A segment the mask hides
       in part (causal prefill, windows, sinks) takes its key offset and the
       concatenation's length and applies the mask at its keys' positions
-      there (`attune.positioned_keys`; every segment under sigmoid, whose
-      default bias is the concatenation's, or per-head masks); the last
-      takes the ragged suffix lengths.
+      there (`attune.positioned_keys`; every segment under per-head masks;
+      under sigmoid every segment takes the concatenation's length, its
+      default bias being -log of it); the last takes the ragged suffix
+      lengths.
 
     Kernel parameters: a flat `memref<?xT>` per operand (q, k, v, out, then
     lse, alibi_slopes, bias, temperature, kv_lengths, block lists when

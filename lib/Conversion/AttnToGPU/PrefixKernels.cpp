@@ -18,10 +18,10 @@
 // own (bottom-right aligned over its keys, which is where it sits in the
 // concatenation), and any other segment the mask evaluated at its keys'
 // positions in the concatenation, per element on every tile. Ragged suffix
-// lengths are the last segment's kv_lengths. Sigmoid attention (its default
-// bias -log Lk is the concatenation's; the merge sums the parts) and
-// per-head masks position every segment. Declined with a diagnostic: ragged
-// suffixes with positioned segments.
+// lengths are the last segment's kv_lengths. Per-head masks position every
+// segment; under sigmoid every segment takes the concatenation's length (its
+// default bias -log Lk is the concatenation's; the merge sums the parts).
+// Declined with a diagnostic: ragged suffixes with positioned segments.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,16 +37,12 @@ using namespace mlir::attune;
 using namespace mlir::attune::detail;
 
 /// Whether segment `s`'s mask must be evaluated at its keys' positions in
-/// the concatenation (the segment's kernel then takes its key offset and the
-/// concatenation's length): an earlier segment that the mask does not show
-/// whole to every query, or the last one under sink tokens (which are the
-/// concatenation's first keys). Decode under a mask without a left bound
-/// sees every earlier key.
-static bool isPositioned(attn::PrefixAttentionOp op, int64_t s) {
-  // Sigmoid's default bias -log(Lk) and per-head masks need the whole
-  // concatenation in every segment.
-  if (op.getNormalization() == attn::Normalization::Sigmoid ||
-      op.getHeadMasksAttr())
+/// the concatenation: an earlier segment that the mask does not show whole
+/// to every query, the last one under sink tokens (which are the
+/// concatenation's first keys), any segment under per-head masks. Decode
+/// under a mask without a left bound sees every earlier key.
+static bool masksPart(attn::PrefixAttentionOp op, int64_t s) {
+  if (op.getHeadMasksAttr())
     return true;
   attn::MaskAttr mask = op.getMaskAttr();
   if (!mask || mask.isNone())
@@ -56,6 +52,14 @@ static bool isPositioned(attn::PrefixAttentionOp op, int64_t s) {
     return s > 0 && mask.getSinks() > 0;
   bool decode = op.getQuery().getType().getDimSize(2) == 1;
   return !(decode && mask.getLeft() < 0);
+}
+
+/// Whether segment `s` takes its key offset and the concatenation's length:
+/// when its mask must be positioned (masksPart), and under sigmoid, whose
+/// default bias -log(Lk) is the concatenation's.
+static bool isPositioned(attn::PrefixAttentionOp op, int64_t s) {
+  return masksPart(op, s) ||
+         op.getNormalization() == attn::Normalization::Sigmoid;
 }
 
 /// Why the GPU path does not take `op` yet, or "".
@@ -105,13 +109,13 @@ LogicalResult attune::buildPrefixAttentionKernels(func::FuncOp func,
   for (int64_t s = 0; s + 1 < numSegments && !stacked; ++s)
     if (cast<attn::SegmentAttr>(op.getSegments()[s]).getKind() ==
             attn::SegmentKind::Shared &&
-        !isPositioned(op, s))
+        !masksPart(op, s))
       stacked = s;
   OpBuilder b(op);
   SmallVector<Operation *> scaffolding;
   LogicalResult result = success();
   for (int64_t s = 0; s < numSegments && succeeded(result); ++s) {
-    bool last = s + 1 == numSegments, positioned = isPositioned(op, s);
+    bool last = s + 1 == numSegments, masked = last || masksPart(op, s);
     auto segment = cast<attn::SegmentAttr>(op.getSegments()[s]);
     SmallVector<Type> types(op->getResultTypes());
     auto part = attn::AttentionOp::create(
@@ -122,8 +126,8 @@ LogicalResult attune::buildPrefixAttentionKernels(func::FuncOp func,
         /*full_kv_num_blocks=*/Value(), /*full_kv_indices=*/Value(),
         /*block_size=*/nullptr, op.getScaleAttr(), op.getNormalizationAttr(),
         op.getSigmoidBiasAttr(),
-        last || positioned ? op.getMaskAttr() : nullptr,
-        positioned ? op.getHeadMasksAttr() : nullptr, op.getHeadMapAttr(),
+        masked ? op.getMaskAttr() : nullptr,
+        masked ? op.getHeadMasksAttr() : nullptr, op.getHeadMapAttr(),
         op.getSoftcapAttr());
     scaffolding.push_back(part);
     for (auto [mine, theirs] : llvm::zip(part->getResults(), op->getResults()))
@@ -139,7 +143,7 @@ LogicalResult attune::buildPrefixAttentionKernels(func::FuncOp func,
     options.withMerge = last;
     options.slot = stacked && s > *stacked ? s - 1 : s;
     options.sharedKv = segment.getKind() == attn::SegmentKind::Shared;
-    options.positionedKeys = positioned;
+    options.positionedKeys = isPositioned(op, s);
     if (stacked == s) {
       options.slot = numSegments - 1;
       options.stackRows = true;
