@@ -67,3 +67,16 @@ llvm::Expected<int32_t> attune::runner::callCEntry(
                                  std::to_string(args.size()) +
                                  " parameters are not supported by the runner");
 }
+
+llvm::Error
+attune::runner::callChecked(void *entry,
+                            const mlir::attune::KernelSignature &kernel,
+                            Problem &problem, llvm::ArrayRef<intptr_t> trailing) {
+  llvm::Expected<int32_t> status = callCEntry(entry, kernel, problem, trailing);
+  if (!status)
+    return status.takeError();
+  if (*status != 0)
+    return llvm::createStringError("the entry point returned status " +
+                                   std::to_string(*status));
+  return llvm::Error::success();
+}

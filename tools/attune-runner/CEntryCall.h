@@ -19,6 +19,12 @@ llvm::Expected<int32_t> callCEntry(void *entry,
                                    Problem &problem,
                                    llvm::ArrayRef<intptr_t> trailing = {});
 
+/// callCEntry, failing on a nonzero status.
+llvm::Error callChecked(void *entry,
+                        const mlir::attune::KernelSignature &kernel,
+                        Problem &problem,
+                        llvm::ArrayRef<intptr_t> trailing = {});
+
 } // namespace attune::runner
 
 #endif // ATTUNE_TOOLS_ATTUNE_RUNNER_CENTRYCALL_H

@@ -441,20 +441,6 @@ static int callAndCheck(Problem &problem, StringRef symbol,
   return 0;
 }
 
-/// A C entry point's call, failing on a nonzero status.
-static llvm::Error callChecked(void *entry,
-                               const mlir::attune::KernelSignature &kernel,
-                               Problem &problem,
-                               llvm::ArrayRef<intptr_t> trailing) {
-  llvm::Expected<int32_t> status = callCEntry(entry, kernel, problem, trailing);
-  if (!status)
-    return status.takeError();
-  if (*status != 0)
-    return llvm::createStringError("the entry point returned status " +
-                                   std::to_string(*status));
-  return llvm::Error::success();
-}
-
 /// --cuda-launcher: the kernel's entry point in the launcher library, with a
 /// null stream last.
 static int runThroughCudaLauncher(const mlir::attune::KernelSignature &kernel,

@@ -237,6 +237,7 @@ void KernelEmitter::emit(const KernelValues &values) {
   tileRows.qLen = values.qLen;
   // A positioned segment: the mask sees the concatenation's length.
   tileRows.kvLen = values.maskKvLen ? values.maskKvLen : kvLen;
+  TileSemantics::Segment segment{values.keyOffset, kvLen};
   tileRows.batch = batch;
   // The heads of a group share their mask (TileSemantics packs only then).
   sem.maskBounds(b, loc, firstHead, tileRows.left, tileRows.right,
@@ -254,30 +255,7 @@ void KernelEmitter::emit(const KernelValues &values) {
                  tileRows.firstRow);
     numTiles = walk->numTiles();
   } else if (values.keyOffset) {
-    // The tiles of the concatenation the mask leaves visible, as this
-    // segment's tiles (which start at its key offset): every local tile that
-    // holds one of those keys.
-    KeyTileRange global = sem.keyTiles(b, loc, tileRows, kvTile);
-    Value segmentTiles =
-        arith::CeilDivUIOp::create(b, loc, kvLen, cIdx(kvTile));
-    auto localTile = [&](Value globalTile, bool roundUp) -> Value {
-      Value relative = arith::MaxSIOp::create(
-          b, loc,
-          arith::SubIOp::create(b, loc, mulC(globalTile, kvTile),
-                                values.keyOffset),
-          cIdx(0));
-      Value tile =
-          roundUp ? arith::CeilDivUIOp::create(b, loc, relative, cIdx(kvTile))
-                        .getResult()
-                  : arith::DivUIOp::create(b, loc, relative, cIdx(kvTile))
-                        .getResult();
-      return arith::MinUIOp::create(b, loc, tile, segmentTiles);
-    };
-    range.numSinkTiles = localTile(global.numSinkTiles, true);
-    range.mainBegin = arith::MaxUIOp::create(
-        b, loc, localTile(global.mainBegin, false), range.numSinkTiles);
-    range.mainEnd = arith::MaxUIOp::create(
-        b, loc, localTile(global.mainEnd, true), range.mainBegin);
+    range = sem.segmentKeyTiles(b, loc, tileRows, kvTile, segment);
     numTiles =
         add(range.numSinkTiles,
             arith::SubIOp::create(b, loc, range.mainEnd, range.mainBegin));
@@ -509,17 +487,9 @@ void KernelEmitter::emit(const KernelValues &values) {
     // Per-element visibility only where the tile is not entirely visible. A
     // block listed as full is visible whatever the mask: only keys past Lk
     // are hidden there.
-    // A positioned segment's tile: entirely visible at its place in the
-    // concatenation, and entirely the segment's keys.
     Value full =
         values.keyOffset
-            ? arith::AndIOp::create(
-                  b, loc,
-                  sem.isFullTile(b, loc, tileRows,
-                                 add(keyBegin, values.keyOffset), kvTile),
-                  arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
-                                        addC(keyBegin, kvTile), kvLen))
-                  .getResult()
+            ? sem.isFullSegmentTile(b, loc, tileRows, keyBegin, kvTile, segment)
             : sem.isFullTile(b, loc, tileRows, keyBegin, kvTile);
     if (tile.listedFull)
       full = select(tile.listedFull,
@@ -532,22 +502,11 @@ void KernelEmitter::emit(const KernelValues &values) {
       b.setInsertionPointToStart(masked.thenBlock());
       scf::YieldOp::create(b, loc, scores);
       b.setInsertionPointToStart(masked.elseBlock());
-      Value visible;
-      if (values.keyOffset) {
-        // The mask at the keys' positions in the concatenation, and only
-        // the segment's own keys.
-        Value shifted = arith::AddIOp::create(
-            b, loc, keys,
-            vector::BroadcastOp::create(b, loc, i32Scores,
-                                        toI32(values.keyOffset)));
-        visible = arith::AndIOp::create(
-            b, loc, sem.visibility(b, loc, tileRows, positions, shifted),
-            arith::CmpIOp::create(
-                b, loc, arith::CmpIPredicate::slt, keys,
-                vector::BroadcastOp::create(b, loc, i32Scores, toI32(kvLen))));
-      } else {
-        visible = sem.visibility(b, loc, tileRows, positions, keys);
-      }
+      Value visible =
+          values.keyOffset
+              ? sem.segmentVisibility(b, loc, tileRows, positions, keys,
+                                      segment)
+              : sem.visibility(b, loc, tileRows, positions, keys);
       if (tile.listedFull) {
         Value inRange = arith::CmpIOp::create(
             b, loc, arith::CmpIPredicate::slt, keys,

@@ -370,19 +370,79 @@ Value TileSemantics::modifyScores(OpBuilder &b, Location loc,
   return scores;
 }
 
+KeyTileRange TileSemantics::segmentKeyTiles(OpBuilder &b, Location loc,
+                                            const TileRows &rows,
+                                            int64_t kvTile,
+                                            Segment segment) const {
+  KeyTileRange whole = keyTiles(b, loc, rows, kvTile);
+  Value tiles = ceilDiv(b, loc, segment.length, kvTile);
+  // The segment's tile holding key `globalTile * kvTile` (rounded down) or
+  // the one after (rounded up), within the segment's tiles.
+  auto localTile = [&](Value globalTile, bool roundUp) -> Value {
+    Value key = arith::MulIOp::create(b, loc, globalTile, cIdx(b, loc, kvTile));
+    Value relative = arith::MaxSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, key, segment.keyOffset),
+        cIdx(b, loc, 0));
+    Value tile = roundUp ? ceilDiv(b, loc, relative, kvTile)
+                         : arith::DivUIOp::create(b, loc, relative,
+                                                  cIdx(b, loc, kvTile))
+                               .getResult();
+    return arith::MinUIOp::create(b, loc, tile, tiles);
+  };
+  KeyTileRange range;
+  range.numSinkTiles = localTile(whole.numSinkTiles, true);
+  range.mainBegin = arith::MaxUIOp::create(
+      b, loc, localTile(whole.mainBegin, false), range.numSinkTiles);
+  range.mainEnd = arith::MaxUIOp::create(b, loc, localTile(whole.mainEnd, true),
+                                         range.mainBegin);
+  return range;
+}
+
+Value TileSemantics::isFullSegmentTile(OpBuilder &b, Location loc,
+                                       const TileRows &rows, Value keyBegin,
+                                       int64_t kvTile, Segment segment) const {
+  Value inside = cmpI(
+      b, loc, arith::CmpIPredicate::sle,
+      arith::AddIOp::create(b, loc, keyBegin, cIdx(b, loc, kvTile)),
+      segment.length);
+  return arith::AndIOp::create(
+      b, loc,
+      isFullTile(b, loc, rows,
+                 arith::AddIOp::create(b, loc, keyBegin, segment.keyOffset),
+                 kvTile),
+      inside);
+}
+
+/// `x` (index, or a scalar or vector of i32) as an i32 vector of `shape`.
+static Value broadcastIndex(OpBuilder &b, Location loc, VectorType shape,
+                            Value x) {
+  if (isa<VectorType>(x.getType()))
+    return x;
+  if (x.getType().isIndex())
+    x = arith::IndexCastOp::create(b, loc, b.getI32Type(), x);
+  return vector::BroadcastOp::create(
+      b, loc, VectorType::get(shape.getShape(), x.getType()), x);
+}
+
+Value TileSemantics::segmentVisibility(OpBuilder &b, Location loc,
+                                       const TileRows &rows, Value positions,
+                                       Value keys, Segment segment) const {
+  VectorType shape = scoreShape(b, positions, keys);
+  Value own = broadcastIndex(b, loc, shape, keys);
+  Value shifted = arith::AddIOp::create(
+      b, loc, own, broadcastIndex(b, loc, shape, segment.keyOffset));
+  return arith::AndIOp::create(
+      b, loc, visibility(b, loc, rows, positions, shifted),
+      cmpI(b, loc, arith::CmpIPredicate::slt, own,
+           broadcastIndex(b, loc, shape, segment.length)));
+}
+
 Value TileSemantics::visibility(OpBuilder &b, Location loc,
                                 const TileRows &rows, Value positions,
                                 Value keys) const {
   using P = arith::CmpIPredicate;
   VectorType shape = scoreShape(b, positions, keys);
-  auto vec = [&](Value x) -> Value {
-    if (isa<VectorType>(x.getType()))
-      return x;
-    if (x.getType().isIndex())
-      x = arith::IndexCastOp::create(b, loc, b.getI32Type(), x);
-    return vector::BroadcastOp::create(
-        b, loc, VectorType::get(shape.getShape(), x.getType()), x);
-  };
+  auto vec = [&](Value x) { return broadcastIndex(b, loc, shape, x); };
   Value keyVec = vec(keys);
   Value inRange = cmpI(b, loc, P::slt, keyVec, vec(rows.kvLen));
   // vis = vis && mask_mod(b, h, i, j), inlined in vector form

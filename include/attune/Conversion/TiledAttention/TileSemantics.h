@@ -98,6 +98,27 @@ public:
   Value isFullTile(OpBuilder &b, Location loc, const TileRows &rows,
                    Value keyBegin, int64_t kvTile) const;
 
+  /// A segment of the keys: keys [keyOffset, keyOffset + segmentLen) of the
+  /// concatenation `rows` describes (rows.kvLen its length), as prefix
+  /// attention splits them, in the segment's own key indices (its tiles
+  /// start at its first key).
+  struct Segment {
+    Value keyOffset, length;
+  };
+  /// The segment's tiles that hold a key keyTiles leaves visible.
+  KeyTileRange segmentKeyTiles(OpBuilder &b, Location loc,
+                               const TileRows &rows, int64_t kvTile,
+                               Segment segment) const;
+  /// isFullTile at the tile's place in the concatenation, and the tile is
+  /// entirely the segment's keys (`keyBegin`: the segment's own index).
+  Value isFullSegmentTile(OpBuilder &b, Location loc, const TileRows &rows,
+                          Value keyBegin, int64_t kvTile,
+                          Segment segment) const;
+  /// visibility at the keys' places in the concatenation, and only the
+  /// segment's keys (`keys`: the segment's own indices).
+  Value segmentVisibility(OpBuilder &b, Location loc, const TileRows &rows,
+                          Value positions, Value keys, Segment segment) const;
+
   /// The scores a kernel holds are a vector; each belongs to a query
   /// position and a key index. `positions` and `keys` give them: each is a
   /// scalar (index, the same for all) or an i32 vector of the scores' shape
