@@ -24,6 +24,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BlockLayout.h"
 #include "GPUKernel.h"
 #include "WarpOps.h"
 
@@ -136,63 +137,16 @@ void KernelEmitter::emit(const KernelValues &values) {
   Value lane = arith::RemUIOp::create(b, loc, tid, cIdx(32));
   Value laneGroup = arith::DivUIOp::create(b, loc, lane, cIdx(4)); // g
   Value quad = arith::RemUIOp::create(b, loc, lane, cIdx(4));      // t
-  Value qTile = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
-  Value headBlock = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
-  // Grid z: batch row and key chunk (split-KV).
-  Value zBlock = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
-  // Grid z and the workspace slot this block writes (`split`): the batch
-  // row and key chunk; a prefix-attention segment's batch row (slot fixed);
-  // or, batch rows stacked into the tile, the key chunk (slots from `slot`
-  // on). The block visits chunk `chunk` of `chunks` of its key tiles.
-  Value batch, split, chunk, chunks;
-  if (values.stackRows) {
-    batch = cIdx(0);
-    chunk = zBlock;
-    chunks = values.splits;
-    split = addC(chunk, *values.slot);
-  } else if (values.slot) {
-    batch = zBlock;
-    split = cIdx(*values.slot);
-    chunk = cIdx(0);
-    chunks = cIdx(1);
-  } else {
-    batch = arith::DivUIOp::create(b, loc, zBlock, values.splits);
-    split = arith::RemUIOp::create(b, loc, zBlock, values.splits);
-    chunk = split;
-    chunks = values.splits;
-  }
-  // Packed rows: with a KV group of `group` query heads sharing one tile,
-  // packed row p is query position p / group of head y * group + p % group
-  // (the CPU's layout); otherwise row p is position p of head y.
-  const int64_t group = sem.groupSize();
-  Value firstHead = mulC(headBlock, group);
-  Value kvHead = group > 1 ? headBlock : sem.kvHeadOf(b, loc, headBlock);
-  // Stacked batch rows: packed row p is row p % (Lq * G) of batch row
-  // p / (Lq * G).
-  Value rowsPerBatch = mulC(values.qLen, group);
-  Value packedLen =
-      values.stackRows ? mul(values.batch, rowsPerBatch) : rowsPerBatch;
-  Value q0 = mulC(qTile, rows);
-  auto batchOf = [&](Value p) -> Value {
-    return values.stackRows
-               ? arith::DivUIOp::create(b, loc, p, rowsPerBatch).getResult()
-               : batch;
-  };
-  auto positionOf = [&](Value p) -> Value {
-    if (values.stackRows)
-      p = arith::RemUIOp::create(b, loc, p, rowsPerBatch);
-    return group == 1 ? p : arith::DivUIOp::create(b, loc, p, cIdx(group));
-  };
-  auto headOf = [&](Value p) -> Value {
-    return group == 1
-               ? firstHead
-               : add(firstHead, arith::RemUIOp::create(b, loc, p, cIdx(group)));
-  };
-  // Element offset of (head, position)'s row in a [B, Hq, Lq, width] tensor.
-  auto queryRow = [&](Value row, Value head, Value pos,
-                      int64_t width) -> Value {
-    return mulC(add(mul(add(mulC(row, qHeads), head), values.qLen), pos),
-                width);
+  BlockLayout layout(b, loc, values, sem, rows, qHeads);
+  Value batch = layout.batch, split = layout.split,
+        firstHead = layout.firstHead, kvHead = layout.kvHead,
+        packedLen = layout.packedLen, q0 = layout.q0;
+  const int64_t group = layout.group;
+  auto batchOf = [&](Value p) { return layout.batchOf(p); };
+  auto positionOf = [&](Value p) { return layout.positionOf(p); };
+  auto headOf = [&](Value p) { return layout.headOf(p); };
+  auto queryRow = [&](Value row, Value head, Value pos, int64_t width) {
+    return layout.queryRow(row, head, pos, width);
   };
 
   // Key count of this batch row: clamp(kv_lengths[b], 0, Lk) when ragged.
@@ -267,10 +221,10 @@ void KernelEmitter::emit(const KernelValues &values) {
   }
   // This block's chunk of the steps: [numTiles * chunk / chunks, numTiles *
   // (chunk + 1) / chunks).
-  Value stepBegin =
-      arith::DivUIOp::create(b, loc, mul(numTiles, chunk), chunks);
-  Value stepEnd =
-      arith::DivUIOp::create(b, loc, mul(numTiles, addC(chunk, 1)), chunks);
+  Value stepBegin = arith::DivUIOp::create(b, loc, mul(numTiles, layout.chunk),
+                                           layout.chunks);
+  Value stepEnd = arith::DivUIOp::create(
+      b, loc, mul(numTiles, addC(layout.chunk, 1)), layout.chunks);
   // Step i (< numTiles): its first key, and for listed blocks whether the
   // block was listed full and whether the step is skipped.
   struct Step {

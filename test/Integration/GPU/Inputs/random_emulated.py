@@ -75,6 +75,19 @@ def draw_setting(r):
     return env
 
 
+def outputs(args, rows, dv, dt, lse, flags):
+    """The output (and LSE) types of a [rows] problem, and the function's
+    parameters: `args`, then the output memrefs (--lse into `flags`)."""
+    ot = f"tensor<{rows}x{dv}x{dt}>"
+    om = ot.replace("tensor", "memref")
+    lt, lm = f"tensor<{rows}xf32>", f"memref<{rows}xf32>"
+    params = ", ".join(f"%{n}: {t}" for n, t in args) + f", %o: {om}"
+    if lse:
+        params += f", %l: {lm}"
+        flags.append("--lse")
+    return ot, om, lt, lm, params
+
+
 def function_tail(lse, lt, lm):
     """The LSE's write (when there is one) and the function's end."""
     tail = []
@@ -154,13 +167,8 @@ def draw_prefix(r):
         attrs.append("normalization = #attn.normalization<sigmoid>")
         flags.append("--norm=sigmoid")
         lse = False
-    ot = f"tensor<{bq}x{hq}x{lq}x{d}x{dt}>"
-    om = ot.replace("tensor", "memref")
-    lt, lm = f"tensor<{bq}x{hq}x{lq}xf32>", f"memref<{bq}x{hq}x{lq}xf32>"
-    params = ", ".join(f"%{n}: {t}" for n, t in args) + f", %o: {om}"
-    if lse:
-        params += f", %l: {lm}"
-        flags.append("--lse")
+    ot, om, lt, lm, params = outputs(args, f"{bq}x{hq}x{lq}", d, dt, lse,
+                                     flags)
     nk = len(kinds)
     ks = ", ".join(f"%k{i}" for i in range(nk))
     vs = ", ".join(f"%v{i}" for i in range(nk))
@@ -266,13 +274,7 @@ def draw(r):
         region_text += MOD3
         flags.append("--mask-mod=mod3")
 
-    ot = f"tensor<?x{hq}x?x{dv}x{dt}>"
-    om = ot.replace("tensor", "memref")
-    lt, lm = f"tensor<?x{hq}x?xf32>", f"memref<?x{hq}x?xf32>"
-    params = ", ".join(f"%{n}: {t}" for n, t in args) + f", %o: {om}"
-    if lse:
-        params += f", %l: {lm}"
-        flags.append("--lse")
+    ot, om, lt, lm, params = outputs(args, f"?x{hq}x?", dv, dt, lse, flags)
     operands = ", ".join(f"%{n}" for n, _ in args[3:])
     in_types = ", ".join(t for _, t in args)
     results = f"({ot}, {lt})" if lse else ot
