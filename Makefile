@@ -69,7 +69,8 @@ gpu-check-build: build
 # The same check on this machine: the GPU kernels run by the CUDA emulator
 # (lib/Target/GPU/Emulator) through their launcher; needs PyTorch.
 gpu-check-emulated: build
-	@scripts/gpu-check-emulated.sh $(BUILD_DIR)
+	@scripts/gpu-check-emulated.sh $(BUILD_DIR) sync
+	@scripts/gpu-check-emulated.sh $(BUILD_DIR) wgmma
 
 fuzz: build
 	mkdir -p $(BUILD_DIR)/fuzz-corpus

@@ -22,21 +22,28 @@ command -v "$CC" >/dev/null 2>&1 || CC=cc
 "$CC" -std=c99 -O2 -shared -fPIC -o "$OUT/libattune_gpu_check.so" \
   "$OUT/kernels_launcher.c" -ldl -lpthread
 echo "gpu-check-build: $OUT/libattune_gpu_check.so ($IMAGE, $ARCH)"
-# Other tilings of the same kernels, for the check to time its prefill
+# Other builds of the same kernels, for the check to time its prefill
 # scenarios with (device_check.py --tiling): libattune_gpu_check_<t>.so and
-# kernels_<t>.h, t = w<warps>k<kv-tile>.
+# kernels_<t>.h, built from INPUT with convert-attn-to-gpu OPTIONS.
+EXT=${IMAGE##*.}
+variant() { # T INPUT OPTIONS
+  "$BUILD/bin/attune-compile" "$2" --target=cuda --arch="$ARCH" \
+    --pipeline-options="$3" -o "$OUT/kernels_$1.$EXT" \
+    --header "$OUT/kernels_$1.h" --launcher "$OUT/kernels_$1_launcher.c"
+  "$CC" -std=c99 -O2 -shared -fPIC -o "$OUT/libattune_gpu_check_$1.so" \
+    "$OUT/kernels_$1_launcher.c" -ldl -lpthread
+  echo "gpu-check-build: $OUT/libattune_gpu_check_$1.so ($3)"
+}
 # The prefill kernels the check times, alone (block lists would need their
-# own block sizes to match other key tiles).
+# own block sizes to match other key tiles), with other tilings: t =
+# w<warps>k<kv-tile>.
 awk '/^func.func @(f16_d128|f16_d128_causal|bf16_d128_gqa_causal|f16_d128_sigmoid_causal|bf16_d64_window_sinks)\(/ {keep = 1}
      keep {print} /^}/ {keep = 0}' bench/gpu/kernels.mlir > "$OUT/prefill.mlir"
-for tiling in "8 128" "4 128"; do
-  set -- $tiling
-  T=w$1k$2
-  EXT=${IMAGE##*.}
-  "$BUILD/bin/attune-compile" "$OUT/prefill.mlir" --target=cuda --arch="$ARCH" \
-    --pipeline-options="warps=$1 kv-tile=$2" -o "$OUT/kernels_$T.$EXT" \
-    --header "$OUT/kernels_$T.h" --launcher "$OUT/kernels_${T}_launcher.c"
-  "$CC" -std=c99 -O2 -shared -fPIC -o "$OUT/libattune_gpu_check_$T.so" \
-    "$OUT/kernels_${T}_launcher.c" -ldl -lpthread
-  echo "gpu-check-build: $OUT/libattune_gpu_check_$T.so (warps $1, kv-tile $2)"
-done
+variant w8k128 "$OUT/prefill.mlir" "warps=8 kv-tile=128"
+variant w4k128 "$OUT/prefill.mlir" "warps=4 kv-tile=128"
+# sm_90a: every kernel with wgmma (convert-attn-to-gpu mma=wgmma), which
+# device_check.sh checks after the default build and times; the prefill ones
+# with 128-key tiles too.
+[ "$ARCH" = sm_90a ] || exit 0
+variant wgmma "$OUT/kernels.mlir" "mma=wgmma"
+variant wgmma_k128 "$OUT/prefill.mlir" "mma=wgmma kv-tile=128"

@@ -4,14 +4,21 @@
 # (attune-compile --target=cuda --emulate) into <build>/gpu-check-emulated,
 # run through their C launcher by the emulator's libcuda.so.1 against the
 # float64 reference. Needs PyTorch (<build>/export-venv or python3's).
+#
+#   scripts/gpu-check-emulated.sh [build] [sync|wgmma]
+#
+# The second argument is convert-attn-to-gpu's mma (wgmma: the sm_90a
+# kernels, into <build>/gpu-check-emulated-wgmma).
 set -eu
 BUILD=${1:-build}
+MMA=${2:-sync}
 OUT=$BUILD/gpu-check-emulated
+[ "$MMA" = sync ] || OUT=$OUT-$MMA
 mkdir -p "$OUT"
 "$BUILD/bin/attune-opt" bench/gpu/kernels.mlir \
   --attn-build-block-mask="q-block=64 kv-block=64" -o "$OUT/kernels.mlir"
 "$BUILD/bin/attune-compile" "$OUT/kernels.mlir" --target=cuda --emulate \
-  -o "$OUT/kernels.so" --header "$OUT/kernels.h" \
+  --pipeline-options="mma=$MMA" -o "$OUT/kernels.so" --header "$OUT/kernels.h" \
   --launcher "$OUT/kernels_launcher.c"
 CC=${CC:-clang-22}
 command -v "$CC" >/dev/null 2>&1 || CC=cc

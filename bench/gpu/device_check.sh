@@ -21,6 +21,16 @@ for kernel in $($CHECK --list); do
     failed="$failed $kernel"
   fi
 done
+# The wgmma build (sm_90a), every kernel in one process.
+if [ -e "$DIR/libattune_gpu_check_wgmma.so" ]; then
+  echo "wgmma kernels (mma=wgmma):"
+  if ! timeout 150 python3 "$HERE/device_check.py" \
+      --lib "$DIR/libattune_gpu_check_wgmma.so" \
+      --header "$DIR/kernels_wgmma.h" --no-timing; then
+    echo "WGMMA: FAILED (exit $?)"
+    failed="$failed wgmma"
+  fi
+fi
 # Other tilings gpu-check-build made: their prefill times too.
 TILINGS=""
 for lib in "$DIR"/libattune_gpu_check_*.so; do

@@ -26,6 +26,7 @@ void attune::buildGPUKernels(OpPassManager &pm,
   kernel.warps = options.warps;
   kernel.kvTile = options.kvTile;
   kernel.chip = options.chip;
+  kernel.mma = options.mma;
   pm.addPass(createConvertAttnToGPU(kernel));
 }
 
@@ -55,6 +56,8 @@ void attune::buildGPUBinary(OpPassManager &pm,
   kernels.addPass(createArithToLLVMConversionPass());
   kernels.addPass(createConvertIndexToLLVMPass());
   kernels.addPass(createConvertGpuOpsToNVVMOps());
+  // wgmma.mma_async becomes inline PTX.
+  kernels.addPass(createConvertNVVMToLLVMPass());
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

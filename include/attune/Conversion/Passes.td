@@ -449,7 +449,17 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     Not yet on this path (a diagnostic names the feature): f32 operands,
     regions capturing values, head dims that are not multiples of 8, block
     sizes that do not hold whole tiles, ragged prefix suffixes with
-    positioned segments; no wgmma / TMA (sm_90a) kernel yet.
+    positioned segments.
+
+    With `mma=wgmma` (chip sm_90a only) the same kernel multiplies with
+    `nvvm.wgmma.mma_async` m64nNk16 per warpgroup (4 warps, 64 rows; `warps`
+    a multiple of 4): Q, K and V are copied into unpadded 8x8 core matrices
+    that matrix descriptors read (no swizzle; V N-major through the transpose
+    flag), P goes through a shared tile (the NVVM op takes A only from shared
+    memory), and every thread fences the async proxy
+    (`fence.proxy.async.shared::cta`) after its copies land and after storing
+    P, before the barrier. The accumulators lie as mma.sync's, so every
+    variant above is shared. No TMA, swizzle or warp specialization yet.
 
     Tiles are sized for `chip`: when the requested warps and key tile need
     more shared memory than the architecture allows a block, both halve
@@ -463,6 +473,9 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
            "The NVIDIA architecture the kernels are for (sm_80 or later; "
            "anything else is an error)">,
+    Option<"mma", "mma", "std::string", /*default=*/"\"sync\"",
+           "Tensor-core instructions: sync (mma.sync per warp, sm_80 and "
+           "later) or wgmma (wgmma.mma_async per warpgroup, sm_90a only)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -114,6 +114,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       *this, "kv-tile",
       llvm::cl::desc("Keys per shared-memory tile (a multiple of 16 * warps)"),
       llvm::cl::init(64)};
+  PassOptions::Option<std::string> mma{
+      *this, "mma",
+      llvm::cl::desc("Tensor-core instructions: sync (mma.sync, sm_80 and "
+                     "later) or wgmma (wgmma.mma_async, sm_90a)"),
+      llvm::cl::init("sync")};
   PassOptions::Option<std::string> format{
       *this, "format",
       llvm::cl::desc("What gpu-module-to-binary embeds: isa (PTX, needs no "

@@ -27,6 +27,7 @@
 #include "BlockLayout.h"
 #include "GPUKernel.h"
 #include "WarpOps.h"
+#include "WarpgroupOps.h"
 
 #include "attn/IR/AttnOps.h"
 #include "attune/Conversion/TiledAttention/BlockListWalk.h"
@@ -178,10 +179,40 @@ void KernelEmitter::emit(const KernelValues &values) {
                                   MemRefType::get(shape, elem, nullptr, space),
                                   dynamic, cIdx(byteOffset), ValueRange{});
   };
-  Value qShared = view({rows, kPitch}, 0);
-  int64_t kOffset = rows * kPitch * 2;
-  Value kShared = view({2, kvTile, kPitch}, kOffset);
-  Value vShared = view({2, kvTile, vPitch}, kOffset + 2 * kvTile * kPitch * 2);
+  // wgmma: unpadded core matrices (descriptors read them) and a P tile,
+  // the A operand of P V.
+  const bool wgmma = tiling.mma == GPUMma::Wgmma;
+  const SharedLayout tileLayout =
+      wgmma ? SharedLayout::CoreMatrices : SharedLayout::PaddedRows;
+  auto tileShape = [&](int64_t tileRows, int64_t width,
+                       int64_t pitch) -> SmallVector<int64_t> {
+    if (wgmma)
+      return {width / 8, tileRows / 8, 8, 8};
+    return {tileRows, pitch};
+  };
+  auto buffered = [](SmallVector<int64_t> shape) {
+    shape.insert(shape.begin(), 2);
+    return shape;
+  };
+  const int64_t qBytes = rows * (wgmma ? headPad : kPitch) * 2,
+                kBytes = kvTile * (wgmma ? headPad : kPitch) * 2,
+                vBytes = kvTile * (wgmma ? valuePad : vPitch) * 2;
+  const int64_t kOffset = qBytes, vOffset = kOffset + 2 * kBytes,
+                pOffset = vOffset + 2 * vBytes;
+  Value qShared = view(tileShape(rows, headPad, kPitch), 0);
+  Value kShared = view(buffered(tileShape(kvTile, headPad, kPitch)), kOffset);
+  Value vShared = view(buffered(tileShape(kvTile, valuePad, vPitch)), vOffset);
+  Value pShared;
+  std::optional<WarpgroupOps> warpgroup;
+  if (wgmma) {
+    // P as pairs of 16-bit values (one 32-bit store each).
+    pShared =
+        memref::ViewOp::create(b, loc,
+                               MemRefType::get({kvTile / 8, rows / 8, 8, 4},
+                                               b.getI32Type(), nullptr, space),
+                               dynamic, cIdx(pOffset), ValueRange{});
+    warpgroup.emplace(b, loc, elem, dynamic);
+  }
 
   // What the variant needs of this tile (TileSemantics).
   TileRows tileRows;
@@ -270,9 +301,9 @@ void KernelEmitter::emit(const KernelValues &values) {
       limit = select(inRange, kvLen, cIdx(0));
     }
     warpOps.copySlab(kShared, buffer, values.k, kBase, first, limit, kvTile,
-                     headDim, headPad);
+                     headDim, headPad, tileLayout);
     return warpOps.copySlab(vShared, buffer, values.v, vBase, first, limit,
-                            kvTile, valueDim, valuePad);
+                            kvTile, valueDim, valuePad, tileLayout);
   };
 
   // Prologue: the Q tile and the first key tile; Q fragments to registers.
@@ -284,9 +315,11 @@ void KernelEmitter::emit(const KernelValues &values) {
         p = select(valid, p, cIdx(0));
         return {valid, queryRow(batchOf(p), headOf(p), positionOf(p), headDim)};
       },
-      rows, headDim, headPad);
+      rows, headDim, headPad, tileLayout);
   Value first = copyKeyTile(stepBegin, cIdx(0));
   nvgpu::DeviceAsyncWaitOp::create(b, loc, first, b.getI32IntegerAttr(0));
+  if (wgmma)
+    warpgroup->proxyFence();
   gpu::BarrierOp::create(b, loc);
   Value laneRow = arith::RemUIOp::create(b, loc, lane, cIdx(16));
   Value laneHalf = mulC(arith::DivUIOp::create(b, loc, lane, cIdx(16)), 8);
@@ -303,7 +336,7 @@ void KernelEmitter::emit(const KernelValues &values) {
     return warpOps.loadMatrices(
         qShared, ValueRange{warpRow, addC(laneHalf, ks * 16)}, false);
   };
-  bool queryInRegisters = headPad <= 128;
+  bool queryInRegisters = !wgmma && headPad <= 128;
   SmallVector<SmallVector<Value, 4>> qFragments;
   for (int64_t ks = 0; queryInRegisters && ks < headPad / 16; ++ks)
     qFragments.push_back(loadQuery(ks));
@@ -414,9 +447,27 @@ void KernelEmitter::emit(const KernelValues &values) {
       b.setInsertionPointToStart(skipStep.elseBlock());
     }
 
-    // S = Q K^T: each x4 load gives two 8-key slices of a 16-wide k-step.
+    // S = Q K^T: each x4 load gives two 8-key slices of a 16-wide k-step
+    // (mma.sync); or a wgmma a k-step, Q and K read from shared memory.
     SmallVector<Value> s(numScores, cF32(0.0f));
-    for (int64_t jp = 0; jp < kvTile / 16; ++jp)
+    Value warpgroupRows; // byte offset of this warpgroup's first A row
+    if (wgmma) {
+      warpgroupRows = mulC(arith::DivUIOp::create(b, loc, warp, cIdx(4)),
+                           kWarpgroupRows / 8 * 128);
+      auto [leadQ, strideQ] = WarpgroupOps::kMajorStrides(rows);
+      auto [leadK, strideK] = WarpgroupOps::kMajorStrides(kvTile);
+      Value kTile = addC(mulC(buffer, kBytes), kOffset);
+      warpgroup->fence();
+      for (int64_t ks = 0; ks < headPad / 16; ++ks)
+        warpgroup->mma(
+            s, ks > 0,
+            warpgroup->descriptor(addC(warpgroupRows, 2 * ks * leadQ), leadQ,
+                                  strideQ),
+            warpgroup->descriptor(addC(kTile, 2 * ks * leadK), leadK, strideK),
+            /*transposeB=*/false);
+      warpgroup->commitAndWait();
+    }
+    for (int64_t jp = 0; !wgmma && jp < kvTile / 16; ++jp)
       for (int64_t ks = 0; ks < headPad / 16; ++ks) {
         Value keyRow = add(addC(laneHalf, jp * 16), laneEighth);
         auto kRegs = warpOps.loadMatrices(
@@ -530,7 +581,39 @@ void KernelEmitter::emit(const KernelValues &values) {
       return warpOps.mmaRegister(
           arith::TruncFOp::create(b, loc, VectorType::get({2}, elem), two));
     };
-    for (int64_t kk = 0; kk < kvTile / 16; ++kk) {
+    if (wgmma) {
+      // P to shared memory (row g + 8 r, columns 2t, 2t + 1 of each slice,
+      // of this warp's 16 rows), visible to the async proxy before any
+      // warpgroup's wgmma reads it; V read N-major.
+      for (int64_t j = 0; j < scoreSlices; ++j)
+        for (int64_t r = 0; r < 2; ++r) {
+          Value two = vector::FromElementsOp::create(
+              b, loc, VectorType::get({2}, f32),
+              ValueRange{extract(p, j * 4 + 2 * r),
+                         extract(p, j * 4 + 2 * r + 1)});
+          Value packed = LLVM::BitcastOp::create(
+              b, loc, b.getI32Type(),
+              arith::TruncFOp::create(b, loc, VectorType::get({2}, elem), two));
+          memref::StoreOp::create(
+              b, loc, packed, pShared,
+              ValueRange{cIdx(j), addC(mulC(warp, 2), r), laneGroup, quad});
+        }
+      warpgroup->proxyFence();
+      gpu::BarrierOp::create(b, loc);
+      auto [leadP, strideP] = WarpgroupOps::kMajorStrides(rows);
+      auto [leadV, strideV] = WarpgroupOps::nMajorStrides(kvTile);
+      Value vTile = addC(mulC(buffer, vBytes), vOffset);
+      warpgroup->fence();
+      for (int64_t kk = 0; kk < kvTile / 16; ++kk)
+        warpgroup->mma(
+            o, true,
+            warpgroup->descriptor(addC(warpgroupRows, pOffset + 2 * kk * leadP),
+                                  leadP, strideP),
+            warpgroup->descriptor(addC(vTile, 2 * kk * leadV), leadV, strideV),
+            /*transposeB=*/true);
+      warpgroup->commitAndWait();
+    }
+    for (int64_t kk = 0; !wgmma && kk < kvTile / 16; ++kk) {
       SmallVector<Value, 4> a = {pair(2 * kk * 4), pair(2 * kk * 4 + 2),
                                  pair((2 * kk + 1) * 4),
                                  pair((2 * kk + 1) * 4 + 2)};
@@ -555,6 +638,8 @@ void KernelEmitter::emit(const KernelValues &values) {
 
     // The next tile has landed and nobody reads this one any more.
     nvgpu::DeviceAsyncWaitOp::create(b, loc, next, b.getI32IntegerAttr(0));
+    if (wgmma)
+      warpgroup->proxyFence();
     gpu::BarrierOp::create(b, loc);
     scf::YieldOp::create(b, loc, state);
   }

@@ -111,22 +111,41 @@ int64_t attune::maxSharedBytes(StringRef chip) {
   return 227 * 1024;
 }
 
+std::optional<GPUMma> attune::parseGPUMma(StringRef name) {
+  if (name == "sync")
+    return GPUMma::Sync;
+  if (name == "wgmma")
+    return GPUMma::Wgmma;
+  return std::nullopt;
+}
+
 int64_t attune::sharedBytesFor(attn::AttentionOpInterface op,
                                const GPUTiling &tiling) {
-  int64_t kPitch = llvm::alignTo(op.getHeadDim(), 16) + kPad,
-          vPitch = llvm::alignTo(op.getValueHeadDim(), 16) + kPad;
-  return (tiling.warps * kWarpRows * kPitch +
-          2 * tiling.kvTile * (kPitch + vPitch)) *
+  int64_t headPad = llvm::alignTo(op.getHeadDim(), 16),
+          valuePad = llvm::alignTo(op.getValueHeadDim(), 16);
+  int64_t rows = tiling.warps * kWarpRows;
+  if (tiling.mma == GPUMma::Wgmma)
+    return (rows * headPad + 2 * tiling.kvTile * (headPad + valuePad) +
+            rows * tiling.kvTile) *
+           2;
+  return (rows * (headPad + kPad) +
+          2 * tiling.kvTile * (headPad + kPad + valuePad + kPad)) *
          2;
 }
 
 GPUTiling attune::fitTiling(attn::AttentionOpInterface op, GPUTiling requested,
                             StringRef chip) {
   GPUTiling tiling = requested;
-  while (sharedBytesFor(op, tiling) > maxSharedBytes(chip) &&
-         tiling.warps > 1) {
-    tiling.warps /= 2;
-    tiling.kvTile = std::max<int64_t>(16 * tiling.warps, tiling.kvTile / 2);
+  int64_t leastWarps = tiling.mma == GPUMma::Wgmma ? 4 : 1;
+  while (sharedBytesFor(op, tiling) > maxSharedBytes(chip)) {
+    if (tiling.warps > leastWarps) {
+      tiling.warps /= 2;
+      tiling.kvTile = std::max<int64_t>(16 * tiling.warps, tiling.kvTile / 2);
+    } else if (tiling.kvTile > 16 * tiling.warps) {
+      tiling.kvTile /= 2;
+    } else {
+      break;
+    }
   }
   return tiling;
 }
@@ -171,6 +190,14 @@ bool attune::canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
       tiling.kvTile % (16 * tiling.warps) != 0) {
     why = "warps must be positive and kv-tile a positive multiple of 16 * "
           "warps";
+    return false;
+  }
+  // wgmma: whole warpgroups, and N (the key tile for S, Dv for O) at most
+  // 256.
+  if (tiling.mma == GPUMma::Wgmma &&
+      (tiling.warps % 4 != 0 || tiling.kvTile > 256)) {
+    why = "wgmma needs warps in whole warpgroups (a multiple of 4) and "
+          "kv-tile at most 256";
     return false;
   }
   std::optional<TileSemantics> sem = analyzeForGPU(op, tiling, why);

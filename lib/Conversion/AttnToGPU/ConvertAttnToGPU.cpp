@@ -43,6 +43,19 @@ struct ConvertAttnToGPUPass
     attune::GPUTiling tiling;
     tiling.warps = warps;
     tiling.kvTile = kvTile;
+    std::optional<attune::GPUMma> kind = attune::parseGPUMma(mma);
+    if (!kind) {
+      module.emitError("convert-attn-to-gpu: unknown mma '")
+          << mma << "' (sync or wgmma)";
+      return signalPassFailure();
+    }
+    if (*kind == attune::GPUMma::Wgmma && chip != "sm_90a") {
+      module.emitError(
+          "convert-attn-to-gpu: mma=wgmma needs chip sm_90a, not '")
+          << chip << "' (wgmma exists only there)";
+      return signalPassFailure();
+    }
+    tiling.mma = *kind;
     SmallVector<func::FuncOp> hosts;
     bool unsupported = false;
     for (auto func : module.getOps<func::FuncOp>()) {

@@ -58,7 +58,7 @@ SmallVector<Value, 4> WarpOps::loadMatrices(Value tile, ValueRange indices,
 
 Value WarpOps::copySlab(Value dst, ValueRange dstLead, Value src, Value base,
                         Value first, Value limit, int64_t count, int64_t width,
-                        int64_t padded) {
+                        int64_t padded, SharedLayout layout) {
   return copyRows(
       dst, dstLead, src,
       [&](Value row) -> std::pair<Value, Value> {
@@ -70,12 +70,12 @@ Value WarpOps::copySlab(Value dst, ValueRange dstLead, Value src, Value base,
                        width));
         return {valid, start};
       },
-      count, width, padded);
+      count, width, padded, layout);
 }
 
 Value WarpOps::copyRows(Value dst, ValueRange dstLead, Value src,
                         RowSource source, int64_t count, int64_t width,
-                        int64_t padded) {
+                        int64_t padded, SharedLayout layout) {
   int64_t chunksPerRow = padded / 8;
   int64_t chunks = count * chunksPerRow;
   auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
@@ -85,9 +85,20 @@ Value WarpOps::copyRows(Value dst, ValueRange dstLead, Value src,
     // Chunk `tid + c * threads`: row chunk / chunksPerRow, column 8 * (chunk
     // % chunksPerRow).
     Value chunk = c ? add(tid, cIdx(c * threads)) : tid;
-    Value row = arith::DivUIOp::create(b, loc, chunk, cIdx(chunksPerRow));
-    Value col =
-        mulC(arith::RemUIOp::create(b, loc, chunk, cIdx(chunksPerRow)), 8);
+    Value row, col;
+    if (layout == SharedLayout::PaddedRows) {
+      row = arith::DivUIOp::create(b, loc, chunk, cIdx(chunksPerRow));
+      col = mulC(arith::RemUIOp::create(b, loc, chunk, cIdx(chunksPerRow)), 8);
+    } else {
+      // Groups of 8 rows; inside one, chunk 8 j + i is row i of column j.
+      Value group =
+          arith::DivUIOp::create(b, loc, chunk, cIdx(8 * chunksPerRow));
+      Value inGroup =
+          arith::RemUIOp::create(b, loc, chunk, cIdx(8 * chunksPerRow));
+      row =
+          add(mulC(group, 8), arith::RemUIOp::create(b, loc, inGroup, cIdx(8)));
+      col = mulC(arith::DivUIOp::create(b, loc, inGroup, cIdx(8)), 8);
+    }
     auto [valid, start] = source(row);
     // Padding columns: zero-filled, their source address kept in the row.
     Value srcCol = col;
@@ -99,7 +110,13 @@ Value WarpOps::copyRows(Value dst, ValueRange dstLead, Value src,
     }
     Value srcIndex = add(start, srcCol);
     SmallVector<Value> dstIndices(dstLead);
-    dstIndices.append({row, col});
+    if (layout == SharedLayout::PaddedRows)
+      dstIndices.append({row, col});
+    else
+      dstIndices.append({arith::DivUIOp::create(b, loc, col, cIdx(8)),
+                         arith::DivUIOp::create(b, loc, row, cIdx(8)),
+                         arith::RemUIOp::create(b, loc, row, cIdx(8)),
+                         cIdx(0)});
     Value elements = arith::SelectOp::create(b, loc, valid, cIdx(8), cIdx(0));
     tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
         b, loc, tokenType, dst, dstIndices, src, ValueRange{srcIndex},

@@ -18,6 +18,18 @@ namespace mlir {
 namespace attune {
 namespace detail {
 
+/// How a tile of rows lies in shared memory.
+enum class SharedLayout {
+  /// Row-major, each row padded by 16 bytes (conflict-free ldmatrix):
+  /// element (row, col) at [row, col].
+  PaddedRows,
+  /// 8x8 core matrices of 128 contiguous bytes, the no-swizzle layout wgmma
+  /// descriptors read: element (row, col) of an R x C tile at [col / 8,
+  /// row / 8, row % 8, col % 8], so a core matrix's neighbour along the
+  /// columns is R * 16 bytes away and along the rows 128.
+  CoreMatrices,
+};
+
 class WarpOps {
 public:
   /// `elem`: the 16-bit operand type (f16 or bf16); `threads`: the block's.
@@ -40,17 +52,21 @@ public:
   /// offset of its first element in the source).
   using RowSource = function_ref<std::pair<Value, Value>(Value row)>;
   /// Copies `count` rows of `width` elements from `src` into `dst` (rows
-  /// 0..count, at `dstLead` leading indices), 16 bytes a copy and thread;
-  /// rows that do not exist are zero-filled. Returns the copies' group.
-  /// Shared rows are `padded` wide (a multiple of 16 elements, >= `width`):
-  /// columns past `width` are zero-filled.
+  /// 0..count, at `dstLead` leading indices, in `layout`), 16 bytes a copy
+  /// and thread; rows that do not exist are zero-filled. Returns the
+  /// copies' group. Shared rows are `padded` wide (a multiple of 16
+  /// elements, >= `width`): columns past `width` are zero-filled. Core
+  /// matrices take `count` a multiple of 8 and are filled 8 rows of one
+  /// 16-byte column by 8 consecutive threads (128 contiguous bytes).
   Value copyRows(Value dst, ValueRange dstLead, Value src, RowSource source,
-                 int64_t count, int64_t width, int64_t padded);
+                 int64_t count, int64_t width, int64_t padded,
+                 SharedLayout layout = SharedLayout::PaddedRows);
   /// Rows [first, first + count) of a [*, width] slab at `base`; rows at or
   /// past `limit` do not exist.
   Value copySlab(Value dst, ValueRange dstLead, Value src, Value base,
                  Value first, Value limit, int64_t count, int64_t width,
-                 int64_t padded);
+                 int64_t padded,
+                 SharedLayout layout = SharedLayout::PaddedRows);
 
 private:
   Value cIdx(int64_t v);

@@ -67,6 +67,11 @@ void attune::declareEmulatorRuntime(ModuleOp module) {
   declare(emulator::kCommit, none, {});
   declare(emulator::kWait, none, {i32});
   declare(emulator::kShared, ptr, {});
+  declare(emulator::kWgmma, none, {ptr, i64, i64, i32, i32, i32, i32});
+  declare(emulator::kWgmmaFence, none, {});
+  declare(emulator::kWgmmaCommit, none, {});
+  declare(emulator::kWgmmaWait, none, {i32});
+  declare(emulator::kProxyFence, none, {});
 }
 
 namespace {
@@ -342,6 +347,96 @@ struct MmaLowering : ConvertOpToLLVMPattern<NVVM::MmaOp> {
     return success();
   }
 };
+
+//===----------------------------------------------------------------------===//
+// nvvm.wgmma and the async-proxy fence
+//===----------------------------------------------------------------------===//
+
+constexpr llvm::StringLiteral kWgmmaForms =
+    "the emulator runs wgmma.mma_async m64nNk16 with f16 or bf16 operands "
+    "from shared memory (A K-major, B K- or N-major, no negation) and f32 "
+    "accumulators";
+
+bool isEmulatedWgmma(NVVM::WgmmaMmaAsyncOp op) {
+  NVVM::MMAShapeAttr shape = op.getShapeAttr();
+  NVVM::WGMMATypes a = op.getTypeA();
+  auto body = cast<LLVM::LLVMStructType>(op.getInouts().getType()).getBody();
+  return shape.getM() == 64 && shape.getK() == 16 && shape.getN() % 8 == 0 &&
+         shape.getN() <= 256 &&
+         (a == NVVM::WGMMATypes::f16 || a == NVVM::WGMMATypes::bf16) &&
+         op.getTypeB() == a && op.getTypeD() == NVVM::WGMMATypes::f32 &&
+         op.getLayoutA() == NVVM::MMALayout::row &&
+         op.getScaleA() == NVVM::WGMMAScaleIn::one &&
+         op.getScaleB() == NVVM::WGMMAScaleIn::one &&
+         static_cast<int64_t>(body.size()) == shape.getN() / 2 &&
+         llvm::all_of(body, [](Type t) { return t.isF32(); });
+}
+
+/// The accumulators go through a stack array: the runtime reads them (when
+/// scale-d is one) and writes the results once the warpgroup's 128 threads
+/// have arrived.
+struct WgmmaLowering : ConvertOpToLLVMPattern<NVVM::WgmmaMmaAsyncOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(NVVM::WgmmaMmaAsyncOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!isEmulatedWgmma(op))
+      return rewriter.notifyMatchFailure(op, kWgmmaForms);
+    Location loc = op.getLoc();
+    Type f32 = rewriter.getF32Type();
+    int64_t n = op.getShapeAttr().getN(), count = n / 2;
+    Scratch acc(rewriter, loc, f32, count);
+    auto slot = [&](int64_t i) -> Value {
+      return LLVM::GEPOp::create(rewriter, loc, acc.memory.getType(), f32,
+                                 acc.memory, ArrayRef<LLVM::GEPArg>{i});
+    };
+    bool accumulate = op.getScaleD() == NVVM::WGMMAScaleOut::one;
+    for (int64_t i = 0; accumulate && i < count; ++i)
+      LLVM::StoreOp::create(rewriter, loc,
+                            LLVM::ExtractValueOp::create(rewriter, loc,
+                                                         adaptor.getInouts(),
+                                                         ArrayRef<int64_t>{i}),
+                            slot(i));
+    callRuntime(
+        rewriter, op, emulator::kWgmma,
+        {acc.memory, adaptor.getDescriptorA(), adaptor.getDescriptorB(),
+         i32Constant(rewriter, loc, n),
+         i32Constant(rewriter, loc, op.getTypeA() == NVVM::WGMMATypes::bf16),
+         i32Constant(rewriter, loc, accumulate),
+         i32Constant(rewriter, loc, op.getLayoutB() == NVVM::MMALayout::row)});
+    Value result =
+        LLVM::PoisonOp::create(rewriter, loc, op.getResults().getType());
+    for (int64_t i = 0; i < count; ++i)
+      result = LLVM::InsertValueOp::create(
+          rewriter, loc, result,
+          LLVM::LoadOp::create(rewriter, loc, f32, slot(i)),
+          ArrayRef<int64_t>{i});
+    acc.release(rewriter, loc);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// An operation without operands or results as a call of `kName`, with
+/// `arg` as its i32 argument when it has one.
+template <typename OpTy, const llvm::StringLiteral &kName>
+struct RuntimeCallLowering : ConvertOpToLLVMPattern<OpTy> {
+  using ConvertOpToLLVMPattern<OpTy>::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    SmallVector<Value, 1> args;
+    if constexpr (std::is_same_v<OpTy, NVVM::WgmmaWaitGroupSyncOp>)
+      args.push_back(i32Constant(rewriter, op.getLoc(), op.getGroup()));
+    if constexpr (std::is_same_v<OpTy, NVVM::FenceProxyOp>) {
+      if (op.getKind() != NVVM::ProxyKind::async_shared)
+        return rewriter.notifyMatchFailure(op, "only fence.proxy.async.shared");
+    }
+    callRuntime(rewriter, op, kName, args);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
 } // namespace
 
 void attune::populateGPUToEmulatorConversionPatterns(
@@ -349,14 +444,20 @@ void attune::populateGPUToEmulatorConversionPatterns(
   converter.addConversion([](nvgpu::DeviceAsyncTokenType type) -> Type {
     return IntegerType::get(type.getContext(), 32);
   });
-  patterns
-      .add<IdLowering<gpu::ThreadIdOp, emulator::kThreadId>,
-           IdLowering<gpu::BlockIdOp, emulator::kBlockId>,
-           IdLowering<gpu::BlockDimOp, emulator::kBlockDim>,
-           IdLowering<gpu::GridDimOp, emulator::kGridDim>, BarrierLowering,
-           ShuffleLowering, DynamicSharedMemoryLowering, LdMatrixLowering,
-           AsyncCopyLowering, CreateGroupLowering, WaitLowering, MmaLowering>(
-          converter);
+  patterns.add<
+      IdLowering<gpu::ThreadIdOp, emulator::kThreadId>,
+      IdLowering<gpu::BlockIdOp, emulator::kBlockId>,
+      IdLowering<gpu::BlockDimOp, emulator::kBlockDim>,
+      IdLowering<gpu::GridDimOp, emulator::kGridDim>, BarrierLowering,
+      ShuffleLowering, DynamicSharedMemoryLowering, LdMatrixLowering,
+      AsyncCopyLowering, CreateGroupLowering, WaitLowering, MmaLowering,
+      WgmmaLowering,
+      RuntimeCallLowering<NVVM::WgmmaFenceAlignedOp, emulator::kWgmmaFence>,
+      RuntimeCallLowering<NVVM::WgmmaGroupSyncAlignedOp,
+                          emulator::kWgmmaCommit>,
+      RuntimeCallLowering<NVVM::WgmmaWaitGroupSyncOp, emulator::kWgmmaWait>,
+      RuntimeCallLowering<NVVM::FenceProxyOp, emulator::kProxyFence>>(
+      converter);
 }
 
 //===----------------------------------------------------------------------===//
@@ -453,6 +554,18 @@ LogicalResult checkEmulated(ModuleOp module) {
   WalkResult result = module.walk([](Operation *op) {
     if (auto mma = dyn_cast<NVVM::MmaOp>(op); mma && !isEmulatedMma(mma)) {
       mma.emitOpError() << "is not emulated: " << kMmaForms;
+      return WalkResult::interrupt();
+    }
+    if (auto wgmma = dyn_cast<NVVM::WgmmaMmaAsyncOp>(op);
+        wgmma && !isEmulatedWgmma(wgmma)) {
+      wgmma.emitOpError() << "is not emulated: " << kWgmmaForms;
+      return WalkResult::interrupt();
+    }
+    if (auto fence = dyn_cast<NVVM::FenceProxyOp>(op);
+        fence && fence.getKind() != NVVM::ProxyKind::async_shared) {
+      fence.emitOpError() << "is not emulated: the emulator orders the "
+                             "async proxy's shared-memory reads "
+                             "(fence.proxy.async.shared::cta) only";
       return WalkResult::interrupt();
     }
     if (auto shuffle = dyn_cast<gpu::ShuffleOp>(op)) {

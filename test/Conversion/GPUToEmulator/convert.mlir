@@ -101,3 +101,30 @@ gpu.module @kernels {
     gpu.return
   }
 }
+
+// -----
+
+// wgmma (sm_90a): the accumulators through a stack array the runtime reads
+// (scale-d one) and writes; N = 16, bf16 (kind 1), B N-major (1); the
+// fences, commit and wait as calls.
+// CHECK-DAG: llvm.func @__attune_emu_wgmma(!llvm.ptr, i64, i64, i32, i32, i32, i32)
+// CHECK-LABEL: llvm.func internal @wgmma__body(
+// CHECK: llvm.call @__attune_emu_wgmma_fence()
+// CHECK: %[[ACC:.*]] = llvm.alloca %{{.*}} x f32
+// CHECK-COUNT-8: llvm.store
+// CHECK: llvm.call @__attune_emu_wgmma(%[[ACC]], %arg0, %arg1,
+// CHECK-COUNT-8: llvm.load
+// CHECK: llvm.call @__attune_emu_wgmma_commit()
+// CHECK: llvm.call @__attune_emu_wgmma_wait(
+// CHECK: llvm.call @__attune_emu_proxy_fence()
+gpu.module @kernels {
+  gpu.func @wgmma(%da: i64, %db: i64, %out: memref<?xf32>) kernel {
+    %zero = llvm.mlir.zero : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    nvvm.wgmma.fence.aligned
+    %d = nvvm.wgmma.mma_async %da, %db, %zero, <m = 64, n = 16, k = 16>, D[<f32>, <one>], A[<bf16>, <one>, <row>], B[<bf16>, <one>, <row>] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)> -> !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    nvvm.wgmma.commit.group.sync.aligned
+    nvvm.wgmma.wait.group.sync.aligned 0
+    nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+    gpu.return
+  }
+}

@@ -43,3 +43,24 @@ gpu.module @kernels {
     gpu.return
   }
 }
+
+// -----
+
+gpu.module @kernels {
+  gpu.func @k(%da: i64, %db: i64) kernel {
+    %zero = llvm.mlir.zero : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    // expected-error @below {{is not emulated: the emulator runs wgmma.mma_async m64nNk16 with f16 or bf16 operands from shared memory (A K-major, B K- or N-major, no negation)}}
+    %d = nvvm.wgmma.mma_async %da, %db, %zero, <m = 64, n = 16, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <col>], B[<f16>, <one>, <col>] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)> -> !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    gpu.return
+  }
+}
+
+// -----
+
+gpu.module @kernels {
+  gpu.func @k() kernel {
+    // expected-error @below {{is not emulated: the emulator orders the async proxy's shared-memory reads (fence.proxy.async.shared::cta) only}}
+    nvvm.fence.proxy {kind = #nvvm.proxy_kind<alias>}
+    gpu.return
+  }
+}

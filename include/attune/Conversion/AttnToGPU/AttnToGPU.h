@@ -17,6 +17,7 @@
 #include "mlir/Support/LLVM.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace mlir {
@@ -30,12 +31,26 @@ class AttentionOpInterface;
 
 namespace attune {
 
+/// The tensor-core instructions of the GPU kernel.
+enum class GPUMma {
+  /// mma.sync m16n8k16 per warp, operands through ldmatrix (sm_80 and
+  /// later).
+  Sync,
+  /// wgmma.mma_async m64nNk16 per warpgroup (4 warps), operands read from
+  /// shared memory through matrix descriptors (sm_90a only).
+  Wgmma,
+};
+
 /// Tile shape of the GPU kernel: `warps` warps of 16 query rows each per
-/// thread block, `kvTile` keys per shared-memory tile.
+/// thread block, `kvTile` keys per shared-memory tile, multiplied with `mma`.
 struct GPUTiling {
   int64_t warps = 4;
   int64_t kvTile = 64;
+  GPUMma mma = GPUMma::Sync;
 };
+
+/// "sync" or "wgmma" as GPUMma; std::nullopt otherwise.
+std::optional<GPUMma> parseGPUMma(StringRef name);
 
 /// Names of the attributes a generated kernel carries for its launcher.
 struct GPUKernelAttrs {
@@ -83,11 +98,13 @@ bool isSupportedCudaArch(StringRef chip);
 int64_t maxSharedBytes(StringRef chip);
 
 /// Dynamic shared memory the kernel of `op` needs with `tiling` (bytes): a
-/// Q tile and two K and V tiles, rows padded by 16 bytes.
+/// Q tile and two K and V tiles, rows padded by 16 bytes (mma.sync); or
+/// unpadded core matrices and a P tile (wgmma).
 int64_t sharedBytesFor(attn::AttentionOpInterface op, const GPUTiling &tiling);
 
 /// The tiling for `op` on `chip`: `requested`, or with warps and kv-tile
-/// halved until the tiles fit the chip's shared memory.
+/// halved until the tiles fit the chip's shared memory (wgmma: down to one
+/// warpgroup), then kv-tile alone down to 16 * warps.
 GPUTiling fitTiling(attn::AttentionOpInterface op, GPUTiling requested,
                     StringRef chip);
 

@@ -2,8 +2,9 @@
 //
 // The GPU kernels Attune builds (gpu.func with gpu, nvgpu and nvvm ops) as
 // CPU functions: each thread of a block is one call of the function on its
-// own stack, and what a thread shares with its warp or block (thread ids,
-// barriers, shuffles, ldmatrix, mma.sync, cp.async, dynamic shared memory)
+// own stack, and what a thread shares with its warp, warpgroup or block
+// (thread ids, barriers, shuffles, ldmatrix, mma.sync, wgmma, cp.async,
+// dynamic shared memory)
 // becomes a call into the CUDA emulator's runtime (lib/Target/GPU/Emulator),
 // which schedules the threads. Checks the kernels' numerics on machines
 // without a GPU.
@@ -34,6 +35,11 @@ inline constexpr llvm::StringLiteral kCopy = "__attune_emu_cp_async";
 inline constexpr llvm::StringLiteral kCommit = "__attune_emu_commit";
 inline constexpr llvm::StringLiteral kWait = "__attune_emu_wait";
 inline constexpr llvm::StringLiteral kShared = "__attune_emu_shared";
+inline constexpr llvm::StringLiteral kWgmma = "__attune_emu_wgmma";
+inline constexpr llvm::StringLiteral kWgmmaFence = "__attune_emu_wgmma_fence";
+inline constexpr llvm::StringLiteral kWgmmaCommit = "__attune_emu_wgmma_commit";
+inline constexpr llvm::StringLiteral kWgmmaWait = "__attune_emu_wgmma_wait";
+inline constexpr llvm::StringLiteral kProxyFence = "__attune_emu_proxy_fence";
 
 /// `__attune_emu_id(which)`: thread id x, y, z (0-2), block id (3-5), block
 /// dim (6-8), grid dim (9-11), dynamic shared memory bytes (12).
@@ -50,9 +56,10 @@ enum IdKind : int32_t {
 void declareEmulatorRuntime(ModuleOp module);
 
 /// Patterns lowering gpu (ids, barrier, shuffle, dynamic shared memory),
-/// nvgpu (ldmatrix, cp.async and its groups) and nvvm.mma.sync to calls of
-/// the emulator runtime. The workgroup address space must map to 0 in
-/// `converter`.
+/// nvgpu (ldmatrix, cp.async and its groups), nvvm.mma.sync, and
+/// nvvm.wgmma.mma_async with its fence, commit and wait and the async-proxy
+/// fence to calls of the emulator runtime. The workgroup address space must map
+/// to 0 in `converter`.
 void populateGPUToEmulatorConversionPatterns(LLVMTypeConverter &converter,
                                              RewritePatternSet &patterns);
 

@@ -10,17 +10,27 @@
  *
  * The threads of a block are fibers on the launching thread, scheduled
  * cooperatively: a thread runs until it waits at a barrier or a warp
- * collective (shuffle, ldmatrix, mma.sync), and the last of the block or
- * warp to arrive completes the step. Blocks run one after another; the
- * result is deterministic. Checked on the way, each with a message on stderr
- * and CUDA_ERROR_LAUNCH_FAILED: a barrier not every thread reaches
- * (deadlock), lanes of a warp at different collectives (or the same one
+ * collective (shuffle, ldmatrix, mma.sync) or a warpgroup's wgmma, and the
+ * last of the block, warp or warpgroup to arrive completes the step. Blocks run
+ *one after another; the result is deterministic. Checked on the way, each with
+ *a message on stderr and CUDA_ERROR_LAUNCH_FAILED: a barrier not every thread
+ *reaches (deadlock), lanes of a warp at different collectives (or the same one
  * with different shapes), writes into the 256 bytes past the block's
  * dynamic shared memory (a canary checked when the block ends; further out,
  * the heap), more dynamic shared memory than the kernel was allowed. cp.async
- *copies land at the wait that covers them, not before; shared memory and
- *cuMemAllocAsync memory start as 0xff bytes (NaN in f16, bf16 and f32) so that
- *reading what nobody wrote shows.
+ * copies land at the wait that covers them, not before; shared memory and
+ * cuMemAllocAsync memory start as 0xff bytes (NaN in f16, bf16 and f32) so
+ * that reading what nobody wrote shows.
+ *
+ * wgmma.mma_async computes when the warpgroup's 128 threads have arrived
+ * (its asynchrony is not modelled: reading accumulators before the wait is
+ * not caught). Checked: every thread issued wgmma.fence since its last wait,
+ * lanes agree on descriptors and shape, operands lie inside shared memory in
+ * the no-swizzle layout, every wgmma is committed and waited for before a
+ * barrier or the end, and (with late copies) every thread whose cp.async
+ * copies landed executed fence.proxy.async since, before any wgmma of the
+ * block reads shared memory. Shared memory is aligned to 2^18 bytes, so a
+ * descriptor's 18-bit address is its offset there.
  *
  * Two settings vary what a kernel with a missing barrier or wait would see:
  * ATTUNE_EMULATOR_SCHEDULE=interleaved (default: a thread runs until it
@@ -73,6 +83,9 @@ enum { FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8 };
 /* The H200's opt-in limit per block. */
 #define DEVICE_SHARED_LIMIT (227 * 1024)
 #define SHARED_GUARD 256
+#define WARPGROUP 128
+/* Descriptors hold shared addresses modulo 2^18. */
+#define SHARED_ALIGN (1u << 18)
 
 static void warn(const char *format, ...) {
   va_list args;
@@ -224,7 +237,7 @@ EXPORT CUresult cuFuncSetAttribute(void *function, int attribute, int value) {
  * Threads as fibers
  *===----------------------------------------------------------------------===*/
 
-enum Wait { RUNNING, AT_BARRIER, AT_WARP, DONE };
+enum Wait { RUNNING, AT_BARRIER, AT_WARP, AT_WARPGROUP, DONE };
 
 typedef struct {
   void *dst;
@@ -240,6 +253,9 @@ typedef struct {
   /* cp.async: copies not landed yet; group -1 until committed. */
   Copy *copies;
   int num_copies, max_copies, groups;
+  /* wgmma: fenced since the last wait; issued, not committed; committed
+   * groups not waited for. Copies landed since the last proxy fence. */
+  int wgmma_fenced, wgmma_issued, wgmma_groups, unfenced_copies;
 } Thread;
 
 enum Collective { NONE, SHUFFLE, LDMATRIX, MMA };
@@ -253,9 +269,19 @@ typedef struct {
   int tiles, transpose, mode, bf16;
 } Warp;
 
+/* A warpgroup at a wgmma: its threads' accumulators, the operands. */
+typedef struct {
+  int arrived;
+  unsigned generation;
+  float *acc[WARPGROUP];
+  uint64_t desc_a, desc_b;
+  int n, bf16, accumulate, transpose_b;
+} Warpgroup;
+
 static struct {
   Thread threads[MAX_THREADS];
   Warp warps[MAX_THREADS / WARP];
+  Warpgroup warpgroups[MAX_THREADS / WARPGROUP];
   Thread *current;
   jmp_buf scheduler;
   char error[512];
@@ -290,6 +316,8 @@ static int waiting(const Thread *t) {
     return emu.generation == t->wait_generation;
   if (t->wait == AT_WARP)
     return emu.warps[t->tid / WARP].generation == t->wait_generation;
+  if (t->wait == AT_WARPGROUP)
+    return emu.warpgroups[t->tid / WARPGROUP].generation == t->wait_generation;
   return t->wait == DONE;
 }
 
@@ -339,7 +367,7 @@ static void block_until_released(Thread *self) {
 }
 
 static void land_copies(Thread *t, int up_to_group) {
-  int kept = 0;
+  int kept = 0, landed = 0;
   for (int i = 0; i < t->num_copies; ++i) {
     Copy *c = &t->copies[i];
     if (c->group < 0 || c->group > up_to_group) {
@@ -348,8 +376,18 @@ static void land_copies(Thread *t, int up_to_group) {
     }
     memcpy(c->dst, c->src, c->src_bytes);
     memset((char *)c->dst + c->src_bytes, 0, c->bytes - c->src_bytes);
+    landed = 1;
   }
   t->num_copies = kept;
+  /* Early copies land at issue, for buffers nobody reads yet: not checked. */
+  if (landed && !emu.early_copies)
+    t->unfenced_copies = 1;
+}
+
+static void check_wgmma_waited(const Thread *t, const char *where) {
+  if (t->wgmma_issued || t->wgmma_groups)
+    fail("thread %d: wgmma.mma_async not committed and waited for before %s",
+         t->tid, where);
 }
 
 static void thread_main(void) {
@@ -357,6 +395,7 @@ static void thread_main(void) {
   if (_setjmp(self->context) == 0)
     _longjmp(emu.scheduler, 3); /* created; run when scheduled */
   emu.entry(emu.params);
+  check_wgmma_waited(self, "the kernel's end");
   /* What was never waited for still lands, as on the hardware. */
   for (int i = 0; i < self->num_copies; ++i)
     self->copies[i].group = 0;
@@ -397,6 +436,7 @@ static int run_block(void) {
   memset(emu.shared, 0xff, emu.shared_bytes);
   memset(emu.shared + emu.shared_bytes, 0xa5, SHARED_GUARD);
   memset(emu.warps, 0, sizeof(emu.warps));
+  memset(emu.warpgroups, 0, sizeof(emu.warpgroups));
   emu.arrived = 0;
   emu.error[0] = 0;
   for (int t = 0; t < emu.num_threads; ++t) {
@@ -405,6 +445,8 @@ static int run_block(void) {
     thread->wait = RUNNING;
     thread->num_copies = 0;
     thread->groups = 0;
+    thread->wgmma_fenced = thread->wgmma_issued = thread->wgmma_groups = 0;
+    thread->unfenced_copies = 0;
     thread->stack = emu.stacks + t * (emu.stack_bytes + page) + page;
     ucontext_t start;
     getcontext(&start);
@@ -424,17 +466,18 @@ static int run_block(void) {
   if (reason == 1) /* fail() */
     return -1;
   /* No thread can run: all done, or a deadlock. */
-  int done = 0, at_barrier = 0, at_warp = 0;
+  int done = 0, at_barrier = 0, at_warp = 0, at_warpgroup = 0;
   for (int t = 0; t < emu.num_threads; ++t) {
     done += emu.threads[t].wait == DONE;
     at_barrier += emu.threads[t].wait == AT_BARRIER;
     at_warp += emu.threads[t].wait == AT_WARP;
+    at_warpgroup += emu.threads[t].wait == AT_WARPGROUP;
   }
   if (done != emu.num_threads) {
     snprintf(emu.error, sizeof(emu.error),
              "deadlock: %d of %d threads finished, %d wait at a barrier, %d at "
-             "a warp collective",
-             done, emu.num_threads, at_barrier, at_warp);
+             "a warp collective, %d at a wgmma",
+             done, emu.num_threads, at_barrier, at_warp, at_warpgroup);
     return -1;
   }
   for (int i = 0; i < SHARED_GUARD; ++i)
@@ -486,7 +529,9 @@ EXPORT CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy,
   emu.params = params;
   emu.entry = f->entry;
   emu.shared_bytes = shared;
-  emu.shared = malloc((size_t)shared + SHARED_GUARD);
+  emu.shared = aligned_alloc(
+      SHARED_ALIGN, ((size_t)shared + SHARED_GUARD + SHARED_ALIGN - 1) /
+                        SHARED_ALIGN * SHARED_ALIGN);
   if (!emu.shared || map_stacks((int)threads) != 0) {
     result = CUDA_ERROR_OUT_OF_MEMORY;
   } else {
@@ -542,6 +587,7 @@ EXPORT void *__attune_emu_shared(void) { return emu.shared; }
 
 EXPORT void __attune_emu_barrier(void) {
   Thread *self = emu.current;
+  check_wgmma_waited(self, "a barrier");
   if (++emu.arrived == emu.num_threads) {
     emu.arrived = 0;
     ++emu.generation;
@@ -786,3 +832,125 @@ EXPORT void __attune_emu_wait(int32_t pending) {
   Thread *self = emu.current;
   land_copies(self, self->groups - pending);
 }
+
+/*===----------------------------------------------------------------------===*
+ * wgmma (sm_90a)
+ *===----------------------------------------------------------------------===*/
+
+/* The byte offset in shared memory of element (mn, k) of a wgmma operand:
+ * 8x8 core matrices of 128 contiguous bytes, `stride` bytes apart along M /
+ * N and `leading` bytes apart along K (PTX ISA, "Matrix Descriptor Format",
+ * "Strides": no swizzle); a K-major core matrix is 8 rows of 8 K-elements,
+ * an MN-major one 8 rows of 8 M / N-elements. */
+static size_t operand_offset(uint64_t desc, int mn, int k, int mn_major) {
+  size_t start = (size_t)(desc & 0x3fff) << 4;
+  size_t leading = (size_t)(desc >> 16 & 0x3fff) << 4;
+  size_t stride = (size_t)(desc >> 32 & 0x3fff) << 4;
+  size_t inner = mn_major ? (size_t)(k % 8) * 16 + (size_t)(mn % 8) * 2
+                          : (size_t)(mn % 8) * 16 + (size_t)(k % 8) * 2;
+  return start + (size_t)(mn / 8) * stride + (size_t)(k / 8) * leading + inner;
+}
+
+static float operand(uint64_t desc, int mn, int k, int mn_major, int bf16) {
+  size_t offset = operand_offset(desc, mn, k, mn_major);
+  if (offset + 2 > emu.shared_bytes)
+    fail("wgmma reads byte %zu of %zu bytes of shared memory", offset,
+         emu.shared_bytes);
+  uint16_t bits;
+  memcpy(&bits, emu.shared + offset, 2);
+  return bf16 ? bf16_to_float(bits) : half_to_float(bits);
+}
+
+static void check_descriptor(uint64_t desc, const char *which) {
+  if (desc >> 62)
+    fail("wgmma operand %s: swizzled layouts (mode %d) are not emulated", which,
+         (int)(desc >> 62));
+  if (desc >> 49 & 7)
+    fail("wgmma operand %s: a base offset is not emulated", which);
+}
+
+/* wgmma.mma_async.m64nNk16.f32: warp w of the warpgroup holds rows
+ * [16 w, 16 w + 16) of D; lane 4 g + t value 4 j + e is row g + 8 (e / 2),
+ * column 8 j + 2 t + e % 2 (PTX ISA, "Matrix fragments for wgmma.m64nNk16",
+ * accumulator D). */
+static void compute_wgmma(Warpgroup *g) {
+  static float a[64][16], b[256][16];
+  check_descriptor(g->desc_a, "A");
+  check_descriptor(g->desc_b, "B");
+  for (int m = 0; m < 64; ++m)
+    for (int k = 0; k < 16; ++k)
+      a[m][k] = operand(g->desc_a, m, k, 0, g->bf16);
+  for (int n = 0; n < g->n; ++n)
+    for (int k = 0; k < 16; ++k)
+      b[n][k] = operand(g->desc_b, n, k, g->transpose_b, g->bf16);
+  for (int t = 0; t < WARPGROUP; ++t) {
+    int w = t / WARP, lane = t % WARP, row = 16 * w + lane / 4;
+    for (int i = 0; i < g->n / 2; ++i) {
+      int j = i / 4, e = i % 4;
+      int m = row + 8 * (e / 2), n = 8 * j + 2 * (lane % 4) + e % 2;
+      float sum = g->accumulate ? g->acc[t][i] : 0.0f;
+      for (int k = 0; k < 16; ++k)
+        sum += a[m][k] * b[n][k];
+      g->acc[t][i] = sum;
+    }
+  }
+}
+
+EXPORT void __attune_emu_wgmma(float *acc, uint64_t desc_a, uint64_t desc_b,
+                               int32_t n, int32_t bf16, int32_t accumulate,
+                               int32_t transpose_b) {
+  Thread *self = emu.current;
+  if (emu.num_threads % WARPGROUP)
+    fail("wgmma in a block of %d threads (not whole warpgroups)",
+         emu.num_threads);
+  if (!self->wgmma_fenced)
+    fail("thread %d: wgmma.mma_async without wgmma.fence since its last "
+         "wait",
+         self->tid);
+  if (n < 8 || n > 256 || n % 8)
+    fail("wgmma with N = %d", n);
+  Warpgroup *g = &emu.warpgroups[self->tid / WARPGROUP];
+  if (g->arrived > 0 &&
+      (g->desc_a != desc_a || g->desc_b != desc_b || g->n != n ||
+       g->bf16 != bf16 || g->accumulate != accumulate ||
+       g->transpose_b != transpose_b))
+    fail("warpgroup %d: threads issue different wgmmas (descriptors, shape "
+         "or types)",
+         self->tid / WARPGROUP);
+  g->desc_a = desc_a, g->desc_b = desc_b, g->n = n, g->bf16 = bf16;
+  g->accumulate = accumulate, g->transpose_b = transpose_b;
+  g->acc[self->tid % WARPGROUP] = acc;
+  ++self->wgmma_issued;
+  if (++g->arrived < WARPGROUP) {
+    self->wait = AT_WARPGROUP;
+    self->wait_generation = g->generation;
+    block_until_released(self);
+    return;
+  }
+  for (int t = 0; t < emu.num_threads; ++t)
+    if (emu.threads[t].unfenced_copies)
+      fail("a wgmma reads shared memory while thread %d's cp.async copies "
+           "landed without fence.proxy.async after them",
+           t);
+  compute_wgmma(g);
+  g->arrived = 0;
+  ++g->generation;
+}
+
+EXPORT void __attune_emu_wgmma_fence(void) { emu.current->wgmma_fenced = 1; }
+
+EXPORT void __attune_emu_wgmma_commit(void) {
+  Thread *self = emu.current;
+  if (self->wgmma_issued)
+    ++self->wgmma_groups;
+  self->wgmma_issued = 0;
+}
+
+EXPORT void __attune_emu_wgmma_wait(int32_t pending) {
+  Thread *self = emu.current;
+  if (self->wgmma_groups > pending)
+    self->wgmma_groups = pending;
+  self->wgmma_fenced = 0;
+}
+
+EXPORT void __attune_emu_proxy_fence(void) { emu.current->unfenced_copies = 0; }

@@ -300,6 +300,9 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", required=True)
     parser.add_argument("--cc", default="clang-22")
+    parser.add_argument("--mma", choices=["sync", "wgmma"], default="sync",
+                        help="tensor-core instructions of the kernels; "
+                        "wgmma also draws the tiling (one or two warpgroups)")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     build = os.path.abspath(args.build)
@@ -311,10 +314,19 @@ def main():
         base = os.path.join(os.path.abspath(args.work), f"p{n}")
         with open(base + ".mlir", "w") as f:
             f.write(text)
+        options = []
+        if args.mma == "wgmma":
+            # A stream of its own: the problems stay those of the seed.
+            # Block lists hold whole tiles (64-key blocks: 64-key tiles).
+            tilings = ["warps=4 kv-tile=64"]
+            if not any(f.startswith("--block-mask") for f in flags):
+                tilings += ["warps=4 kv-tile=128", "warps=8 kv-tile=128"]
+            tiling = random.Random(args.seed * 7919 + n).choice(tilings)
+            options = [f"--pipeline-options=mma=wgmma {tiling}"]
         compiled = subprocess.run(
             [os.path.join(tools, "attune-compile"), base + ".mlir",
              "--target=cuda", "--emulate", "-o", base + ".so", "--header",
-             base + ".h"], capture_output=True, text=True)
+             base + ".h"] + options, capture_output=True, text=True)
         if compiled.returncode != 0:
             why = compiled.stderr.strip().splitlines()
             print(f"p{n}: declined: {why[0] if why else '?'}")
@@ -335,7 +347,8 @@ def main():
             passed += 1
         else:
             failed += 1
-        print(f"p{n}: {'PASS' if ok else 'FAIL'} {setting} {' '.join(flags)}")
+        print(f"p{n}: {'PASS' if ok else 'FAIL'} {' '.join(options)} "
+              f"{setting} {' '.join(flags)}")
         if not ok:
             print("  " + (result.stdout + result.stderr).strip()
                   .replace("\n", "\n  "))

@@ -1,0 +1,81 @@
+//===- WarpgroupOps.cpp - warpgroup-level pieces of the sm_90a kernel -----===//
+
+#include "WarpgroupOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+using namespace mlir;
+using namespace mlir::attune::detail;
+
+WarpgroupOps::WarpgroupOps(OpBuilder &b, Location loc, Type elem, Value shared)
+    : b(b), loc(loc), elem(elem) {
+  Value address =
+      memref::ExtractAlignedPointerAsIndexOp::create(b, loc, shared);
+  base = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), address);
+}
+
+Value WarpgroupOps::descriptor(Value offset, int64_t leading, int64_t stride) {
+  auto i64 = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
+  };
+  // Bits 0-13: address bits 4-17 (the shared window is 2^18 bytes); 16-29:
+  // the leading byte offset / 16; 32-45: the stride byte offset / 16; base
+  // offset (49-51) and swizzle mode (62-63) 0.
+  Value address = arith::AddIOp::create(
+      b, loc, base,
+      arith::IndexCastUIOp::create(b, loc, b.getI64Type(), offset));
+  Value field = arith::ShRUIOp::create(
+      b, loc, arith::AndIOp::create(b, loc, address, i64(0x3ffff)), i64(4));
+  int64_t strides = (leading >> 4) << 16 | (stride >> 4) << 32;
+  return arith::OrIOp::create(b, loc, field, i64(strides));
+}
+
+void WarpgroupOps::fence() { NVVM::WgmmaFenceAlignedOp::create(b, loc); }
+
+void WarpgroupOps::mma(MutableArrayRef<Value> acc, bool accumulate, Value descA,
+                       Value descB, bool transposeB) {
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type();
+  int64_t n = static_cast<int64_t>(acc.size()) * 2;
+  auto type =
+      LLVM::LLVMStructType::getLiteral(ctx, SmallVector<Type>(acc.size(), f32));
+  Value in = LLVM::PoisonOp::create(b, loc, type);
+  if (accumulate)
+    for (auto [i, value] : llvm::enumerate(acc))
+      in = LLVM::InsertValueOp::create(b, loc, in, value,
+                                       ArrayRef<int64_t>{int64_t(i)});
+  auto wgmmaType =
+      elem.isF16() ? NVVM::WGMMATypes::f16 : NVVM::WGMMATypes::bf16;
+  auto op = NVVM::WgmmaMmaAsyncOp::create(
+      b, loc, type, in, descA, descB,
+      NVVM::MMAShapeAttr::get(ctx, kWarpgroupRows, n, 16),
+      NVVM::WGMMATypesAttr::get(ctx, wgmmaType),
+      NVVM::WGMMATypesAttr::get(ctx, wgmmaType),
+      NVVM::WGMMATypesAttr::get(ctx, NVVM::WGMMATypes::f32),
+      NVVM::WGMMAScaleOutAttr::get(ctx, accumulate ? NVVM::WGMMAScaleOut::one
+                                                   : NVVM::WGMMAScaleOut::zero),
+      NVVM::WGMMAScaleInAttr::get(ctx, NVVM::WGMMAScaleIn::one),
+      NVVM::WGMMAScaleInAttr::get(ctx, NVVM::WGMMAScaleIn::one),
+      NVVM::MMALayoutAttr::get(ctx, NVVM::MMALayout::row),
+      NVVM::MMALayoutAttr::get(ctx, transposeB ? NVVM::MMALayout::row
+                                               : NVVM::MMALayout::col),
+      NVVM::MMAIntOverflowAttr());
+  for (int64_t i = 0; i < static_cast<int64_t>(acc.size()); ++i)
+    acc[i] = LLVM::ExtractValueOp::create(b, loc, op.getResults(),
+                                          ArrayRef<int64_t>{i});
+}
+
+void WarpgroupOps::commitAndWait() {
+  NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
+  NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+}
+
+void WarpgroupOps::proxyFence() {
+  MLIRContext *ctx = b.getContext();
+  NVVM::FenceProxyOp::create(
+      b, loc, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
+      NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+}

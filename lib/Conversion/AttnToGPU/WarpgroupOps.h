@@ -1,0 +1,78 @@
+//===- WarpgroupOps.h - warpgroup-level pieces of the sm_90a kernel -*- C++
+//-*-//
+//
+// Private to lib/Conversion/AttnToGPU: wgmma.mma_async m64nNk16 with both
+// operands in shared memory, read through matrix descriptors in the
+// no-swizzle core-matrix layout (SharedLayout::CoreMatrices), and the fences
+// around it. The accumulators are per thread in the layout of mma.sync's
+// m16n8 accumulators, warp w of the warpgroup owning rows [16w, 16w + 16):
+// value 4j + e of a thread is row g + 8 (e / 2), column 8j + 2t + e % 2
+// (lane 4g + t), so the FlashAttention-2 kernel's softmax and epilogue
+// serve both instruction kinds unchanged.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTUNE_LIB_CONVERSION_ATTNTOGPU_WARPGROUPOPS_H
+#define ATTUNE_LIB_CONVERSION_ATTNTOGPU_WARPGROUPOPS_H
+
+#include "mlir/IR/Builders.h"
+
+namespace mlir {
+namespace attune {
+namespace detail {
+
+/// Threads of a warpgroup, rows of a wgmma's A operand and accumulators.
+constexpr int64_t kWarpgroupThreads = 128;
+constexpr int64_t kWarpgroupRows = 64;
+
+class WarpgroupOps {
+public:
+  /// `elem`: the 16-bit operand type (f16 or bf16); `shared`: the block's
+  /// dynamic shared memory (memref<?xi8>), which descriptor offsets count
+  /// from.
+  WarpgroupOps(OpBuilder &b, Location loc, Type elem, Value shared);
+
+  /// The matrix descriptor of an operand at byte `offset` (index) of the
+  /// dynamic shared memory, in core matrices `leading` bytes apart along K
+  /// and `stride` bytes apart along M or N (no swizzle).
+  Value descriptor(Value offset, int64_t leading, int64_t stride);
+  /// Operand strides of an R x C core-matrix tile (SharedLayout) read with
+  /// its columns as K (K-major: A, or B not transposed) or with its rows
+  /// as K (N-major: B transposed): {leading, stride}.
+  static std::pair<int64_t, int64_t> kMajorStrides(int64_t rows) {
+    return {rows * 16, 128};
+  }
+  static std::pair<int64_t, int64_t> nMajorStrides(int64_t rows) {
+    return {128, rows * 16};
+  }
+
+  /// wgmma.fence: orders the registers other instructions wrote (the
+  /// accumulators) before the next wgmma reads them.
+  void fence();
+  /// acc (N / 2 f32 of this thread) = A B, plus acc when `accumulate`:
+  /// wgmma.mma_async m64nNk16 with f32 accumulators, N = 4 * acc.size(); B
+  /// is read N-major (transposed) when `transposeB`.
+  void mma(MutableArrayRef<Value> acc, bool accumulate, Value descA,
+           Value descB, bool transposeB);
+  /// Commits the issued wgmmas and waits for them (their accumulators are
+  /// readable after).
+  void commitAndWait();
+  /// fence.proxy.async.shared::cta: makes this thread's generic-proxy
+  /// writes of shared memory (stores, landed cp.async copies) visible to
+  /// the async proxy wgmma reads through; a barrier must follow for other
+  /// threads' wgmmas.
+  void proxyFence();
+
+private:
+  OpBuilder &b;
+  Location loc;
+  Type elem;
+  /// The shared memory's address (i64).
+  Value base;
+};
+
+} // namespace detail
+} // namespace attune
+} // namespace mlir
+
+#endif // ATTUNE_LIB_CONVERSION_ATTNTOGPU_WARPGROUPOPS_H

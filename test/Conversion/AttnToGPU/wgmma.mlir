@@ -1,0 +1,63 @@
+// RUN: attune-opt %s --convert-attn-to-gpu="mma=wgmma" --canonicalize --cse | FileCheck %s
+// RUN: not attune-opt %s --convert-attn-to-gpu="mma=wgmma chip=sm_90" 2>&1 | FileCheck %s --check-prefix=CHIP
+// RUN: not attune-opt %s --convert-attn-to-gpu="mma=wgmma warps=2 kv-tile=64" 2>&1 | FileCheck %s --check-prefix=WARPS
+// RUN: not attune-opt %s --convert-attn-to-gpu="mma=wmma" 2>&1 | FileCheck %s --check-prefix=KIND
+
+// The sm_90a kernel: f16, GQA 4:1 packed, D = 128, causal. One warpgroup
+// (4 warps, 64 rows) multiplies with wgmma.mma_async m64nNk16, both operands
+// read from shared memory through descriptors, in 8x8 core matrices without
+// padding: Q [D/8][64/8][8][8], two K and V tiles [2][D/8][64/8][8][8], and
+// P, the A operand of P V, as 16-bit pairs [64/8][64/8][8][4] of i32.
+// Shared memory: (64 * 128 + 2 * 64 * 128 * 2 + 64 * 64) * 2 = 90112 bytes.
+
+// CHECK: gpu.func @causal
+// CHECK-SAME: attune.shared_bytes = 90112
+// CHECK-SAME: attune.threads = 128
+// Descriptor strides: Q, K (K-major, 64 rows): core matrices 1024 bytes
+// apart along K, 128 along M / N: (1024 / 16) << 16 | (128 / 16) << 32.
+// V (N-major, its 64 keys as K): 128 along K, 1024 along N.
+// CHECK-DAG: %[[KMAJOR:.*]] = arith.constant 34363932672 : i64
+// CHECK-DAG: %[[NMAJOR:.*]] = arith.constant 274878431232 : i64
+// CHECK-DAG: %[[WINDOW:.*]] = arith.constant 262143 : i64
+// CHECK: %[[SHARED:.*]] = gpu.dynamic_shared_memory
+// CHECK-DAG: memref.view %[[SHARED]][{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<16x8x8x8xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG: memref.view %[[SHARED]][{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<2x16x8x8x8xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG: memref.view %[[SHARED]][{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<8x8x8x4xi32, #gpu.address_space<workgroup>>
+// CHECK: memref.extract_aligned_pointer_as_index %[[SHARED]]
+// The first tile is copied, fenced for the async proxy, then shared.
+// CHECK: nvgpu.device_async_wait
+// CHECK-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK-NEXT: gpu.barrier
+// CHECK: scf.for
+// S = Q K^T: 8 k-steps of 16, the first without the accumulator.
+// CHECK: nvvm.wgmma.fence.aligned
+// CHECK: arith.andi %{{.*}}, %[[WINDOW]] : i64
+// CHECK: arith.ori %{{.*}}, %[[KMAJOR]] : i64
+// CHECK: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 64, k = 16>, D[<f32>, <zero>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>]
+// CHECK-COUNT-7: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>]
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// P to shared memory, fenced and shared before O += P V: 4 k-steps, V
+// transposed (N-major).
+// CHECK: memref.store %{{.*}} : memref<8x8x8x4xi32, #gpu.address_space<workgroup>>
+// CHECK: nvvm.fence.proxy
+// CHECK-NEXT: gpu.barrier
+// CHECK: nvvm.wgmma.fence.aligned
+// CHECK: arith.ori %{{.*}}, %[[NMAJOR]] : i64
+// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <row>]
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// The next tile: landed, fenced, shared.
+// CHECK: nvgpu.device_async_wait
+// CHECK-NEXT: nvvm.fence.proxy
+// CHECK-NEXT: gpu.barrier
+
+// CHIP: error: convert-attn-to-gpu: mma=wgmma needs chip sm_90a, not 'sm_90' (wgmma exists only there)
+// WARPS: error: 'attn.attention' op is not supported by the GPU path: wgmma needs warps in whole warpgroups (a multiple of 4) and kv-tile at most 256
+// KIND: error: convert-attn-to-gpu: unknown mma 'wmma' (sync or wgmma)
+
+func.func @causal(%q: tensor<?x8x?x128xf16>, %k: tensor<?x2x?x128xf16>, %v: tensor<?x2x?x128xf16>, %o: memref<?x8x?x128xf16>) {
+  %out = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>} : (tensor<?x8x?x128xf16>, tensor<?x2x?x128xf16>, tensor<?x2x?x128xf16>) -> tensor<?x8x?x128xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x8x?x128xf16>, memref<?x8x?x128xf16>) -> ()
+  return
+}
