@@ -221,11 +221,15 @@ bool attune::canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
     }
   }
   for (Region *region : {&op.getScoreMod(), &op.getMaskMod()}) {
+    // Captured constants are cloned into the kernel; anything else would
+    // need a kernel parameter.
     llvm::SetVector<Value> captured;
     getUsedValuesDefinedAbove(*region, captured);
-    if (!captured.empty()) {
-      why = "score_mod / mask_mod regions that capture values are not on the "
-            "GPU path yet";
+    if (llvm::any_of(captured, [](Value value) {
+          return !matchPattern(value, m_Constant());
+        })) {
+      why = "score_mod / mask_mod regions that capture values other than "
+            "constants are not on the GPU path yet";
       return false;
     }
   }

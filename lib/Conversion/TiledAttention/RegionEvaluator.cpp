@@ -94,8 +94,23 @@ std::optional<RegionEvaluator> RegionEvaluator::compile(Region &region) {
     SmallVector<int> operands;
     for (Value operand : op.getOperands()) {
       auto it = slot.find(operand);
-      if (it == slot.end())
-        return std::nullopt; // captured from above
+      if (it == slot.end()) {
+        // Captured from above: integer constants only (canonicalization
+        // hoists the region's own constants out of it).
+        APInt captured;
+        if (!widthOf(operand.getType()) ||
+            !matchPattern(operand, m_ConstantInt(&captured)))
+          return std::nullopt;
+        Instruction c{};
+        c.opcode = Const;
+        c.width = widthOf(operand.getType());
+        c.constant = c.width == 1 ? captured.getZExtValue()
+                                  : captured.getSExtValue();
+        c.lhs = c.rhs = c.third = -1;
+        c.result = e.numSlots++;
+        e.program.push_back(c);
+        it = slot.try_emplace(operand, c.result).first;
+      }
       operands.push_back(it->second);
     }
     APInt constant;

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 #include <limits>
 
@@ -229,6 +230,14 @@ static Value inlineVectorized(OpBuilder &b, Location loc, Region &region,
   Block &block = region.front();
   IRMapping mapping;
   mapping.map(block.getArguments(), args);
+  // Constants the region captures (canonicalization hoists the region's own
+  // out of it) come along: a GPU kernel cannot reach the originals.
+  llvm::SetVector<Value> captured;
+  getUsedValuesDefinedAbove(region, captured);
+  for (Value value : captured)
+    if (Operation *def = value.getDefiningOp();
+        def && def->hasTrait<OpTrait::ConstantLike>())
+      mapping.map(value, b.clone(*def)->getResult(0));
   auto vectorOf = [&](Type t) { return VectorType::get(shape, t); };
   auto broadcast = [&](Value x) -> Value {
     if (isa<VectorType>(x.getType()))

@@ -102,3 +102,23 @@ func.func @static_per_head(%q: tensor<2x2x8x16xf32>, %k: tensor<2x2x8x16xf32>, %
   } : (tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>) -> tensor<2x2x8x16xf32>
   return %o : tensor<2x2x8x16xf32>
 }
+
+// -----
+
+// @static_lists after --canonicalize, which hoists the region's constant out
+// of it: the captured constant is read as one, the lists are the same
+// constants.
+// CHECK-LABEL: func.func @static_captured_constant
+// CHECK-DAG: arith.constant dense<{{\[\[\[}}0, 1, 2, 2, 2, 2]]]> : tensor<1x1x6xi32>
+// CHECK-DAG: arith.constant dense<{{\[\[\[}}0, 0, 0, 0, 1, 1]]]> : tensor<1x1x6xi32>
+// CHECK-NOT: scf.for
+// CHECK: attn.attention(%{{.+}}) blocks(%{{.+}}, %{{.+}}) full_blocks(%{{.+}}, %{{.+}})
+func.func @static_captured_constant(%q: tensor<2x2x96x16xf32>, %k: tensor<2x2x96x16xf32>, %v: tensor<2x2x96x16xf32>) -> tensor<2x2x96x16xf32> {
+  %c16 = arith.constant 16 : index
+  %o = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>} mask_mod {
+  ^bb0(%b: index, %h: index, %i: index, %j: index):
+    %r = arith.cmpi sge, %j, %c16 : index
+    attn.yield %r : i1
+  } : (tensor<2x2x96x16xf32>, tensor<2x2x96x16xf32>, tensor<2x2x96x16xf32>) -> tensor<2x2x96x16xf32>
+  return %o : tensor<2x2x96x16xf32>
+}

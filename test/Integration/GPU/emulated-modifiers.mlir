@@ -12,6 +12,12 @@
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=softcap_alibi_temperature --cuda-launcher=%t.launcher.so --dtype=f16 --batch=1 --q-heads=4 --kv-heads=2 --q-len=1 --kv-len=300 --head-dim=64 --mask=causal --softcap=20.0 --alibi --temperature=1x4 | FileCheck %s
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=bias --cuda-launcher=%t.launcher.so --dtype=f16 --batch=2 --q-heads=4 --kv-heads=2 --q-len=113 --kv-len=203 --head-dim=64 --mask=causal --bias=2x4 --lse | FileCheck %s
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=regions --cuda-launcher=%t.launcher.so --dtype=f16 --batch=2 --q-heads=4 --kv-heads=2 --q-len=113 --kv-len=203 --head-dim=64 --mask=causal --score-mod=relpos --mask-mod=mod3 --lse | FileCheck %s
+// After --canonicalize, which hoists the regions' constants out of them (the
+// regions capture them): the kernel clones them in.
+// RUN: attune-opt %s --canonicalize -o %t.canon.mlir
+// RUN: attune-compile %t.canon.mlir --target=cuda --emulate -o %t.canon.so --header %t.canon.h
+// RUN: %clang -shared -fPIC -o %t.canon.launcher.so %t.canon_launcher.c -ldl -lpthread
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %t.canon.mlir --entry=regions --cuda-launcher=%t.canon.launcher.so --dtype=f16 --batch=2 --q-heads=4 --kv-heads=2 --q-len=113 --kv-len=203 --head-dim=64 --mask=causal --score-mod=relpos --mask-mod=mod3 --lse | FileCheck %s
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=head_map --cuda-launcher=%t.launcher.so --dtype=f16 --batch=2 --q-heads=4 --kv-heads=3 --q-len=150 --kv-len=203 --head-dim=64 --head-map=0,0,1,2 --scale=0.1 | FileCheck %s
 // CHECK-NOT: FAIL
 // CHECK: PASS
