@@ -7,27 +7,29 @@
 // layout of mma.sync, rows g = l / 4 and g + 8 and columns 2t, 2t + 1 of every
 // 8-column slice (t = l % 4). Per key tile:
 //
-//   S = Q K^T        Q fragments stay in registers (ldmatrix once), K tiles
-//                    come from shared memory (ldmatrix, two n-slices a load)
+//   S = Q K^T        TileProducts: mma.sync per warp (Q fragments in
+//                    registers, K through ldmatrix) or wgmma per warpgroup
+//                    (descriptors over shared memory); either way the lane's
+//                    scores in the layout above
 //   S -> P           scale, TileSemantics' modifiers and mask (the mask only
 //                    on tiles that are not entirely visible), then the online
 //                    softmax: row max over the lane's 16 values and across the
 //                    4 lanes of a row (shuffles), rescale of O and the partial
 //                    row sum; or sigmoid weights, no running state
-//   O += P V         P's accumulator layout is the A-operand layout of the
-//                    next mma once packed to 16 bits; V through ldmatrix.trans
+//   O += P V         TileProducts again: P packed to 16 bits is the A operand
+//                    of the next mma.sync as it lies, or goes through shared
+//                    memory for wgmma
 //
 // The next key tile is copied (cp.async, 16 bytes a thread and copy, rows past
-// the end zero-filled) while the current one is used; one barrier a tile.
-// Shared rows are padded by 16 bytes so that ldmatrix reads are free of bank
-// conflicts.
+// the end zero-filled, into the layout the products read) while the current
+// one is used; one wait and one barrier a tile.
 //
 //===----------------------------------------------------------------------===//
 
 #include "BlockLayout.h"
 #include "GPUKernel.h"
+#include "TileProducts.h"
 #include "WarpOps.h"
-#include "WarpgroupOps.h"
 
 #include "attn/IR/AttnOps.h"
 #include "attune/Conversion/TiledAttention/BlockListWalk.h"
@@ -70,8 +72,6 @@ public:
     // Shared rows hold whole 16-column k-steps (zero-filled past D, Dv).
     headPad = llvm::alignTo(headDim, 16);
     valuePad = llvm::alignTo(valueDim, 16);
-    kPitch = headPad + kPad;
-    vPitch = valuePad + kPad;
   }
 
   void emit(const KernelValues &values);
@@ -118,8 +118,7 @@ private:
   const TileSemantics &sem;
   GPUTiling tiling;
   Type elem, outElem;
-  int64_t headDim, valueDim, headPad, valuePad, qHeads, kvHeads, rows, threads,
-      kPitch, vPitch;
+  int64_t headDim, valueDim, headPad, valuePad, qHeads, kvHeads, rows, threads;
   Value tid;
   WarpOps warpOps;
 };
@@ -169,50 +168,15 @@ void KernelEmitter::emit(const KernelValues &values) {
   Value kBase = mulC(kvRow, headDim);
   Value vBase = mulC(kvRow, valueDim);
 
-  // Shared memory: Q tile, two K tiles, two V tiles.
+  // Shared memory: the tiles the products read (TileProducts).
   auto space = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   Value dynamic = gpu::DynamicSharedMemoryOp::create(
       b, loc,
       MemRefType::get({ShapedType::kDynamic}, b.getI8Type(), nullptr, space));
-  auto view = [&](ArrayRef<int64_t> shape, int64_t byteOffset) -> Value {
-    return memref::ViewOp::create(b, loc,
-                                  MemRefType::get(shape, elem, nullptr, space),
-                                  dynamic, cIdx(byteOffset), ValueRange{});
-  };
-  // wgmma: unpadded core matrices (descriptors read them) and a P tile,
-  // the A operand of P V.
-  const bool wgmma = tiling.mma == GPUMma::Wgmma;
-  const SharedLayout tileLayout =
-      wgmma ? SharedLayout::CoreMatrices : SharedLayout::PaddedRows;
-  auto tileShape = [&](int64_t tileRows, int64_t width,
-                       int64_t pitch) -> SmallVector<int64_t> {
-    if (wgmma)
-      return {width / 8, tileRows / 8, 8, 8};
-    return {tileRows, pitch};
-  };
-  auto buffered = [](SmallVector<int64_t> shape) {
-    shape.insert(shape.begin(), 2);
-    return shape;
-  };
-  const int64_t qBytes = rows * (wgmma ? headPad : kPitch) * 2,
-                kBytes = kvTile * (wgmma ? headPad : kPitch) * 2,
-                vBytes = kvTile * (wgmma ? valuePad : vPitch) * 2;
-  const int64_t kOffset = qBytes, vOffset = kOffset + 2 * kBytes,
-                pOffset = vOffset + 2 * vBytes;
-  Value qShared = view(tileShape(rows, headPad, kPitch), 0);
-  Value kShared = view(buffered(tileShape(kvTile, headPad, kPitch)), kOffset);
-  Value vShared = view(buffered(tileShape(kvTile, valuePad, vPitch)), vOffset);
-  Value pShared;
-  std::optional<WarpgroupOps> warpgroup;
-  if (wgmma) {
-    // P as pairs of 16-bit values (one 32-bit store each).
-    pShared =
-        memref::ViewOp::create(b, loc,
-                               MemRefType::get({kvTile / 8, rows / 8, 8, 4},
-                                               b.getI32Type(), nullptr, space),
-                               dynamic, cIdx(pOffset), ValueRange{});
-    warpgroup.emplace(b, loc, elem, dynamic);
-  }
+  SharedTiles tiles = SharedTiles::get(tiling, headDim, valueDim);
+  std::unique_ptr<TileProducts> products =
+      TileProducts::create(b, loc, elem, tiling, tiles, dynamic,
+                           {warp, lane, laneGroup, quad}, warpOps);
 
   // What the variant needs of this tile (TileSemantics).
   TileRows tileRows;
@@ -300,46 +264,27 @@ void KernelEmitter::emit(const KernelValues &values) {
       first = stepAt(i).keyBegin;
       limit = select(inRange, kvLen, cIdx(0));
     }
-    warpOps.copySlab(kShared, buffer, values.k, kBase, first, limit, kvTile,
-                     headDim, headPad, tileLayout);
-    return warpOps.copySlab(vShared, buffer, values.v, vBase, first, limit,
-                            kvTile, valueDim, valuePad, tileLayout);
+    warpOps.copySlab(products->keys(), buffer, values.k, kBase, first, limit,
+                     kvTile, headDim, headPad, tiles.layout);
+    return warpOps.copySlab(products->values(), buffer, values.v, vBase, first,
+                            limit, kvTile, valueDim, valuePad, tiles.layout);
   };
 
   // Prologue: the Q tile and the first key tile; Q fragments to registers.
   warpOps.copyRows(
-      qShared, {}, values.q,
+      products->query(), {}, values.q,
       [&](Value row) -> std::pair<Value, Value> {
         Value p = add(q0, row);
         Value valid = lt(p, packedLen);
         p = select(valid, p, cIdx(0));
         return {valid, queryRow(batchOf(p), headOf(p), positionOf(p), headDim)};
       },
-      rows, headDim, headPad, tileLayout);
+      rows, headDim, headPad, tiles.layout);
   Value first = copyKeyTile(stepBegin, cIdx(0));
   nvgpu::DeviceAsyncWaitOp::create(b, loc, first, b.getI32IntegerAttr(0));
-  if (wgmma)
-    warpgroup->proxyFence();
+  products->copiesLanded();
   gpu::BarrierOp::create(b, loc);
-  Value laneRow = arith::RemUIOp::create(b, loc, lane, cIdx(16));
-  Value laneHalf = mulC(arith::DivUIOp::create(b, loc, lane, cIdx(16)), 8);
-  Value laneEighth = arith::RemUIOp::create(b, loc, lane, cIdx(8));
-  Value laneOddEight =
-      mulC(arith::RemUIOp::create(
-               b, loc, arith::DivUIOp::create(b, loc, lane, cIdx(8)), cIdx(2)),
-           8);
-  // Q fragments stay in registers up to D = 128 (32 registers); wider heads
-  // reload them from shared memory at every k-step, or the accumulators
-  // would spill.
-  Value warpRow = add(mulC(warp, kWarpRows), laneRow);
-  auto loadQuery = [&](int64_t ks) {
-    return warpOps.loadMatrices(
-        qShared, ValueRange{warpRow, addC(laneHalf, ks * 16)}, false);
-  };
-  bool queryInRegisters = !wgmma && headPad <= 128;
-  SmallVector<SmallVector<Value, 4>> qFragments;
-  for (int64_t ks = 0; queryInRegisters && ks < headPad / 16; ++ks)
-    qFragments.push_back(loadQuery(ks));
+  products->loadQuery();
 
   // Per score held: query position (rows g, g + 8) and key offset in the
   // tile (columns 2t, 2t + 1 of each 8-key slice).
@@ -447,39 +392,8 @@ void KernelEmitter::emit(const KernelValues &values) {
       b.setInsertionPointToStart(skipStep.elseBlock());
     }
 
-    // S = Q K^T: each x4 load gives two 8-key slices of a 16-wide k-step
-    // (mma.sync); or a wgmma a k-step, Q and K read from shared memory.
-    SmallVector<Value> s(numScores, cF32(0.0f));
-    Value warpgroupRows; // byte offset of this warpgroup's first A row
-    if (wgmma) {
-      warpgroupRows = mulC(arith::DivUIOp::create(b, loc, warp, cIdx(4)),
-                           kWarpgroupRows / 8 * 128);
-      auto [leadQ, strideQ] = WarpgroupOps::kMajorStrides(rows);
-      auto [leadK, strideK] = WarpgroupOps::kMajorStrides(kvTile);
-      Value kTile = addC(mulC(buffer, kBytes), kOffset);
-      warpgroup->fence();
-      for (int64_t ks = 0; ks < headPad / 16; ++ks)
-        warpgroup->mma(
-            s, ks > 0,
-            warpgroup->descriptor(addC(warpgroupRows, 2 * ks * leadQ), leadQ,
-                                  strideQ),
-            warpgroup->descriptor(addC(kTile, 2 * ks * leadK), leadK, strideK),
-            /*transposeB=*/false);
-      warpgroup->commitAndWait();
-    }
-    for (int64_t jp = 0; !wgmma && jp < kvTile / 16; ++jp)
-      for (int64_t ks = 0; ks < headPad / 16; ++ks) {
-        Value keyRow = add(addC(laneHalf, jp * 16), laneEighth);
-        auto kRegs = warpOps.loadMatrices(
-            kShared, ValueRange{buffer, keyRow, addC(laneOddEight, ks * 16)},
-            false);
-        SmallVector<Value, 4> query =
-            queryInRegisters ? qFragments[ks] : loadQuery(ks);
-        warpOps.mma(query, {kRegs[0], kRegs[1]},
-                    MutableArrayRef<Value>(s).slice(2 * jp * 4, 4));
-        warpOps.mma(query, {kRegs[2], kRegs[3]},
-                    MutableArrayRef<Value>(s).slice((2 * jp + 1) * 4, 4));
-      }
+    // S = Q K^T.
+    SmallVector<Value> s = products->scores(buffer);
     Value scores = arith::MulFOp::create(
         b, loc, vector::FromElementsOp::create(b, loc, scoreType, s), scale);
     Value keys = arith::AddIOp::create(
@@ -570,64 +484,11 @@ void KernelEmitter::emit(const KernelValues &values) {
           vector::FromElementsOp::create(b, loc, acc.getType(), alphas));
     }
 
-    // O += P V. P's slices 2kk and 2kk + 1 form the A operand of k-step kk.
+    // O += P V.
     SmallVector<Value> o;
     for (int64_t i = 0; i < numOut; ++i)
       o.push_back(extract(acc, i));
-    auto pair = [&](int64_t i) {
-      Value two = vector::FromElementsOp::create(
-          b, loc, VectorType::get({2}, f32),
-          ValueRange{extract(p, i), extract(p, i + 1)});
-      return warpOps.mmaRegister(
-          arith::TruncFOp::create(b, loc, VectorType::get({2}, elem), two));
-    };
-    if (wgmma) {
-      // P to shared memory (row g + 8 r, columns 2t, 2t + 1 of each slice,
-      // of this warp's 16 rows), visible to the async proxy before any
-      // warpgroup's wgmma reads it; V read N-major.
-      for (int64_t j = 0; j < scoreSlices; ++j)
-        for (int64_t r = 0; r < 2; ++r) {
-          Value two = vector::FromElementsOp::create(
-              b, loc, VectorType::get({2}, f32),
-              ValueRange{extract(p, j * 4 + 2 * r),
-                         extract(p, j * 4 + 2 * r + 1)});
-          Value packed = LLVM::BitcastOp::create(
-              b, loc, b.getI32Type(),
-              arith::TruncFOp::create(b, loc, VectorType::get({2}, elem), two));
-          memref::StoreOp::create(
-              b, loc, packed, pShared,
-              ValueRange{cIdx(j), addC(mulC(warp, 2), r), laneGroup, quad});
-        }
-      warpgroup->proxyFence();
-      gpu::BarrierOp::create(b, loc);
-      auto [leadP, strideP] = WarpgroupOps::kMajorStrides(rows);
-      auto [leadV, strideV] = WarpgroupOps::nMajorStrides(kvTile);
-      Value vTile = addC(mulC(buffer, vBytes), vOffset);
-      warpgroup->fence();
-      for (int64_t kk = 0; kk < kvTile / 16; ++kk)
-        warpgroup->mma(
-            o, true,
-            warpgroup->descriptor(addC(warpgroupRows, pOffset + 2 * kk * leadP),
-                                  leadP, strideP),
-            warpgroup->descriptor(addC(vTile, 2 * kk * leadV), leadV, strideV),
-            /*transposeB=*/true);
-      warpgroup->commitAndWait();
-    }
-    for (int64_t kk = 0; !wgmma && kk < kvTile / 16; ++kk) {
-      SmallVector<Value, 4> a = {pair(2 * kk * 4), pair(2 * kk * 4 + 2),
-                                 pair((2 * kk + 1) * 4),
-                                 pair((2 * kk + 1) * 4 + 2)};
-      Value valueRow = add(addC(laneOddEight, kk * 16), laneEighth);
-      for (int64_t np = 0; np < valuePad / 16; ++np) {
-        auto vRegs = warpOps.loadMatrices(
-            vShared, ValueRange{buffer, valueRow, addC(laneHalf, np * 16)},
-            true);
-        warpOps.mma(a, {vRegs[0], vRegs[1]},
-                    MutableArrayRef<Value>(o).slice(2 * np * 4, 4));
-        warpOps.mma(a, {vRegs[2], vRegs[3]},
-                    MutableArrayRef<Value>(o).slice((2 * np + 1) * 4, 4));
-      }
-    }
+    products->accumulate(buffer, p, o);
     acc = vector::FromElementsOp::create(b, loc, acc.getType(), o);
     SmallVector<Value> state = {newM[0], newM[1], newL[0], newL[1], acc};
     if (skipStep) {
@@ -638,8 +499,7 @@ void KernelEmitter::emit(const KernelValues &values) {
 
     // The next tile has landed and nobody reads this one any more.
     nvgpu::DeviceAsyncWaitOp::create(b, loc, next, b.getI32IntegerAttr(0));
-    if (wgmma)
-      warpgroup->proxyFence();
+    products->copiesLanded();
     gpu::BarrierOp::create(b, loc);
     scf::YieldOp::create(b, loc, state);
   }

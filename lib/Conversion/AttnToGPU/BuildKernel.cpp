@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "GPUKernel.h"
+#include "TileProducts.h"
 
 #include "attune/Conversion/KernelForm.h"
 #include "attune/Conversion/TiledAttention/BlockListWalk.h"
@@ -121,16 +122,8 @@ std::optional<GPUMma> attune::parseGPUMma(StringRef name) {
 
 int64_t attune::sharedBytesFor(attn::AttentionOpInterface op,
                                const GPUTiling &tiling) {
-  int64_t headPad = llvm::alignTo(op.getHeadDim(), 16),
-          valuePad = llvm::alignTo(op.getValueHeadDim(), 16);
-  int64_t rows = tiling.warps * kWarpRows;
-  if (tiling.mma == GPUMma::Wgmma)
-    return (rows * headPad + 2 * tiling.kvTile * (headPad + valuePad) +
-            rows * tiling.kvTile) *
-           2;
-  return (rows * (headPad + kPad) +
-          2 * tiling.kvTile * (headPad + kPad + valuePad + kPad)) *
-         2;
+  return SharedTiles::get(tiling, op.getHeadDim(), op.getValueHeadDim())
+      .totalBytes();
 }
 
 GPUTiling attune::fitTiling(attn::AttentionOpInterface op, GPUTiling requested,

@@ -23,7 +23,7 @@
 // CHECK-DAG: memref.view %[[SHARED]][{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<16x8x8x8xf16, #gpu.address_space<workgroup>>
 // CHECK-DAG: memref.view %[[SHARED]][{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<2x16x8x8x8xf16, #gpu.address_space<workgroup>>
 // CHECK-DAG: memref.view %[[SHARED]][{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<8x8x8x4xi32, #gpu.address_space<workgroup>>
-// CHECK: memref.extract_aligned_pointer_as_index %[[SHARED]]
+// CHECK-DAG: memref.extract_aligned_pointer_as_index %[[SHARED]]
 // The first tile is copied, fenced for the async proxy, then shared.
 // CHECK: nvgpu.device_async_wait
 // CHECK-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
