@@ -29,6 +29,8 @@ Value WarpgroupOps::descriptor(Value offset, int64_t leading, int64_t stride) {
       arith::IndexCastUIOp::create(b, loc, b.getI64Type(), offset));
   Value field = arith::ShRUIOp::create(
       b, loc, arith::AndIOp::create(b, loc, address, i64(0x3ffff)), i64(4));
+  assert(leading % 16 == 0 && stride % 16 == 0 && leading < (1 << 18) &&
+         stride < (1 << 18) && "a descriptor's strides are 14-bit / 16");
   int64_t strides = (leading >> 4) << 16 | (stride >> 4) << 32;
   return arith::OrIOp::create(b, loc, field, i64(strides));
 }

@@ -28,7 +28,9 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace mlir {
@@ -72,6 +74,7 @@ void attune::declareEmulatorRuntime(ModuleOp module) {
   declare(emulator::kWgmmaCommit, none, {});
   declare(emulator::kWgmmaWait, none, {i32});
   declare(emulator::kProxyFence, none, {});
+  declare(emulator::kSharedStore, none, {});
 }
 
 namespace {
@@ -593,6 +596,29 @@ LogicalResult checkEmulated(ModuleOp module) {
   return failure(result.wasInterrupted());
 }
 
+/// Puts a call of the runtime's shared-store hook after every store into
+/// workgroup memory (the runtime then requires fence.proxy.async before a
+/// wgmma reads shared memory).
+void markSharedStores(ModuleOp module) {
+  auto isShared = [](Value memref) {
+    auto space = dyn_cast_if_present<gpu::AddressSpaceAttr>(
+        cast<MemRefType>(memref.getType()).getMemorySpace());
+    return space && space.getValue() == gpu::AddressSpace::Workgroup;
+  };
+  module.walk([&](Operation *op) {
+    Value target;
+    if (auto store = dyn_cast<memref::StoreOp>(op))
+      target = store.getMemRef();
+    else if (auto store = dyn_cast<vector::StoreOp>(op))
+      target = store.getBase();
+    if (!target || !isShared(target))
+      return;
+    OpBuilder b(op->getContext());
+    b.setInsertionPointAfter(op);
+    callRuntime(b, op, emulator::kSharedStore, {});
+  });
+}
+
 /// `void name(void **params)`: loads parameter i from params[i] and calls
 /// the body.
 void addPackedEntry(ModuleOp module, StringRef kernel) {
@@ -631,6 +657,7 @@ struct ConvertGPUToEmulatorPass
         failed(checkEmulated(module)))
       return signalPassFailure();
     declareEmulatorRuntime(module);
+    markSharedStores(module);
 
     LowerToLLVMOptions options(ctx);
     LLVMTypeConverter converter(ctx, options);

@@ -40,6 +40,9 @@ inline constexpr llvm::StringLiteral kWgmmaFence = "__attune_emu_wgmma_fence";
 inline constexpr llvm::StringLiteral kWgmmaCommit = "__attune_emu_wgmma_commit";
 inline constexpr llvm::StringLiteral kWgmmaWait = "__attune_emu_wgmma_wait";
 inline constexpr llvm::StringLiteral kProxyFence = "__attune_emu_proxy_fence";
+/// Called after every store to shared memory (the proxy fence's check).
+inline constexpr llvm::StringLiteral kSharedStore =
+    "__attune_emu_shared_store";
 
 /// `__attune_emu_id(which)`: thread id x, y, z (0-2), block id (3-5), block
 /// dim (6-8), grid dim (9-11), dynamic shared memory bytes (12).

@@ -26,10 +26,11 @@
  * (its asynchrony is not modelled: reading accumulators before the wait is
  * not caught). Checked: every thread issued wgmma.fence since its last wait,
  * lanes agree on descriptors and shape, operands lie inside shared memory in
- * the no-swizzle layout, every wgmma is committed and waited for before a
- * barrier or the end, and (with late copies) every thread whose cp.async
- * copies landed executed fence.proxy.async since, before any wgmma of the
- * block reads shared memory. Shared memory is aligned to 2^18 bytes, so a
+ * the no-swizzle layout (reserved descriptor bits clear), every wgmma is
+ * committed and waited for before a barrier or the end, and every thread
+ * that wrote shared memory (stores; with late copies, landed cp.async
+ * copies) executed fence.proxy.async since, before any wgmma of the block
+ * reads it. Shared memory is aligned to 2^18 bytes, so a
  * descriptor's 18-bit address is its offset there.
  *
  * Two settings vary what a kernel with a missing barrier or wait would see:
@@ -254,8 +255,9 @@ typedef struct {
   Copy *copies;
   int num_copies, max_copies, groups;
   /* wgmma: fenced since the last wait; issued, not committed; committed
-   * groups not waited for. Copies landed since the last proxy fence. */
-  int wgmma_fenced, wgmma_issued, wgmma_groups, unfenced_copies;
+   * groups not waited for. Shared memory written (stores, landed copies)
+   * since the last proxy fence. */
+  int wgmma_fenced, wgmma_issued, wgmma_groups, unfenced_writes;
 } Thread;
 
 enum Collective { NONE, SHUFFLE, LDMATRIX, MMA };
@@ -381,7 +383,7 @@ static void land_copies(Thread *t, int up_to_group) {
   t->num_copies = kept;
   /* Early copies land at issue, for buffers nobody reads yet: not checked. */
   if (landed && !emu.early_copies)
-    t->unfenced_copies = 1;
+    t->unfenced_writes = 1;
 }
 
 static void check_wgmma_waited(const Thread *t, const char *where) {
@@ -446,7 +448,7 @@ static int run_block(void) {
     thread->num_copies = 0;
     thread->groups = 0;
     thread->wgmma_fenced = thread->wgmma_issued = thread->wgmma_groups = 0;
-    thread->unfenced_copies = 0;
+    thread->unfenced_writes = 0;
     thread->stack = emu.stacks + t * (emu.stack_bytes + page) + page;
     ucontext_t start;
     getcontext(&start);
@@ -862,6 +864,12 @@ static float operand(uint64_t desc, int mn, int k, int mn_major, int bf16) {
 }
 
 static void check_descriptor(uint64_t desc, const char *which) {
+  /* Bits 14-15, 30-31, 46-48 and 52-61 are reserved. */
+  const uint64_t reserved =
+      3ull << 14 | 3ull << 30 | 7ull << 46 | 0x3ffull << 52;
+  if (desc & reserved)
+    fail("wgmma operand %s: reserved descriptor bits set (%#llx)", which,
+         (unsigned long long)(desc & reserved));
   if (desc >> 62)
     fail("wgmma operand %s: swizzled layouts (mode %d) are not emulated", which,
          (int)(desc >> 62));
@@ -928,9 +936,9 @@ EXPORT void __attune_emu_wgmma(float *acc, uint64_t desc_a, uint64_t desc_b,
     return;
   }
   for (int t = 0; t < emu.num_threads; ++t)
-    if (emu.threads[t].unfenced_copies)
-      fail("a wgmma reads shared memory while thread %d's cp.async copies "
-           "landed without fence.proxy.async after them",
+    if (emu.threads[t].unfenced_writes)
+      fail("a wgmma reads shared memory that thread %d wrote (a store or a "
+           "landed cp.async copy) without fence.proxy.async after it",
            t);
   compute_wgmma(g);
   g->arrived = 0;
@@ -953,4 +961,10 @@ EXPORT void __attune_emu_wgmma_wait(int32_t pending) {
   self->wgmma_fenced = 0;
 }
 
-EXPORT void __attune_emu_proxy_fence(void) { emu.current->unfenced_copies = 0; }
+EXPORT void __attune_emu_proxy_fence(void) {
+  emu.current->unfenced_writes = 0;
+}
+
+EXPORT void __attune_emu_shared_store(void) {
+  emu.current->unfenced_writes = 1;
+}

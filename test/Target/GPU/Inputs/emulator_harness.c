@@ -94,5 +94,27 @@ int main(int argc, char **argv) {
       }
   printf("ids wrong: %d, thread (7, 1, 1) of block (2, 1): %g\n", bad,
          outf[5 * 32 + 31]);
+
+  /* wgmma m64n8k16: D[m][n] = m % 16 + 16 n, thread t's value i at row
+   * 16 (t / 32) + t % 32 / 4 + 8 (i / 2), column 2 (t % 4) + i % 2. */
+  memset(outf, 0, sizeof(outf));
+  printf("wgmma: %d\n", run("wgmma", 1, 1, 128, 1, 1, 2304, &o, NULL));
+  int wrong = 0;
+  for (int t = 0; t < 128; ++t)
+    for (int i = 0; i < 4; ++i) {
+      int m = 16 * (t / 32) + t % 32 / 4 + 8 * (i / 2);
+      int n = 2 * (t % 4) + i % 2;
+      wrong += outf[4 * t + i] != (float)(m % 16 + 16 * n);
+    }
+  printf("wgmma wrong: %d, D[17][5] (thread 38, value 1): %g\n", wrong,
+         outf[4 * 38 + 1]);
+  printf("wgmma without the proxy fence: %d\n",
+         run("wgmma", 2, 1, 128, 1, 1, 2304, &o, NULL));
+  printf("wgmma without wgmma.fence: %d\n",
+         run("wgmma", 3, 1, 128, 1, 1, 2304, &o, NULL));
+  printf("wgmma not waited for: %d\n",
+         run("wgmma", 4, 1, 128, 1, 1, 2304, &o, NULL));
+  printf("wgmma in a block of 96 threads: %d\n",
+         run("wgmma", 1, 1, 96, 1, 1, 2304, &o, NULL));
   return 0;
 }

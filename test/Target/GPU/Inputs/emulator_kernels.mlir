@@ -108,4 +108,115 @@ gpu.module @kernels {
     memref.store %f, %out[%at] : memref<?xf32>
     gpu.return
   }
+
+  // wgmma m64n8k16 (f16, f32 accumulators) from hand-made operands: A
+  // (64 x 16, K-major core matrices 1024 bytes apart along K) is the
+  // selector A[m][k] = (k == m % 16), B (8 x 16, K-major at byte 2048, core
+  // matrices 128 bytes apart along K) holds B[n][k] = k + 16 n, so
+  // D[m][n] = m % 16 + 16 n; thread t writes its 4 accumulators to
+  // out[4 t, 4 t + 4). Threads 0-63 store A's rows, 64-71 B's. The grid's x
+  // extent drops one step of the protocol: 2 the proxy fence, 3 the
+  // wgmma.fence, 4 the commit and wait.
+  gpu.func @wgmma(%out: memref<?xf32>) kernel {
+    %tid = gpu.thread_id x
+    %gx = gpu.grid_dim x
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %c4 = arith.constant 4 : index
+    %c8 = arith.constant 8 : index
+    %c16 = arith.constant 16 : index
+    %c64 = arith.constant 64 : index
+    %c72 = arith.constant 72 : index
+    %c512 = arith.constant 512 : index
+    %c1024 = arith.constant 1024 : index
+    %one = arith.constant 1.0 : f16
+    %zero = arith.constant 0.0 : f16
+    %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %tile = memref.view %smem[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<1152xf16, #gpu.address_space<workgroup>>
+    %is_a = arith.cmpi ult, %tid, %c64 : index
+    %is_b = arith.cmpi ult, %tid, %c72 : index
+    %m16 = arith.remui %tid, %c16 : index
+    %mg = arith.divui %tid, %c8 : index
+    %mr = arith.remui %tid, %c8 : index
+    %n = arith.subi %tid, %c64 : index
+    scf.for %k = %c0 to %c16 step %c1 {
+      %kg = arith.divui %k, %c8 : index
+      %kr = arith.remui %k, %c8 : index
+      scf.if %is_a {
+        // (k / 8) * 1024 + (m / 8) * 128 + (m % 8) * 16 + (k % 8) * 2 bytes
+        %o0 = arith.muli %kg, %c512 : index
+        %o1 = arith.muli %mg, %c64 : index
+        %o2 = arith.muli %mr, %c8 : index
+        %o3 = arith.addi %o0, %o1 : index
+        %o4 = arith.addi %o3, %o2 : index
+        %at = arith.addi %o4, %kr : index
+        %diag = arith.cmpi eq, %k, %m16 : index
+        %a = arith.select %diag, %one, %zero : f16
+        memref.store %a, %tile[%at] : memref<1152xf16, #gpu.address_space<workgroup>>
+      } else {
+        scf.if %is_b {
+          // 2048 + (k / 8) * 128 + n * 16 + (k % 8) * 2 bytes
+          %o0 = arith.muli %kg, %c64 : index
+          %o1 = arith.muli %n, %c8 : index
+          %o3 = arith.addi %o0, %o1 : index
+          %o4 = arith.addi %o3, %kr : index
+          %at = arith.addi %o4, %c1024 : index
+          %n16 = arith.muli %n, %c16 : index
+          %v = arith.addi %k, %n16 : index
+          %vi = arith.index_cast %v : index to i32
+          %vf = arith.sitofp %vi : i32 to f16
+          memref.store %vf, %tile[%at] : memref<1152xf16, #gpu.address_space<workgroup>>
+        }
+      }
+    }
+    %skip_proxy = arith.cmpi eq, %gx, %c2 : index
+    scf.if %skip_proxy {
+    } else {
+      nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+    }
+    gpu.barrier
+    // Descriptors: address / 16 | (leading / 16) << 16 | (stride / 16) << 32.
+    %base_index = memref.extract_aligned_pointer_as_index %smem : memref<?xi8, #gpu.address_space<workgroup>> -> index
+    %base = arith.index_cast %base_index : index to i64
+    %window = arith.constant 262143 : i64
+    %c4_i64 = arith.constant 4 : i64
+    %a_bits = arith.constant 34363932672 : i64
+    %b_bits = arith.constant 34360262656 : i64
+    %b_at = arith.constant 2048 : i64
+    %a_addr = arith.andi %base, %window : i64
+    %a_field = arith.shrui %a_addr, %c4_i64 : i64
+    %desc_a = arith.ori %a_field, %a_bits : i64
+    %b_base = arith.addi %base, %b_at : i64
+    %b_addr = arith.andi %b_base, %window : i64
+    %b_field = arith.shrui %b_addr, %c4_i64 : i64
+    %desc_b = arith.ori %b_field, %b_bits : i64
+    %skip_fence = arith.cmpi eq, %gx, %c3 : index
+    scf.if %skip_fence {
+    } else {
+      nvvm.wgmma.fence.aligned
+    }
+    %init = llvm.mlir.poison : !llvm.struct<(f32, f32, f32, f32)>
+    %d = nvvm.wgmma.mma_async %desc_a, %desc_b, %init, <m = 64, n = 8, k = 16>, D[<f32>, <zero>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>] : !llvm.struct<(f32, f32, f32, f32)> -> !llvm.struct<(f32, f32, f32, f32)>
+    %skip_wait = arith.cmpi eq, %gx, %c4 : index
+    scf.if %skip_wait {
+    } else {
+      nvvm.wgmma.commit.group.sync.aligned
+      nvvm.wgmma.wait.group.sync.aligned 0
+    }
+    %t4 = arith.muli %tid, %c4 : index
+    %d0 = llvm.extractvalue %d[0] : !llvm.struct<(f32, f32, f32, f32)>
+    %d1 = llvm.extractvalue %d[1] : !llvm.struct<(f32, f32, f32, f32)>
+    %d2 = llvm.extractvalue %d[2] : !llvm.struct<(f32, f32, f32, f32)>
+    %d3 = llvm.extractvalue %d[3] : !llvm.struct<(f32, f32, f32, f32)>
+    %i1 = arith.addi %t4, %c1 : index
+    %i2 = arith.addi %t4, %c2 : index
+    %i3 = arith.addi %t4, %c3 : index
+    memref.store %d0, %out[%t4] : memref<?xf32>
+    memref.store %d1, %out[%i1] : memref<?xf32>
+    memref.store %d2, %out[%i2] : memref<?xf32>
+    memref.store %d3, %out[%i3] : memref<?xf32>
+    gpu.return
+  }
 }
