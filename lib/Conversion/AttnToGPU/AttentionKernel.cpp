@@ -77,6 +77,14 @@ public:
   void emit(const KernelValues &values);
 
 private:
+  /// One key tile of the online softmax on the lane's scores (rows g and
+  /// g + 8): the new row maxima `newM` (the row's 4 lanes agree through
+  /// shuffles), the probabilities exp(s - m) it returns, the lane's partial
+  /// row sums `newL` (reduced across lanes at the end) and `acc` rescaled by
+  /// exp(m - newM).
+  Value softmaxStep(Value scores, Value (&m)[2], Value (&l)[2],
+                    Value (&newM)[2], Value (&newL)[2], Value &acc);
+
   Value cIdx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value cF32(float v) {
     return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
@@ -442,47 +450,10 @@ void KernelEmitter::emit(const KernelValues &values) {
 
     Value p;
     Value newM[2] = {m[0], m[1]}, newL[2] = {l[0], l[1]};
-    if (sem.isSigmoid()) {
+    if (sem.isSigmoid())
       p = TileSemantics::sigmoidWeights(b, loc, scores, sigmoidBias);
-    } else {
-      // Row maxima: the lane's 16 values of each row, then the row's 4 lanes.
-      Value base[2], alpha[2];
-      for (int64_t r = 0; r < 2; ++r) {
-        Value rowMax = cF32(negInf);
-        for (int64_t j = 0; j < scoreSlices; ++j)
-          for (int64_t e = 2 * r; e < 2 * r + 2; ++e)
-            rowMax = fmax(rowMax, extract(scores, j * 4 + e));
-        rowMax = fmax(rowMax, shuffleXor(rowMax, 1));
-        rowMax = fmax(rowMax, shuffleXor(rowMax, 2));
-        newM[r] = fmax(m[r], rowMax);
-        base[r] = TileSemantics::exponentBase(b, loc, newM[r]);
-        alpha[r] = math::ExpOp::create(
-            b, loc, arith::SubFOp::create(b, loc, m[r], base[r]));
-      }
-      SmallVector<Value> bases;
-      for (int64_t i = 0; i < numScores; ++i)
-        bases.push_back(base[(i % 4) / 2]);
-      p = math::ExpOp::create(
-          b, loc,
-          arith::SubFOp::create(
-              b, loc, scores,
-              vector::FromElementsOp::create(b, loc, scoreType, bases)));
-      // Partial row sums (this lane's columns; reduced across lanes at the
-      // end) and the rescaled accumulator.
-      for (int64_t r = 0; r < 2; ++r) {
-        Value sum = arith::MulFOp::create(b, loc, l[r], alpha[r]);
-        for (int64_t j = 0; j < scoreSlices; ++j)
-          for (int64_t e = 2 * r; e < 2 * r + 2; ++e)
-            sum = arith::AddFOp::create(b, loc, sum, extract(p, j * 4 + e));
-        newL[r] = sum;
-      }
-      SmallVector<Value> alphas;
-      for (int64_t i = 0; i < numOut; ++i)
-        alphas.push_back(alpha[(i % 4) / 2]);
-      acc = arith::MulFOp::create(
-          b, loc, acc,
-          vector::FromElementsOp::create(b, loc, acc.getType(), alphas));
-    }
+    else
+      p = softmaxStep(scores, m, l, newM, newL, acc);
 
     // O += P V.
     SmallVector<Value> o;
@@ -577,6 +548,52 @@ void KernelEmitter::emit(const KernelValues &values) {
   storeRows(values.out, values.lse, cIdx(0));
   b.setInsertionPointToStart(whole.elseBlock());
   storePartial();
+}
+
+Value KernelEmitter::softmaxStep(Value scores, Value (&m)[2], Value (&l)[2],
+                                 Value (&newM)[2], Value (&newL)[2],
+                                 Value &acc) {
+  auto scoreType = cast<VectorType>(scores.getType());
+  const int64_t numScores = scoreType.getNumElements(),
+                scoreSlices = numScores / 4,
+                numOut = cast<VectorType>(acc.getType()).getNumElements();
+  const float negInf = -std::numeric_limits<float>::infinity();
+  // Row maxima: the lane's values of each row, then the row's 4 lanes.
+  Value base[2], alpha[2];
+  for (int64_t r = 0; r < 2; ++r) {
+    Value rowMax = cF32(negInf);
+    for (int64_t j = 0; j < scoreSlices; ++j)
+      for (int64_t e = 2 * r; e < 2 * r + 2; ++e)
+        rowMax = fmax(rowMax, extract(scores, j * 4 + e));
+    rowMax = fmax(rowMax, shuffleXor(rowMax, 1));
+    rowMax = fmax(rowMax, shuffleXor(rowMax, 2));
+    newM[r] = fmax(m[r], rowMax);
+    base[r] = TileSemantics::exponentBase(b, loc, newM[r]);
+    alpha[r] =
+        math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, m[r], base[r]));
+  }
+  SmallVector<Value> bases;
+  for (int64_t i = 0; i < numScores; ++i)
+    bases.push_back(base[(i % 4) / 2]);
+  Value p = math::ExpOp::create(
+      b, loc,
+      arith::SubFOp::create(
+          b, loc, scores,
+          vector::FromElementsOp::create(b, loc, scoreType, bases)));
+  for (int64_t r = 0; r < 2; ++r) {
+    Value sum = arith::MulFOp::create(b, loc, l[r], alpha[r]);
+    for (int64_t j = 0; j < scoreSlices; ++j)
+      for (int64_t e = 2 * r; e < 2 * r + 2; ++e)
+        sum = arith::AddFOp::create(b, loc, sum, extract(p, j * 4 + e));
+    newL[r] = sum;
+  }
+  SmallVector<Value> alphas;
+  for (int64_t i = 0; i < numOut; ++i)
+    alphas.push_back(alpha[(i % 4) / 2]);
+  acc = arith::MulFOp::create(
+      b, loc, acc,
+      vector::FromElementsOp::create(b, loc, acc.getType(), alphas));
+  return p;
 }
 
 } // namespace
