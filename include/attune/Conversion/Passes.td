@@ -459,7 +459,7 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     flag), P goes through a shared tile (the NVVM op takes A only from shared
     memory), and every thread fences the async proxy
     (`fence.proxy.async.shared::cta`) after its copies land and after storing
-    P, before the barrier. The accumulators lie as mma.sync's, so every
+    P, before the barrier (for P, the warpgroup's own named barrier). The accumulators lie as mma.sync's, so every
     variant above is shared. No TMA, swizzle or warp specialization yet.
 
     Tiles are sized for `chip`: when the requested warps and key tile need

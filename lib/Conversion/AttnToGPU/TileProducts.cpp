@@ -190,9 +190,9 @@ public:
     // P as pairs of 16-bit values.
     pairs = sharedView(b, loc, shared, {tiles.kvTile / 8, tiles.rows / 8, 8, 4},
                        b.getI32Type(), tiles.pOffset());
-    // The byte offset of this warpgroup's first row in Q and P.
-    warpgroupRows = mulC(arith::DivUIOp::create(b, loc, lanes.warp, cIdx(4)),
-                         kWarpgroupRows / 8 * 128);
+    // This warpgroup, and the byte offset of its first row in Q and P.
+    group = arith::DivUIOp::create(b, loc, lanes.warp, cIdx(4));
+    warpgroupRows = mulC(group, kWarpgroupRows / 8 * 128);
   }
 
   void copiesLanded() override { warpgroup.proxyFence(); }
@@ -218,7 +218,8 @@ public:
   void accumulate(Value buffer, Value p, MutableArrayRef<Value> o) override {
     // P to shared memory (rows g, g + 8 of the warp's 16, columns 2t,
     // 2t + 1 of each 8-key slice), visible to the async proxy and to the
-    // warpgroup before its wgmmas read it.
+    // warpgroup (its own named barrier: a warpgroup reads only its rows)
+    // before its wgmmas read it.
     for (int64_t j = 0; j < tiles.kvTile / 8; ++j)
       for (int64_t r = 0; r < 2; ++r) {
         Value packed = LLVM::BitcastOp::create(b, loc, b.getI32Type(),
@@ -229,7 +230,7 @@ public:
                                            lanes.group, lanes.quad});
       }
     warpgroup.proxyFence();
-    gpu::BarrierOp::create(b, loc);
+    warpgroup.barrier(group);
     auto [leadP, strideP] = WarpgroupOps::kMajorStrides(tiles.rows);
     auto [leadV, strideV] = WarpgroupOps::nMajorStrides(tiles.kvTile);
     Value vTile = addC(mulC(buffer, tiles.vBytes), tiles.vOffset());
@@ -247,7 +248,7 @@ public:
 
 private:
   WarpgroupOps warpgroup;
-  Value pairs, warpgroupRows;
+  Value pairs, group, warpgroupRows;
 };
 } // namespace
 

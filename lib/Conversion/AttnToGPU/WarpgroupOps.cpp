@@ -81,3 +81,14 @@ void WarpgroupOps::proxyFence() {
       b, loc, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
       NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
 }
+
+void WarpgroupOps::barrier(Value group) {
+  Type i32 = b.getI32Type();
+  Value id = arith::AddIOp::create(
+      b, loc, arith::IndexCastOp::create(b, loc, i32, group),
+      arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(1)));
+  Value threads = arith::ConstantOp::create(
+      b, loc, b.getI32IntegerAttr(kWarpgroupThreads));
+  NVVM::BarrierOp::create(b, loc, TypeRange{}, id, threads,
+                          NVVM::BarrierReductionAttr(), Value());
+}

@@ -57,6 +57,9 @@ public:
   /// Commits the issued wgmmas and waits for them (their accumulators are
   /// readable after).
   void commitAndWait();
+  /// bar.sync over the 128 threads of warpgroup `group` (index), on named
+  /// barrier 1 + group (barrier 0 is the block's).
+  void barrier(Value group);
   /// fence.proxy.async.shared::cta: makes this thread's generic-proxy
   /// writes of shared memory (stores, landed cp.async copies) visible to
   /// the async proxy wgmma reads through; a barrier must follow for other

@@ -61,6 +61,7 @@ void attune::declareEmulatorRuntime(ModuleOp module) {
   };
   declare(emulator::kId, i64, {i32});
   declare(emulator::kBarrier, none, {});
+  declare(emulator::kNamedBarrier, none, {i32, i32});
   declare(emulator::kShuffle, i64, {i32, i32, i32, i32});
   declare(emulator::kLdMatrix, none, {ptr, i32, i32, ptr});
   declare(emulator::kMma, none,
@@ -141,6 +142,30 @@ struct BarrierLowering : ConvertOpToLLVMPattern<gpu::BarrierOp> {
   matchAndRewrite(gpu::BarrierOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
     callRuntime(rewriter, op, emulator::kBarrier, {});
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// nvvm.barrier: the block's barrier without operands, else named barrier
+/// `id` over `number_of_threads` threads (all of the block's without).
+struct NamedBarrierLowering : ConvertOpToLLVMPattern<NVVM::BarrierOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(NVVM::BarrierOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (op.getReductionOp() || op->getNumResults())
+      return rewriter.notifyMatchFailure(op, "barrier reductions");
+    Location loc = op.getLoc();
+    if (!adaptor.getBarrierId()) {
+      callRuntime(rewriter, op, emulator::kBarrier, {});
+    } else {
+      Value threads = adaptor.getNumberOfThreads()
+                          ? adaptor.getNumberOfThreads()
+                          : i32Constant(rewriter, loc, -1);
+      callRuntime(rewriter, op, emulator::kNamedBarrier,
+                  {adaptor.getBarrierId(), threads});
+    }
     rewriter.eraseOp(op);
     return success();
   }
@@ -452,6 +477,7 @@ void attune::populateGPUToEmulatorConversionPatterns(
       IdLowering<gpu::BlockIdOp, emulator::kBlockId>,
       IdLowering<gpu::BlockDimOp, emulator::kBlockDim>,
       IdLowering<gpu::GridDimOp, emulator::kGridDim>, BarrierLowering,
+      NamedBarrierLowering,
       ShuffleLowering, DynamicSharedMemoryLowering, LdMatrixLowering,
       AsyncCopyLowering, CreateGroupLowering, WaitLowering, MmaLowering,
       WgmmaLowering,
@@ -562,6 +588,12 @@ LogicalResult checkEmulated(ModuleOp module) {
     if (auto wgmma = dyn_cast<NVVM::WgmmaMmaAsyncOp>(op);
         wgmma && !isEmulatedWgmma(wgmma)) {
       wgmma.emitOpError() << "is not emulated: " << kWgmmaForms;
+      return WalkResult::interrupt();
+    }
+    if (auto barrier = dyn_cast<NVVM::BarrierOp>(op);
+        barrier && (barrier.getReductionOp() || barrier->getNumResults())) {
+      barrier.emitOpError()
+          << "is not emulated: the emulator runs barriers without reductions";
       return WalkResult::interrupt();
     }
     if (auto fence = dyn_cast<NVVM::FenceProxyOp>(op);

@@ -37,11 +37,13 @@
 // CHECK-COUNT-7: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>]
 // CHECK: nvvm.wgmma.commit.group.sync.aligned
 // CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
-// P to shared memory, fenced and shared before O += P V: 4 k-steps, V
+// P to shared memory, fenced and shared within the warpgroup (named
+// barrier 1 + warpgroup over its 128 threads) before O += P V: 4 k-steps, V
 // transposed (N-major).
 // CHECK: memref.store %{{.*}} : memref<8x8x8x4xi32, #gpu.address_space<workgroup>>
 // CHECK: nvvm.fence.proxy
-// CHECK-NEXT: gpu.barrier
+// CHECK: %[[ID:.*]] = arith.addi %{{.*}}, %c1_i32 : i32
+// CHECK-NEXT: nvvm.barrier id = %[[ID]] number_of_threads = %c128_i32
 // CHECK: nvvm.wgmma.fence.aligned
 // CHECK: arith.ori %{{.*}}, %[[NMAJOR]] : i64
 // CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <row>]

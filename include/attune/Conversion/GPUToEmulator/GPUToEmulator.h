@@ -28,6 +28,9 @@ namespace attune {
 namespace emulator {
 inline constexpr llvm::StringLiteral kId = "__attune_emu_id";
 inline constexpr llvm::StringLiteral kBarrier = "__attune_emu_barrier";
+/// bar.sync id, count: named barrier `id` over `count` threads.
+inline constexpr llvm::StringLiteral kNamedBarrier =
+    "__attune_emu_named_barrier";
 inline constexpr llvm::StringLiteral kShuffle = "__attune_emu_shuffle";
 inline constexpr llvm::StringLiteral kLdMatrix = "__attune_emu_ldmatrix";
 inline constexpr llvm::StringLiteral kMma = "__attune_emu_mma";
@@ -59,6 +62,7 @@ enum IdKind : int32_t {
 void declareEmulatorRuntime(ModuleOp module);
 
 /// Patterns lowering gpu (ids, barrier, shuffle, dynamic shared memory),
+/// nvvm.barrier (named, with a thread count),
 /// nvgpu (ldmatrix, cp.async and its groups), nvvm.mma.sync, and
 /// nvvm.wgmma.mma_async with its fence, commit and wait and the async-proxy
 /// fence to calls of the emulator runtime. The workgroup address space must map

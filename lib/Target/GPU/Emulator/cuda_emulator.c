@@ -9,7 +9,8 @@
  * everything a GPU thread shares with others.
  *
  * The threads of a block are fibers on the launching thread, scheduled
- * cooperatively: a thread runs until it waits at a barrier or a warp
+ * cooperatively: a thread runs until it waits at a barrier (the block's or
+ * a named one over some of its warps) or a warp
  * collective (shuffle, ldmatrix, mma.sync) or a warpgroup's wgmma, and the
  * last of the block, warp or warpgroup to arrive completes the step. Blocks run
  *one after another; the result is deterministic. Checked on the way, each with
@@ -238,7 +239,7 @@ EXPORT CUresult cuFuncSetAttribute(void *function, int attribute, int value) {
  * Threads as fibers
  *===----------------------------------------------------------------------===*/
 
-enum Wait { RUNNING, AT_BARRIER, AT_WARP, AT_WARPGROUP, DONE };
+enum Wait { RUNNING, AT_BARRIER, AT_NAMED_BARRIER, AT_WARP, AT_WARPGROUP, DONE };
 
 typedef struct {
   void *dst;
@@ -249,7 +250,7 @@ typedef struct {
 typedef struct {
   jmp_buf context;
   char *stack;
-  int tid, wait;
+  int tid, wait, wait_barrier;
   unsigned wait_generation;
   /* cp.async: copies not landed yet; group -1 until committed. */
   Copy *copies;
@@ -280,8 +281,16 @@ typedef struct {
   int n, bf16, accumulate, transpose_b;
 } Warpgroup;
 
+/* bar.sync id, count: a named barrier (ids 1-15; 0 is the block's). */
+#define NAMED_BARRIERS 16
+typedef struct {
+  int arrived, expected;
+  unsigned generation;
+} NamedBarrier;
+
 static struct {
   Thread threads[MAX_THREADS];
+  NamedBarrier named[NAMED_BARRIERS];
   Warp warps[MAX_THREADS / WARP];
   Warpgroup warpgroups[MAX_THREADS / WARPGROUP];
   Thread *current;
@@ -316,6 +325,8 @@ fail(const char *format, ...) {
 static int waiting(const Thread *t) {
   if (t->wait == AT_BARRIER)
     return emu.generation == t->wait_generation;
+  if (t->wait == AT_NAMED_BARRIER)
+    return emu.named[t->wait_barrier].generation == t->wait_generation;
   if (t->wait == AT_WARP)
     return emu.warps[t->tid / WARP].generation == t->wait_generation;
   if (t->wait == AT_WARPGROUP)
@@ -439,6 +450,7 @@ static int run_block(void) {
   memset(emu.shared + emu.shared_bytes, 0xa5, SHARED_GUARD);
   memset(emu.warps, 0, sizeof(emu.warps));
   memset(emu.warpgroups, 0, sizeof(emu.warpgroups));
+  memset(emu.named, 0, sizeof(emu.named));
   emu.arrived = 0;
   emu.error[0] = 0;
   for (int t = 0; t < emu.num_threads; ++t) {
@@ -471,7 +483,8 @@ static int run_block(void) {
   int done = 0, at_barrier = 0, at_warp = 0, at_warpgroup = 0;
   for (int t = 0; t < emu.num_threads; ++t) {
     done += emu.threads[t].wait == DONE;
-    at_barrier += emu.threads[t].wait == AT_BARRIER;
+    at_barrier += emu.threads[t].wait == AT_BARRIER ||
+                  emu.threads[t].wait == AT_NAMED_BARRIER;
     at_warp += emu.threads[t].wait == AT_WARP;
     at_warpgroup += emu.threads[t].wait == AT_WARPGROUP;
   }
@@ -597,6 +610,39 @@ EXPORT void __attune_emu_barrier(void) {
   }
   self->wait = AT_BARRIER;
   self->wait_generation = emu.generation;
+  block_until_released(self);
+}
+
+/* bar.sync id, count (count < 0: the whole block). Threads arrive one by
+ * one; the hardware counts whole warps, which is the same for the whole
+ * warps the check requires. */
+EXPORT void __attune_emu_named_barrier(int32_t id, int32_t count) {
+  Thread *self = emu.current;
+  check_wgmma_waited(self, "a barrier");
+  if (count < 0)
+    count = emu.num_threads;
+  if (id == 0 && count == emu.num_threads) {
+    __attune_emu_barrier();
+    return;
+  }
+  if (id <= 0 || id >= NAMED_BARRIERS)
+    fail("bar.sync on barrier %d (1-15 over part of the block)", id);
+  if (count == 0 || count % WARP || count > emu.num_threads)
+    fail("bar.sync %d over %d threads (whole warps of the block's %d)", id,
+         count, emu.num_threads);
+  NamedBarrier *barrier = &emu.named[id];
+  if (barrier->arrived > 0 && barrier->expected != count)
+    fail("threads wait at barrier %d for %d and for %d threads", id,
+         barrier->expected, count);
+  barrier->expected = count;
+  if (++barrier->arrived == count) {
+    barrier->arrived = 0;
+    ++barrier->generation;
+    return;
+  }
+  self->wait = AT_NAMED_BARRIER;
+  self->wait_barrier = id;
+  self->wait_generation = barrier->generation;
   block_until_released(self);
 }
 

@@ -116,5 +116,17 @@ int main(int argc, char **argv) {
          run("wgmma", 4, 1, 128, 1, 1, 2304, &o, NULL));
   printf("wgmma in a block of 96 threads: %d\n",
          run("wgmma", 1, 1, 96, 1, 1, 2304, &o, NULL));
+
+  /* Named barriers: out[t] = 128 (t / 128) + (t % 128 + 64) % 128. */
+  memset(outf, 0, sizeof(outf));
+  printf("named: %d\n", run("named", 1, 1, 256, 1, 1, 1024, &o, NULL));
+  int misplaced = 0;
+  for (int t = 0; t < 256; ++t)
+    misplaced += outf[t] != (float)(128 * (t / 128) + (t % 128 + 64) % 128);
+  printf("named wrong: %d\n", misplaced);
+  printf("named over 100 threads: %d\n",
+         run("named", 2, 1, 256, 1, 1, 1024, &o, NULL));
+  printf("named, half skipping: %d\n",
+         run("named", 3, 1, 256, 1, 1, 1024, &o, NULL));
   return 0;
 }

@@ -219,4 +219,47 @@ gpu.module @kernels {
     memref.store %d3, %out[%i3] : memref<?xf32>
     gpu.return
   }
+
+  // Named barriers, one per warpgroup of a 256-thread block: thread t
+  // writes t to shared word t, waits at barrier 1 + t / 128 over 128
+  // threads, and reads the word of thread (t + 64) % 128 of its warpgroup.
+  // Grid x 2: the barrier over 100 threads (not whole warps); 3: the second
+  // half of each warpgroup skips it (a deadlock).
+  gpu.func @named(%out: memref<?xf32>) kernel {
+    %tid = gpu.thread_id x
+    %gx = gpu.grid_dim x
+    %c0 = arith.constant 0 : index
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %c64 = arith.constant 64 : index
+    %c128 = arith.constant 128 : index
+    %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %words = memref.view %smem[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<256xf32, #gpu.address_space<workgroup>>
+    %ti = arith.index_cast %tid : index to i32
+    %tf = arith.sitofp %ti : i32 to f32
+    memref.store %tf, %words[%tid] : memref<256xf32, #gpu.address_space<workgroup>>
+    %group = arith.divui %tid, %c128 : index
+    %in_group = arith.remui %tid, %c128 : index
+    %gi = arith.index_cast %group : index to i32
+    %one = arith.constant 1 : i32
+    %id = arith.addi %gi, %one : i32
+    %is2 = arith.cmpi eq, %gx, %c2 : index
+    %c100_i32 = arith.constant 100 : i32
+    %c128_i32 = arith.constant 128 : i32
+    %count = arith.select %is2, %c100_i32, %c128_i32 : i32
+    %is3 = arith.cmpi eq, %gx, %c3 : index
+    %second_half = arith.cmpi uge, %in_group, %c64 : index
+    %skip = arith.andi %is3, %second_half : i1
+    scf.if %skip {
+    } else {
+      nvvm.barrier id = %id number_of_threads = %count
+    }
+    %shifted = arith.addi %in_group, %c64 : index
+    %wrapped = arith.remui %shifted, %c128 : index
+    %base = arith.muli %group, %c128 : index
+    %from = arith.addi %base, %wrapped : index
+    %v = memref.load %words[%from] : memref<256xf32, #gpu.address_space<workgroup>>
+    memref.store %v, %out[%tid] : memref<?xf32>
+    gpu.return
+  }
 }
