@@ -604,7 +604,8 @@ def main():
         print_table(table)
         if not args.dry_run and args.tiling:
             try:
-                print("\nOther tilings (warps w, kv-tile k), prefill:")
+                print("\nOther builds (w<warps>k<kv-tile>; wgmma: mma=wgmma, "
+                      "_k128: kv-tile 128), prefill:")
                 print_table(time_tilings(
                     [t.split("=", 1) for t in args.tiling], table, device))
             except Exception as e:  # noqa: BLE001

@@ -56,8 +56,10 @@ void attune::buildGPUBinary(OpPassManager &pm,
   kernels.addPass(createArithToLLVMConversionPass());
   kernels.addPass(createConvertIndexToLLVMPass());
   kernels.addPass(createConvertGpuOpsToNVVMOps());
-  // wgmma.mma_async becomes inline PTX.
-  kernels.addPass(createConvertNVVMToLLVMPass());
+  // wgmma.mma_async becomes inline PTX (the mma.sync kernels have no such
+  // op and keep the lowering they had).
+  if (options.mma == "wgmma")
+    kernels.addPass(createConvertNVVMToLLVMPass());
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -459,12 +459,14 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     flag), P goes through a shared tile (the NVVM op takes A only from shared
     memory), and every thread fences the async proxy
     (`fence.proxy.async.shared::cta`) after its copies land and after storing
-    P, before the barrier (for P, the warpgroup's own named barrier). The accumulators lie as mma.sync's, so every
-    variant above is shared. No TMA, swizzle or warp specialization yet.
+    P, before the barrier (for P, the warpgroup's own named barrier). The
+    accumulators lie as mma.sync's, so every variant above is shared. No
+    TMA, swizzle or warp specialization yet.
 
     Tiles are sized for `chip`: when the requested warps and key tile need
     more shared memory than the architecture allows a block, both halve
-    until they fit.
+    (warps down to 1, or one warpgroup with wgmma), then the key tile alone
+    (down to 16 * warps), until they fit.
   }];
   let options = [
     Option<"warps", "warps", "int64_t", /*default=*/"4",
@@ -524,9 +526,16 @@ def ConvertGPUToEmulator : Pass<"attune-convert-gpu-to-emulator",
     threads of a block as cooperatively scheduled fibers: thread, block and
     grid ids, `gpu.barrier`, `gpu.shuffle`, `gpu.dynamic_shared_memory`,
     `nvgpu.ldmatrix` (with `.trans`), `nvvm.mma.sync` m16n8k16 (f16 and bf16,
-    f32 accumulators), and `nvgpu.device_async_copy` with its groups and
-    waits (copies land at the wait, as late as the hardware may land them,
-    so that a read before the wait sees stale data). The fast-math pass's
+    f32 accumulators), `nvgpu.device_async_copy` with its groups and waits
+    (copies land at the wait, as late as the hardware may land them, so that
+    a read before the wait sees stale data), named barriers (`nvvm.barrier`
+    with an id and a thread count), and for sm_90a `nvvm.wgmma.mma_async`
+    (f16 / bf16 from no-swizzle descriptors, f32 accumulators) with
+    `wgmma.fence`, its commit and wait groups and `nvvm.fence.proxy`
+    (async.shared). Every `memref.store` / `vector.store` into workgroup
+    memory is followed by a call the runtime uses to check the wgmma
+    protocol (shared-memory writes fenced for the async proxy and behind a
+    barrier before a wgmma reads them). The fast-math pass's
     `ex2.approx` and `lg2.approx` become exact `exp2` and `log2`. Each kernel
     `@k` becomes `void k(void **params)`, which the emulator's
     `cuLaunchKernel` calls with the launcher's parameter array (memrefs as

@@ -13,7 +13,7 @@
 //                    scores in the layout above
 //   S -> P           scale, TileSemantics' modifiers and mask (the mask only
 //                    on tiles that are not entirely visible), then the online
-//                    softmax: row max over the lane's 16 values and across the
+//                    softmax: row max over the lane's values and across the
 //                    4 lanes of a row (shuffles), rescale of O and the partial
 //                    row sum; or sigmoid weights, no running state
 //   O += P V         TileProducts again: P packed to 16 bits is the A operand
@@ -36,8 +36,6 @@
 #include "attune/Conversion/TiledAttention/TileSemantics.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
@@ -183,7 +181,7 @@ void KernelEmitter::emit(const KernelValues &values) {
       MemRefType::get({ShapedType::kDynamic}, b.getI8Type(), nullptr, space));
   SharedTiles tiles = SharedTiles::get(tiling, headDim, valueDim);
   std::unique_ptr<TileProducts> products =
-      TileProducts::create(b, loc, elem, tiling, tiles, dynamic,
+      TileProducts::create(b, loc, elem, tiles, dynamic,
                            {warp, lane, laneGroup, quad}, warpOps);
 
   // What the variant needs of this tile (TileSemantics).
@@ -278,7 +276,8 @@ void KernelEmitter::emit(const KernelValues &values) {
                             limit, kvTile, valueDim, valuePad, tiles.layout);
   };
 
-  // Prologue: the Q tile and the first key tile; Q fragments to registers.
+  // Prologue: the Q tile and the first key tile (and, for mma.sync, the Q
+  // fragments in registers).
   warpOps.copyRows(
       products->query(), {}, values.q,
       [&](Value row) -> std::pair<Value, Value> {

@@ -130,12 +130,19 @@ GPUTiling attune::fitTiling(attn::AttentionOpInterface op, GPUTiling requested,
                             StringRef chip) {
   GPUTiling tiling = requested;
   int64_t leastWarps = tiling.mma == GPUMma::Wgmma ? 4 : 1;
+  if (tiling.warps < leastWarps || tiling.kvTile < 16 * tiling.warps)
+    return tiling; // canLowerToGPU names what is wrong
+  // Halved key tiles stay multiples of 16 * warps (whole copies a thread).
+  auto halfTile = [&] {
+    int64_t unit = 16 * tiling.warps;
+    return std::max(unit, tiling.kvTile / 2 / unit * unit);
+  };
   while (sharedBytesFor(op, tiling) > maxSharedBytes(chip)) {
     if (tiling.warps > leastWarps) {
-      tiling.warps /= 2;
-      tiling.kvTile = std::max<int64_t>(16 * tiling.warps, tiling.kvTile / 2);
+      tiling.warps = std::max(leastWarps, tiling.warps / 2);
+      tiling.kvTile = halfTile();
     } else if (tiling.kvTile > 16 * tiling.warps) {
-      tiling.kvTile /= 2;
+      tiling.kvTile = halfTile();
     } else {
       break;
     }

@@ -107,7 +107,9 @@ struct ConvertAttnToGPUPass
         host.emitError("convert-attn-to-gpu: @")
             << host.getSymName() << "'s tiles need " << bytes
             << " bytes of shared memory; " << chip << " allows "
-            << attune::maxSharedBytes(chip) << " per block, even with one warp";
+            << attune::maxSharedBytes(chip)
+            << " per block, even with the smallest tiles tried (warps="
+            << fitted.warps << " kv-tile=" << fitted.kvTile << ")";
         return signalPassFailure();
       }
       // The host function is now implemented by the kernel's C launcher.

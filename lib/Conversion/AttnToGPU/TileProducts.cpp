@@ -6,7 +6,6 @@
 #include "WarpgroupOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -191,8 +190,8 @@ public:
     pairs = sharedView(b, loc, shared, {tiles.kvTile / 8, tiles.rows / 8, 8, 4},
                        b.getI32Type(), tiles.pOffset());
     // This warpgroup, and the byte offset of its first row in Q and P.
-    group = arith::DivUIOp::create(b, loc, lanes.warp, cIdx(4));
-    warpgroupRows = mulC(group, kWarpgroupRows / 8 * 128);
+    warpgroupIndex = arith::DivUIOp::create(b, loc, lanes.warp, cIdx(4));
+    warpgroupOffset = mulC(warpgroupIndex, kWarpgroupRows / 8 * 128);
   }
 
   void copiesLanded() override { warpgroup.proxyFence(); }
@@ -207,7 +206,7 @@ public:
     for (int64_t ks = 0; ks < tiles.headPad / 16; ++ks)
       warpgroup.mma(
           s, /*accumulate=*/ks > 0,
-          warpgroup.descriptor(addC(warpgroupRows, 2 * ks * leadQ), leadQ,
+          warpgroup.descriptor(addC(warpgroupOffset, 2 * ks * leadQ), leadQ,
                                strideQ),
           warpgroup.descriptor(addC(kTile, 2 * ks * leadK), leadK, strideK),
           /*transposeB=*/false);
@@ -230,7 +229,7 @@ public:
                                            lanes.group, lanes.quad});
       }
     warpgroup.proxyFence();
-    warpgroup.barrier(group);
+    warpgroup.barrier(warpgroupIndex);
     auto [leadP, strideP] = WarpgroupOps::kMajorStrides(tiles.rows);
     auto [leadV, strideV] = WarpgroupOps::nMajorStrides(tiles.kvTile);
     Value vTile = addC(mulC(buffer, tiles.vBytes), tiles.vOffset());
@@ -239,7 +238,7 @@ public:
       warpgroup.mma(
           o, /*accumulate=*/true,
           warpgroup.descriptor(
-              addC(warpgroupRows, tiles.pOffset() + 2 * kk * leadP), leadP,
+              addC(warpgroupOffset, tiles.pOffset() + 2 * kk * leadP), leadP,
               strideP),
           warpgroup.descriptor(addC(vTile, 2 * kk * leadV), leadV, strideV),
           /*transposeB=*/true);
@@ -248,15 +247,15 @@ public:
 
 private:
   WarpgroupOps warpgroup;
-  Value pairs, group, warpgroupRows;
+  Value pairs, warpgroupIndex, warpgroupOffset;
 };
 } // namespace
 
 std::unique_ptr<TileProducts>
 TileProducts::create(OpBuilder &b, Location loc, Type elem,
-                     const GPUTiling &tiling, const SharedTiles &tiles,
-                     Value shared, const LaneIds &lanes, WarpOps &warpOps) {
-  if (tiling.mma == GPUMma::Wgmma)
+                     const SharedTiles &tiles, Value shared,
+                     const LaneIds &lanes, WarpOps &warpOps) {
+  if (tiles.layout == SharedLayout::CoreMatrices)
     return std::make_unique<WgmmaProducts>(b, loc, elem, tiles, shared, lanes);
   return std::make_unique<SyncProducts>(b, loc, elem, tiles, shared, lanes,
                                         warpOps);

@@ -51,12 +51,12 @@ struct LaneIds {
 
 class TileProducts {
 public:
-  /// The products for `tiling` over `tiles` in `shared` (the block's dynamic
-  /// shared memory, memref<?xi8>), 16-bit operands of type `elem`.
+  /// The products over `tiles` in `shared` (the block's dynamic shared
+  /// memory, memref<?xi8>), 16-bit operands of type `elem`: wgmma for core
+  /// matrices, mma.sync for padded rows.
   static std::unique_ptr<TileProducts>
-  create(OpBuilder &b, Location loc, Type elem, const GPUTiling &tiling,
-         const SharedTiles &tiles, Value shared, const LaneIds &lanes,
-         WarpOps &warpOps);
+  create(OpBuilder &b, Location loc, Type elem, const SharedTiles &tiles,
+         Value shared, const LaneIds &lanes, WarpOps &warpOps);
   virtual ~TileProducts() = default;
 
   /// Shared views the copies fill (in `tiles.layout`): the Q tile, and K and

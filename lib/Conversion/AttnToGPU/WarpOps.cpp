@@ -76,14 +76,16 @@ Value WarpOps::copySlab(Value dst, ValueRange dstLead, Value src, Value base,
 Value WarpOps::copyRows(Value dst, ValueRange dstLead, Value src,
                         RowSource source, int64_t count, int64_t width,
                         int64_t padded, SharedLayout layout) {
+  assert((layout == SharedLayout::PaddedRows || count % 8 == 0) &&
+         "core matrices hold whole groups of 8 rows");
   int64_t chunksPerRow = padded / 8;
   int64_t chunks = count * chunksPerRow;
   auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
   SmallVector<Value> tokens;
   // canLowerToGPU makes `chunks` a multiple of the block's threads.
   for (int64_t c = 0; c * threads < chunks; ++c) {
-    // Chunk `tid + c * threads`: row chunk / chunksPerRow, column 8 * (chunk
-    // % chunksPerRow).
+    // Chunk `tid + c * threads`: padded rows, row chunk / chunksPerRow and
+    // column 8 * (chunk % chunksPerRow); core matrices, see below.
     Value chunk = c ? add(tid, cIdx(c * threads)) : tid;
     Value row, col;
     if (layout == SharedLayout::PaddedRows) {

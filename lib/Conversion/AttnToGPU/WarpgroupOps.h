@@ -1,5 +1,4 @@
-//===- WarpgroupOps.h - warpgroup-level pieces of the sm_90a kernel -*- C++
-//-*-//
+//===- WarpgroupOps.h - wgmma pieces of the sm_90a kernel -----*- C++ -*-===//
 //
 // Private to lib/Conversion/AttnToGPU: wgmma.mma_async m64nNk16 with both
 // operands in shared memory, read through matrix descriptors in the
@@ -50,7 +49,7 @@ public:
   /// accumulators) before the next wgmma reads them.
   void fence();
   /// acc (N / 2 f32 of this thread) = A B, plus acc when `accumulate`:
-  /// wgmma.mma_async m64nNk16 with f32 accumulators, N = 4 * acc.size(); B
+  /// wgmma.mma_async m64nNk16 with f32 accumulators, N = 2 * acc.size(); B
   /// is read N-major (transposed) when `transposeB`.
   void mma(MutableArrayRef<Value> acc, bool accumulate, Value descA,
            Value descB, bool transposeB);

@@ -1,4 +1,5 @@
 // RUN: attune-opt %s --convert-attn-to-gpu="mma=wgmma" --canonicalize --cse | FileCheck %s
+// RUN: attune-opt %s --convert-attn-to-gpu="mma=wgmma kv-tile=128" --canonicalize --cse | FileCheck %s --check-prefix=K128
 // RUN: not attune-opt %s --convert-attn-to-gpu="mma=wgmma chip=sm_90" 2>&1 | FileCheck %s --check-prefix=CHIP
 // RUN: not attune-opt %s --convert-attn-to-gpu="mma=wgmma warps=2 kv-tile=64" 2>&1 | FileCheck %s --check-prefix=WARPS
 // RUN: not attune-opt %s --convert-attn-to-gpu="mma=wmma" 2>&1 | FileCheck %s --check-prefix=KIND
@@ -53,6 +54,21 @@
 // CHECK: nvgpu.device_async_wait
 // CHECK-NEXT: nvvm.fence.proxy
 // CHECK-NEXT: gpu.barrier
+
+// 128-key tiles: Q (64 rows) and K (128 rows) now differ, 1024 and 2048
+// bytes between core matrices along K: (1024 / 16) << 16 | 8 << 32 and
+// (2048 / 16) << 16 | 8 << 32; V N-major with 128 keys: 8 << 16 |
+// (2048 / 16) << 32.
+// K128-DAG: %[[V:.*]] = arith.constant 549756338176 : i64
+// K128-DAG: %[[K:.*]] = arith.constant 34368126976 : i64
+// K128-DAG: %[[Q:.*]] = arith.constant 34363932672 : i64
+// K128: %[[QD:.*]] = arith.ori %{{.*}}, %[[Q]] : i64
+// K128: %[[KD:.*]] = arith.ori %{{.*}}, %[[K]] : i64
+// K128: nvvm.wgmma.mma_async %[[QD]], %[[KD]], %{{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <zero>]
+// K128: nvvm.wgmma.commit.group.sync.aligned
+// K128: %[[PD:.*]] = arith.ori %{{.*}}, %[[Q]] : i64
+// K128: %[[VD:.*]] = arith.ori %{{.*}}, %[[V]] : i64
+// K128: nvvm.wgmma.mma_async %[[PD]], %[[VD]], %{{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <row>]
 
 // CHIP: error: convert-attn-to-gpu: mma=wgmma needs chip sm_90a, not 'sm_90' (wgmma exists only there)
 // WARPS: error: 'attn.attention' op is not supported by the GPU path: wgmma needs warps in whole warpgroups (a multiple of 4) and kv-tile at most 256

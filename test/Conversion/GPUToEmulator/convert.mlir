@@ -128,3 +128,29 @@ gpu.module @kernels {
     gpu.return
   }
 }
+
+// -----
+
+// A named barrier over part of the block; a store into shared memory is
+// followed by the runtime's shared-store hook, one into global memory not.
+// CHECK-LABEL: llvm.func internal @named__body(
+// CHECK: llvm.call @__attune_emu_named_barrier(%{{.*}}, %{{.*}}) : (i32, i32) -> ()
+// CHECK: llvm.store
+// CHECK-NEXT: llvm.call @__attune_emu_shared_store()
+// CHECK: llvm.store
+// CHECK-NOT: llvm.call @__attune_emu_shared_store()
+// CHECK: llvm.return
+gpu.module @kernels {
+  gpu.func @named(%out: memref<?xf32>) kernel {
+    %id = arith.constant 1 : i32
+    %count = arith.constant 128 : i32
+    nvvm.barrier id = %id number_of_threads = %count
+    %c0 = arith.constant 0 : index
+    %x = arith.constant 1.0 : f32
+    %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %words = memref.view %smem[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<4xf32, #gpu.address_space<workgroup>>
+    memref.store %x, %words[%c0] : memref<4xf32, #gpu.address_space<workgroup>>
+    memref.store %x, %out[%c0] : memref<?xf32>
+    gpu.return
+  }
+}

@@ -15,6 +15,11 @@
 // After --canonicalize, which hoists the regions' constants out of them (the
 // regions capture them): the kernel clones them in.
 // RUN: attune-opt %s --canonicalize -o %t.canon.mlir
+// RUN: FileCheck %s --check-prefix=HOISTED < %t.canon.mlir
+// HOISTED-LABEL: func.func @regions
+// HOISTED: arith.constant 5.000000e-02 : f32
+// HOISTED-NEXT: arith.constant 1 : index
+// HOISTED-NEXT: attn.attention
 // RUN: attune-compile %t.canon.mlir --target=cuda --emulate -o %t.canon.so --header %t.canon.h
 // RUN: %clang -shared -fPIC -o %t.canon.launcher.so %t.canon_launcher.c -ldl -lpthread
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %t.canon.mlir --entry=regions --cuda-launcher=%t.canon.launcher.so --dtype=f16 --batch=2 --q-heads=4 --kv-heads=2 --q-len=113 --kv-len=203 --head-dim=64 --mask=causal --score-mod=relpos --mask-mod=mod3 --lse | FileCheck %s

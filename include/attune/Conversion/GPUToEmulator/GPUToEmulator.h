@@ -43,7 +43,8 @@ inline constexpr llvm::StringLiteral kWgmmaFence = "__attune_emu_wgmma_fence";
 inline constexpr llvm::StringLiteral kWgmmaCommit = "__attune_emu_wgmma_commit";
 inline constexpr llvm::StringLiteral kWgmmaWait = "__attune_emu_wgmma_wait";
 inline constexpr llvm::StringLiteral kProxyFence = "__attune_emu_proxy_fence";
-/// Called after every store to shared memory (the proxy fence's check).
+/// Called after every memref.store / vector.store into shared memory (the
+/// wgmma protocol's checks).
 inline constexpr llvm::StringLiteral kSharedStore =
     "__attune_emu_shared_store";
 

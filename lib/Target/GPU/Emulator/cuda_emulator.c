@@ -10,18 +10,18 @@
  *
  * The threads of a block are fibers on the launching thread, scheduled
  * cooperatively: a thread runs until it waits at a barrier (the block's or
- * a named one over some of its warps) or a warp
- * collective (shuffle, ldmatrix, mma.sync) or a warpgroup's wgmma, and the
- * last of the block, warp or warpgroup to arrive completes the step. Blocks run
- *one after another; the result is deterministic. Checked on the way, each with
- *a message on stderr and CUDA_ERROR_LAUNCH_FAILED: a barrier not every thread
- *reaches (deadlock), lanes of a warp at different collectives (or the same one
- * with different shapes), writes into the 256 bytes past the block's
- * dynamic shared memory (a canary checked when the block ends; further out,
- * the heap), more dynamic shared memory than the kernel was allowed. cp.async
- * copies land at the wait that covers them, not before; shared memory and
- * cuMemAllocAsync memory start as 0xff bytes (NaN in f16, bf16 and f32) so
- * that reading what nobody wrote shows.
+ * a named one over some of its warps), a warp collective (shuffle,
+ * ldmatrix, mma.sync) or a warpgroup's wgmma, and the last of the block,
+ * warp or warpgroup to arrive completes the step. Blocks run one after
+ * another; the result is deterministic. Checked on the way, each with a
+ * message on stderr and CUDA_ERROR_LAUNCH_FAILED: a barrier not every
+ * thread reaches (deadlock), lanes of a warp at different collectives (or
+ * the same one with different shapes), writes into the 256 bytes past the
+ * block's dynamic shared memory (a canary checked when the block ends;
+ * further out, the heap), more dynamic shared memory than the kernel was
+ * allowed. cp.async copies land at the wait that covers them, not before;
+ * shared memory and cuMemAllocAsync memory start as 0xff bytes (NaN in f16,
+ * bf16 and f32) so that reading what nobody wrote shows.
  *
  * wgmma.mma_async computes when the warpgroup's 128 threads have arrived
  * (its asynchrony is not modelled: reading accumulators before the wait is
@@ -29,9 +29,10 @@
  * lanes agree on descriptors and shape, operands lie inside shared memory in
  * the no-swizzle layout (reserved descriptor bits clear), every wgmma is
  * committed and waited for before a barrier or the end, and every thread
- * that wrote shared memory (stores; with late copies, landed cp.async
- * copies) executed fence.proxy.async since, before any wgmma of the block
- * reads it. Shared memory is aligned to 2^18 bytes, so a
+ * that wrote shared memory (memref / vector stores; with late copies,
+ * landed cp.async copies) executed fence.proxy.async since, before any
+ * wgmma of the block reads it, and, for the threads of the reading
+ * warpgroup, passed a barrier since. Shared memory is aligned to 2^18 bytes, so a
  * descriptor's 18-bit address is its offset there.
  *
  * Two settings vary what a kernel with a missing barrier or wait would see:
@@ -259,6 +260,8 @@ typedef struct {
    * groups not waited for. Shared memory written (stores, landed copies)
    * since the last proxy fence. */
   int wgmma_fenced, wgmma_issued, wgmma_groups, unfenced_writes;
+  /* Shared memory written since the thread last passed a barrier. */
+  int unsynced_writes;
 } Thread;
 
 enum Collective { NONE, SHUFFLE, LDMATRIX, MMA };
@@ -394,7 +397,7 @@ static void land_copies(Thread *t, int up_to_group) {
   t->num_copies = kept;
   /* Early copies land at issue, for buffers nobody reads yet: not checked. */
   if (landed && !emu.early_copies)
-    t->unfenced_writes = 1;
+    t->unfenced_writes = t->unsynced_writes = 1;
 }
 
 static void check_wgmma_waited(const Thread *t, const char *where) {
@@ -460,7 +463,7 @@ static int run_block(void) {
     thread->num_copies = 0;
     thread->groups = 0;
     thread->wgmma_fenced = thread->wgmma_issued = thread->wgmma_groups = 0;
-    thread->unfenced_writes = 0;
+    thread->unfenced_writes = thread->unsynced_writes = 0;
     thread->stack = emu.stacks + t * (emu.stack_bytes + page) + page;
     ucontext_t start;
     getcontext(&start);
@@ -603,6 +606,7 @@ EXPORT void *__attune_emu_shared(void) { return emu.shared; }
 EXPORT void __attune_emu_barrier(void) {
   Thread *self = emu.current;
   check_wgmma_waited(self, "a barrier");
+  self->unsynced_writes = 0;
   if (++emu.arrived == emu.num_threads) {
     emu.arrived = 0;
     ++emu.generation;
@@ -618,13 +622,14 @@ EXPORT void __attune_emu_barrier(void) {
  * warps the check requires. */
 EXPORT void __attune_emu_named_barrier(int32_t id, int32_t count) {
   Thread *self = emu.current;
-  check_wgmma_waited(self, "a barrier");
   if (count < 0)
     count = emu.num_threads;
   if (id == 0 && count == emu.num_threads) {
     __attune_emu_barrier();
     return;
   }
+  check_wgmma_waited(self, "a barrier");
+  self->unsynced_writes = 0;
   if (id <= 0 || id >= NAMED_BARRIERS)
     fail("bar.sync on barrier %d (1-15 over part of the block)", id);
   if (count == 0 || count % WARP || count > emu.num_threads)
@@ -981,6 +986,15 @@ EXPORT void __attune_emu_wgmma(float *acc, uint64_t desc_a, uint64_t desc_b,
     block_until_released(self);
     return;
   }
+  /* The wgmma reads what the warpgroup's threads wrote: each must have
+   * passed a barrier since (the collective itself is no barrier on the
+   * hardware). */
+  int first = self->tid / WARPGROUP * WARPGROUP;
+  for (int t = first; t < first + WARPGROUP; ++t)
+    if (emu.threads[t].unsynced_writes)
+      fail("a wgmma of warpgroup %d reads shared memory that thread %d wrote "
+           "without a barrier between them",
+           self->tid / WARPGROUP, t);
   for (int t = 0; t < emu.num_threads; ++t)
     if (emu.threads[t].unfenced_writes)
       fail("a wgmma reads shared memory that thread %d wrote (a store or a "
@@ -1012,5 +1026,5 @@ EXPORT void __attune_emu_proxy_fence(void) {
 }
 
 EXPORT void __attune_emu_shared_store(void) {
-  emu.current->unfenced_writes = 1;
+  emu.current->unfenced_writes = emu.current->unsynced_writes = 1;
 }

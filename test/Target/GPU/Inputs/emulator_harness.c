@@ -108,6 +108,20 @@ int main(int argc, char **argv) {
     }
   printf("wgmma wrong: %d, D[17][5] (thread 38, value 1): %g\n", wrong,
          outf[4 * 38 + 1]);
+  /* N-major B, N = 16: thread t's value i at row 16 (t / 32) + t % 32 / 4 +
+   * 8 (i % 4 / 2), column 8 (i / 4) + 2 (t % 4) + i % 2. */
+  memset(outf, 0, sizeof(outf));
+  printf("wgmma N-major: %d\n",
+         run("wgmma_nmajor", 1, 1, 128, 1, 1, 2560, &o, NULL));
+  wrong = 0;
+  for (int t = 0; t < 128; ++t)
+    for (int i = 0; i < 8; ++i) {
+      int m = 16 * (t / 32) + t % 32 / 4 + 8 * (i % 4 / 2);
+      int n = 8 * (i / 4) + 2 * (t % 4) + i % 2;
+      wrong += outf[8 * t + i] != (float)(m % 16 + 16 * n);
+    }
+  printf("wgmma N-major wrong: %d, D[17][13] (thread 38, value 5): %g\n",
+         wrong, outf[8 * 38 + 5]);
   printf("wgmma without the proxy fence: %d\n",
          run("wgmma", 2, 1, 128, 1, 1, 2304, &o, NULL));
   printf("wgmma without wgmma.fence: %d\n",

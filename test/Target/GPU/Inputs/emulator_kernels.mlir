@@ -262,4 +262,101 @@ gpu.module @kernels {
     memref.store %v, %out[%tid] : memref<?xf32>
     gpu.return
   }
+
+  // wgmma m64n16k16 with B N-major (imm-trans-b): A as in @wgmma; B[n][k] =
+  // k + 16 n for n < 16 in core matrices of 8 k-rows x 8 n, 256 bytes apart
+  // along K and 128 along N, at byte 2048 (threads 64-79 store row n =
+  // t - 64). D[m][n] = m % 16 + 16 n; thread t writes its 8 accumulators to
+  // out[8 t, 8 t + 8).
+  gpu.func @wgmma_nmajor(%out: memref<?xf32>) kernel {
+    %tid = gpu.thread_id x
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c8 = arith.constant 8 : index
+    %c16 = arith.constant 16 : index
+    %c64 = arith.constant 64 : index
+    %c80 = arith.constant 80 : index
+    %c128 = arith.constant 128 : index
+    %c512 = arith.constant 512 : index
+    %c1024 = arith.constant 1024 : index
+    %one = arith.constant 1.0 : f16
+    %zero = arith.constant 0.0 : f16
+    %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %tile = memref.view %smem[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<1280xf16, #gpu.address_space<workgroup>>
+    %is_a = arith.cmpi ult, %tid, %c64 : index
+    %is_b = arith.cmpi ult, %tid, %c80 : index
+    %m16 = arith.remui %tid, %c16 : index
+    %mg = arith.divui %tid, %c8 : index
+    %mr = arith.remui %tid, %c8 : index
+    %n = arith.subi %tid, %c64 : index
+    %ng = arith.divui %n, %c8 : index
+    %nr = arith.remui %n, %c8 : index
+    scf.for %k = %c0 to %c16 step %c1 {
+      %kg = arith.divui %k, %c8 : index
+      %kr = arith.remui %k, %c8 : index
+      scf.if %is_a {
+        %o0 = arith.muli %kg, %c512 : index
+        %o1 = arith.muli %mg, %c64 : index
+        %o2 = arith.muli %mr, %c8 : index
+        %o3 = arith.addi %o0, %o1 : index
+        %o4 = arith.addi %o3, %o2 : index
+        %at = arith.addi %o4, %kr : index
+        %diag = arith.cmpi eq, %k, %m16 : index
+        %a = arith.select %diag, %one, %zero : f16
+        memref.store %a, %tile[%at] : memref<1280xf16, #gpu.address_space<workgroup>>
+      } else {
+        scf.if %is_b {
+          // 2048 + (k / 8) * 256 + (n / 8) * 128 + (k % 8) * 16 + (n % 8) * 2
+          // bytes
+          %o0 = arith.muli %kg, %c128 : index
+          %o1 = arith.muli %ng, %c64 : index
+          %o2 = arith.muli %kr, %c8 : index
+          %o3 = arith.addi %o0, %o1 : index
+          %o4 = arith.addi %o3, %o2 : index
+          %o5 = arith.addi %o4, %nr : index
+          %at = arith.addi %o5, %c1024 : index
+          %n16 = arith.muli %n, %c16 : index
+          %v = arith.addi %k, %n16 : index
+          %vi = arith.index_cast %v : index to i32
+          %vf = arith.sitofp %vi : i32 to f16
+          memref.store %vf, %tile[%at] : memref<1280xf16, #gpu.address_space<workgroup>>
+        }
+      }
+    }
+    nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+    gpu.barrier
+    %base_index = memref.extract_aligned_pointer_as_index %smem : memref<?xi8, #gpu.address_space<workgroup>> -> index
+    %base = arith.index_cast %base_index : index to i64
+    %window = arith.constant 262143 : i64
+    %c4_i64 = arith.constant 4 : i64
+    // A: (1024 / 16) << 16 | (128 / 16) << 32; B: (256 / 16) << 16 |
+    // (128 / 16) << 32.
+    %a_bits = arith.constant 34363932672 : i64
+    %b_bits = arith.constant 34360786944 : i64
+    %b_at = arith.constant 2048 : i64
+    %a_addr = arith.andi %base, %window : i64
+    %a_field = arith.shrui %a_addr, %c4_i64 : i64
+    %desc_a = arith.ori %a_field, %a_bits : i64
+    %b_base = arith.addi %base, %b_at : i64
+    %b_addr = arith.andi %b_base, %window : i64
+    %b_field = arith.shrui %b_addr, %c4_i64 : i64
+    %desc_b = arith.ori %b_field, %b_bits : i64
+    nvvm.wgmma.fence.aligned
+    %init = llvm.mlir.poison : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    %d = nvvm.wgmma.mma_async %desc_a, %desc_b, %init, <m = 64, n = 16, k = 16>, D[<f32>, <zero>], A[<f16>, <one>, <row>], B[<f16>, <one>, <row>] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)> -> !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    nvvm.wgmma.commit.group.sync.aligned
+    nvvm.wgmma.wait.group.sync.aligned 0
+    %t8 = arith.muli %tid, %c8 : index
+    %d0 = llvm.extractvalue %d[0] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    %d1 = llvm.extractvalue %d[1] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    %d2 = llvm.extractvalue %d[2] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    %d3 = llvm.extractvalue %d[3] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    %d4 = llvm.extractvalue %d[4] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    %d5 = llvm.extractvalue %d[5] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    %d6 = llvm.extractvalue %d[6] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    %d7 = llvm.extractvalue %d[7] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    %values = vector.from_elements %d0, %d1, %d2, %d3, %d4, %d5, %d6, %d7 : vector<8xf32>
+    vector.store %values, %out[%t8] : memref<?xf32>, vector<8xf32>
+    gpu.return
+  }
 }
