@@ -314,6 +314,13 @@ def main():
         base = os.path.join(os.path.abspath(args.work), f"p{n}")
         with open(base + ".mlir", "w") as f:
             f.write(text)
+        # A third of the problems go through --canonicalize first, which
+        # hoists the regions' constants out of them (captured constants).
+        # Own streams: the problems stay those of the seed.
+        if random.Random(args.seed * 104729 + n).random() < 1 / 3:
+            subprocess.run([os.path.join(tools, "attune-opt"), base + ".mlir",
+                            "--canonicalize", "-o", base + ".mlir"],
+                           check=True)
         options = []
         if args.mma == "wgmma":
             # A stream of its own: the problems stay those of the seed.
