@@ -199,18 +199,9 @@ public:
   SmallVector<Value> scores(Value buffer) override {
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     SmallVector<Value> s(tiles.kvTile / 2, zero);
-    auto [leadQ, strideQ] = WarpgroupOps::kMajorStrides(tiles.rows);
-    auto [leadK, strideK] = WarpgroupOps::kMajorStrides(tiles.kvTile);
-    Value kTile = addC(mulC(buffer, tiles.kBytes), tiles.kOffset());
-    warpgroup.fence();
-    for (int64_t ks = 0; ks < tiles.headPad / 16; ++ks)
-      warpgroup.mma(
-          s, /*accumulate=*/ks > 0,
-          warpgroup.descriptor(addC(warpgroupOffset, 2 * ks * leadQ), leadQ,
-                               strideQ),
-          warpgroup.descriptor(addC(kTile, 2 * ks * leadK), leadK, strideK),
-          /*transposeB=*/false);
-    warpgroup.commitAndWait();
+    product(s, /*accumulate=*/false, warpgroupOffset,
+            addC(mulC(buffer, tiles.kBytes), tiles.kOffset()), tiles.kvTile,
+            /*transposeB=*/false, tiles.headPad / 16);
     return s;
   }
 
@@ -230,22 +221,32 @@ public:
       }
     warpgroup.proxyFence();
     warpgroup.barrier(warpgroupIndex);
-    auto [leadP, strideP] = WarpgroupOps::kMajorStrides(tiles.rows);
-    auto [leadV, strideV] = WarpgroupOps::nMajorStrides(tiles.kvTile);
-    Value vTile = addC(mulC(buffer, tiles.vBytes), tiles.vOffset());
-    warpgroup.fence();
-    for (int64_t kk = 0; kk < tiles.kvTile / 16; ++kk)
-      warpgroup.mma(
-          o, /*accumulate=*/true,
-          warpgroup.descriptor(
-              addC(warpgroupOffset, tiles.pOffset() + 2 * kk * leadP), leadP,
-              strideP),
-          warpgroup.descriptor(addC(vTile, 2 * kk * leadV), leadV, strideV),
-          /*transposeB=*/true);
-    warpgroup.commitAndWait();
+    product(o, /*accumulate=*/true, addC(warpgroupOffset, tiles.pOffset()),
+            addC(mulC(buffer, tiles.vBytes), tiles.vOffset()), tiles.kvTile,
+            /*transposeB=*/true, tiles.kvTile / 16);
   }
 
 private:
+  /// One batch of `steps` wgmmas (k-steps of 16): acc = A B, plus acc when
+  /// `accumulate`. A: this warpgroup's rows at byte `a` of shared memory, a
+  /// tile of tiles.rows rows read K-major (Q, P); B: at byte `bTile`, a tile
+  /// of `bRows` rows read K-major (K) or, `transposeB`, N-major with its
+  /// rows as K (V).
+  void product(MutableArrayRef<Value> acc, bool accumulate, Value a,
+               Value bTile, int64_t bRows, bool transposeB, int64_t steps) {
+    auto [leadA, strideA] = WarpgroupOps::kMajorStrides(tiles.rows);
+    auto [leadB, strideB] = transposeB ? WarpgroupOps::nMajorStrides(bRows)
+                                       : WarpgroupOps::kMajorStrides(bRows);
+    warpgroup.fence();
+    for (int64_t k = 0; k < steps; ++k)
+      warpgroup.mma(
+          acc, accumulate || k > 0,
+          warpgroup.descriptor(addC(a, 2 * k * leadA), leadA, strideA),
+          warpgroup.descriptor(addC(bTile, 2 * k * leadB), leadB, strideB),
+          transposeB);
+    warpgroup.commitAndWait();
+  }
+
   WarpgroupOps warpgroup;
   Value pairs, warpgroupIndex, warpgroupOffset;
 };
