@@ -447,8 +447,10 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     `attune-compile --target=cuda` writes.
 
     Not yet on this path (a diagnostic names the feature): f32 operands,
-    regions capturing values other than constants (captured constants are
-    cloned into the kernel), head dims that are not multiples of 8, block
+    regions capturing values other than constants and the operands' sizes
+    (captured constants are cloned into the kernel, `tensor.dim` of Q, K or V
+    and pure arith / math on them recomputed there), head dims that are not
+    multiples of 8, block
     sizes that do not hold whole tiles, ragged prefix suffixes with
     positioned segments.
 

@@ -41,6 +41,7 @@
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 #include <limits>
 
@@ -199,6 +200,19 @@ void KernelEmitter::emit(const KernelValues &values) {
                  tileRows.sinks);
   tileRows.bias = values.bias;
   tileRows.biasKeys = values.kvLen;
+  // What the regions capture, recomputed here, where it dominates every
+  // use (TileSemantics inlines the regions inside the tile loop).
+  IRMapping captured;
+  for (Region *region : {&op.getScoreMod(), &op.getMaskMod()}) {
+    llvm::SetVector<Value> above;
+    getUsedValuesDefinedAbove(*region, above);
+    for (Value value : above)
+      recompute(b, op, values, value, captured);
+  }
+  auto capturedValue = [&](OpBuilder &, Value value) {
+    return captured.lookup(value);
+  };
+  tileRows.captured = capturedValue;
   // The key tiles to visit: the range the mask leaves visible (sink tiles
   // first), or the blocks a block-sparse mask lists.
   KeyTileRange range;

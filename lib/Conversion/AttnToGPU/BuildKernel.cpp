@@ -19,6 +19,9 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/RegionUtils.h"
 
@@ -221,19 +224,67 @@ bool attune::canLowerToGPU(attn::AttentionOp op, const GPUTiling &tiling,
     }
   }
   for (Region *region : {&op.getScoreMod(), &op.getMaskMod()}) {
-    // Captured constants are cloned into the kernel; anything else would
-    // need a kernel parameter.
+    // Captured values are recomputed in the kernel (constants, the
+    // operands' sizes); anything else would need a kernel parameter.
     llvm::SetVector<Value> captured;
     getUsedValuesDefinedAbove(*region, captured);
-    if (llvm::any_of(captured, [](Value value) {
-          return !matchPattern(value, m_Constant());
-        })) {
+    if (llvm::any_of(captured,
+                     [&](Value value) { return !isRecomputable(op, value); })) {
       why = "score_mod / mask_mod regions that capture values other than "
-            "constants are not on the GPU path yet";
+            "constants and the operands' sizes are not on the GPU path yet";
       return false;
     }
   }
   return true;
+}
+
+/// The dimension `value` reads of Q, K or V (tensor.dim at a constant
+/// index): the operand and the dimension, or a null operand.
+static std::pair<Value, int64_t> operandDim(attn::AttentionOp op, Value value) {
+  auto dim = value.getDefiningOp<tensor::DimOp>();
+  APInt index;
+  if (!dim || !matchPattern(dim.getIndex(), m_ConstantInt(&index)) ||
+      !llvm::is_contained({op.getQuery(), op.getKey(), op.getValue()},
+                          dim.getSource()))
+    return {Value(), 0};
+  return {dim.getSource(), index.getSExtValue()};
+}
+
+bool attune::detail::isRecomputable(attn::AttentionOp op, Value value) {
+  if (matchPattern(value, m_Constant()) || operandDim(op, value).first)
+    return true;
+  Operation *def = value.getDefiningOp();
+  if (!def || def->getNumRegions() != 0 || def->getNumResults() != 1 ||
+      !isPure(def) ||
+      !isa<arith::ArithDialect, math::MathDialect>(def->getDialect()))
+    return false;
+  return llvm::all_of(def->getOperands(),
+                      [&](Value operand) { return isRecomputable(op, operand); });
+}
+
+Value attune::detail::recompute(OpBuilder &b, attn::AttentionOp op,
+                                const KernelValues &values, Value value,
+                                IRMapping &mapping) {
+  if (Value known = mapping.lookupOrNull(value))
+    return known;
+  Location loc = value.getLoc();
+  Value result;
+  if (auto [operand, d] = operandDim(op, value); operand) {
+    auto type = cast<ShapedType>(operand.getType());
+    if (!type.isDynamicDim(d))
+      result = arith::ConstantIndexOp::create(b, loc, type.getDimSize(d));
+    else if (d == 0)
+      result = values.batch;
+    else
+      result = operand == op.getQuery() ? values.qLen : values.kvLen;
+  } else {
+    Operation *def = value.getDefiningOp();
+    for (Value operand : def->getOperands())
+      recompute(b, op, values, operand, mapping);
+    result = b.clone(*def, mapping)->getResult(0);
+  }
+  mapping.map(value, result);
+  return result;
 }
 
 LogicalResult attune::buildAttentionKernel(func::FuncOp func,

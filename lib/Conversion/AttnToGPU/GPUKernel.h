@@ -16,6 +16,7 @@
 #include "attune/Conversion/TiledAttention/TileSemantics.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 
 #include <optional>
 #include <string>
@@ -98,6 +99,16 @@ LogicalResult buildKernelFor(func::FuncOp func, attn::AttentionOp op,
 /// tile's rows and block lists need whole query blocks per tile.
 std::optional<TileSemantics>
 analyzeForGPU(attn::AttentionOp op, const GPUTiling &tiling, std::string &why);
+
+/// Whether `value`, captured by a region of `op`, can be recomputed inside
+/// the kernel: constants, tensor.dim of Q, K or V at a constant dimension,
+/// and side-effect free arith / math ops on such values.
+bool isRecomputable(attn::AttentionOp op, Value value);
+
+/// Recomputes `value` (isRecomputable) at the builder from the kernel's
+/// `values` (batch, Lq, Lk), memoized in `mapping`.
+Value recompute(OpBuilder &b, attn::AttentionOp op, const KernelValues &values,
+                Value value, IRMapping &mapping);
 
 /// Emits the FlashAttention-2 kernel body of `op` at the builder (inside the
 /// kernel's entry block) on `values`.

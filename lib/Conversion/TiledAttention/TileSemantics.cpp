@@ -226,18 +226,23 @@ static VectorType scoreShape(OpBuilder &b, Value positions, Value keys) {
 /// are all scalars are cloned as they are, the others become their vector
 /// form (scalar operands broadcast). Returns the yielded value as a vector.
 static Value inlineVectorized(OpBuilder &b, Location loc, Region &region,
-                              ArrayRef<Value> args, ArrayRef<int64_t> shape) {
+                              ArrayRef<Value> args, ArrayRef<int64_t> shape,
+                              function_ref<Value(OpBuilder &, Value)> recompute) {
   Block &block = region.front();
   IRMapping mapping;
   mapping.map(block.getArguments(), args);
   // Constants the region captures (canonicalization hoists the region's own
-  // out of it) come along: a GPU kernel cannot reach the originals.
+  // out of it) come along, and other captured values are recomputed where
+  // given how: a GPU kernel cannot reach the originals.
   llvm::SetVector<Value> captured;
   getUsedValuesDefinedAbove(region, captured);
-  for (Value value : captured)
-    if (Operation *def = value.getDefiningOp();
-        def && def->hasTrait<OpTrait::ConstantLike>())
+  for (Value value : captured) {
+    Operation *def = value.getDefiningOp();
+    if (def && def->hasTrait<OpTrait::ConstantLike>())
       mapping.map(value, b.clone(*def)->getResult(0));
+    else if (recompute)
+      mapping.map(value, recompute(b, value));
+  }
   auto vectorOf = [&](Type t) { return VectorType::get(shape, t); };
   auto broadcast = [&](Value x) -> Value {
     if (isa<VectorType>(x.getType()))
@@ -374,7 +379,8 @@ Value TileSemantics::modifyScores(OpBuilder &b, Location loc,
     SmallVector<Value> args = {scores};
     llvm::append_range(args, regionIndices(b, loc, rows, positions, keys,
                                            type.getShape()));
-    scores = inlineVectorized(b, loc, *scoreMod, args, type.getShape());
+    scores = inlineVectorized(b, loc, *scoreMod, args, type.getShape(),
+                              rows.captured);
   }
   return scores;
 }
@@ -461,7 +467,7 @@ Value TileSemantics::visibility(OpBuilder &b, Location loc,
         inlineVectorized(
             b, loc, *maskMod,
             regionIndices(b, loc, rows, positions, keys, shape.getShape()),
-            shape.getShape()));
+            shape.getShape(), rows.captured));
   if (!masked)
     return inRange;
   // With delta = diag - j:  j <= diag + right  <=>  delta >= -right, and

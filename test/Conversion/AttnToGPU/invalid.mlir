@@ -51,7 +51,7 @@ func.func @computed_query(%q: tensor<1x2x16x64xf16>, %k: tensor<1x2x16x64xf16>, 
 // -----
 
 func.func @captured_length(%q: tensor<1x2x16x64xf16>, %k: tensor<1x2x16x64xf16>, %v: tensor<1x2x16x64xf16>, %o: memref<1x2x16x64xf16>, %n: index) {
-  // expected-error @+1 {{score_mod / mask_mod regions that capture values other than constants are not on the GPU path yet}}
+  // expected-error @+1 {{score_mod / mask_mod regions that capture values other than constants and the operands' sizes are not on the GPU path yet}}
   %out = attn.attention(%q, %k, %v) mask_mod {
   ^bb0(%b: index, %h: index, %i: index, %j: index):
     %c = arith.cmpi slt, %j, %n : index

@@ -23,6 +23,10 @@
 // RUN: attune-compile %t.canon.mlir --target=cuda --emulate -o %t.canon.so --header %t.canon.h
 // RUN: %clang -shared -fPIC -o %t.canon.launcher.so %t.canon_launcher.c -ldl -lpthread
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %t.canon.mlir --entry=regions --cuda-launcher=%t.canon.launcher.so --dtype=f16 --batch=2 --q-heads=4 --kv-heads=2 --q-len=113 --kv-len=203 --head-dim=64 --mask=causal --score-mod=relpos --mask-mod=mod3 --lse | FileCheck %s
+// A mask_mod whose modulus the region captures from the operands' sizes
+// (batch + Lk - Lk + Hq - 4, which is 3 here: the mod3 mask), recomputed in
+// the kernel from its batch and Lk.
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=captured_sizes --cuda-launcher=%t.launcher.so --dtype=f16 --batch=3 --q-heads=4 --kv-heads=2 --q-len=100 --kv-len=150 --head-dim=64 --mask=causal --mask-mod=mod3 | FileCheck %s
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=head_map --cuda-launcher=%t.launcher.so --dtype=f16 --batch=2 --q-heads=4 --kv-heads=3 --q-len=150 --kv-len=203 --head-dim=64 --head-map=0,0,1,2 --scale=0.1 | FileCheck %s
 // CHECK-NOT: FAIL
 // CHECK: PASS
@@ -84,6 +88,31 @@ func.func @regions(%q: tensor<?x4x?x64xf16>, %k: tensor<?x2x?x64xf16>, %v: tenso
 func.func @head_map(%q: tensor<?x4x?x64xf16>, %k: tensor<?x3x?x64xf16>, %v: tensor<?x3x?x64xf16>, %o: memref<?x4x?x64xf16>) {
   %out = attn.attention(%q, %k, %v) {head_map = array<i64: 0, 0, 1, 2>, scale = 0.1 : f32}
       : (tensor<?x4x?x64xf16>, tensor<?x3x?x64xf16>, tensor<?x3x?x64xf16>) -> tensor<?x4x?x64xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xf16>, memref<?x4x?x64xf16>) -> ()
+  return
+}
+
+func.func @captured_sizes(%q: tensor<?x4x?x64xf16>, %k: tensor<?x2x?x64xf16>, %v: tensor<?x2x?x64xf16>, %o: memref<?x4x?x64xf16>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %batch = tensor.dim %q, %c0 : tensor<?x4x?x64xf16>
+  %heads = tensor.dim %q, %c1 : tensor<?x4x?x64xf16>
+  %lk = tensor.dim %k, %c2 : tensor<?x2x?x64xf16>
+  %zero = arith.subi %lk, %lk : index
+  %extra = arith.subi %heads, %c4 : index
+  %m0 = arith.addi %batch, %zero : index
+  %modulus = arith.addi %m0, %extra : index
+  %out = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>} mask_mod {
+  ^bb0(%b: index, %h: index, %i: index, %j: index):
+    %s0 = arith.addi %i, %j : index
+    %s1 = arith.addi %s0, %b : index
+    %s2 = arith.addi %s1, %h : index
+    %m = arith.remui %s2, %modulus : index
+    %r = arith.cmpi ne, %m, %c0 : index
+    attn.yield %r : i1
+  } : (tensor<?x4x?x64xf16>, tensor<?x2x?x64xf16>, tensor<?x2x?x64xf16>) -> tensor<?x4x?x64xf16>
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xf16>, memref<?x4x?x64xf16>) -> ()
   return
 }

@@ -43,6 +43,10 @@ struct TileRows {
   /// and its key extent, the Lk of the layout (null: kvLen; a ragged row's
   /// kvLen is shorter than the rows it steps over).
   Value bias, biasKeys;
+  /// What the score_mod / mask_mod regions capture besides constants (which
+  /// are cloned), as computed where they are inlined; null: the captured
+  /// values themselves (the regions inlined into their own function).
+  function_ref<Value(OpBuilder &, Value)> captured;
 };
 
 /// The key tiles a query tile visits: `numSinkTiles` tiles from key 0 (sink
