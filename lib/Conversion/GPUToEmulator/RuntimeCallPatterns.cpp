@@ -126,12 +126,29 @@ Value asRegister(OpBuilder &b, Location loc, Value value) {
 /// the thread's stack).
 struct Scratch {
   Value saved, memory;
-  Scratch(OpBuilder &b, Location loc, Type element, int64_t n) {
+  Type element;
+  Scratch(OpBuilder &b, Location loc, Type element, int64_t n)
+      : element(element) {
     auto ptr = LLVM::LLVMPointerType::get(b.getContext());
     saved = LLVM::StackSaveOp::create(b, loc, ptr);
     Value count = LLVM::ConstantOp::create(b, loc, b.getI64Type(),
                                            b.getI64IntegerAttr(n));
     memory = LLVM::AllocaOp::create(b, loc, ptr, element, count, 16);
+  }
+  /// The address of element `i`.
+  Value at(OpBuilder &b, Location loc, int64_t i) {
+    return LLVM::GEPOp::create(b, loc, memory.getType(), element, memory,
+                               ArrayRef<LLVM::GEPArg>{i});
+  }
+  /// Elements 0.. of the array as the literal struct `type`.
+  Value load(OpBuilder &b, Location loc, Type type) {
+    Value result = LLVM::PoisonOp::create(b, loc, type);
+    int64_t n = cast<LLVM::LLVMStructType>(type).getBody().size();
+    for (int64_t i = 0; i < n; ++i)
+      result = LLVM::InsertValueOp::create(
+          b, loc, result, LLVM::LoadOp::create(b, loc, element, at(b, loc, i)),
+          ArrayRef<int64_t>{i});
+    return result;
   }
   void release(OpBuilder &b, Location loc) {
     LLVM::StackRestoreOp::create(b, loc, saved);
@@ -364,14 +381,7 @@ struct MmaLowering : ConvertOpToLLVMPattern<NVVM::MmaOp> {
     Scratch d(rewriter, loc, f32, 4);
     args.push_back(d.memory);
     callRuntime(rewriter, op, emulator::kMma, args);
-    Value result = LLVM::PoisonOp::create(rewriter, loc, op.getRes().getType());
-    for (int64_t i = 0; i < 4; ++i) {
-      Value at = LLVM::GEPOp::create(rewriter, loc, d.memory.getType(), f32,
-                                     d.memory, ArrayRef<LLVM::GEPArg>{i});
-      Value element = LLVM::LoadOp::create(rewriter, loc, f32, at);
-      result = LLVM::InsertValueOp::create(rewriter, loc, result, element,
-                                           ArrayRef<int64_t>{i});
-    }
+    Value result = d.load(rewriter, loc, op.getRes().getType());
     d.release(rewriter, loc);
     rewriter.replaceOp(op, result);
     return success();
@@ -396,17 +406,13 @@ struct WgmmaLowering : ConvertOpToLLVMPattern<NVVM::WgmmaMmaAsyncOp> {
     Type f32 = rewriter.getF32Type();
     int64_t n = op.getShapeAttr().getN(), count = n / 2;
     Scratch acc(rewriter, loc, f32, count);
-    auto slot = [&](int64_t i) -> Value {
-      return LLVM::GEPOp::create(rewriter, loc, acc.memory.getType(), f32,
-                                 acc.memory, ArrayRef<LLVM::GEPArg>{i});
-    };
     bool accumulate = op.getScaleD() == NVVM::WGMMAScaleOut::one;
     for (int64_t i = 0; accumulate && i < count; ++i)
       LLVM::StoreOp::create(rewriter, loc,
                             LLVM::ExtractValueOp::create(rewriter, loc,
                                                          adaptor.getInouts(),
                                                          ArrayRef<int64_t>{i}),
-                            slot(i));
+                            acc.at(rewriter, loc, i));
     callRuntime(
         rewriter, op, emulator::kWgmma,
         {acc.memory, adaptor.getDescriptorA(), adaptor.getDescriptorB(),
@@ -414,13 +420,7 @@ struct WgmmaLowering : ConvertOpToLLVMPattern<NVVM::WgmmaMmaAsyncOp> {
          i32Constant(rewriter, loc, op.getTypeA() == NVVM::WGMMATypes::bf16),
          i32Constant(rewriter, loc, accumulate),
          i32Constant(rewriter, loc, op.getLayoutB() == NVVM::MMALayout::row)});
-    Value result =
-        LLVM::PoisonOp::create(rewriter, loc, op.getResults().getType());
-    for (int64_t i = 0; i < count; ++i)
-      result = LLVM::InsertValueOp::create(
-          rewriter, loc, result,
-          LLVM::LoadOp::create(rewriter, loc, f32, slot(i)),
-          ArrayRef<int64_t>{i});
+    Value result = acc.load(rewriter, loc, op.getResults().getType());
     acc.release(rewriter, loc);
     rewriter.replaceOp(op, result);
     return success();
