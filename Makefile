@@ -71,6 +71,7 @@ gpu-check-build: build
 gpu-check-emulated: build
 	@scripts/gpu-check-emulated.sh $(BUILD_DIR) sync
 	@scripts/gpu-check-emulated.sh $(BUILD_DIR) wgmma
+	@scripts/gpu-check-emulated.sh $(BUILD_DIR) tma
 
 fuzz: build
 	mkdir -p $(BUILD_DIR)/fuzz-corpus

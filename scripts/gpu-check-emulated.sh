@@ -5,20 +5,23 @@
 # run through their C launcher by the emulator's libcuda.so.1 against the
 # float64 reference. Needs PyTorch (<build>/export-venv or python3's).
 #
-#   scripts/gpu-check-emulated.sh [build] [sync|wgmma]
+#   scripts/gpu-check-emulated.sh [build] [sync|wgmma|tma]
 #
-# The second argument is convert-attn-to-gpu's mma (wgmma: the sm_90a
-# kernels, into <build>/gpu-check-emulated-wgmma).
+# The second argument is the build: convert-attn-to-gpu's mma (wgmma: the
+# sm_90a kernels, into <build>/gpu-check-emulated-wgmma), or tma (the sm_90a
+# kernels with K and V through the TMA: mma=wgmma tma=true).
 set -eu
 BUILD=${1:-build}
 MMA=${2:-sync}
 OUT=$BUILD/gpu-check-emulated
 [ "$MMA" = sync ] || OUT=$OUT-$MMA
+OPTIONS="mma=$MMA"
+[ "$MMA" = tma ] && OPTIONS="mma=wgmma tma=true"
 mkdir -p "$OUT"
 "$BUILD/bin/attune-opt" bench/gpu/kernels.mlir \
   --attn-build-block-mask="q-block=64 kv-block=64" -o "$OUT/kernels.mlir"
 "$BUILD/bin/attune-compile" "$OUT/kernels.mlir" --target=cuda --emulate \
-  --pipeline-options="mma=$MMA" -o "$OUT/kernels.so" --header "$OUT/kernels.h" \
+  --pipeline-options="$OPTIONS" -o "$OUT/kernels.so" --header "$OUT/kernels.h" \
   --launcher "$OUT/kernels_launcher.c"
 CC=${CC:-clang-22}
 command -v "$CC" >/dev/null 2>&1 || CC=cc

@@ -7,9 +7,9 @@
 #
 # Numerics run one kernel per process (a kernel that faults leaves its CUDA
 # context unusable: the others still get checked), then, for sm_90a builds,
-# the wgmma build's kernels in one process, then one timing run (the other
-# builds' prefill kernels after the main table; a wgmma build whose numerics
-# failed is not timed).
+# the wgmma build's kernels and the TMA build's (mma=wgmma tma=true) in one
+# process each, then one timing run (the other builds' prefill kernels after
+# the main table; an sm_90a build whose numerics failed is not timed).
 set -u
 DIR=${1:-build/gpu-check}
 HERE=$(dirname "$0")
@@ -26,26 +26,28 @@ for kernel in $($CHECK --list); do
     failed="$failed $kernel"
   fi
 done
-# The wgmma build (sm_90a), every kernel in one process.
-if [ -e "$DIR/libattune_gpu_check_wgmma.so" ]; then
-  echo "wgmma kernels (mma=wgmma):"
-  timeout 150 python3 "$HERE/device_check.py" \
-    --lib "$DIR/libattune_gpu_check_wgmma.so" \
-    --header "$DIR/kernels_wgmma.h" --no-timing
+# The sm_90a builds, every kernel in one process each: wgmma (cp.async) and
+# tma (wgmma, K and V through the TMA).
+for build in wgmma tma; do
+  [ -e "$DIR/libattune_gpu_check_$build.so" ] || continue
+  echo "$build kernels:"
+  timeout 120 python3 "$HERE/device_check.py" \
+    --lib "$DIR/libattune_gpu_check_$build.so" \
+    --header "$DIR/kernels_$build.h" --no-timing
   rc=$?
   if [ $rc -ne 0 ]; then
-    echo "WGMMA: FAILED (exit $rc)"
-    failed="$failed wgmma"
+    echo "$build: FAILED (exit $rc)"
+    failed="$failed $build"
   fi
-fi
+done
 # Other tilings gpu-check-build made: their prefill times too.
 TILINGS=""
 for lib in "$DIR"/libattune_gpu_check_*.so; do
   [ -e "$lib" ] || continue
   t=${lib##*libattune_gpu_check_}
   t=${t%.so}
-  case "$t:$failed" in
-  wgmma*:*wgmma*) continue ;;
+  case "$failed " in
+  *" ${t%%_*} "*) continue ;;
   esac
   TILINGS="$TILINGS --tiling $t=$lib"
 done

@@ -27,6 +27,7 @@ void attune::buildGPUKernels(OpPassManager &pm,
   kernel.kvTile = options.kvTile;
   kernel.chip = options.chip;
   kernel.mma = options.mma;
+  kernel.tma = options.tma;
   pm.addPass(createConvertAttnToGPU(kernel));
 }
 
@@ -56,6 +57,7 @@ void attune::buildGPUBinary(OpPassManager &pm,
   kernels.addPass(createArithToLLVMConversionPass());
   kernels.addPass(createConvertIndexToLLVMPass());
   kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(attune::createGPUTensorMapParams());
   // wgmma.mma_async becomes inline PTX (the mma.sync kernels have no such
   // op and keep the lowering they had).
   if (options.mma == "wgmma")

@@ -462,8 +462,21 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     memory), and every thread fences the async proxy
     (`fence.proxy.async.shared::cta`) after its copies land and after storing
     P, before the barrier (for P, the warpgroup's own named barrier). The
-    accumulators lie as mma.sync's, so every variant above is shared. No
-    TMA, swizzle or warp specialization yet.
+    accumulators lie as mma.sync's, so every variant above is shared.
+
+    With `tma=true` as well, the K and V tiles come through the tensor
+    memory accelerator instead of cp.async: the kernel's first two
+    parameters are the tensor maps of K and V (viewed as [B * Hkv, Lk, D],
+    boxes of 8 head-dim columns by `kv-tile` keys, each landing as one column
+    of core matrices; the launcher encodes them with cuTensorMapEncodeTiled
+    and `attune-gpu-tensor-map-params` passes them by value), thread 0 issues
+    `nvvm.cp.async.bulk.tensor` loads of the next tile at the start of each
+    step, and the K and V tiles of each buffer complete on an mbarrier of
+    their own (`nvvm.mbarrier.arrive.expect_tx`, waited for with
+    `nvvm.mbarrier.try_wait.parity` just before S = Q K^T and before
+    O += P V). Keys past Lk and columns past D are zero-filled by the TMA.
+    Kernels with ragged `kv_lengths` and the segments of prefix attention
+    keep cp.async. No swizzle or warp specialization yet.
 
     Tiles are sized for `chip`: when the requested warps and key tile need
     more shared memory than the architecture allows a block, both halve
@@ -481,6 +494,9 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     Option<"mma", "mma", "std::string", /*default=*/"\"sync\"",
            "Tensor-core instructions: sync (mma.sync per warp, sm_80 and "
            "later) or wgmma (wgmma.mma_async per warpgroup, sm_90a only)">,
+    Option<"tma", "tma", "bool", /*default=*/"false",
+           "With mma=wgmma: K and V tiles through the TMA (tensor maps, "
+           "mbarriers) instead of cp.async">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -512,6 +528,26 @@ def GPUFastMath : Pass<"attune-gpu-fast-math"> {
     "::mlir::arith::ArithDialect",
     "::mlir::LLVM::LLVMDialect",
     "::mlir::vector::VectorDialect",
+  ];
+}
+
+def GPUTensorMapParams : Pass<"attune-gpu-tensor-map-params",
+                              "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Pass the kernels' TMA tensor maps by value";
+  let description = [{
+    Runs after the lowering to the NVVM dialect. A kernel that
+    `convert-attn-to-gpu tma=true` built (`attune.tensor_map_rows`) takes
+    the tensor maps of K and V as its first two parameters; this pass makes
+    them what the TMA requires: 128-byte `llvm.byval` parameters aligned to
+    64 bytes and marked `nvvm.grid_constant`, so that the kernel addresses
+    them in the parameter space (`cvta.param`) instead of copying them to
+    local memory. The launcher passes a pointer to each CUtensorMap in
+    cuLaunchKernel's parameter array, which the driver copies by value.
+    Other functions are left alone.
+  }];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::NVVM::NVVMDialect",
   ];
 }
 

@@ -119,6 +119,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("Tensor-core instructions: sync (mma.sync, sm_80 and "
                      "later) or wgmma (wgmma.mma_async, sm_90a)"),
       llvm::cl::init("sync")};
+  PassOptions::Option<bool> tma{
+      *this, "tma",
+      llvm::cl::desc("With mma=wgmma: K and V tiles through the TMA (tensor "
+                     "maps the launcher encodes, mbarriers)"),
+      llvm::cl::init(false)};
   PassOptions::Option<std::string> format{
       *this, "format",
       llvm::cl::desc("What gpu-module-to-binary embeds: isa (PTX, needs no "

@@ -29,6 +29,7 @@
 #include "BlockLayout.h"
 #include "GPUKernel.h"
 #include "TileProducts.h"
+#include "TmaTiles.h"
 #include "WarpOps.h"
 
 #include "attn/IR/AttnOps.h"
@@ -171,7 +172,8 @@ void KernelEmitter::emit(const KernelValues &values) {
     kvBatch = arith::IndexCastOp::create(
         b, loc, b.getIndexType(),
         memref::LoadOp::create(b, loc, values.kvBatchTable, batch));
-  Value kvRow = mul(add(mulC(kvBatch, kvHeads), kvHead), values.kvLen);
+  Value kvHeadRow = add(mulC(kvBatch, kvHeads), kvHead);
+  Value kvRow = mul(kvHeadRow, values.kvLen);
   Value kBase = mulC(kvRow, headDim);
   Value vBase = mulC(kvRow, valueDim);
 
@@ -184,6 +186,11 @@ void KernelEmitter::emit(const KernelValues &values) {
   std::unique_ptr<TileProducts> products =
       TileProducts::create(b, loc, elem, tiles, dynamic,
                            {warp, lane, laneGroup, quad}, warpOps);
+  // K and V through the TMA (one thread issues) or cp.async (every thread).
+  std::optional<TmaTiles> tma;
+  if (values.keyMap)
+    tma.emplace(b, loc, tiles, dynamic, values.keyMap, values.valueMap,
+                kvHeadRow);
 
   // What the variant needs of this tile (TileSemantics).
   TileRows tileRows;
@@ -258,10 +265,12 @@ void KernelEmitter::emit(const KernelValues &values) {
   };
   // Copies key tile of step i into buffer `buffer`: zeros past the row's
   // keys (a ragged row's unused cache may hold NaN, and P V would multiply
-  // it by 0), for skipped steps and for steps past the last.
-  auto copyKeyTile = [&](Value i, Value buffer) -> Value {
+  // it by 0), for skipped steps and for steps past the last. With the TMA,
+  // thread 0 issues the copy (past Lk the TMA fills zeros; skipped steps
+  // and those past the last copy nothing, nobody reads them) and there is
+  // no group to wait for (null).
+  auto keyTileSource = [&](Value i) -> std::pair<Value, Value> {
     Value inRange = lt(i, stepEnd);
-    Value first, limit;
     if (walk) {
       // Lists are read only below their counts.
       auto listed =
@@ -278,12 +287,31 @@ void KernelEmitter::emit(const KernelValues &values) {
             ValueRange{cIdx(0),
                        arith::ConstantOp::create(b, loc, b.getBoolAttr(true))});
       }
-      first = listed.getResult(0);
-      limit = select(listed.getResult(1), cIdx(0), kvLen);
-    } else {
-      first = stepAt(i).keyBegin;
-      limit = select(inRange, kvLen, cIdx(0));
+      return {listed.getResult(0), select(listed.getResult(1), cIdx(0), kvLen)};
     }
+    return {stepAt(i).keyBegin, select(inRange, kvLen, cIdx(0))};
+  };
+  // What thread 0 alone does (the TMA's mbarriers and loads).
+  auto onThreadZero = [&](function_ref<void()> body) {
+    auto first = scf::IfOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, cIdx(0)),
+        false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(first.thenBlock());
+    body();
+  };
+  auto copyKeyTile = [&](Value i, Value buffer) -> Value {
+    if (tma) {
+      onThreadZero([&] {
+        auto [first, limit] = keyTileSource(i);
+        tma->issue(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                         limit, cIdx(0)),
+                   first, buffer);
+      });
+      return Value();
+    }
+    auto [first, limit] = keyTileSource(i);
     warpOps.copySlab(products->keys(), buffer, values.k, kBase, first, limit,
                      kvTile, headDim, headPad, tiles.layout);
     return warpOps.copySlab(products->values(), buffer, values.v, vBase, first,
@@ -292,7 +320,9 @@ void KernelEmitter::emit(const KernelValues &values) {
 
   // Prologue: the Q tile and the first key tile (and, for mma.sync, the Q
   // fragments in registers).
-  warpOps.copyRows(
+  if (tma)
+    onThreadZero([&] { tma->initBarriers(); });
+  Value queryCopies = warpOps.copyRows(
       products->query(), {}, values.q,
       [&](Value row) -> std::pair<Value, Value> {
         Value p = add(q0, row);
@@ -302,7 +332,8 @@ void KernelEmitter::emit(const KernelValues &values) {
       },
       rows, headDim, headPad, tiles.layout);
   Value first = copyKeyTile(stepBegin, cIdx(0));
-  nvgpu::DeviceAsyncWaitOp::create(b, loc, first, b.getI32IntegerAttr(0));
+  nvgpu::DeviceAsyncWaitOp::create(b, loc, first ? first : queryCopies,
+                                   b.getI32IntegerAttr(0));
   products->copiesLanded();
   gpu::BarrierOp::create(b, loc);
   products->loadQuery();
@@ -413,7 +444,18 @@ void KernelEmitter::emit(const KernelValues &values) {
       b.setInsertionPointToStart(skipStep.elseBlock());
     }
 
-    // S = Q K^T.
+    // S = Q K^T (with the TMA, once K landed: phase j / 2 of the buffer's
+    // mbarrier at step j).
+    Value parity;
+    if (tma) {
+      parity = arith::IndexCastOp::create(
+          b, loc, b.getI32Type(),
+          arith::RemUIOp::create(
+              b, loc,
+              arith::DivUIOp::create(b, loc, loop.getInductionVar(), cIdx(2)),
+              cIdx(2)));
+      tma->waitKeys(buffer, parity);
+    }
     SmallVector<Value> s = products->scores(buffer);
     Value scores = arith::MulFOp::create(
         b, loc, vector::FromElementsOp::create(b, loc, scoreType, s), scale);
@@ -472,6 +514,8 @@ void KernelEmitter::emit(const KernelValues &values) {
     SmallVector<Value> o;
     for (int64_t i = 0; i < numOut; ++i)
       o.push_back(extract(acc, i));
+    if (tma)
+      tma->waitValues(buffer, parity);
     products->accumulate(buffer, p, o);
     acc = vector::FromElementsOp::create(b, loc, acc.getType(), o);
     SmallVector<Value> state = {newM[0], newM[1], newL[0], newL[1], acc};
@@ -481,9 +525,12 @@ void KernelEmitter::emit(const KernelValues &values) {
       state.assign(skipStep.getResults().begin(), skipStep.getResults().end());
     }
 
-    // The next tile has landed and nobody reads this one any more.
-    nvgpu::DeviceAsyncWaitOp::create(b, loc, next, b.getI32IntegerAttr(0));
-    products->copiesLanded();
+    // The next tile has landed (cp.async; the TMA's is waited for at its
+    // step) and nobody reads this one any more.
+    if (next) {
+      nvgpu::DeviceAsyncWaitOp::create(b, loc, next, b.getI32IntegerAttr(0));
+      products->copiesLanded();
+    }
     gpu::BarrierOp::create(b, loc);
     scf::YieldOp::create(b, loc, state);
   }

@@ -17,12 +17,13 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 using namespace mlir;
@@ -381,7 +382,15 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
         b, loc, name, b.getStringAttr("private"), type, flat,
         /*constant=*/true, /*alignment=*/b.getI64IntegerAttr(16));
   }
-  SmallVector<Type> params;
+  // TMA (sm_90a, wgmma): the tensor maps of K and V lead the parameters.
+  // Ragged rows need their keys past kv_lengths zero-filled, which the
+  // TMA's bounds (Lk) do not give; prefix segments keep cp.async.
+  bool tensorMaps = tiling.tma && tiling.mma == GPUMma::Wgmma &&
+                    !op.getKvLengths() && !options.slot &&
+                    !options.positionedKeys && !options.sharedKv &&
+                    options.kvBatchRows.empty();
+  unsigned lead = tensorMaps ? 2 : 0;
+  SmallVector<Type> params(lead, LLVM::LLVMPointerType::get(ctx));
   for (auto [i, operand] : llvm::enumerate(operands))
     if (paramOf[i] >= 0)
       params.push_back(flatType(operand));
@@ -429,6 +438,11 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
   auto kernel = gpu::GPUFuncOp::create(b, loc, options.name,
                                        b.getFunctionType(params, {}));
   kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  // CUtensorMap's alignment (attune-gpu-tensor-map-params makes them
+  // by-value parameters after the lowering to NVVM).
+  for (unsigned i = 0; i < lead; ++i)
+    kernel.setArgAttr(i, LLVM::LLVMDialect::getAlignAttrName(),
+                      b.getI64IntegerAttr(64));
   Block &entry = kernel.getBody().front();
   b.setInsertionPointToStart(&entry);
 
@@ -439,7 +453,7 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
       return Value();
     unsigned i = operandIndex(operand);
     if (paramOf[i] >= 0)
-      return entry.getArgument(paramOf[i]);
+      return entry.getArgument(lead + paramOf[i]);
     Value global = memref::GetGlobalOp::create(b, loc, globals[i].getType(),
                                                globals[i].getSymName());
     return memref::CastOp::create(b, loc, flatType(operand), global);
@@ -457,7 +471,11 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
   values.indices = valueOf(op.getKvIndices());
   values.fullCounts = valueOf(op.getFullKvNumBlocks());
   values.fullIndices = valueOf(op.getFullKvIndices());
-  unsigned next = hostArgs.size();
+  if (tensorMaps) {
+    values.keyMap = entry.getArgument(0);
+    values.valueMap = entry.getArgument(1);
+  }
+  unsigned next = lead + hostArgs.size();
   values.partialOut = entry.getArgument(next++);
   values.partialLse = entry.getArgument(next++);
   values.batch = entry.getArgument(next++);
@@ -525,5 +543,8 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
     kernel->setAttr(GPUKernelAttrs::stackedRows, b.getUnitAttr());
   if (options.positionedKeys)
     kernel->setAttr(GPUKernelAttrs::positionedKeys, b.getUnitAttr());
+  if (tensorMaps)
+    kernel->setAttr(GPUKernelAttrs::tensorMapRows,
+                    b.getI64IntegerAttr(tiling.kvTile));
   return success();
 }

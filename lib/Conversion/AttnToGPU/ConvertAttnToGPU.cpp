@@ -56,6 +56,12 @@ struct ConvertAttnToGPUPass
       return signalPassFailure();
     }
     tiling.mma = *kind;
+    if (tma && *kind != attune::GPUMma::Wgmma) {
+      module.emitError("convert-attn-to-gpu: tma=true needs mma=wgmma (the "
+                       "TMA kernel is the sm_90a one)");
+      return signalPassFailure();
+    }
+    tiling.tma = tma;
     SmallVector<func::FuncOp> hosts;
     bool unsupported = false;
     for (auto func : module.getOps<func::FuncOp>()) {

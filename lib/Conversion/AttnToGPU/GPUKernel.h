@@ -60,6 +60,9 @@ struct KernelValues {
   /// length (the mask's Lk). Every key tile is visited and masked per
   /// element; null otherwise.
   Value keyOffset, maskKvLen;
+  /// TMA: the tensor maps of K and V (generic pointers to kernel
+  /// parameters); null when the tiles come through cp.async.
+  Value keyMap, valueMap;
 };
 
 /// How the shared block-list walk reads the kernel's flat list parameters

@@ -34,6 +34,7 @@ SharedTiles SharedTiles::get(const GPUTiling &tiling, int64_t headDim,
     t.vBytes = t.kvTile * (t.valuePad + kPad) * 2;
     t.pBytes = 0;
   }
+  t.barrierBytes = tiling.tma ? 4 * 8 : 0;
   return t;
 }
 

@@ -26,21 +26,25 @@ namespace attune {
 namespace detail {
 
 /// Where the kernel's tiles lie in dynamic shared memory, in this order: the
-/// Q tile, two K and two V buffers, and (wgmma) the P tile. The one place
-/// both the kernel and sharedBytesFor read them from.
+/// Q tile, two K and two V buffers, (wgmma) the P tile, and (TMA) the
+/// mbarriers of the K and V buffers. The one place both the kernel and
+/// sharedBytesFor read them from.
 struct SharedTiles {
   SharedLayout layout;
   /// Tile rows (query rows, keys) and the 16-column padded head dims.
   int64_t rows, kvTile, headPad, valuePad;
-  /// Bytes of the Q tile, of one K and one V buffer, of the P tile.
-  int64_t qBytes, kBytes, vBytes, pBytes;
+  /// Bytes of the Q tile, of one K and one V buffer, of the P tile, of the
+  /// mbarriers.
+  int64_t qBytes, kBytes, vBytes, pBytes, barrierBytes;
 
   static SharedTiles get(const GPUTiling &tiling, int64_t headDim,
                          int64_t valueDim);
   int64_t kOffset() const { return qBytes; }
   int64_t vOffset() const { return kOffset() + 2 * kBytes; }
   int64_t pOffset() const { return vOffset() + 2 * vBytes; }
-  int64_t totalBytes() const { return pOffset() + pBytes; }
+  /// The mbarriers (8 bytes each): K buffer 0 and 1, then V buffer 0 and 1.
+  int64_t barrierOffset() const { return pOffset() + pBytes; }
+  int64_t totalBytes() const { return barrierOffset() + barrierBytes; }
 };
 
 /// The thread's place in its warp: warp, lane, lane group g = lane / 4 (the

@@ -12,6 +12,8 @@
 
 #include "RuntimeCalls.h"
 
+#include "attune/Conversion/AttnToGPU/AttnToGPU.h"
+
 #include "attune/Conversion/GPUToEmulator/GPUToEmulator.h"
 #include "attune/Conversion/Passes.h"
 
@@ -63,8 +65,16 @@ std::string bodyName(StringRef kernel) { return (kernel + "__body").str(); }
 /// (globals) along; drops the gpu.modules and the function declarations (the
 /// host functions, which the launcher implements). Functions with a body
 /// stay and are lowered too.
-FailureOr<SmallVector<std::string>> outlineKernels(ModuleOp module) {
-  SmallVector<std::string> kernels;
+/// A kernel: its name and how many leading parameters are tensor maps,
+/// passed by value (the packed entry hands their address on).
+struct OutlinedKernel {
+  std::string name;
+  unsigned tensorMaps;
+};
+constexpr unsigned kTensorMapParams = 2;
+
+FailureOr<SmallVector<OutlinedKernel>> outlineKernels(ModuleOp module) {
+  SmallVector<OutlinedKernel> kernels;
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   SmallVector<Operation *> dead;
   for (Operation &op : module.getBody()->getOperations()) {
@@ -101,7 +111,10 @@ FailureOr<SmallVector<std::string>> outlineKernels(ModuleOp module) {
         func::ReturnOp::create(rb, ret.getLoc(), ret.getOperands());
         ret.erase();
       });
-      kernels.push_back(kernel.getName().str());
+      kernels.push_back({kernel.getName().str(),
+                         kernel->hasAttr(GPUKernelAttrs::tensorMapRows)
+                             ? kTensorMapParams
+                             : 0});
     }
   }
   for (Operation *op : dead)
@@ -153,6 +166,12 @@ LogicalResult checkEmulated(ModuleOp module) {
         barrier && (barrier.getReductionOp() || barrier->getNumResults())) {
       barrier.emitOpError()
           << "is not emulated: the emulator runs barriers without reductions";
+      return WalkResult::interrupt();
+    }
+    if (auto load =
+            dyn_cast<NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp>(op);
+        load && !isEmulatedTmaLoad(load)) {
+      load.emitOpError() << "is not emulated: " << kTmaLoadForms;
       return WalkResult::interrupt();
     }
     if (auto fence = dyn_cast<NVVM::FenceProxyOp>(op);
@@ -211,8 +230,9 @@ void markSharedStores(ModuleOp module) {
 }
 
 /// `void name(void **params)`: loads parameter i from params[i] and calls
-/// the body.
-void addPackedEntry(ModuleOp module, StringRef kernel) {
+/// the body; the first `tensorMaps` parameters (by value on the GPU) get
+/// params[i] itself.
+void addPackedEntry(ModuleOp module, StringRef kernel, unsigned tensorMaps) {
   auto body = module.lookupSymbol<LLVM::LLVMFuncOp>(bodyName(kernel));
   body.setLinkage(LLVM::Linkage::Internal);
   MLIRContext *ctx = module.getContext();
@@ -230,7 +250,8 @@ void addPackedEntry(ModuleOp module, StringRef kernel) {
         LLVM::GEPOp::create(b, loc, ptr, ptr, block->getArgument(0),
                             ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
     Value address = LLVM::LoadOp::create(b, loc, ptr, slot);
-    args.push_back(LLVM::LoadOp::create(b, loc, type, address));
+    args.push_back(
+        i < tensorMaps ? address : LLVM::LoadOp::create(b, loc, type, address));
   }
   LLVM::CallOp::create(b, loc, body, args);
   LLVM::ReturnOp::create(b, loc, ValueRange());
@@ -243,7 +264,7 @@ struct ConvertGPUToEmulatorPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
-    FailureOr<SmallVector<std::string>> kernels = outlineKernels(module);
+    FailureOr<SmallVector<OutlinedKernel>> kernels = outlineKernels(module);
     if (failed(kernels) || failed(replaceNVVMIntrinsics(module)) ||
         failed(checkEmulated(module)))
       return signalPassFailure();
@@ -269,8 +290,8 @@ struct ConvertGPUToEmulatorPass
     target.addIllegalDialect<NVVM::NVVMDialect>();
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       return signalPassFailure();
-    for (const std::string &kernel : *kernels)
-      addPackedEntry(module, kernel);
+    for (const OutlinedKernel &kernel : *kernels)
+      addPackedEntry(module, kernel.name, kernel.tensorMaps);
   }
 };
 } // namespace

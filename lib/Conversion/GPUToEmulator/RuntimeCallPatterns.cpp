@@ -73,6 +73,14 @@ bool attune::detail::isEmulatedWgmma(NVVM::WgmmaMmaAsyncOp op) {
          llvm::all_of(body, [](Type t) { return t.isF32(); });
 }
 
+bool attune::detail::isEmulatedTmaLoad(
+    NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp op) {
+  return op.getMode() == NVVM::TMALoadMode::TILE &&
+         op.getIm2colOffsets().empty() && !op.getMulticastMask() &&
+         !op.getL2CacheHint() && !op.getGroup() && !op.getPredicate() &&
+         !op.getCoordinates().empty() && op.getCoordinates().size() <= 5;
+}
+
 //===----------------------------------------------------------------------===//
 // The runtime's entry points
 //===----------------------------------------------------------------------===//
@@ -106,6 +114,11 @@ void attune::declareEmulatorRuntime(ModuleOp module) {
   declare(emulator::kWgmmaWait, none, {i32});
   declare(emulator::kProxyFence, none, {});
   declare(emulator::kSharedStore, none, {});
+  declare(emulator::kMbarrierInit, none, {ptr, i32});
+  declare(emulator::kMbarrierExpectTx, none, {ptr, i32});
+  declare(emulator::kMbarrierWait, none, {ptr, i32});
+  declare(emulator::kTmaLoad, none,
+          {ptr, ptr, ptr, i32, i32, i32, i32, i32, i32});
 }
 
 namespace {
@@ -427,6 +440,84 @@ struct WgmmaLowering : ConvertOpToLLVMPattern<NVVM::WgmmaMmaAsyncOp> {
   }
 };
 
+/// A shared-memory pointer (NVVM's address spaces 3 and 7) as a host
+/// pointer: the emulator's shared memory is ordinary memory.
+Value hostPointer(OpBuilder &b, Location loc, Value pointer) {
+  auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+  if (pointer.getType() == ptr)
+    return pointer;
+  Value address = LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), pointer);
+  return LLVM::IntToPtrOp::create(b, loc, ptr, address);
+}
+
+/// mbarrier.init (count), arrive.expect_tx (bytes) and try_wait.parity
+/// (parity) as calls of `kName` on the barrier's host address and that i32
+/// operand; not predicated, the arrival's state unused.
+template <typename OpTy, const llvm::StringLiteral &kName>
+struct MbarrierLowering : ConvertOpToLLVMPattern<OpTy> {
+  using ConvertOpToLLVMPattern<OpTy>::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value operand;
+    if constexpr (std::is_same_v<OpTy, NVVM::MBarrierInitOp>)
+      operand = adaptor.getCount();
+    else if constexpr (std::is_same_v<OpTy, NVVM::MBarrierArriveExpectTxOp>)
+      operand = adaptor.getTxcount();
+    else
+      operand = adaptor.getPhase();
+    if constexpr (!std::is_same_v<OpTy, NVVM::MBarrierTryWaitParityOp>) {
+      if (op.getPredicate() || !op->use_empty())
+        return rewriter.notifyMatchFailure(op, "predicated or state used");
+    }
+    callRuntime(
+        rewriter, op, kName,
+        {hostPointer(rewriter, op.getLoc(), adaptor.getAddr()), operand});
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// cp.async.bulk.tensor in tile mode, without multicast or cache hints: the
+/// runtime copies the box when the mbarrier's phase completes.
+struct TmaLoadLowering
+    : ConvertOpToLLVMPattern<NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp op,
+                  OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!isEmulatedTmaLoad(op))
+      return rewriter.notifyMatchFailure(op, kTmaLoadForms);
+    Location loc = op.getLoc();
+    SmallVector<Value> args = {
+        hostPointer(rewriter, loc, adaptor.getTmaDescriptor()),
+        hostPointer(rewriter, loc, adaptor.getDstMem()),
+        hostPointer(rewriter, loc, adaptor.getMbar()),
+        i32Constant(rewriter, loc, adaptor.getCoordinates().size())};
+    for (int64_t d = 0; d < 5; ++d)
+      args.push_back(d < static_cast<int64_t>(adaptor.getCoordinates().size())
+                         ? adaptor.getCoordinates()[d]
+                         : i32Constant(rewriter, loc, 0));
+    callRuntime(rewriter, op, emulator::kTmaLoad, args);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// fence.mbarrier_init: the emulator's mbarriers are visible to every
+/// thread and to its TMA once initialized.
+struct FenceMbarrierInitLowering
+    : ConvertOpToLLVMPattern<NVVM::FenceMbarrierInitOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(NVVM::FenceMbarrierInitOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 /// An operation without operands or results as a call of `kName`, with
 /// `arg` as its i32 argument when it has one.
 template <typename OpTy, const llvm::StringLiteral &kName>
@@ -466,6 +557,11 @@ void attune::populateGPUToEmulatorConversionPatterns(
       RuntimeCallLowering<NVVM::WgmmaGroupSyncAlignedOp,
                           emulator::kWgmmaCommit>,
       RuntimeCallLowering<NVVM::WgmmaWaitGroupSyncOp, emulator::kWgmmaWait>,
-      RuntimeCallLowering<NVVM::FenceProxyOp, emulator::kProxyFence>>(
-      converter);
+      RuntimeCallLowering<NVVM::FenceProxyOp, emulator::kProxyFence>,
+      MbarrierLowering<NVVM::MBarrierInitOp, emulator::kMbarrierInit>,
+      MbarrierLowering<NVVM::MBarrierArriveExpectTxOp,
+                       emulator::kMbarrierExpectTx>,
+      MbarrierLowering<NVVM::MBarrierTryWaitParityOp, emulator::kMbarrierWait>,
+      TmaLoadLowering>(converter);
+  patterns.add<FenceMbarrierInitLowering>(converter);
 }

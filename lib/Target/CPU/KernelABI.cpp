@@ -451,7 +451,9 @@ void attune::writeStatusCodes(llvm::raw_ostream &os) {
      << "  ATTUNE_ERR_NO_CONTEXT = " << kStatusNoContext
      << ", /* GPU: no CUDA context is current */\n"
      << "  ATTUNE_ERR_DRIVER = " << kStatusDriverError
-     << " /* GPU: loading the module or the launch failed */\n"
+     << ", /* GPU: loading the module or the launch failed */\n"
+     << "  ATTUNE_ERR_MISALIGNED = " << kStatusMisaligned
+     << " /* GPU, TMA kernels: K or V is not 16-byte aligned */\n"
      << "};\n#endif\n\n";
 }
 

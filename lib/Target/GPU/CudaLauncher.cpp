@@ -54,6 +54,8 @@ static FailureOr<CudaKernel> readKernel(gpu::GPUModuleOp kernels,
   kernel.hasLse = merge.getNumArguments() == 6;
   kernel.stackedRows = func->hasAttr(GPUKernelAttrs::stackedRows);
   kernel.positionedKeys = func->hasAttr(GPUKernelAttrs::positionedKeys);
+  kernel.tensorMapRows = number(GPUKernelAttrs::tensorMapRows);
+  kernel.headDim = signature.arguments[kernel.hostArgs[1]].staticShape.back();
   return kernel;
 }
 
@@ -148,6 +150,10 @@ void attune::writeCudaHeader(llvm::raw_ostream &os,
          << kernel.segments.size() + 1
          << "), merged exactly by a merge kernel through a workspace from "
             "cuMemAllocAsync (ATTUNE_ERR_DRIVER without it)";
+    if (kernel.tensorMapRows > 0)
+      os << ";\n *   K and V through the TMA on tensor maps encoded at each "
+            "launch (cuTensorMapEncodeTiled, CUDA 12+; ATTUNE_ERR_DRIVER "
+            "without it): both 16-byte aligned, else ATTUNE_ERR_MISALIGNED";
     os << "; batch at most 65535\n"
        << " */\nint32_t " << sig.name << "(" << parameterList(kernel) << ");\n";
   }
@@ -222,6 +228,11 @@ void attune::writeCudaLauncher(llvm::raw_ostream &os,
    * an allocation fails, kernels run unsplit. */
   attune_CUresult (*memAllocAsync)(unsigned long long *, size_t, void *);
   attune_CUresult (*memFreeAsync)(unsigned long long, void *);
+  /* TMA kernels' tensor maps (CUDA 12+). */
+  attune_CUresult (*tensorMapEncodeTiled)(
+      void *, int, unsigned, void *, const unsigned long long *,
+      const unsigned long long *, const unsigned *, const unsigned *, int, int,
+      int, int);
 } attune_driver;
 
 /* The module loaded in each CUDA context this process used. */
@@ -254,6 +265,8 @@ static int attune_open_driver(void) {
   *(void **)&attune_driver.moduleUnload = dlsym(library, "cuModuleUnload");
   *(void **)&attune_driver.memAllocAsync = dlsym(library, "cuMemAllocAsync");
   *(void **)&attune_driver.memFreeAsync = dlsym(library, "cuMemFreeAsync");
+  *(void **)&attune_driver.tensorMapEncodeTiled =
+      dlsym(library, "cuTensorMapEncodeTiled");
   if (!attune_driver.memAllocAsync || !attune_driver.memFreeAsync)
     attune_driver.memAllocAsync = NULL, attune_driver.memFreeAsync = NULL;
   if (!attune_driver.ctxGetCurrent || !attune_driver.moduleLoadData ||
@@ -359,6 +372,41 @@ static int64_t attune_kv_splits(int64_t blocks, int multiprocessors,
 }
 )C";
 
+  if (llvm::any_of(kernels, [](const CudaKernel &kernel) {
+        return kernel.tensorMapRows > 0;
+      }))
+    os << R"C(/* CUtensorMap: 128 opaque bytes, 64-byte aligned. */
+typedef struct {
+  uint64_t opaque[16];
+} __attribute__((aligned(64))) attune_tensor_map;
+
+/* The tensor map of `rows` x `keys` x `dim` 16-bit elements at device
+ * pointer `data` (K or V as [B * Hkv, Lk, D]), boxes of 8 x box_keys x 1,
+ * no swizzle, zeros outside. */
+static int attune_tensor_map_of(attune_tensor_map *map, const void *data,
+                                int64_t dim, int64_t keys, int64_t rows,
+                                int64_t box_keys) {
+  if (!attune_driver.tensorMapEncodeTiled)
+    return ATTUNE_ERR_DRIVER;
+  if ((uintptr_t)data % 16 != 0)
+    return ATTUNE_ERR_MISALIGNED;
+  if (keys < 1)
+    keys = 1; /* no key is read; the map must still be valid */
+  unsigned long long dims[3] = {(unsigned long long)dim,
+                                (unsigned long long)keys,
+                                (unsigned long long)rows};
+  unsigned long long strides[2] = {(unsigned long long)dim * 2,
+                                   (unsigned long long)(dim * keys) * 2};
+  unsigned box[3] = {8, (unsigned)box_keys, 1}, steps[3] = {1, 1, 1};
+  /* UINT16 (bits), no interleave, no swizzle, L2 promotion 128 B, zeros. */
+  return attune_driver.tensorMapEncodeTiled(map, 1, 3, (void *)data, dims,
+                                            strides, box, steps, 0, 0, 2,
+                                            0) != 0
+             ? ATTUNE_ERR_DRIVER
+             : ATTUNE_OK;
+}
+)C";
+
   size_t nextSegment = 2 * kernels.size();
   for (auto [index, kernel] : llvm::enumerate(kernels)) {
     const KernelSignature &sig = kernel.signature;
@@ -407,6 +455,22 @@ static int64_t attune_kv_splits(int64_t blocks, int multiprocessors,
         kernel.queryBlock > 0)
       os << "  if (extra0_ < (q_len_ + " << kernel.queryBlock - 1 << ") / "
          << kernel.queryBlock << ")\n    return ATTUNE_ERR_BAD_SIZE;\n";
+    // TMA: the tensor maps of K and V lead the parameters.
+    if (kernel.tensorMapRows > 0) {
+      const KernelSignature &s = kernel.signature;
+      int64_t k = kernel.hostArgs[1], v = kernel.hostArgs[2];
+      os << "  attune_tensor_map key_map_, value_map_;\n"
+         << "  int64_t map_rows_ = " << extent(s, k, 0) << " * "
+         << extent(s, k, 1) << ";\n"
+         << "  status = attune_tensor_map_of(&key_map_, " << s.arguments[k].name
+         << ", " << kernel.headDim << ", kv_len_, "
+         << "map_rows_, " << kernel.tensorMapRows << ");\n"
+         << "  if (!status)\n"
+         << "    status = attune_tensor_map_of(&value_map_, "
+         << s.arguments[v].name << ", " << kernel.valueDim << ", kv_len_, "
+         << "map_rows_, " << kernel.tensorMapRows << ");\n"
+         << "  if (status)\n    return status;\n";
+    }
     // Split-KV: the chunk count and, for several, the workspace.
     os << "  unsigned tiles = (unsigned)((q_len_ * " << kernel.headsPerBlock
        << " + " << kernel.blockRows - 1 << ") / " << kernel.blockRows << ");\n"
@@ -431,6 +495,8 @@ static int64_t attune_kv_splits(int64_t blocks, int multiprocessors,
        << "    }\n"
        << "  }\n";
     os << "  void *params[] = {";
+    if (kernel.tensorMapRows > 0)
+      os << "&key_map_, &value_map_, ";
     for (size_t p = 0; p < kernel.hostArgs.size(); ++p)
       os << bufferParams("p" + std::to_string(p));
     os << bufferParams("w0") << bufferParams("w1");

@@ -154,3 +154,52 @@ gpu.module @kernels {
     gpu.return
   }
 }
+
+// -----
+
+// The TMA: mbarrier init, arrive.expect_tx and try_wait.parity become calls
+// on the barrier's host address (shared pointers cast through integers),
+// fence.mbarrier.init goes, and a 3-d tile load passes its tensor map,
+// destination, barrier, rank and coordinates (unused ones 0). A kernel with
+// tensor maps (attune.tensor_map_rows) hands the packed entry's first two
+// parameter addresses on as they are (by value on the GPU) and loads the
+// rest.
+// CHECK-DAG: llvm.func @__attune_emu_tma_load(!llvm.ptr, !llvm.ptr, !llvm.ptr, i32, i32, i32, i32, i32, i32)
+// CHECK-LABEL: llvm.func internal @tma__body(
+// CHECK-SAME: %[[MAP:.*]]: !llvm.ptr, %{{.*}}: !llvm.ptr
+// CHECK: %[[SHARED:.*]] = llvm.inttoptr %{{.*}} : i64 to !llvm.ptr<3>
+// CHECK: %[[INT:.*]] = llvm.ptrtoint %[[SHARED]] : !llvm.ptr<3> to i64
+// CHECK-NEXT: %[[BAR:.*]] = llvm.inttoptr %[[INT]] : i64 to !llvm.ptr
+// CHECK-NEXT: llvm.call @__attune_emu_mbarrier_init(%[[BAR]], %{{.*}}) : (!llvm.ptr, i32) -> ()
+// CHECK-NOT: fence
+// CHECK: llvm.call @__attune_emu_mbarrier_expect_tx(%{{.*}}, %{{.*}}) : (!llvm.ptr, i32) -> ()
+// CHECK: %[[RANK:.*]] = llvm.mlir.constant(3 : i32)
+// CHECK-NEXT: %[[Z3:.*]] = llvm.mlir.constant(0 : i32)
+// CHECK-NEXT: %[[Z4:.*]] = llvm.mlir.constant(0 : i32)
+// CHECK-NEXT: llvm.call @__attune_emu_tma_load(%[[MAP]], %{{.*}}, %{{.*}}, %[[RANK]], %{{.*}}, %{{.*}}, %{{.*}}, %[[Z3]], %[[Z4]])
+// CHECK: llvm.call @__attune_emu_mbarrier_wait(%{{.*}}, %{{.*}}) : (!llvm.ptr, i32) -> ()
+// CHECK-LABEL: llvm.func @tma(
+// CHECK: %[[P0:.*]] = llvm.getelementptr %{{.*}}[0]
+// CHECK-NEXT: %[[A0:.*]] = llvm.load %[[P0]] : !llvm.ptr -> !llvm.ptr
+// CHECK-NEXT: %[[P1:.*]] = llvm.getelementptr %{{.*}}[1]
+// CHECK-NEXT: %[[A1:.*]] = llvm.load %[[P1]] : !llvm.ptr -> !llvm.ptr
+// CHECK-NEXT: %[[P2:.*]] = llvm.getelementptr %{{.*}}[2]
+// CHECK-NEXT: %[[A2:.*]] = llvm.load %[[P2]] : !llvm.ptr -> !llvm.ptr
+// CHECK-NEXT: %[[V2:.*]] = llvm.load %[[A2]] : !llvm.ptr -> i32
+// CHECK-NEXT: llvm.call @tma__body(%[[A0]], %[[A1]], %[[V2]])
+gpu.module @kernels {
+  gpu.func @tma(%kmap: !llvm.ptr, %vmap: !llvm.ptr, %c: i32) kernel attributes {attune.tensor_map_rows = 64 : i64} {
+    %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %base = memref.extract_aligned_pointer_as_index %smem : memref<?xi8, #gpu.address_space<workgroup>> -> index
+    %address = arith.index_cast %base : index to i64
+    %bar = llvm.inttoptr %address : i64 to !llvm.ptr<3>
+    %dst = llvm.inttoptr %address : i64 to !llvm.ptr<7>
+    %one = arith.constant 1 : i32
+    nvvm.mbarrier.init %bar, %one : !llvm.ptr<3>, i32
+    nvvm.fence.mbarrier.init
+    nvvm.mbarrier.arrive.expect_tx %bar, %c : !llvm.ptr<3>, i32
+    nvvm.cp.async.bulk.tensor.shared.cluster.global %dst, %kmap, %bar, box[%c, %c, %c] : !llvm.ptr<7>, !llvm.ptr
+    nvvm.mbarrier.try_wait.parity %bar, %c, %c : !llvm.ptr<3>, i32, i32
+    gpu.return
+  }
+}

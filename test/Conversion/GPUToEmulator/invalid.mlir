@@ -64,3 +64,13 @@ gpu.module @kernels {
     gpu.return
   }
 }
+
+// -----
+
+gpu.module @kernels {
+  gpu.func @k(%map: !llvm.ptr, %dst: !llvm.ptr<7>, %bar: !llvm.ptr<3>, %c: i32, %mask: i16) kernel {
+    // expected-error @below {{is not emulated: the emulator runs cp.async.bulk.tensor loads in tile mode of up to 5 dimensions, without multicast, cache hints, CTA groups or predicates}}
+    nvvm.cp.async.bulk.tensor.shared.cluster.global %dst, %map, %bar, box[%c, %c] multicast_mask = %mask : !llvm.ptr<7>, !llvm.ptr
+    gpu.return
+  }
+}

@@ -47,6 +47,11 @@ struct GPUTiling {
   int64_t warps = 4;
   int64_t kvTile = 64;
   GPUMma mma = GPUMma::Sync;
+  /// With wgmma: K and V tiles through the tensor memory accelerator
+  /// (cp.async.bulk.tensor on tensor maps the launcher encodes, completion
+  /// on mbarriers) instead of cp.async, where the kernel allows it (not for
+  /// ragged kv_lengths or the segments of prefix attention).
+  bool tma = false;
 };
 
 /// "sync" or "wgmma" as GPUMma; std::nullopt otherwise.
@@ -87,6 +92,10 @@ struct GPUKernelAttrs {
   /// concatenation: two more index parameters after S, the segment's key
   /// offset there and the concatenation's length.
   static constexpr const char *positionedKeys = "attune.positioned_keys";
+  /// TMA: the kernel's first two parameters are tensor maps (CUtensorMap,
+  /// 128 bytes by value) of K and V, each viewed as [B * Hkv, Lk, D] with
+  /// boxes of 8 head-dim columns by this many keys (i64).
+  static constexpr const char *tensorMapRows = "attune.tensor_map_rows";
 };
 
 /// Whether the kernels can be built for NVIDIA architecture `chip`: one

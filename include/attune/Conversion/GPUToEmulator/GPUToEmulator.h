@@ -47,6 +47,17 @@ inline constexpr llvm::StringLiteral kProxyFence = "__attune_emu_proxy_fence";
 /// wgmma protocol's checks).
 inline constexpr llvm::StringLiteral kSharedStore =
     "__attune_emu_shared_store";
+/// mbarriers (shared pointers): init(bar, count), arrive.expect_tx(bar,
+/// bytes), try_wait.parity(bar, parity) as a blocking wait.
+inline constexpr llvm::StringLiteral kMbarrierInit =
+    "__attune_emu_mbarrier_init";
+inline constexpr llvm::StringLiteral kMbarrierExpectTx =
+    "__attune_emu_mbarrier_expect_tx";
+inline constexpr llvm::StringLiteral kMbarrierWait =
+    "__attune_emu_mbarrier_wait";
+/// cp.async.bulk.tensor (tile mode): (tensor map, shared destination,
+/// mbarrier, rank, coordinates 0-4).
+inline constexpr llvm::StringLiteral kTmaLoad = "__attune_emu_tma_load";
 
 /// `__attune_emu_id(which)`: thread id x, y, z (0-2), block id (3-5), block
 /// dim (6-8), grid dim (9-11), dynamic shared memory bytes (12).

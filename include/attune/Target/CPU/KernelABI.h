@@ -30,6 +30,7 @@ enum KernelStatus : int32_t {
   kStatusNoDriver = 3,    // libcuda.so.1 could not be loaded
   kStatusNoContext = 4,   // no CUDA context is current on the calling thread
   kStatusDriverError = 5, // the driver failed to load the module or launch
+  kStatusMisaligned = 6,  // a TMA kernel's K or V is not 16-byte aligned
 };
 
 /// Writes the status codes (a C enum under the ATTUNE_STATUS_CODES guard)

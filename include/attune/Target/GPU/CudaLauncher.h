@@ -48,6 +48,10 @@ struct CudaKernel {
   /// A segment whose mask sits on the concatenation: takes its key offset
   /// and the concatenation's length (GPUKernelAttrs::positionedKeys).
   bool positionedKeys = false;
+  /// TMA: the keys of a tensor map's box (GPUKernelAttrs::tensorMapRows),
+  /// 0 without; the key and value head dims.
+  int64_t tensorMapRows = 0;
+  int64_t headDim = 0;
 };
 
 /// Reads the kernels convert-attn-to-gpu built in `module` for the

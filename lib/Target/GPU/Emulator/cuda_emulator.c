@@ -32,15 +32,26 @@
  * that wrote shared memory (memref / vector stores; with late copies,
  * landed cp.async copies) executed fence.proxy.async since, before any
  * wgmma of the block reads it, and, for the threads of the reading
- * warpgroup, passed a barrier since. Shared memory is aligned to 2^18 bytes, so a
- * descriptor's 18-bit address is its offset there.
+ * warpgroup, passed a barrier since. Shared memory is aligned to 2^18 bytes, so
+ *a descriptor's 18-bit address is its offset there.
  *
  * Two settings vary what a kernel with a missing barrier or wait would see:
  * ATTUNE_EMULATOR_SCHEDULE=interleaved (default: a thread runs until it
  * waits, then the next thread in order) or warp-ahead (a warp runs until it
  * waits at a block barrier before another warp runs, the last warp first),
- * and ATTUNE_EMULATOR_COPIES=late (default: cp.async lands at its wait) or
- * early (at issue: a copy overwrites shared memory as soon as it may).
+ * and ATTUNE_EMULATOR_COPIES=late (default: cp.async lands at its wait, a TMA
+ * box when its mbarrier phase completes) or early (at issue: a copy
+ * overwrites shared memory as soon as it may).
+ *
+ * The TMA (sm_90): cuTensorMapEncodeTiled encodes tiled maps (no swizzle
+ * or interleave) with the driver's checks; a cp.async.bulk.tensor box is
+ * read at issue, its mbarrier's phase completes when every arrival and
+ * every expected byte is in (more bytes than expect_tx announced is an
+ * error), try_wait.parity blocks until the phase of that parity completed,
+ * and the box lands only when a wait observes its phase (or the mbarrier is
+ * used again): a thread that reads the tile without waiting reads stale
+ * data. A wait that can never complete is a deadlock; boxes still in
+ * flight when the block ends are an error.
  *
  * ATTUNE_EMULATOR_TRACE=1 prints each launch on stderr.
  *
@@ -240,7 +251,15 @@ EXPORT CUresult cuFuncSetAttribute(void *function, int attribute, int value) {
  * Threads as fibers
  *===----------------------------------------------------------------------===*/
 
-enum Wait { RUNNING, AT_BARRIER, AT_NAMED_BARRIER, AT_WARP, AT_WARPGROUP, DONE };
+enum Wait {
+  RUNNING,
+  AT_BARRIER,
+  AT_NAMED_BARRIER,
+  AT_WARP,
+  AT_WARPGROUP,
+  AT_MBARRIER,
+  DONE
+};
 
 typedef struct {
   void *dst;
@@ -284,6 +303,27 @@ typedef struct {
   int n, bf16, accumulate, transpose_b;
 } Warpgroup;
 
+/* A TMA box not landed yet: `bytes` staged at issue, for `dst`. */
+typedef struct {
+  char *dst, *data;
+  size_t bytes;
+} TmaCopy;
+
+/* An mbarrier object in shared memory (the runtime keeps its state here,
+ * found by address): arrivals per phase and still to come, transaction
+ * bytes expected (expect_tx) and issued (TMA boxes) in the current phase,
+ * completed phases, and the boxes not landed: the first `num_done` of
+ * completed phases, the rest of the current one. */
+#define MAX_MBARRIERS 64
+typedef struct {
+  char *address;
+  int expected, pending;
+  long long expected_bytes, issued_bytes;
+  unsigned phase;
+  TmaCopy *copies;
+  int num_copies, num_done, max_copies;
+} Mbarrier;
+
 /* bar.sync id, count: a named barrier (ids 1-15; 0 is the block's). */
 #define NAMED_BARRIERS 16
 typedef struct {
@@ -294,6 +334,8 @@ typedef struct {
 static struct {
   Thread threads[MAX_THREADS];
   NamedBarrier named[NAMED_BARRIERS];
+  Mbarrier mbarriers[MAX_MBARRIERS];
+  int num_mbarriers;
   Warp warps[MAX_THREADS / WARP];
   Warpgroup warpgroups[MAX_THREADS / WARPGROUP];
   Thread *current;
@@ -334,6 +376,8 @@ static int waiting(const Thread *t) {
     return emu.warps[t->tid / WARP].generation == t->wait_generation;
   if (t->wait == AT_WARPGROUP)
     return emu.warpgroups[t->tid / WARPGROUP].generation == t->wait_generation;
+  if (t->wait == AT_MBARRIER)
+    return emu.mbarriers[t->wait_barrier].phase == t->wait_generation;
   return t->wait == DONE;
 }
 
@@ -454,6 +498,13 @@ static int run_block(void) {
   memset(emu.warps, 0, sizeof(emu.warps));
   memset(emu.warpgroups, 0, sizeof(emu.warpgroups));
   memset(emu.named, 0, sizeof(emu.named));
+  for (int i = 0; i < emu.num_mbarriers; ++i) {
+    for (int c = 0; c < emu.mbarriers[i].num_copies; ++c)
+      free(emu.mbarriers[i].copies[c].data);
+    free(emu.mbarriers[i].copies);
+  }
+  memset(emu.mbarriers, 0, sizeof(emu.mbarriers));
+  emu.num_mbarriers = 0;
   emu.arrived = 0;
   emu.error[0] = 0;
   for (int t = 0; t < emu.num_threads; ++t) {
@@ -483,9 +534,10 @@ static int run_block(void) {
   if (reason == 1) /* fail() */
     return -1;
   /* No thread can run: all done, or a deadlock. */
-  int done = 0, at_barrier = 0, at_warp = 0, at_warpgroup = 0;
+  int done = 0, at_barrier = 0, at_warp = 0, at_warpgroup = 0, at_mbarrier = 0;
   for (int t = 0; t < emu.num_threads; ++t) {
     done += emu.threads[t].wait == DONE;
+    at_mbarrier += emu.threads[t].wait == AT_MBARRIER;
     at_barrier += emu.threads[t].wait == AT_BARRIER ||
                   emu.threads[t].wait == AT_NAMED_BARRIER;
     at_warp += emu.threads[t].wait == AT_WARP;
@@ -494,10 +546,21 @@ static int run_block(void) {
   if (done != emu.num_threads) {
     snprintf(emu.error, sizeof(emu.error),
              "deadlock: %d of %d threads finished, %d wait at a barrier, %d at "
-             "a warp collective, %d at a wgmma",
-             done, emu.num_threads, at_barrier, at_warp, at_warpgroup);
+             "a warp collective, %d at a wgmma, %d on an mbarrier phase that "
+             "never completes",
+             done, emu.num_threads, at_barrier, at_warp, at_warpgroup,
+             at_mbarrier);
     return -1;
   }
+  for (int i = 0; i < emu.num_mbarriers; ++i)
+    if (emu.mbarriers[i].num_copies > emu.mbarriers[i].num_done) {
+      snprintf(emu.error, sizeof(emu.error),
+               "the kernel ended with %d TMA copies on the mbarrier at shared "
+               "byte %td in flight (their phase never completed)",
+               emu.mbarriers[i].num_copies - emu.mbarriers[i].num_done,
+               emu.mbarriers[i].address - emu.shared);
+      return -1;
+    }
   for (int i = 0; i < SHARED_GUARD; ++i)
     if ((unsigned char)emu.shared[emu.shared_bytes + i] != 0xa5) {
       snprintf(emu.error, sizeof(emu.error),
@@ -1027,4 +1090,242 @@ EXPORT void __attune_emu_proxy_fence(void) {
 
 EXPORT void __attune_emu_shared_store(void) {
   emu.current->unfenced_writes = emu.current->unsynced_writes = 1;
+}
+
+/*===----------------------------------------------------------------------===*
+ * Tensor maps, mbarriers and the TMA (sm_90)
+ *===----------------------------------------------------------------------===*/
+
+/* What cuTensorMapEncodeTiled puts in a CUtensorMap's 128 opaque bytes
+ * here: a tiled map without interleave, swizzle or element strides. */
+#define TENSOR_MAP_MAGIC 0x41544d41u
+typedef struct {
+  uint32_t magic, rank, element;
+  uint64_t address;
+  uint64_t dims[5], strides[5]; /* strides in bytes; strides[0] = element */
+  uint32_t box[5];
+} TensorMap;
+_Static_assert(sizeof(TensorMap) <= 128, "a tensor map is 128 bytes");
+
+/* The driver's checks (cuda.h, cuTensorMapEncodeTiled), and what the
+ * emulator does not model (interleave, swizzle, element strides, NaN fill):
+ * CUDA_ERROR_INVALID_VALUE with a message. */
+EXPORT CUresult cuTensorMapEncodeTiled(void *map, int type, uint32_t rank,
+                                       void *address, const uint64_t *dims,
+                                       const uint64_t *strides,
+                                       const uint32_t *box,
+                                       const uint32_t *steps, int interleave,
+                                       int swizzle, int promotion, int fill) {
+  static const int sizes[] = {1, 2, 4, 4, 8, 8, 2, 4, 8, 2, 4, 4, 4};
+  (void)promotion;
+  if (!map || (uintptr_t)map % 64 || type < 0 || type > 12 || rank < 1 ||
+      rank > 5 || !address || (uintptr_t)address % 16 || !dims || !box ||
+      !steps || (rank > 1 && !strides)) {
+    warn("cuTensorMapEncodeTiled: a bad argument (map 64-byte aligned, type, "
+         "rank 1-5, address 16-byte aligned)");
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  if (interleave || swizzle || fill) {
+    warn("cuTensorMapEncodeTiled: the emulator has no interleave, swizzle or "
+         "NaN fill");
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  TensorMap t;
+  memset(&t, 0, sizeof(t));
+  t.magic = TENSOR_MAP_MAGIC;
+  t.rank = rank;
+  t.element = (uint32_t)sizes[type];
+  t.address = (uint64_t)(uintptr_t)address;
+  t.strides[0] = t.element;
+  for (uint32_t d = 0; d < rank; ++d) {
+    if (!dims[d] || dims[d] > (1ull << 32) || !box[d] || box[d] > 256 ||
+        steps[d] != 1) {
+      warn("cuTensorMapEncodeTiled: dimension %u: extent %llu, box %u, "
+           "element stride %u (extents 1..2^32, boxes 1..256; the emulator "
+           "takes element strides of 1)",
+           d, (unsigned long long)dims[d], box[d], steps[d]);
+      return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (d > 0 && (strides[d - 1] % 16 || strides[d - 1] >= (1ull << 40))) {
+      warn("cuTensorMapEncodeTiled: stride %u (%llu bytes) not a multiple of "
+           "16 below 2^40",
+           d, (unsigned long long)strides[d - 1]);
+      return CUDA_ERROR_INVALID_VALUE;
+    }
+    t.dims[d] = dims[d];
+    t.box[d] = box[d];
+    if (d > 0)
+      t.strides[d] = strides[d - 1];
+  }
+  if (box[0] * t.element % 16) {
+    warn("cuTensorMapEncodeTiled: the box's inner extent (%u bytes) is not a "
+         "multiple of 16",
+         box[0] * t.element);
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  memset(map, 0, 128);
+  memcpy(map, &t, sizeof(t));
+  return CUDA_SUCCESS;
+}
+
+/* The mbarrier at `address`, which must lie in shared memory, 8-byte
+ * aligned, and have been initialized (unless `create`). */
+static Mbarrier *mbarrier_at(void *address, int create, const char *what) {
+  char *p = address;
+  if (p < emu.shared || p + 8 > emu.shared + emu.shared_bytes ||
+      (uintptr_t)p % 8)
+    fail("thread %d: %s on an mbarrier outside shared memory or not 8-byte "
+         "aligned",
+         emu.current->tid, what);
+  for (int i = 0; i < emu.num_mbarriers; ++i)
+    if (emu.mbarriers[i].address == p)
+      return &emu.mbarriers[i];
+  if (!create)
+    fail("thread %d: %s on an mbarrier never initialized (shared byte %td)",
+         emu.current->tid, what, p - emu.shared);
+  if (emu.num_mbarriers == MAX_MBARRIERS)
+    fail("more than %d mbarriers in a block", MAX_MBARRIERS);
+  Mbarrier *m = &emu.mbarriers[emu.num_mbarriers++];
+  m->address = p;
+  return m;
+}
+
+/* Lands the boxes of the mbarrier's completed phases. */
+static void land_boxes(Mbarrier *m) {
+  for (int c = 0; c < m->num_done; ++c) {
+    memcpy(m->copies[c].dst, m->copies[c].data, m->copies[c].bytes);
+    free(m->copies[c].data);
+  }
+  memmove(m->copies, m->copies + m->num_done,
+          sizeof(TmaCopy) * (size_t)(m->num_copies - m->num_done));
+  m->num_copies -= m->num_done;
+  m->num_done = 0;
+}
+
+/* Completes the current phase when every arrival and every expected byte
+ * is in: waiting threads are released. Its boxes land as late as the
+ * hardware may land them: when a thread's wait observes the phase, or
+ * before the mbarrier's next TMA or arrival, so that a thread reading the
+ * tile without waiting for it reads what was there before. */
+static void complete_phase(Mbarrier *m) {
+  if (m->pending > 0)
+    return;
+  if (m->issued_bytes > m->expected_bytes)
+    fail("mbarrier at shared byte %td: TMA copies of %lld bytes on a phase "
+         "that expects %lld (expect_tx): the phase would complete before "
+         "they land",
+         m->address - emu.shared, m->issued_bytes, m->expected_bytes);
+  if (m->issued_bytes < m->expected_bytes)
+    return;
+  m->num_done = m->num_copies;
+  m->pending = m->expected;
+  m->expected_bytes = m->issued_bytes = 0;
+  ++m->phase;
+}
+
+EXPORT void __attune_emu_mbarrier_init(void *address, int32_t count) {
+  Mbarrier *m = mbarrier_at(address, 1, "mbarrier.init");
+  if (count < 1 || count >= (1 << 20))
+    fail("thread %d: mbarrier.init with %d arrivals (1 to 2^20 - 1)",
+         emu.current->tid, count);
+  if (m->num_copies > m->num_done)
+    fail("thread %d: mbarrier.init on an mbarrier with TMA copies in flight",
+         emu.current->tid);
+  land_boxes(m);
+  m->expected = m->pending = count;
+  m->expected_bytes = m->issued_bytes = 0;
+  m->phase = 0;
+}
+
+EXPORT void __attune_emu_mbarrier_expect_tx(void *address, int32_t bytes) {
+  Mbarrier *m = mbarrier_at(address, 0, "mbarrier.arrive.expect_tx");
+  if (bytes < 0 || bytes >= (1 << 20))
+    fail("thread %d: expect_tx of %d bytes (0 to 2^20 - 1)", emu.current->tid,
+         bytes);
+  land_boxes(m);
+  m->expected_bytes += bytes;
+  --m->pending;
+  complete_phase(m);
+}
+
+/* try_wait.parity in a loop: returns once the phase of parity `parity` has
+ * completed, i.e. the current phase's parity differs. */
+EXPORT void __attune_emu_mbarrier_wait(void *address, int32_t parity) {
+  Thread *self = emu.current;
+  Mbarrier *m = mbarrier_at(address, 0, "mbarrier.try_wait.parity");
+  if ((m->phase & 1u) == ((unsigned)parity & 1u)) {
+    self->wait = AT_MBARRIER;
+    self->wait_barrier = (int)(m - emu.mbarriers);
+    self->wait_generation = m->phase;
+    block_until_released(self);
+  }
+  land_boxes(m);
+}
+
+/* cp.async.bulk.tensor, tile mode: the box at `coords` of the tensor map,
+ * row-major and without gaps at `dst` (128-byte aligned shared memory),
+ * zeros where it leaves the tensor; read at issue, landing after the
+ * mbarrier's phase completes (complete_phase; at once with
+ * ATTUNE_EMULATOR_COPIES=early). */
+EXPORT void __attune_emu_tma_load(const void *map, void *dst, void *bar,
+                                  int32_t rank, int32_t c0, int32_t c1,
+                                  int32_t c2, int32_t c3, int32_t c4) {
+  Thread *self = emu.current;
+  TensorMap t;
+  memcpy(&t, map, sizeof(t));
+  if (t.magic != TENSOR_MAP_MAGIC)
+    fail("thread %d: cp.async.bulk.tensor on a tensor map that "
+         "cuTensorMapEncodeTiled did not encode",
+         self->tid);
+  if ((uint32_t)rank != t.rank)
+    fail("thread %d: a %dd cp.async.bulk.tensor on a rank-%u tensor map",
+         self->tid, rank, t.rank);
+  Mbarrier *m = mbarrier_at(bar, 0, "cp.async.bulk.tensor");
+  size_t bytes = t.element;
+  for (uint32_t d = 0; d < t.rank; ++d)
+    bytes *= t.box[d];
+  char *out = dst;
+  if (out < emu.shared || out + bytes > emu.shared + emu.shared_bytes ||
+      (out - emu.shared) % 128)
+    fail("thread %d: a TMA box of %zu bytes at shared byte %td: outside "
+         "shared memory or not 128-byte aligned",
+         self->tid, bytes, out - emu.shared);
+  char *data = malloc(bytes);
+  if (!data)
+    fail("out of memory");
+  int32_t coords[5] = {c0, c1, c2, c3, c4};
+  uint32_t index[5] = {0, 0, 0, 0, 0};
+  for (size_t at = 0; at < bytes; at += t.element) {
+    int inside = 1;
+    uint64_t offset = 0;
+    for (uint32_t d = 0; d < t.rank; ++d) {
+      int64_t c = (int64_t)coords[d] + index[d];
+      inside &= c >= 0 && (uint64_t)c < t.dims[d];
+      offset += (uint64_t)c * t.strides[d];
+    }
+    if (inside)
+      memcpy(data + at, (const char *)(uintptr_t)t.address + offset, t.element);
+    else
+      memset(data + at, 0, t.element);
+    for (uint32_t d = 0; d < t.rank && ++index[d] == t.box[d]; ++d)
+      index[d] = 0;
+  }
+  if (m->num_copies == m->max_copies) {
+    int grown = m->max_copies ? 2 * m->max_copies : 16;
+    TmaCopy *copies = realloc(m->copies, sizeof(TmaCopy) * (size_t)grown);
+    if (!copies)
+      fail("out of memory");
+    m->copies = copies;
+    m->max_copies = grown;
+  }
+  land_boxes(m);
+  TmaCopy copy = {out, data, bytes};
+  if (emu.early_copies) {
+    memcpy(out, data, bytes);
+    free(data);
+  } else {
+    m->copies[m->num_copies++] = copy;
+  }
+  m->issued_bytes += (long long)bytes;
+  complete_phase(m);
 }

@@ -300,9 +300,11 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", required=True)
     parser.add_argument("--cc", default="clang-22")
-    parser.add_argument("--mma", choices=["sync", "wgmma"], default="sync",
+    parser.add_argument("--mma", choices=["sync", "wgmma", "tma"],
+                        default="sync",
                         help="tensor-core instructions of the kernels; "
-                        "wgmma also draws the tiling (one or two warpgroups)")
+                        "wgmma also draws the tiling (one or two warpgroups); "
+                        "tma is wgmma with K and V through the TMA")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     build = os.path.abspath(args.build)
@@ -322,14 +324,15 @@ def main():
                             "--canonicalize", "-o", base + ".mlir"],
                            check=True)
         options = []
-        if args.mma == "wgmma":
+        if args.mma in ("wgmma", "tma"):
             # A stream of its own: the problems stay those of the seed.
             # Block lists hold whole tiles (64-key blocks: 64-key tiles).
             tilings = ["warps=4 kv-tile=64"]
             if not any(f.startswith("--block-mask") for f in flags):
                 tilings += ["warps=4 kv-tile=128", "warps=8 kv-tile=128"]
             tiling = random.Random(args.seed * 7919 + n).choice(tilings)
-            options = [f"--pipeline-options=mma=wgmma {tiling}"]
+            tma = " tma=true" if args.mma == "tma" else ""
+            options = [f"--pipeline-options=mma=wgmma{tma} {tiling}"]
         compiled = subprocess.run(
             [os.path.join(tools, "attune-compile"), base + ".mlir",
              "--target=cuda", "--emulate", "-o", base + ".so", "--header",

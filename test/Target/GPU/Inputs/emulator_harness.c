@@ -142,5 +142,54 @@ int main(int argc, char **argv) {
          run("named", 2, 1, 256, 1, 1, 1024, &o, NULL));
   printf("named, half skipping: %d\n",
          run("named", 3, 1, 256, 1, 1, 1024, &o, NULL));
+
+  /* TMA: the 8 x 4 box at (8, 2) of a 16 x 5 tensor of f16 1.0 + (16 row +
+   * column) ulp; its row 5 is outside the tensor (zeros). */
+  typedef int (*Encode)(void *, int, unsigned, void *, const uint64_t *,
+                        const uint64_t *, const unsigned *, const unsigned *,
+                        int, int, int, int);
+  Encode encode = (Encode)dlsym(driver, "cuTensorMapEncodeTiled");
+  static uint64_t map[16] __attribute__((aligned(64)));
+  static uint16_t tensor[5 * 16] __attribute__((aligned(16)));
+  for (int i = 0; i < 5 * 16; ++i)
+    tensor[i] = (uint16_t)(0x3c00 + i);
+  uint64_t dims[2] = {16, 5}, strides[1] = {32};
+  unsigned box[2] = {8, 4}, steps[2] = {1, 1};
+  printf("tma map: %d\n",
+         encode(map, 1, 2, tensor, dims, strides, box, steps, 0, 0, 0, 0));
+  printf(
+      "tma map, address not 16-byte aligned: %d\n",
+      encode(map + 8, 1, 2, tensor + 1, dims, strides, box, steps, 0, 0, 0, 0));
+  uint64_t odd[1] = {24};
+  printf("tma map, stride not a multiple of 16: %d\n",
+         encode(map, 1, 2, tensor, dims, odd, box, steps, 0, 0, 0, 0));
+  printf("tma map, swizzled: %d\n",
+         encode(map, 1, 2, tensor, dims, strides, box, steps, 0, 3, 0, 0));
+  void *f;
+  int status = get(&f, module, "tma");
+  void *tma_params[7] = {map,       map,     &h.allocated, &h.aligned,
+                         &h.offset, &h.size, &h.stride};
+  const char *modes[] = {"",
+                         "tma",
+                         "tma before the wait",
+                         "tma with 32 bytes announced",
+                         "tma with 128 bytes announced, waited for",
+                         "tma with 128 bytes announced, not waited for"};
+  for (unsigned mode = 1; mode <= 5; ++mode) {
+    memset(outh, 0, sizeof(outh));
+    printf("%s: %d", modes[mode],
+           status
+               ? status
+               : launch(f, mode, 1, 1, 32, 1, 1, 2048, NULL, tma_params, NULL));
+    if (mode <= 2) {
+      int wrong_box = 0;
+      for (int t = 0; t < 32; ++t) {
+        int row = 2 + t / 8, column = 8 + t % 8;
+        wrong_box += outh[t] != (row < 5 ? 0x3c00 + 16 * row + column : 0);
+      }
+      printf(", wrong %d, first %04x, last %04x", wrong_box, outh[0], outh[31]);
+    }
+    printf("\n");
+  }
   return 0;
 }

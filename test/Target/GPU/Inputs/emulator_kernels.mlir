@@ -359,4 +359,56 @@ gpu.module @kernels {
     vector.store %values, %out[%t8] : memref<?xf32>, vector<8xf32>
     gpu.return
   }
+
+  // TMA: thread 0 loads the 8 x 4 box at (8, 2) of a 16 x 5 f16 tensor (its
+  // row 5 lies outside: zeros) into shared byte 0, on the mbarrier at byte
+  // 1024, announcing `expect` bytes (a box is 64); then every thread waits
+  // for phase 0 (or not) and copies element t of the box to out[t]. Grid x
+  // is the mode: 1 correct, 2 no wait, 3 announces 32 bytes, 4 announces 128
+  // and waits, 5 announces 128 and does not wait.
+  gpu.func @tma(%map: !llvm.ptr, %unused: !llvm.ptr, %out: memref<?xf16>) kernel attributes {attune.tensor_map_rows = 4 : i64} {
+    %tid = gpu.thread_id x
+    %mode = gpu.grid_dim x
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c3 = arith.constant 3 : index
+    %c4 = arith.constant 4 : index
+    %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %base = memref.extract_aligned_pointer_as_index %smem : memref<?xi8, #gpu.address_space<workgroup>> -> index
+    %address = arith.index_cast %base : index to i64
+    %c1024 = arith.constant 1024 : i64
+    %bar_address = arith.addi %address, %c1024 : i64
+    %bar = llvm.inttoptr %bar_address : i64 to !llvm.ptr<3>
+    %dst = llvm.inttoptr %address : i64 to !llvm.ptr<7>
+    %first = arith.cmpi eq, %tid, %c0 : index
+    scf.if %first {
+      %one = arith.constant 1 : i32
+      nvvm.mbarrier.init %bar, %one : !llvm.ptr<3>, i32
+      nvvm.fence.mbarrier.init
+      %b32 = arith.constant 32 : i32
+      %b64 = arith.constant 64 : i32
+      %b128 = arith.constant 128 : i32
+      %is3 = arith.cmpi eq, %mode, %c3 : index
+      %over = arith.cmpi uge, %mode, %c4 : index
+      %e0 = arith.select %is3, %b32, %b64 : i32
+      %expect = arith.select %over, %b128, %e0 : i32
+      nvvm.mbarrier.arrive.expect_tx %bar, %expect : !llvm.ptr<3>, i32
+      %x = arith.constant 8 : i32
+      %y = arith.constant 2 : i32
+      nvvm.cp.async.bulk.tensor.shared.cluster.global %dst, %map, %bar, box[%x, %y] : !llvm.ptr<7>, !llvm.ptr
+    }
+    gpu.barrier
+    %is1 = arith.cmpi eq, %mode, %c1 : index
+    %is4 = arith.cmpi eq, %mode, %c4 : index
+    %wait = arith.ori %is1, %is4 : i1
+    scf.if %wait {
+      %parity = arith.constant 0 : i32
+      %ticks = arith.constant 1000 : i32
+      nvvm.mbarrier.try_wait.parity %bar, %parity, %ticks : !llvm.ptr<3>, i32, i32
+    }
+    %box = memref.view %smem[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<32xf16, #gpu.address_space<workgroup>>
+    %value = memref.load %box[%tid] : memref<32xf16, #gpu.address_space<workgroup>>
+    memref.store %value, %out[%tid] : memref<?xf16>
+    gpu.return
+  }
 }

@@ -13,7 +13,8 @@ static int num_functions;
 static uintptr_t context = 1;
 static int expected_buffers, expected_sizes;
 static int merge_buffers, merge_sizes;
-static int fail_launch, fail_alloc, fail_attribute;
+static int fail_launch, fail_alloc, fail_attribute, fail_encode;
+static int expected_maps;
 static const char *base;
 
 /* Buffers print as their offset from `b` (the harness's argument block). */
@@ -30,6 +31,45 @@ void fake_expect_params(int buffers, int sizes, int mergeBuffers,
 void fake_fail_launch(int fail) { fail_launch = fail; }
 void fake_fail_alloc(int fail) { fail_alloc = fail; }
 void fake_fail_attribute(int fail) { fail_attribute = fail; }
+void fake_fail_encode(int fail) { fail_encode = fail; }
+/* TMA kernels: how many tensor maps lead the attention kernel's params. */
+void fake_expect_maps(int maps) { expected_maps = maps; }
+
+/* Where `p` lies: "argument <byte offset from the base>" or the pointer. */
+static void print_pointer(const void *p) {
+  long at = (long)((const char *)p - base);
+  if (at >= 0 && at < 256)
+    printf("argument %ld", at);
+  else
+    printf("%p", p);
+}
+
+/* Prints its arguments; the map remembers the tensor's address. */
+int cuTensorMapEncodeTiled(void *map, int type, unsigned rank, void *address,
+                           const unsigned long long *dims,
+                           const unsigned long long *strides,
+                           const unsigned *box, const unsigned *steps,
+                           int interleave, int swizzle, int promotion,
+                           int fill) {
+  printf("encode type=%d rank=%u data=", type, rank);
+  print_pointer(address);
+  printf(" dims=");
+  for (unsigned d = 0; d < rank; ++d)
+    printf("%s%llu", d ? "," : "", dims[d]);
+  printf(" strides=");
+  for (unsigned d = 0; d + 1 < rank; ++d)
+    printf("%s%llu", d ? "," : "", strides[d]);
+  printf(" box=");
+  for (unsigned d = 0; d < rank; ++d)
+    printf("%s%u", d ? "," : "", box[d]);
+  printf(" steps=");
+  for (unsigned d = 0; d < rank; ++d)
+    printf("%s%u", d ? "," : "", steps[d]);
+  printf(" interleave=%d swizzle=%d promotion=%d fill=%d map%%64=%d\n",
+         interleave, swizzle, promotion, fill, (int)((uintptr_t)map % 64));
+  memcpy(map, &address, sizeof address);
+  return fail_encode ? 1 : 0;
+}
 
 int cuModuleUnload(void *module) {
   printf("unload module %p\n", module);
@@ -105,6 +145,15 @@ int cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
   int merge = length > 6 && strcmp(f->name + length - 6, "_merge") == 0;
   int buffers = merge ? merge_buffers : expected_buffers;
   int sizes = merge ? merge_sizes : expected_sizes;
+  int maps = merge ? 0 : expected_maps;
+  for (int i = 0; i < maps; ++i) {
+    const void *tensor;
+    memcpy(&tensor, params[i], sizeof tensor);
+    printf("  map %d: ", i);
+    print_pointer(tensor);
+    printf("\n");
+  }
+  params += maps;
   for (int i = 0; i < buffers; ++i) {
     void *allocated, *aligned;
     int64_t offset, size, stride;
@@ -113,11 +162,8 @@ int cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
     memcpy(&offset, params[5 * i + 2], sizeof offset);
     memcpy(&size, params[5 * i + 3], sizeof size);
     memcpy(&stride, params[5 * i + 4], sizeof stride);
-    long at = (long)((const char *)allocated - base);
-    if (at >= 0 && at < 64)
-      printf("  buffer %d: argument %ld", i, at);
-    else
-      printf("  buffer %d: %p", i, allocated);
+    printf("  buffer %d: ", i);
+    print_pointer(allocated);
     printf(" %s offset=%lld size=%lld stride=%lld\n",
            allocated == aligned ? "same" : "different", (long long)offset,
            (long long)size, (long long)stride);

@@ -1,0 +1,82 @@
+// RUN: attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma tma=true" --canonicalize --cse | FileCheck %s
+// RUN: not attune-opt %s --split-input-file --convert-attn-to-gpu="tma=true" 2>&1 | FileCheck %s --check-prefix=SYNC
+
+// The sm_90a kernel with its K and V tiles through the TMA: f16, GQA 4:1,
+// D = 128, causal, one warpgroup, 64-key tiles. The tensor maps of K and V
+// lead the parameters (aligned as CUtensorMap); the four mbarriers (K and V
+// of each buffer) follow the tiles in shared memory: 90112 + 32 bytes.
+
+// CHECK-LABEL: gpu.func @causal
+// CHECK-SAME: (%[[KMAP:.*]]: !llvm.ptr {llvm.align = 64 : i64}, %[[VMAP:.*]]: !llvm.ptr {llvm.align = 64 : i64}, %{{.*}}: memref<?xf16>
+// CHECK-SAME: attune.shared_bytes = 90144
+// CHECK-SAME: attune.tensor_map_rows = 64
+// Thread 0 initializes the mbarriers at bytes 90112, 90120 (K), 90128 and
+// 90136 (V), one arrival a phase, and fences the initialization.
+// CHECK-DAG: %[[C90112:.*]] = arith.constant 90112 : i64
+// CHECK: %[[TID:.*]] = gpu.thread_id x
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[TID]], %c0
+// CHECK: scf.if %[[FIRST]] {
+// CHECK: %[[BAR0:.*]] = llvm.inttoptr %{{.*}} : i64 to !llvm.ptr<3>
+// CHECK-NEXT: nvvm.mbarrier.init %[[BAR0]], %c1_i32
+// CHECK-COUNT-3: nvvm.mbarrier.init
+// CHECK-NEXT: nvvm.fence.mbarrier.init
+// Every thread copies Q (cp.async); thread 0 announces the first tile's
+// bytes (64 keys x 128 columns x 2 bytes = 16384 for K and for V) and
+// issues 16 boxes of 8 columns each for K, then for V, at (8c, first key,
+// kvBatch * Hkv + kvHead), into columns of core matrices 1024 bytes apart.
+// CHECK: nvgpu.device_async_copy
+// CHECK: scf.if %[[FIRST]] {
+// CHECK: arith.select %{{.*}}, %c16384_i32, %c0_i32
+// CHECK: nvvm.mbarrier.arrive.expect_tx %[[KBAR:.*]], %{{.*}} : !llvm.ptr<3>, i32
+// CHECK-NEXT: nvvm.mbarrier.arrive.expect_tx
+// CHECK: scf.if
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[KMAP]], %[[KBAR]], box[%c0_i32, %[[KEY:.*]], %[[HEAD:.*]]] : !llvm.ptr<7>, !llvm.ptr
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[KMAP]], %[[KBAR]], box[%c8_i32, %[[KEY]], %[[HEAD]]]
+// CHECK-COUNT-14: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[KMAP]]
+// CHECK-COUNT-16: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[VMAP]]
+// The Q copies land, are fenced and shared.
+// CHECK: nvgpu.device_async_wait
+// CHECK-NEXT: nvvm.fence.proxy
+// CHECK-NEXT: gpu.barrier
+// Each step: thread 0 issues the next tile (no cp.async of K or V), the
+// block waits for K before S = Q K^T and for V before O += P V, with the
+// parity of the buffer's use (step / 2) % 2, and one barrier ends the step.
+// CHECK: scf.for %[[STEP:.*]] = %c0 to
+// CHECK-NOT: nvgpu.device_async_copy
+// CHECK: nvvm.mbarrier.arrive.expect_tx
+// CHECK: %[[HALF:.*]] = arith.divui %[[STEP]], %c2
+// CHECK: %[[PARITY:.*]] = arith.remui %[[HALF]], %c2
+// CHECK: %[[PARITY32:.*]] = arith.index_cast %[[PARITY]] : index to i32
+// CHECK: nvvm.mbarrier.try_wait.parity %{{.*}}, %[[PARITY32]], %{{.*}} : !llvm.ptr<3>, i32, i32
+// CHECK: nvvm.wgmma.mma_async
+// CHECK: nvvm.mbarrier.try_wait.parity %{{.*}}, %[[PARITY32]], %{{.*}} : !llvm.ptr<3>, i32, i32
+// CHECK: nvvm.wgmma.mma_async
+// CHECK-NOT: nvgpu.device_async_wait
+// CHECK: gpu.barrier
+// CHECK-NEXT: scf.yield
+func.func @causal(%q: tensor<?x8x?x128xf16>, %k: tensor<?x2x?x128xf16>, %v: tensor<?x2x?x128xf16>, %o: memref<?x8x?x128xf16>) {
+  %out = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>} : (tensor<?x8x?x128xf16>, tensor<?x2x?x128xf16>, tensor<?x2x?x128xf16>) -> tensor<?x8x?x128xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x8x?x128xf16>, memref<?x8x?x128xf16>) -> ()
+  return
+}
+
+// -----
+
+// Ragged kv_lengths: keys past a row's length must read as zeros, which the
+// TMA's bounds (Lk) do not give, so this kernel keeps cp.async.
+
+// CHECK-LABEL: gpu.func @ragged
+// CHECK-SAME: (%{{.*}}: memref<?xf16>
+// CHECK-NOT: attune.tensor_map_rows
+// CHECK-NOT: nvvm.cp.async.bulk.tensor
+// CHECK: nvgpu.device_async_copy
+// CHECK-NOT: nvvm.cp.async.bulk.tensor
+// CHECK: gpu.return
+func.func @ragged(%q: tensor<?x4x1x128xf16>, %k: tensor<?x4x?x128xf16>, %v: tensor<?x4x?x128xf16>, %n: tensor<?xi32>, %o: memref<?x4x1x128xf16>) {
+  %out = attn.attention(%q, %k, %v) kv_lengths(%n)
+      : (tensor<?x4x1x128xf16>, tensor<?x4x?x128xf16>, tensor<?x4x?x128xf16>, tensor<?xi32>) -> tensor<?x4x1x128xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x1x128xf16>, memref<?x4x1x128xf16>) -> ()
+  return
+}
+
+// SYNC: error: convert-attn-to-gpu: tma=true needs mma=wgmma (the TMA kernel is the sm_90a one)
