@@ -47,6 +47,6 @@ variant w4k128 "$OUT/prefill.mlir" "warps=4 kv-tile=128"
 [ "$ARCH" = sm_90a ] || exit 0
 variant wgmma "$OUT/kernels.mlir" "mma=wgmma"
 variant wgmma_k128 "$OUT/prefill.mlir" "mma=wgmma kv-tile=128"
-# And with K and V through the TMA (64-key tiles: with 128 one kernel
-# spills).
+# And with K and V through the TMA (128-byte swizzled tiles).
 variant tma "$OUT/kernels.mlir" "mma=wgmma tma=true"
+variant tma_k128 "$OUT/prefill.mlir" "mma=wgmma tma=true kv-tile=128"

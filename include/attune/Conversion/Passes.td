@@ -465,18 +465,20 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     accumulators lie as mma.sync's, so every variant above is shared.
 
     With `tma=true` as well, the K and V tiles come through the tensor
-    memory accelerator instead of cp.async: the kernel's first two
-    parameters are the tensor maps of K and V (viewed as [B * Hkv, Lk, D],
-    boxes of 8 head-dim columns by `kv-tile` keys, each landing as one column
-    of core matrices; the launcher encodes them with cuTensorMapEncodeTiled
-    and `attune-gpu-tensor-map-params` passes them by value), thread 0 issues
+    memory accelerator instead of cp.async, and every wgmma operand tile
+    (Q, K, V, P) has the 128-byte swizzle (rows of 64 columns whose 16-byte
+    chunks are permuted by the row modulo 8; descriptors of layout type 1):
+    the kernel's first two parameters are the tensor maps of K and V (viewed
+    as [B * Hkv, Lk, D], boxes of 64 head-dim columns by `kv-tile` keys,
+    swizzled; the launcher encodes them with cuTensorMapEncodeTiled and
+    `attune-gpu-tensor-map-params` passes them by value), thread 0 issues
     `nvvm.cp.async.bulk.tensor` loads of the next tile at the start of each
     step, and the K and V tiles of each buffer complete on an mbarrier of
     their own (`nvvm.mbarrier.arrive.expect_tx`, waited for with
     `nvvm.mbarrier.try_wait.parity` just before S = Q K^T and before
     O += P V). Keys past Lk and columns past D are zero-filled by the TMA.
     Kernels with ragged `kv_lengths` and the segments of prefix attention
-    keep cp.async. No swizzle or warp specialization yet.
+    keep cp.async (into the swizzled tiles). No warp specialization yet.
 
     Tiles are sized for `chip`: when the requested warps and key tile need
     more shared memory than the architecture allows a block, both halve
@@ -568,9 +570,13 @@ def ConvertGPUToEmulator : Pass<"attune-convert-gpu-to-emulator",
     (copies land at the wait, as late as the hardware may land them, so that
     a read before the wait sees stale data), named barriers (`nvvm.barrier`
     with an id and a thread count), and for sm_90a `nvvm.wgmma.mma_async`
-    (f16 / bf16 from no-swizzle descriptors, f32 accumulators) with
-    `wgmma.fence`, its commit and wait groups and `nvvm.fence.proxy`
-    (async.shared). Every `memref.store` / `vector.store` into workgroup
+    (f16 / bf16 from no-swizzle or 128-byte swizzled descriptors, f32
+    accumulators) with `wgmma.fence`, its commit and wait groups and
+    `nvvm.fence.proxy` (async.shared), the mbarriers (`nvvm.mbarrier.init`,
+    `arrive.expect_tx`, `try_wait.parity`; `fence.mbarrier.init` goes) and
+    tile-mode `nvvm.cp.async.bulk.tensor` loads (shared pointers pass as
+    host addresses; a kernel with `attune.tensor_map_rows` gets its two
+    tensor-map parameters by address, as the GPU gets them by value). Every `memref.store` / `vector.store` into workgroup
     memory is followed by a call the runtime uses to check the wgmma
     protocol (shared-memory writes fenced for the async proxy and behind a
     barrier before a wgmma reads them). The fast-math pass's

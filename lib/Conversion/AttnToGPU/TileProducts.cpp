@@ -19,14 +19,21 @@ SharedTiles SharedTiles::get(const GPUTiling &tiling, int64_t headDim,
   SharedTiles t;
   t.rows = tiling.warps * kWarpRows;
   t.kvTile = tiling.kvTile;
-  t.headPad = llvm::alignTo(headDim, 16);
-  t.valuePad = llvm::alignTo(valueDim, 16);
+  t.headPad = t.headCols = llvm::alignTo(headDim, 16);
+  t.valuePad = t.valueCols = llvm::alignTo(valueDim, 16);
   if (tiling.mma == GPUMma::Wgmma) {
-    t.layout = SharedLayout::CoreMatrices;
-    t.qBytes = t.rows * t.headPad * 2;
-    t.kBytes = t.kvTile * t.headPad * 2;
-    t.vBytes = t.kvTile * t.valuePad * 2;
-    t.pBytes = t.rows * t.kvTile * 2;
+    // The TMA's boxes are 64 columns wide, swizzled; cp.async fills core
+    // matrices.
+    t.layout =
+        tiling.tma ? SharedLayout::Swizzled128 : SharedLayout::CoreMatrices;
+    if (tiling.tma) {
+      t.headCols = llvm::alignTo(headDim, 64);
+      t.valueCols = llvm::alignTo(valueDim, 64);
+    }
+    t.qBytes = t.rows * t.headCols * 2;
+    t.kBytes = t.kvTile * t.headCols * 2;
+    t.vBytes = t.kvTile * t.valueCols * 2;
+    t.pBytes = t.rows * llvm::alignTo(t.kvTile, tiling.tma ? 64 : 8) * 2;
   } else {
     t.layout = SharedLayout::PaddedRows;
     t.qBytes = t.rows * (t.headPad + kPad) * 2;
@@ -161,38 +168,45 @@ private:
 // wgmma
 //===----------------------------------------------------------------------===//
 
-/// Q, K, V and P in unpadded core matrices; warpgroup w's wgmmas read rows
-/// [64w, 64w + 64) of Q and P (K-major) and all of K (K-major) and V
-/// (N-major: its keys are the K dimension), a descriptor per k-step. The NVVM
-/// op takes A only from shared memory, so P goes there (one 32-bit store per
-/// pair of 16-bit values, conflict-free) instead of staying in registers.
+/// Q, K, V and P in unpadded core matrices (cp.async) or 128-byte swizzled
+/// rows (the TMA's boxes); warpgroup w's wgmmas read rows [64w, 64w + 64) of
+/// Q and P (K-major) and all of K (K-major) and V (N-major: its keys are the
+/// K dimension), a descriptor per k-step. The NVVM op takes A only from
+/// shared memory, so P goes there (one 32-bit store per pair of 16-bit
+/// values, conflict-free) instead of staying in registers.
 class WgmmaProducts : public TileProducts {
 public:
   WgmmaProducts(OpBuilder &b, Location loc, Type elem, const SharedTiles &tiles,
                 Value shared, const LaneIds &lanes)
       : TileProducts(b, loc, elem, tiles, lanes),
-        warpgroup(b, loc, elem, shared) {
-    auto coreMatrices = [&](int64_t rows, int64_t width) {
-      return SmallVector<int64_t>{width / 8, rows / 8, 8, 8};
+        warpgroup(b, loc, elem, shared),
+        swizzled(tiles.layout == SharedLayout::Swizzled128) {
+    // Core matrices [C / 8][R / 8][8][8]; swizzled [C / 64][R][8][8] (the
+    // chunk index permuted by the writer).
+    auto shape = [&](int64_t rows, int64_t cols) {
+      return swizzled ? SmallVector<int64_t>{cols / 64, rows, 8, 8}
+                      : SmallVector<int64_t>{cols / 8, rows / 8, 8, 8};
     };
     auto buffered = [](SmallVector<int64_t> shape) {
       shape.insert(shape.begin(), 2);
       return shape;
     };
-    q = sharedView(b, loc, shared, coreMatrices(tiles.rows, tiles.headPad),
-                   elem, 0);
+    q = sharedView(b, loc, shared, shape(tiles.rows, tiles.headCols), elem, 0);
     k = sharedView(b, loc, shared,
-                   buffered(coreMatrices(tiles.kvTile, tiles.headPad)), elem,
+                   buffered(shape(tiles.kvTile, tiles.headCols)), elem,
                    tiles.kOffset());
     v = sharedView(b, loc, shared,
-                   buffered(coreMatrices(tiles.kvTile, tiles.valuePad)), elem,
+                   buffered(shape(tiles.kvTile, tiles.valueCols)), elem,
                    tiles.vOffset());
     // P as pairs of 16-bit values.
-    pairs = sharedView(b, loc, shared, {tiles.kvTile / 8, tiles.rows / 8, 8, 4},
-                       b.getI32Type(), tiles.pOffset());
+    SmallVector<int64_t> pShape =
+        shape(tiles.rows, tiles.pBytes / tiles.rows / 2);
+    pShape.back() = 4;
+    pairs = sharedView(b, loc, shared, pShape, b.getI32Type(), tiles.pOffset());
     // This warpgroup, and the byte offset of its first row in Q and P.
     warpgroupIndex = arith::DivUIOp::create(b, loc, lanes.warp, cIdx(4));
-    warpgroupOffset = mulC(warpgroupIndex, kWarpgroupRows / 8 * 128);
+    warpgroupOffset = mulC(warpgroupIndex, swizzled ? kWarpgroupRows * 128
+                                                    : kWarpgroupRows / 8 * 128);
   }
 
   void copiesLanded() override { warpgroup.proxyFence(); }
@@ -215,10 +229,20 @@ public:
       for (int64_t r = 0; r < 2; ++r) {
         Value packed = LLVM::BitcastOp::create(b, loc, b.getI32Type(),
                                                packPair(p, j * 4 + 2 * r));
-        memref::StoreOp::create(b, loc, packed, pairs,
-                                ValueRange{cIdx(j),
-                                           addC(mulC(lanes.warp, 2), r),
-                                           lanes.group, lanes.quad});
+        // Row 16 warp + 8 r + g, keys 8 j + 2 t: swizzled, its chunk j % 8
+        // goes to j % 8 ^ g (the row modulo 8).
+        SmallVector<Value, 4> at =
+            swizzled
+                ? SmallVector<Value, 4>{cIdx(j / 8),
+                                        addC(add(mulC(lanes.warp, 16),
+                                                 lanes.group),
+                                             8 * r),
+                                        arith::XOrIOp::create(
+                                            b, loc, cIdx(j % 8), lanes.group),
+                                        lanes.quad}
+                : SmallVector<Value, 4>{cIdx(j), addC(mulC(lanes.warp, 2), r),
+                                        lanes.group, lanes.quad};
+        memref::StoreOp::create(b, loc, packed, pairs, at);
       }
     warpgroup.proxyFence();
     warpgroup.barrier(warpgroupIndex);
@@ -235,20 +259,24 @@ private:
   /// rows as K (V).
   void product(MutableArrayRef<Value> acc, bool accumulate, Value a,
                Value bTile, int64_t bRows, bool transposeB, int64_t steps) {
-    auto [leadA, strideA] = WarpgroupOps::kMajorStrides(tiles.rows);
-    auto [leadB, strideB] = transposeB ? WarpgroupOps::nMajorStrides(bRows)
-                                       : WarpgroupOps::kMajorStrides(bRows);
+    auto descriptor = [&](Value tile, int64_t rows, int64_t k, bool nMajor) {
+      WarpgroupOps::Step step =
+          WarpgroupOps::step(tiles.layout, rows, k, nMajor);
+      return warpgroup.descriptor(addC(tile, step.offset), step.leading,
+                                  step.stride, swizzled);
+    };
     warpgroup.fence();
     for (int64_t k = 0; k < steps; ++k)
-      warpgroup.mma(
-          acc, accumulate || k > 0,
-          warpgroup.descriptor(addC(a, 2 * k * leadA), leadA, strideA),
-          warpgroup.descriptor(addC(bTile, 2 * k * leadB), leadB, strideB),
-          transposeB);
+      warpgroup.mma(acc, accumulate || k > 0,
+                    descriptor(a, tiles.rows, k, false),
+                    descriptor(bTile, bRows, k, transposeB), transposeB);
     warpgroup.commitAndWait();
   }
 
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+
   WarpgroupOps warpgroup;
+  bool swizzled;
   Value pairs, warpgroupIndex, warpgroupOffset;
 };
 } // namespace
@@ -257,7 +285,7 @@ std::unique_ptr<TileProducts>
 TileProducts::create(OpBuilder &b, Location loc, Type elem,
                      const SharedTiles &tiles, Value shared,
                      const LaneIds &lanes, WarpOps &warpOps) {
-  if (tiles.layout == SharedLayout::CoreMatrices)
+  if (tiles.layout != SharedLayout::PaddedRows)
     return std::make_unique<WgmmaProducts>(b, loc, elem, tiles, shared, lanes);
   return std::make_unique<SyncProducts>(b, loc, elem, tiles, shared, lanes,
                                         warpOps);

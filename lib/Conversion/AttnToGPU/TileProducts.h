@@ -31,8 +31,12 @@ namespace detail {
 /// sharedBytesFor read them from.
 struct SharedTiles {
   SharedLayout layout;
-  /// Tile rows (query rows, keys) and the 16-column padded head dims.
+  /// Tile rows (query rows, keys) and the 16-column padded head dims (the
+  /// products' K and N extents).
   int64_t rows, kvTile, headPad, valuePad;
+  /// Columns the tiles hold: the padded head dims, or with the 128-byte
+  /// swizzle whole blocks of 64.
+  int64_t headCols, valueCols;
   /// Bytes of the Q tile, of one K and one V buffer, of the P tile, of the
   /// mbarriers.
   int64_t qBytes, kBytes, vBytes, pBytes, barrierBytes;

@@ -66,15 +66,15 @@ void TmaTiles::load(Value map, int64_t tileOffset, int64_t tileBytes,
       arith::MulIOp::create(b, loc, buffer, index(tileBytes)));
   Value key = arith::IndexCastOp::create(b, loc, i32Type, first);
   Value head = arith::IndexCastOp::create(b, loc, i32Type, headRow);
-  // Box c: head-dim columns [8c, 8c + 8) of the tile's keys, one column of
-  // core matrices (kvTile * 16 contiguous bytes).
-  for (int64_t c = 0; c < columns / 8; ++c) {
+  // Box c: head-dim columns [64c, 64c + 64) of the tile's keys, one column
+  // block of the 128-byte swizzle (kvTile * 128 bytes).
+  for (int64_t c = 0; c < columns / 64; ++c) {
     Value dst =
         sharedPointer(arith::AddIOp::create(b, loc, bufferStart,
-                                            index(c * tiles.kvTile * 16)),
+                                            index(c * tiles.kvTile * 128)),
                       kSharedCluster);
     NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
-        b, loc, dst, map, ValueRange{i32(8 * c), key, head}, bar,
+        b, loc, dst, map, ValueRange{i32(64 * c), key, head}, bar,
         /*im2colOffsets=*/ValueRange{}, /*multicastMask=*/Value(),
         /*l2CacheHint=*/Value(), NVVM::TMALoadMode::TILE,
         /*isCTAOnly=*/false, NVVM::CTAGroupKindAttr(), /*predicate=*/Value());
@@ -95,9 +95,9 @@ void TmaTiles::issue(Value copy, Value first, Value buffer) {
   auto ifCopy = scf::IfOp::create(b, loc, copy, /*withElseRegion=*/false);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifCopy.thenBlock());
-  load(keyMap, tiles.kOffset(), tiles.kBytes, tiles.headPad, buffer, first,
+  load(keyMap, tiles.kOffset(), tiles.kBytes, tiles.headCols, buffer, first,
        keys);
-  load(valueMap, tiles.vOffset(), tiles.vBytes, tiles.valuePad, buffer, first,
+  load(valueMap, tiles.vOffset(), tiles.vBytes, tiles.valueCols, buffer, first,
        values);
 }
 

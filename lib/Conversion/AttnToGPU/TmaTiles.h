@@ -3,10 +3,10 @@
 // Private to lib/Conversion/AttnToGPU: the sm_90a kernel's K and V tiles
 // copied by the tensor memory accelerator instead of cp.async. One thread
 // issues cp.async.bulk.tensor loads on the tensor maps the launcher encodes
-// (K and V viewed as [B * Hkv, Lk, D], boxes of 8 head-dim columns by
-// kv-tile keys), each box landing as one column of 8x8 core matrices
-// (SharedLayout::CoreMatrices, what the wgmma descriptors read). Keys past
-// Lk and columns past D are out of the tensor: the TMA fills them with zeros,
+// (K and V viewed as [B * Hkv, Lk, D], boxes of 64 head-dim columns by
+// kv-tile keys, 128-byte swizzle), each box landing as one column block of
+// SharedLayout::Swizzled128 (what the wgmma descriptors read). Keys past Lk
+// and columns past D are out of the tensor: the TMA fills them with zeros,
 // as cp.async's zero fill did. Each buffer's K and V tiles complete on an
 // mbarrier of their own (transaction bytes), so S = Q K^T waits only for K.
 //

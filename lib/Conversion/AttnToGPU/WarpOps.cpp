@@ -76,7 +76,7 @@ Value WarpOps::copySlab(Value dst, ValueRange dstLead, Value src, Value base,
 Value WarpOps::copyRows(Value dst, ValueRange dstLead, Value src,
                         RowSource source, int64_t count, int64_t width,
                         int64_t padded, SharedLayout layout) {
-  assert((layout == SharedLayout::PaddedRows || count % 8 == 0) &&
+  assert((layout != SharedLayout::CoreMatrices || count % 8 == 0) &&
          "core matrices hold whole groups of 8 rows");
   int64_t chunksPerRow = padded / 8;
   int64_t chunks = count * chunksPerRow;
@@ -88,7 +88,8 @@ Value WarpOps::copyRows(Value dst, ValueRange dstLead, Value src,
     // column 8 * (chunk % chunksPerRow); core matrices, see below.
     Value chunk = c ? add(tid, cIdx(c * threads)) : tid;
     Value row, col;
-    if (layout == SharedLayout::PaddedRows) {
+    if (layout != SharedLayout::CoreMatrices) {
+      // Swizzled: 8 consecutive threads fill the 128 bytes of one row.
       row = arith::DivUIOp::create(b, loc, chunk, cIdx(chunksPerRow));
       col = mulC(arith::RemUIOp::create(b, loc, chunk, cIdx(chunksPerRow)), 8);
     } else {
@@ -114,6 +115,16 @@ Value WarpOps::copyRows(Value dst, ValueRange dstLead, Value src,
     SmallVector<Value> dstIndices(dstLead);
     if (layout == SharedLayout::PaddedRows)
       dstIndices.append({row, col});
+    else if (layout == SharedLayout::Swizzled128)
+      dstIndices.append(
+          {arith::DivUIOp::create(b, loc, col, cIdx(64)), row,
+           arith::XOrIOp::create(
+               b, loc,
+               arith::DivUIOp::create(
+                   b, loc, arith::RemUIOp::create(b, loc, col, cIdx(64)),
+                   cIdx(8)),
+               arith::RemUIOp::create(b, loc, row, cIdx(8))),
+           cIdx(0)});
     else
       dstIndices.append({arith::DivUIOp::create(b, loc, col, cIdx(8)),
                          arith::DivUIOp::create(b, loc, row, cIdx(8)),

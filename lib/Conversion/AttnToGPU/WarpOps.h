@@ -28,6 +28,13 @@ enum class SharedLayout {
   /// row / 8, row % 8, col % 8], so a core matrix's neighbour along the
   /// columns is R * 16 bytes away and along the rows 128.
   CoreMatrices,
+  /// Rows of 128 bytes (64 columns) in column blocks, the 16-byte chunks of
+  /// row r permuted by XOR with r % 8: the 128-byte swizzle the TMA writes
+  /// and wgmma descriptors read (atoms of 8 rows, 1024 bytes, aligned to
+  /// 1024). Element (row, col) of an R x C tile (C a multiple of 64) at
+  /// [col / 64, row, (col % 64 / 8) ^ (row % 8), col % 8]: blocks R * 128
+  /// bytes apart.
+  Swizzled128,
 };
 
 class WarpOps {

@@ -17,13 +17,33 @@ WarpgroupOps::WarpgroupOps(OpBuilder &b, Location loc, Type elem, Value shared)
   base = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), address);
 }
 
-Value WarpgroupOps::descriptor(Value offset, int64_t leading, int64_t stride) {
+WarpgroupOps::Step WarpgroupOps::step(SharedLayout layout, int64_t rows,
+                                      int64_t k, bool nMajor) {
+  if (layout == SharedLayout::Swizzled128) {
+    // K-major: 4 k-steps of 32 bytes per 128-byte row, then the next
+    // 64-column block; atoms 1024 bytes apart along M / N, the leading
+    // offset unused (1). N-major: 16 rows (2048 bytes) per k-step; atoms
+    // 1024 bytes apart along K, 64-column blocks rows * 128 along N.
+    if (nMajor)
+      return {k * 2048, rows * 128, 1024};
+    return {k / 4 * rows * 128 + k % 4 * 32, 16, 1024};
+  }
+  // Core matrices: a k-step is two columns of core matrices (K-major, each
+  // rows * 16 bytes) or two rows of them (N-major, 128 bytes each).
+  if (nMajor)
+    return {k * 256, 128, rows * 16};
+  return {k * 2 * rows * 16, rows * 16, 128};
+}
+
+Value WarpgroupOps::descriptor(Value offset, int64_t leading, int64_t stride,
+                               bool swizzled) {
   auto i64 = [&](int64_t v) {
     return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
   };
   // Bits 0-13: address bits 4-17 (the shared window is 2^18 bytes); 16-29:
   // the leading byte offset / 16; 32-45: the stride byte offset / 16; base
-  // offset (49-51) and swizzle mode (62-63) 0.
+  // offset (49-51) 0 (atoms are 1024-byte aligned); 62-63 the layout: 0 no
+  // swizzle, 1 the 128-byte swizzle.
   Value address = arith::AddIOp::create(
       b, loc, base,
       arith::IndexCastUIOp::create(b, loc, b.getI64Type(), offset));
@@ -31,7 +51,8 @@ Value WarpgroupOps::descriptor(Value offset, int64_t leading, int64_t stride) {
       b, loc, arith::AndIOp::create(b, loc, address, i64(0x3ffff)), i64(4));
   assert(leading % 16 == 0 && stride % 16 == 0 && leading < (1 << 18) &&
          stride < (1 << 18) && "a descriptor's strides are 14-bit / 16");
-  int64_t strides = (leading >> 4) << 16 | (stride >> 4) << 32;
+  int64_t strides = (leading >> 4) << 16 | (stride >> 4) << 32 |
+                    (swizzled ? int64_t(1) << 62 : 0);
   return arith::OrIOp::create(b, loc, field, i64(strides));
 }
 

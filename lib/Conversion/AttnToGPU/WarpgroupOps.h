@@ -2,17 +2,20 @@
 //
 // Private to lib/Conversion/AttnToGPU: wgmma.mma_async m64nNk16 with both
 // operands in shared memory, read through matrix descriptors in the
-// no-swizzle core-matrix layout (SharedLayout::CoreMatrices), and the fences
-// around it. The accumulators are per thread in the layout of mma.sync's
-// m16n8 accumulators, warp w of the warpgroup owning rows [16w, 16w + 16):
-// value 4j + e of a thread is row g + 8 (e / 2), column 8j + 2t + e % 2
-// (lane 4g + t), so the FlashAttention-2 kernel's softmax and epilogue
-// serve both instruction kinds unchanged.
+// no-swizzle core-matrix layout (SharedLayout::CoreMatrices) or the 128-byte
+// swizzle (SharedLayout::Swizzled128), and the fences around it. The
+// accumulators are per thread in the layout of mma.sync's m16n8 accumulators,
+// warp w of the warpgroup owning rows [16w, 16w + 16): value 4j + e of a thread
+// is row g + 8 (e / 2), column 8j + 2t + e % 2 (lane 4g + t), so the
+// FlashAttention-2 kernel's softmax and epilogue serve both instruction kinds
+// unchanged.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef ATTUNE_LIB_CONVERSION_ATTNTOGPU_WARPGROUPOPS_H
 #define ATTUNE_LIB_CONVERSION_ATTNTOGPU_WARPGROUPOPS_H
+
+#include "WarpOps.h"
 
 #include "mlir/IR/Builders.h"
 
@@ -32,18 +35,19 @@ public:
   WarpgroupOps(OpBuilder &b, Location loc, Type elem, Value shared);
 
   /// The matrix descriptor of an operand at byte `offset` (index) of the
-  /// dynamic shared memory, in core matrices `leading` bytes apart along K
-  /// and `stride` bytes apart along M or N (no swizzle).
-  Value descriptor(Value offset, int64_t leading, int64_t stride);
-  /// Operand strides of an R x C core-matrix tile (SharedLayout) read with
-  /// its columns as K (K-major: A, or B not transposed) or with its rows
-  /// as K (N-major: B transposed): {leading, stride}.
-  static std::pair<int64_t, int64_t> kMajorStrides(int64_t rows) {
-    return {rows * 16, 128};
-  }
-  static std::pair<int64_t, int64_t> nMajorStrides(int64_t rows) {
-    return {128, rows * 16};
-  }
+  /// dynamic shared memory, with the leading and stride byte offsets of its
+  /// layout (PTX: the distances between core matrices, or for the 128-byte
+  /// swizzle between 8-row atoms and, N-major, 64-column blocks).
+  Value descriptor(Value offset, int64_t leading, int64_t stride,
+                   bool swizzled);
+  /// Where k-step `k` (16 elements of K) of an R-row tile in `layout` starts
+  /// (bytes from the tile's first row, or its warpgroup's) and its
+  /// descriptor's {leading, stride}: read with its columns as K (K-major: A,
+  /// or B not transposed) or with its rows as K (`nMajor`: B transposed).
+  struct Step {
+    int64_t offset, leading, stride;
+  };
+  static Step step(SharedLayout layout, int64_t rows, int64_t k, bool nMajor);
 
   /// wgmma.fence: orders the registers other instructions wrote (the
   /// accumulators) before the next wgmma reads them.

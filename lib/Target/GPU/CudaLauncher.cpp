@@ -381,8 +381,8 @@ typedef struct {
 } __attribute__((aligned(64))) attune_tensor_map;
 
 /* The tensor map of `rows` x `keys` x `dim` 16-bit elements at device
- * pointer `data` (K or V as [B * Hkv, Lk, D]), boxes of 8 x box_keys x 1,
- * no swizzle, zeros outside. */
+ * pointer `data` (K or V as [B * Hkv, Lk, D]), boxes of 64 x box_keys x 1
+ * (128-byte rows), 128-byte swizzle, zeros outside. */
 static int attune_tensor_map_of(attune_tensor_map *map, const void *data,
                                 int64_t dim, int64_t keys, int64_t rows,
                                 int64_t box_keys) {
@@ -397,10 +397,11 @@ static int attune_tensor_map_of(attune_tensor_map *map, const void *data,
                                 (unsigned long long)rows};
   unsigned long long strides[2] = {(unsigned long long)dim * 2,
                                    (unsigned long long)(dim * keys) * 2};
-  unsigned box[3] = {8, (unsigned)box_keys, 1}, steps[3] = {1, 1, 1};
-  /* UINT16 (bits), no interleave, no swizzle, L2 promotion 128 B, zeros. */
+  unsigned box[3] = {64, (unsigned)box_keys, 1}, steps[3] = {1, 1, 1};
+  /* UINT16 (bits), no interleave, 128-byte swizzle, L2 promotion 128 B,
+   * zeros. */
   return attune_driver.tensorMapEncodeTiled(map, 1, 3, (void *)data, dims,
-                                            strides, box, steps, 0, 0, 2,
+                                            strides, box, steps, 0, 3, 2,
                                             0) != 0
              ? ATTUNE_ERR_DRIVER
              : ATTUNE_OK;

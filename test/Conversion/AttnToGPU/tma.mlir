@@ -4,26 +4,37 @@
 // The sm_90a kernel with its K and V tiles through the TMA: f16, GQA 4:1,
 // D = 128, causal, one warpgroup, 64-key tiles. The tensor maps of K and V
 // lead the parameters (aligned as CUtensorMap); the four mbarriers (K and V
-// of each buffer) follow the tiles in shared memory: 90112 + 32 bytes.
+// of each buffer) follow the tiles in shared memory: 90112 + 32 bytes. The
+// tiles have the 128-byte swizzle: rows of 64 columns in column blocks,
+// [D / 64][rows][8 chunks][8], the descriptors' layout type 1.
 
 // CHECK-LABEL: gpu.func @causal
 // CHECK-SAME: (%[[KMAP:.*]]: !llvm.ptr {llvm.align = 64 : i64}, %[[VMAP:.*]]: !llvm.ptr {llvm.align = 64 : i64}, %{{.*}}: memref<?xf16>
 // CHECK-SAME: attune.shared_bytes = 90144
 // CHECK-SAME: attune.tensor_map_rows = 64
+// Descriptor constants: K-major (Q, K, P) leading 16 (unused), stride 1024
+// between 8-row atoms: 1 << 62 | (1024 / 16) << 32 | (16 / 16) << 16; V
+// N-major, leading 64 * 128 between 64-column blocks: ... | (8192 / 16) << 16.
+// CHECK-DAG: arith.constant 4611686293338849280 : i64
+// CHECK-DAG: arith.constant 4611686293305360384 : i64
 // Thread 0 initializes the mbarriers at bytes 90112, 90120 (K), 90128 and
 // 90136 (V), one arrival a phase, and fences the initialization.
 // CHECK-DAG: %[[C90112:.*]] = arith.constant 90112 : i64
 // CHECK: %[[TID:.*]] = gpu.thread_id x
+// CHECK: memref.view %{{.*}}[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<2x64x8x8xf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT: memref.view %{{.*}}[%c81920][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<1x64x8x4xi32, #gpu.address_space<workgroup>>
 // CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[TID]], %c0
 // CHECK: scf.if %[[FIRST]] {
 // CHECK: %[[BAR0:.*]] = llvm.inttoptr %{{.*}} : i64 to !llvm.ptr<3>
 // CHECK-NEXT: nvvm.mbarrier.init %[[BAR0]], %c1_i32
 // CHECK-COUNT-3: nvvm.mbarrier.init
 // CHECK-NEXT: nvvm.fence.mbarrier.init
-// Every thread copies Q (cp.async); thread 0 announces the first tile's
-// bytes (64 keys x 128 columns x 2 bytes = 16384 for K and for V) and
-// issues 16 boxes of 8 columns each for K, then for V, at (8c, first key,
-// kvBatch * Hkv + kvHead), into columns of core matrices 1024 bytes apart.
+// Every thread copies Q (cp.async, into the swizzled rows: chunk j of row r
+// at j ^ r % 8); thread 0 announces the first tile's bytes (64 keys x 128
+// columns x 2 bytes = 16384 for K and for V) and issues 2 boxes of 64
+// columns each for K, then for V, at (64c, first key, kvBatch * Hkv +
+// kvHead), into column blocks 8192 bytes apart.
+// CHECK: arith.xori
 // CHECK: nvgpu.device_async_copy
 // CHECK: scf.if %[[FIRST]] {
 // CHECK: arith.select %{{.*}}, %c16384_i32, %c0_i32
@@ -31,9 +42,12 @@
 // CHECK-NEXT: nvvm.mbarrier.arrive.expect_tx
 // CHECK: scf.if
 // CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[KMAP]], %[[KBAR]], box[%c0_i32, %[[KEY:.*]], %[[HEAD:.*]]] : !llvm.ptr<7>, !llvm.ptr
-// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[KMAP]], %[[KBAR]], box[%c8_i32, %[[KEY]], %[[HEAD]]]
-// CHECK-COUNT-14: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[KMAP]]
-// CHECK-COUNT-16: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[VMAP]]
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[KMAP]], %[[KBAR]], box[%c64_i32, %[[KEY]], %[[HEAD]]]
+// CHECK-NEXT: arith.addi
+// CHECK-NEXT: llvm.inttoptr
+// CHECK-NEXT: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[VMAP]], %{{.*}}, box[%c0_i32, %[[KEY]], %[[HEAD]]]
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[VMAP]], %{{.*}}, box[%c64_i32, %[[KEY]], %[[HEAD]]]
+// CHECK-NEXT: }
 // The Q copies land, are fenced and shared.
 // CHECK: nvgpu.device_async_wait
 // CHECK-NEXT: nvvm.fence.proxy

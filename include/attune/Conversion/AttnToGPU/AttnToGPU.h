@@ -94,7 +94,8 @@ struct GPUKernelAttrs {
   static constexpr const char *positionedKeys = "attune.positioned_keys";
   /// TMA: the kernel's first two parameters are tensor maps (CUtensorMap,
   /// 128 bytes by value) of K and V, each viewed as [B * Hkv, Lk, D] with
-  /// boxes of 8 head-dim columns by this many keys (i64).
+  /// boxes of 64 head-dim columns by this many keys (i64), 128-byte
+  /// swizzle.
   static constexpr const char *tensorMapRows = "attune.tensor_map_rows";
 };
 

@@ -962,6 +962,21 @@ static size_t operand_offset(uint64_t desc, int mn, int k, int mn_major) {
   size_t start = (size_t)(desc & 0x3fff) << 4;
   size_t leading = (size_t)(desc >> 16 & 0x3fff) << 4;
   size_t stride = (size_t)(desc >> 32 & 0x3fff) << 4;
+  if (desc >> 62 == 1) {
+    /* The 128-byte swizzle: atoms of 8 rows of 128 bytes whose 16-byte
+     * chunks are permuted by XOR with the row modulo 8, address bits 4-6
+     * with bits 7-9 (atoms 1024-byte aligned). K-major: M / N rows 128
+     * bytes apart, atoms `stride` apart, K contiguous from the start (the
+     * leading offset unused); MN-major: 64 M / N elements a row, K rows 128
+     * bytes apart, atoms `stride` apart along K and 64-element blocks
+     * `leading` apart along M / N. */
+    size_t offset = mn_major ? start + (size_t)(mn / 64) * leading +
+                                   (size_t)(k / 8) * stride +
+                                   (size_t)(k % 8) * 128 + (size_t)(mn % 64) * 2
+                             : start + (size_t)(mn / 8) * stride +
+                                   (size_t)(mn % 8) * 128 + (size_t)k * 2;
+    return offset ^ ((offset >> 7 & 7) << 4);
+  }
   size_t inner = mn_major ? (size_t)(k % 8) * 16 + (size_t)(mn % 8) * 2
                           : (size_t)(mn % 8) * 16 + (size_t)(k % 8) * 2;
   return start + (size_t)(mn / 8) * stride + (size_t)(k / 8) * leading + inner;
@@ -984,9 +999,10 @@ static void check_descriptor(uint64_t desc, const char *which) {
   if (desc & reserved)
     fail("wgmma operand %s: reserved descriptor bits set (%#llx)", which,
          (unsigned long long)(desc & reserved));
-  if (desc >> 62)
-    fail("wgmma operand %s: swizzled layouts (mode %d) are not emulated", which,
-         (int)(desc >> 62));
+  if (desc >> 62 > 1)
+    fail("wgmma operand %s: the 64- and 32-byte swizzles (mode %d) are not "
+         "emulated",
+         which, (int)(desc >> 62));
   if (desc >> 49 & 7)
     fail("wgmma operand %s: a base offset is not emulated", which);
 }
@@ -1100,7 +1116,7 @@ EXPORT void __attune_emu_shared_store(void) {
  * here: a tiled map without interleave, swizzle or element strides. */
 #define TENSOR_MAP_MAGIC 0x41544d41u
 typedef struct {
-  uint32_t magic, rank, element;
+  uint32_t magic, rank, element, swizzle;
   uint64_t address;
   uint64_t dims[5], strides[5]; /* strides in bytes; strides[0] = element */
   uint32_t box[5];
@@ -1108,8 +1124,8 @@ typedef struct {
 _Static_assert(sizeof(TensorMap) <= 128, "a tensor map is 128 bytes");
 
 /* The driver's checks (cuda.h, cuTensorMapEncodeTiled), and what the
- * emulator does not model (interleave, swizzle, element strides, NaN fill):
- * CUDA_ERROR_INVALID_VALUE with a message. */
+ * emulator does not model (interleave, swizzles other than 128 bytes,
+ * element strides, NaN fill): CUDA_ERROR_INVALID_VALUE with a message. */
 EXPORT CUresult cuTensorMapEncodeTiled(void *map, int type, uint32_t rank,
                                        void *address, const uint64_t *dims,
                                        const uint64_t *strides,
@@ -1125,9 +1141,9 @@ EXPORT CUresult cuTensorMapEncodeTiled(void *map, int type, uint32_t rank,
          "rank 1-5, address 16-byte aligned)");
     return CUDA_ERROR_INVALID_VALUE;
   }
-  if (interleave || swizzle || fill) {
-    warn("cuTensorMapEncodeTiled: the emulator has no interleave, swizzle or "
-         "NaN fill");
+  if (interleave || (swizzle != 0 && swizzle != 3) || fill) {
+    warn("cuTensorMapEncodeTiled: the emulator has no interleave, swizzles "
+         "other than 128 bytes (3) or NaN fill");
     return CUDA_ERROR_INVALID_VALUE;
   }
   TensorMap t;
@@ -1135,6 +1151,7 @@ EXPORT CUresult cuTensorMapEncodeTiled(void *map, int type, uint32_t rank,
   t.magic = TENSOR_MAP_MAGIC;
   t.rank = rank;
   t.element = (uint32_t)sizes[type];
+  t.swizzle = (uint32_t)swizzle;
   t.address = (uint64_t)(uintptr_t)address;
   t.strides[0] = t.element;
   for (uint32_t d = 0; d < rank; ++d) {
@@ -1157,9 +1174,9 @@ EXPORT CUresult cuTensorMapEncodeTiled(void *map, int type, uint32_t rank,
     if (d > 0)
       t.strides[d] = strides[d - 1];
   }
-  if (box[0] * t.element % 16) {
+  if (box[0] * t.element % 16 || (swizzle && box[0] * t.element > 128)) {
     warn("cuTensorMapEncodeTiled: the box's inner extent (%u bytes) is not a "
-         "multiple of 16",
+         "multiple of 16, or above the swizzle's 128",
          box[0] * t.element);
     return CUDA_ERROR_INVALID_VALUE;
   }
@@ -1263,10 +1280,11 @@ EXPORT void __attune_emu_mbarrier_wait(void *address, int32_t parity) {
 }
 
 /* cp.async.bulk.tensor, tile mode: the box at `coords` of the tensor map,
- * row-major and without gaps at `dst` (128-byte aligned shared memory),
- * zeros where it leaves the tensor; read at issue, landing after the
- * mbarrier's phase completes (complete_phase; at once with
- * ATTUNE_EMULATOR_COPIES=early). */
+ * row-major and without gaps at `dst` (128-byte aligned shared memory;
+ * with the 128-byte swizzle 1024-byte aligned, each 16-byte chunk at its
+ * address with bits 4-6 XOR bits 7-9), zeros where it leaves the tensor; read
+ * at issue, landing after the mbarrier's phase completes (complete_phase; at
+ * once with ATTUNE_EMULATOR_COPIES=early). */
 EXPORT void __attune_emu_tma_load(const void *map, void *dst, void *bar,
                                   int32_t rank, int32_t c0, int32_t c1,
                                   int32_t c2, int32_t c3, int32_t c4) {
@@ -1285,11 +1303,16 @@ EXPORT void __attune_emu_tma_load(const void *map, void *dst, void *bar,
   for (uint32_t d = 0; d < t.rank; ++d)
     bytes *= t.box[d];
   char *out = dst;
+  size_t align = t.swizzle ? 1024 : 128;
+  if (t.swizzle && bytes % 128)
+    fail("thread %d: a swizzled TMA box of %zu bytes (not whole 128-byte "
+         "rows) is not emulated",
+         self->tid, bytes);
   if (out < emu.shared || out + bytes > emu.shared + emu.shared_bytes ||
-      (out - emu.shared) % 128)
+      (size_t)(out - emu.shared) % align)
     fail("thread %d: a TMA box of %zu bytes at shared byte %td: outside "
-         "shared memory or not 128-byte aligned",
-         self->tid, bytes, out - emu.shared);
+         "shared memory or not %zu-byte aligned",
+         self->tid, bytes, out - emu.shared, align);
   char *data = malloc(bytes);
   if (!data)
     fail("out of memory");
@@ -1303,10 +1326,13 @@ EXPORT void __attune_emu_tma_load(const void *map, void *dst, void *bar,
       inside &= c >= 0 && (uint64_t)c < t.dims[d];
       offset += (uint64_t)c * t.strides[d];
     }
+    /* Staged where it lands: the swizzle permutes 16-byte chunks inside
+     * the box's 1024-byte aligned atoms. */
+    size_t to = t.swizzle ? at ^ ((at >> 7 & 7) << 4) : at;
     if (inside)
-      memcpy(data + at, (const char *)(uintptr_t)t.address + offset, t.element);
+      memcpy(data + to, (const char *)(uintptr_t)t.address + offset, t.element);
     else
-      memset(data + at, 0, t.element);
+      memset(data + to, 0, t.element);
     for (uint32_t d = 0; d < t.rank && ++index[d] == t.box[d]; ++d)
       index[d] = 0;
   }

@@ -150,8 +150,9 @@ int main(int argc, char **argv) {
                         int, int, int, int);
   Encode encode = (Encode)dlsym(driver, "cuTensorMapEncodeTiled");
   static uint64_t map[16] __attribute__((aligned(64)));
-  static uint16_t tensor[5 * 16] __attribute__((aligned(16)));
-  for (int i = 0; i < 5 * 16; ++i)
+  static uint16_t tensor[5 * 64] __attribute__((aligned(16)));
+  static uint16_t box_out[256];
+  for (int i = 0; i < 5 * 64; ++i)
     tensor[i] = (uint16_t)(0x3c00 + i);
   uint64_t dims[2] = {16, 5}, strides[1] = {32};
   unsigned box[2] = {8, 4}, steps[2] = {1, 1};
@@ -163,31 +164,49 @@ int main(int argc, char **argv) {
   uint64_t odd[1] = {24};
   printf("tma map, stride not a multiple of 16: %d\n",
          encode(map, 1, 2, tensor, dims, odd, box, steps, 0, 0, 0, 0));
-  printf("tma map, swizzled: %d\n",
-         encode(map, 1, 2, tensor, dims, strides, box, steps, 0, 3, 0, 0));
+  printf("tma map, 64-byte swizzle: %d\n",
+         encode(map, 1, 2, tensor, dims, strides, box, steps, 0, 2, 0, 0));
+  Buffer ob = {box_out, box_out, 0, 256, 1};
   void *f;
   int status = get(&f, module, "tma");
-  void *tma_params[7] = {map,       map,     &h.allocated, &h.aligned,
-                         &h.offset, &h.size, &h.stride};
+  void *tma_params[7] = {map,        map,      &ob.allocated, &ob.aligned,
+                         &ob.offset, &ob.size, &ob.stride};
   const char *modes[] = {"",
                          "tma",
                          "tma before the wait",
                          "tma with 32 bytes announced",
                          "tma with 128 bytes announced, waited for",
-                         "tma with 128 bytes announced, not waited for"};
-  for (unsigned mode = 1; mode <= 5; ++mode) {
-    memset(outh, 0, sizeof(outh));
+                         "tma with 128 bytes announced, not waited for",
+                         "tma, 128-byte swizzle"};
+  for (unsigned mode = 1; mode <= 6; ++mode) {
+    if (mode == 6) {
+      /* The 64 x 4 box at (0, 2) of a 64 x 5 tensor, 128-byte rows. */
+      uint64_t wide[2] = {64, 5}, pitch[1] = {128};
+      unsigned wide_box[2] = {64, 4};
+      encode(map, 1, 2, tensor, wide, pitch, wide_box, steps, 0, 3, 0, 0);
+    }
+    memset(box_out, 0, sizeof(box_out));
     printf("%s: %d", modes[mode],
            status
                ? status
                : launch(f, mode, 1, 1, 32, 1, 1, 2048, NULL, tma_params, NULL));
+    int wrong_box = 0;
     if (mode <= 2) {
-      int wrong_box = 0;
       for (int t = 0; t < 32; ++t) {
         int row = 2 + t / 8, column = 8 + t % 8;
-        wrong_box += outh[t] != (row < 5 ? 0x3c00 + 16 * row + column : 0);
+        wrong_box += box_out[t] != (row < 5 ? 0x3c00 + 16 * row + column : 0);
       }
-      printf(", wrong %d, first %04x, last %04x", wrong_box, outh[0], outh[31]);
+      printf(", wrong %d, first %04x, last %04x", wrong_box, box_out[0],
+             box_out[31]);
+    } else if (mode == 6) {
+      /* Element (r, c) at byte 128 r + 16 ((c / 8) ^ r) + 2 (c % 8): row r
+       * of the box is tensor row 2 + r (row 5: zeros). */
+      for (int r = 0; r < 4; ++r)
+        for (int c = 0; c < 64; ++c) {
+          int at = 64 * r + 8 * ((c / 8) ^ r) + c % 8, row = 2 + r;
+          wrong_box += box_out[at] != (row < 5 ? 0x3c00 + 64 * row + c : 0);
+        }
+      printf(", wrong %d, element (1, 0) at %04x", wrong_box, box_out[72]);
     }
     printf("\n");
   }

@@ -363,9 +363,10 @@ gpu.module @kernels {
   // TMA: thread 0 loads the 8 x 4 box at (8, 2) of a 16 x 5 f16 tensor (its
   // row 5 lies outside: zeros) into shared byte 0, on the mbarrier at byte
   // 1024, announcing `expect` bytes (a box is 64); then every thread waits
-  // for phase 0 (or not) and copies element t of the box to out[t]. Grid x
-  // is the mode: 1 correct, 2 no wait, 3 announces 32 bytes, 4 announces 128
-  // and waits, 5 announces 128 and does not wait.
+  // for phase 0 (or not) and copies the first 256 elements of shared memory
+  // to out. Grid x is the mode: 1 correct, 2 no wait, 3 announces 32 bytes,
+  // 4 announces 128 and waits, 5 announces 128 and does not wait, 6 as 1 on
+  // a map whose box is 64 x 4 with the 128-byte swizzle (512 bytes).
   gpu.func @tma(%map: !llvm.ptr, %unused: !llvm.ptr, %out: memref<?xf16>) kernel attributes {attune.tensor_map_rows = 4 : i64} {
     %tid = gpu.thread_id x
     %mode = gpu.grid_dim x
@@ -388,27 +389,40 @@ gpu.module @kernels {
       %b32 = arith.constant 32 : i32
       %b64 = arith.constant 64 : i32
       %b128 = arith.constant 128 : i32
+      %b512 = arith.constant 512 : i32
+      %c6 = arith.constant 6 : index
       %is3 = arith.cmpi eq, %mode, %c3 : index
       %over = arith.cmpi uge, %mode, %c4 : index
+      %is6 = arith.cmpi eq, %mode, %c6 : index
       %e0 = arith.select %is3, %b32, %b64 : i32
-      %expect = arith.select %over, %b128, %e0 : i32
+      %e1 = arith.select %over, %b128, %e0 : i32
+      %expect = arith.select %is6, %b512, %e1 : i32
       nvvm.mbarrier.arrive.expect_tx %bar, %expect : !llvm.ptr<3>, i32
-      %x = arith.constant 8 : i32
+      %c8_i32 = arith.constant 8 : i32
+      %c0_i32 = arith.constant 0 : i32
+      %x = arith.select %is6, %c0_i32, %c8_i32 : i32
       %y = arith.constant 2 : i32
       nvvm.cp.async.bulk.tensor.shared.cluster.global %dst, %map, %bar, box[%x, %y] : !llvm.ptr<7>, !llvm.ptr
     }
     gpu.barrier
     %is1 = arith.cmpi eq, %mode, %c1 : index
     %is4 = arith.cmpi eq, %mode, %c4 : index
-    %wait = arith.ori %is1, %is4 : i1
+    %c6w = arith.constant 6 : index
+    %is6w = arith.cmpi eq, %mode, %c6w : index
+    %wait0 = arith.ori %is1, %is4 : i1
+    %wait = arith.ori %wait0, %is6w : i1
     scf.if %wait {
       %parity = arith.constant 0 : i32
       %ticks = arith.constant 1000 : i32
       nvvm.mbarrier.try_wait.parity %bar, %parity, %ticks : !llvm.ptr<3>, i32, i32
     }
-    %box = memref.view %smem[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<32xf16, #gpu.address_space<workgroup>>
-    %value = memref.load %box[%tid] : memref<32xf16, #gpu.address_space<workgroup>>
-    memref.store %value, %out[%tid] : memref<?xf16>
+    %box = memref.view %smem[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<256xf16, #gpu.address_space<workgroup>>
+    %c32 = arith.constant 32 : index
+    %c256 = arith.constant 256 : index
+    scf.for %i = %tid to %c256 step %c32 {
+      %value = memref.load %box[%i] : memref<256xf16, #gpu.address_space<workgroup>>
+      memref.store %value, %out[%i] : memref<?xf16>
+    }
     gpu.return
   }
 }
