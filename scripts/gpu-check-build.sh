@@ -50,3 +50,4 @@ variant wgmma_k128 "$OUT/prefill.mlir" "mma=wgmma kv-tile=128"
 # And with K and V through the TMA (128-byte swizzled tiles).
 variant tma "$OUT/kernels.mlir" "mma=wgmma tma=true"
 variant tma_k128 "$OUT/prefill.mlir" "mma=wgmma tma=true kv-tile=128"
+variant tma_s3 "$OUT/prefill.mlir" "mma=wgmma tma=true stages=3"

@@ -28,6 +28,7 @@ void attune::buildGPUKernels(OpPassManager &pm,
   kernel.chip = options.chip;
   kernel.mma = options.mma;
   kernel.tma = options.tma;
+  kernel.stages = options.stages;
   pm.addPass(createConvertAttnToGPU(kernel));
 }
 

@@ -476,7 +476,10 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     step, and the K and V tiles of each buffer complete on an mbarrier of
     their own (`nvvm.mbarrier.arrive.expect_tx`, waited for with
     `nvvm.mbarrier.try_wait.parity` just before S = Q K^T and before
-    O += P V). Keys past Lk and columns past D are zero-filled by the TMA.
+    O += P V). `stages` buffers are in flight (the prologue loads
+    stages - 1 tiles); each thread releases its buffer on a third mbarrier
+    (`nvvm.mbarrier.arrive`) after its P V, and thread 0 waits for that
+    before loading the buffer again: no block barrier per key tile. Keys past Lk and columns past D are zero-filled by the TMA.
     Kernels with ragged `kv_lengths` and the segments of prefix attention
     keep cp.async (into the swizzled tiles). No warp specialization yet.
 
@@ -499,6 +502,8 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     Option<"tma", "tma", "bool", /*default=*/"false",
            "With mma=wgmma: K and V tiles through the TMA (tensor maps, "
            "mbarriers) instead of cp.async">,
+    Option<"stages", "stages", "int64_t", /*default=*/"2",
+           "With tma=true: K and V buffers in flight (2 to 8)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

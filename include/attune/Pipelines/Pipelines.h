@@ -124,6 +124,10 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("With mma=wgmma: K and V tiles through the TMA (tensor "
                      "maps the launcher encodes, mbarriers)"),
       llvm::cl::init(false)};
+  PassOptions::Option<int64_t> stages{
+      *this, "stages",
+      llvm::cl::desc("With tma=true: K and V buffers in flight (2 to 8)"),
+      llvm::cl::init(2)};
   PassOptions::Option<std::string> format{
       *this, "format",
       llvm::cl::desc("What gpu-module-to-binary embeds: isa (PTX, needs no "

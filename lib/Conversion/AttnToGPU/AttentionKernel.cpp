@@ -190,7 +190,7 @@ void KernelEmitter::emit(const KernelValues &values) {
   std::optional<TmaTiles> tma;
   if (values.keyMap)
     tma.emplace(b, loc, tiles, dynamic, values.keyMap, values.valueMap,
-                kvHeadRow);
+                kvHeadRow, threads);
 
   // What the variant needs of this tile (TileSemantics).
   TileRows tileRows;
@@ -301,14 +301,16 @@ void KernelEmitter::emit(const KernelValues &values) {
     b.setInsertionPointToStart(first.thenBlock());
     body();
   };
+  // Thread 0 issues the TMA's loads of step i's key tile into `buffer`.
+  auto issueKeyTile = [&](Value i, Value buffer) {
+    auto [first, limit] = keyTileSource(i);
+    tma->issue(
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, limit, cIdx(0)),
+        first, buffer);
+  };
   auto copyKeyTile = [&](Value i, Value buffer) -> Value {
     if (tma) {
-      onThreadZero([&] {
-        auto [first, limit] = keyTileSource(i);
-        tma->issue(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
-                                         limit, cIdx(0)),
-                   first, buffer);
-      });
+      onThreadZero([&] { issueKeyTile(i, buffer); });
       return Value();
     }
     auto [first, limit] = keyTileSource(i);
@@ -331,7 +333,10 @@ void KernelEmitter::emit(const KernelValues &values) {
         return {valid, queryRow(batchOf(p), headOf(p), positionOf(p), headDim)};
       },
       rows, headDim, headPad, tiles.layout);
+  // The TMA's pipeline starts stages - 1 tiles ahead.
   Value first = copyKeyTile(stepBegin, cIdx(0));
+  for (int64_t i = 1; tma && i + 1 < tiles.stages; ++i)
+    copyKeyTile(addC(stepBegin, i), cIdx(i));
   nvgpu::DeviceAsyncWaitOp::create(b, loc, first ? first : queryCopies,
                                    b.getI32IntegerAttr(0));
   products->copiesLanded();
@@ -427,10 +432,41 @@ void KernelEmitter::emit(const KernelValues &values) {
     Value m[2] = {loop.getRegionIterArgs()[0], loop.getRegionIterArgs()[1]};
     Value l[2] = {loop.getRegionIterArgs()[2], loop.getRegionIterArgs()[3]};
     Value acc = loop.getRegionIterArgs()[4];
-    Value buffer =
-        arith::RemUIOp::create(b, loc, loop.getInductionVar(), cIdx(2));
-    Value next = copyKeyTile(addC(step, 1),
-                             arith::SubIOp::create(b, loc, cIdx(1), buffer));
+    // Step j uses buffer j % stages. cp.async: the next tile goes into the
+    // other buffer, which the previous step's closing barrier freed. TMA:
+    // thread 0 loads step j + stages - 1 into the buffer step j - 1 used,
+    // once every thread released it (its use (j - 1) / stages).
+    Value iv = loop.getInductionVar();
+    const int64_t stages = tma ? tiles.stages : 2;
+    Value buffer = arith::RemUIOp::create(b, loc, iv, cIdx(stages));
+    auto parityOf = [&](Value use) -> Value {
+      return arith::IndexCastOp::create(
+          b, loc, b.getI32Type(),
+          arith::RemUIOp::create(
+              b, loc, arith::DivUIOp::create(b, loc, use, cIdx(stages)),
+              cIdx(2)));
+    };
+    Value next;
+    if (tma) {
+      Value reused =
+          arith::RemUIOp::create(b, loc, addC(iv, stages - 1), cIdx(stages));
+      onThreadZero([&] {
+        auto used = scf::IfOp::create(
+            b, loc,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, iv,
+                                  cIdx(0)),
+            false);
+        {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(used.thenBlock());
+          tma->waitReleased(reused, parityOf(addC(iv, -1)));
+        }
+        issueKeyTile(addC(step, stages - 1), reused);
+      });
+    } else {
+      next = copyKeyTile(addC(step, 1),
+                         arith::SubIOp::create(b, loc, cIdx(1), buffer));
+    }
     Step tile = stepAt(step);
     Value keyBegin = tile.keyBegin;
     // A skipped step (a listed block seen before or out of range) keeps the
@@ -444,16 +480,11 @@ void KernelEmitter::emit(const KernelValues &values) {
       b.setInsertionPointToStart(skipStep.elseBlock());
     }
 
-    // S = Q K^T (with the TMA, once K landed: phase j / 2 of the buffer's
-    // mbarrier at step j).
+    // S = Q K^T (with the TMA, once K landed: phase j / stages of the
+    // buffer's mbarrier at step j).
     Value parity;
     if (tma) {
-      parity = arith::IndexCastOp::create(
-          b, loc, b.getI32Type(),
-          arith::RemUIOp::create(
-              b, loc,
-              arith::DivUIOp::create(b, loc, loop.getInductionVar(), cIdx(2)),
-              cIdx(2)));
+      parity = parityOf(iv);
       tma->waitKeys(buffer, parity);
     }
     SmallVector<Value> s = products->scores(buffer);
@@ -527,11 +558,15 @@ void KernelEmitter::emit(const KernelValues &values) {
 
     // The next tile has landed (cp.async; the TMA's is waited for at its
     // step) and nobody reads this one any more.
-    if (next) {
+    if (tma) {
+      // This thread's wgmmas on the buffer are done (waited for in the
+      // products): it releases the buffer; no block barrier.
+      tma->release(buffer);
+    } else {
       nvgpu::DeviceAsyncWaitOp::create(b, loc, next, b.getI32IntegerAttr(0));
       products->copiesLanded();
+      gpu::BarrierOp::create(b, loc);
     }
-    gpu::BarrierOp::create(b, loc);
     scf::YieldOp::create(b, loc, state);
   }
 

@@ -142,7 +142,11 @@ GPUTiling attune::fitTiling(attn::AttentionOpInterface op, GPUTiling requested,
     return std::max(unit, tiling.kvTile / 2 / unit * unit);
   };
   while (sharedBytesFor(op, tiling) > maxSharedBytes(chip)) {
-    if (tiling.warps > leastWarps) {
+    // A deeper pipeline goes first (down to double buffering), then the
+    // tiles.
+    if (tiling.stages > 2) {
+      --tiling.stages;
+    } else if (tiling.warps > leastWarps) {
       tiling.warps = std::max(leastWarps, tiling.warps / 2);
       tiling.kvTile = halfTile();
     } else if (tiling.kvTile > 16 * tiling.warps) {

@@ -62,6 +62,14 @@ struct ConvertAttnToGPUPass
       return signalPassFailure();
     }
     tiling.tma = tma;
+    if (stages < 2 || stages > 8 || (stages != 2 && !tma)) {
+      module.emitError("convert-attn-to-gpu: stages=")
+          << static_cast<int64_t>(stages)
+          << " must be 2 to 8, and more than 2 needs tma=true (cp.async "
+             "double-buffers)";
+      return signalPassFailure();
+    }
+    tiling.stages = stages;
     SmallVector<func::FuncOp> hosts;
     bool unsupported = false;
     for (auto func : module.getOps<func::FuncOp>()) {
@@ -115,7 +123,8 @@ struct ConvertAttnToGPUPass
             << " bytes of shared memory; " << chip << " allows "
             << attune::maxSharedBytes(chip)
             << " per block, even with the smallest tiles tried (warps="
-            << fitted.warps << " kv-tile=" << fitted.kvTile << ")";
+            << fitted.warps << " kv-tile=" << fitted.kvTile
+            << " stages=" << fitted.stages << ")";
         return signalPassFailure();
       }
       // The host function is now implemented by the kernel's C launcher.

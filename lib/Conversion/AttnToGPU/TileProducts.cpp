@@ -41,7 +41,8 @@ SharedTiles SharedTiles::get(const GPUTiling &tiling, int64_t headDim,
     t.vBytes = t.kvTile * (t.valuePad + kPad) * 2;
     t.pBytes = 0;
   }
-  t.barrierBytes = tiling.tma ? 4 * 8 : 0;
+  t.stages = tiling.tma ? tiling.stages : 2;
+  t.barrierBytes = tiling.tma ? 3 * t.stages * 8 : 0;
   return t;
 }
 
@@ -187,8 +188,8 @@ public:
       return swizzled ? SmallVector<int64_t>{cols / 64, rows, 8, 8}
                       : SmallVector<int64_t>{cols / 8, rows / 8, 8, 8};
     };
-    auto buffered = [](SmallVector<int64_t> shape) {
-      shape.insert(shape.begin(), 2);
+    auto buffered = [&](SmallVector<int64_t> shape) {
+      shape.insert(shape.begin(), tiles.stages);
       return shape;
     };
     q = sharedView(b, loc, shared, shape(tiles.rows, tiles.headCols), elem, 0);

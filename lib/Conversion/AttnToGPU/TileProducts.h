@@ -26,7 +26,7 @@ namespace attune {
 namespace detail {
 
 /// Where the kernel's tiles lie in dynamic shared memory, in this order: the
-/// Q tile, two K and two V buffers, (wgmma) the P tile, and (TMA) the
+/// Q tile, `stages` K and V buffers, (wgmma) the P tile, and (TMA) the
 /// mbarriers of the K and V buffers. The one place both the kernel and
 /// sharedBytesFor read them from.
 struct SharedTiles {
@@ -40,13 +40,16 @@ struct SharedTiles {
   /// Bytes of the Q tile, of one K and one V buffer, of the P tile, of the
   /// mbarriers.
   int64_t qBytes, kBytes, vBytes, pBytes, barrierBytes;
+  /// K and V buffers (2 but with the TMA's deeper pipelines).
+  int64_t stages;
 
   static SharedTiles get(const GPUTiling &tiling, int64_t headDim,
                          int64_t valueDim);
   int64_t kOffset() const { return qBytes; }
-  int64_t vOffset() const { return kOffset() + 2 * kBytes; }
-  int64_t pOffset() const { return vOffset() + 2 * vBytes; }
-  /// The mbarriers (8 bytes each): K buffer 0 and 1, then V buffer 0 and 1.
+  int64_t vOffset() const { return kOffset() + stages * kBytes; }
+  int64_t pOffset() const { return vOffset() + stages * vBytes; }
+  /// The mbarriers (8 bytes each): the buffers' K tiles landed, their V
+  /// tiles landed, the buffers released (stages each).
   int64_t barrierOffset() const { return pOffset() + pBytes; }
   int64_t totalBytes() const { return barrierOffset() + barrierBytes; }
 };

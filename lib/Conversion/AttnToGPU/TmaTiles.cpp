@@ -20,9 +20,10 @@ constexpr int64_t kWaitHintNs = 10000000;
 } // namespace
 
 TmaTiles::TmaTiles(OpBuilder &b, Location loc, const SharedTiles &tiles,
-                   Value shared, Value keyMap, Value valueMap, Value headRow)
+                   Value shared, Value keyMap, Value valueMap, Value headRow,
+                   int64_t threads)
     : b(b), loc(loc), tiles(tiles), keyMap(keyMap), valueMap(valueMap),
-      headRow(headRow) {
+      headRow(headRow), threads(threads) {
   Value address =
       memref::ExtractAlignedPointerAsIndexOp::create(b, loc, shared);
   base = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), address);
@@ -44,17 +45,17 @@ Value TmaTiles::sharedPointer(Value offset, unsigned space) {
 }
 
 Value TmaTiles::barrier(int64_t which, Value buffer) {
-  Value offset =
-      arith::AddIOp::create(b, loc, index(tiles.barrierOffset() + which * 16),
-                            arith::MulIOp::create(b, loc, buffer, index(8)));
+  Value offset = arith::AddIOp::create(
+      b, loc, index(tiles.barrierOffset() + which * tiles.stages * 8),
+      arith::MulIOp::create(b, loc, buffer, index(8)));
   return sharedPointer(offset, kSharedCta);
 }
 
 void TmaTiles::initBarriers() {
-  for (int64_t i = 0; i < 4; ++i)
+  for (int64_t i = 0; i < 3 * tiles.stages; ++i)
     NVVM::MBarrierInitOp::create(
         b, loc, sharedPointer(index(tiles.barrierOffset() + 8 * i), kSharedCta),
-        i32(1), Value());
+        i32(i < 2 * tiles.stages ? 1 : threads), Value());
   NVVM::FenceMbarrierInitOp::create(b, loc);
 }
 
@@ -108,5 +109,15 @@ void TmaTiles::waitKeys(Value buffer, Value parity) {
 
 void TmaTiles::waitValues(Value buffer, Value parity) {
   NVVM::MBarrierTryWaitParityOp::create(b, loc, barrier(1, buffer), parity,
+                                        i32(kWaitHintNs));
+}
+
+void TmaTiles::release(Value buffer) {
+  NVVM::MBarrierArriveOp::create(b, loc, Type(), barrier(2, buffer), Value(),
+                                 NVVM::MemScopeKind::CTA, /*relaxed=*/false);
+}
+
+void TmaTiles::waitReleased(Value buffer, Value parity) {
+  NVVM::MBarrierTryWaitParityOp::create(b, loc, barrier(2, buffer), parity,
                                         i32(kWaitHintNs));
 }

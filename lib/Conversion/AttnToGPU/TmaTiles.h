@@ -8,7 +8,9 @@
 // SharedLayout::Swizzled128 (what the wgmma descriptors read). Keys past Lk
 // and columns past D are out of the tensor: the TMA fills them with zeros,
 // as cp.async's zero fill did. Each buffer's K and V tiles complete on an
-// mbarrier of their own (transaction bytes), so S = Q K^T waits only for K.
+// mbarrier of their own (transaction bytes), so S = Q K^T waits only for K;
+// a third mbarrier per buffer collects every thread's release of it, which
+// the issuing thread waits for before it loads the buffer again.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,11 +32,12 @@ public:
   /// parameters); `headRow`: this block's K / V head, kvBatch * Hkv + kvHead
   /// (index).
   TmaTiles(OpBuilder &b, Location loc, const SharedTiles &tiles, Value shared,
-           Value keyMap, Value valueMap, Value headRow);
+           Value keyMap, Value valueMap, Value headRow, int64_t threads);
 
-  /// Run by one thread before any other use: one arrival per phase on each
-  /// mbarrier, made visible to the async proxy. A block barrier must follow
-  /// before another thread waits on them.
+  /// Run by one thread before any other use: one arrival per phase on the
+  /// K and V mbarriers, `threads` on the release ones, made visible to the
+  /// async proxy. A block barrier must follow before another thread waits
+  /// on them.
   void initBarriers();
   /// Run by one thread: when `copy` (i1), keys [first, first + kvTile) of K
   /// and V into buffer `buffer` (index), completing that buffer's next
@@ -45,9 +48,16 @@ public:
   /// (i32: the buffer's use count modulo 2) has landed.
   void waitKeys(Value buffer, Value parity);
   void waitValues(Value buffer, Value parity);
+  /// Every thread, once it no longer reads the buffer (its wgmmas waited
+  /// for): arrives on the buffer's release mbarrier.
+  void release(Value buffer);
+  /// The issuing thread: waits until every thread released the buffer's
+  /// use of parity `parity`.
+  void waitReleased(Value buffer, Value parity);
 
 private:
-  /// mbarrier `which` (0: K, 1: V) of `buffer` as a shared pointer.
+  /// mbarrier `which` (0: K landed, 1: V landed, 2: released) of `buffer`
+  /// as a shared pointer.
   Value barrier(int64_t which, Value buffer);
   /// Shared byte `offset` (index) as the pointer type `space`.
   Value sharedPointer(Value offset, unsigned space);
@@ -60,6 +70,7 @@ private:
   Location loc;
   SharedTiles tiles;
   Value keyMap, valueMap, headRow;
+  int64_t threads;
   /// The shared memory's address (i64).
   Value base;
 };

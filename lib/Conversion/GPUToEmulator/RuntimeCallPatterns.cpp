@@ -450,9 +450,10 @@ Value hostPointer(OpBuilder &b, Location loc, Value pointer) {
   return LLVM::IntToPtrOp::create(b, loc, ptr, address);
 }
 
-/// mbarrier.init (count), arrive.expect_tx (bytes) and try_wait.parity
-/// (parity) as calls of `kName` on the barrier's host address and that i32
-/// operand; not predicated, the arrival's state unused.
+/// mbarrier.init (count), arrive.expect_tx (bytes), arrive (as expect_tx of
+/// 0 bytes) and try_wait.parity (parity) as calls of `kName` on the
+/// barrier's host address and that i32 operand; not predicated, the
+/// arrival's state unused, arrivals one at a time.
 template <typename OpTy, const llvm::StringLiteral &kName>
 struct MbarrierLowering : ConvertOpToLLVMPattern<OpTy> {
   using ConvertOpToLLVMPattern<OpTy>::ConvertOpToLLVMPattern;
@@ -464,9 +465,14 @@ struct MbarrierLowering : ConvertOpToLLVMPattern<OpTy> {
       operand = adaptor.getCount();
     else if constexpr (std::is_same_v<OpTy, NVVM::MBarrierArriveExpectTxOp>)
       operand = adaptor.getTxcount();
+    else if constexpr (std::is_same_v<OpTy, NVVM::MBarrierArriveOp>)
+      operand = i32Constant(rewriter, op.getLoc(), 0);
     else
       operand = adaptor.getPhase();
-    if constexpr (!std::is_same_v<OpTy, NVVM::MBarrierTryWaitParityOp>) {
+    if constexpr (std::is_same_v<OpTy, NVVM::MBarrierArriveOp>) {
+      if (op.getCount() || !op->use_empty())
+        return rewriter.notifyMatchFailure(op, "a count or state used");
+    } else if constexpr (!std::is_same_v<OpTy, NVVM::MBarrierTryWaitParityOp>) {
       if (op.getPredicate() || !op->use_empty())
         return rewriter.notifyMatchFailure(op, "predicated or state used");
     }
@@ -562,6 +568,7 @@ void attune::populateGPUToEmulatorConversionPatterns(
       MbarrierLowering<NVVM::MBarrierArriveExpectTxOp,
                        emulator::kMbarrierExpectTx>,
       MbarrierLowering<NVVM::MBarrierTryWaitParityOp, emulator::kMbarrierWait>,
+      MbarrierLowering<NVVM::MBarrierArriveOp, emulator::kMbarrierExpectTx>,
       TmaLoadLowering>(converter);
   patterns.add<FenceMbarrierInitLowering>(converter);
 }

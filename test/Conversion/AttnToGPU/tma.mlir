@@ -1,16 +1,20 @@
 // RUN: attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma tma=true" --canonicalize --cse | FileCheck %s
 // RUN: not attune-opt %s --split-input-file --convert-attn-to-gpu="tma=true" 2>&1 | FileCheck %s --check-prefix=SYNC
+// RUN: attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma tma=true stages=3" --canonicalize --cse | FileCheck %s --check-prefix=STAGES
+// RUN: not attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma stages=3" 2>&1 | FileCheck %s --check-prefix=BAD-STAGES
+// RUN: not attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma tma=true stages=9" 2>&1 | FileCheck %s --check-prefix=BAD-STAGES
 
 // The sm_90a kernel with its K and V tiles through the TMA: f16, GQA 4:1,
 // D = 128, causal, one warpgroup, 64-key tiles. The tensor maps of K and V
 // lead the parameters (aligned as CUtensorMap); the four mbarriers (K and V
-// of each buffer) follow the tiles in shared memory: 90112 + 32 bytes. The
+// of each buffer landed, each buffer released) follow the tiles in shared
+// memory: 90112 + 48 bytes. The
 // tiles have the 128-byte swizzle: rows of 64 columns in column blocks,
 // [D / 64][rows][8 chunks][8], the descriptors' layout type 1.
 
 // CHECK-LABEL: gpu.func @causal
 // CHECK-SAME: (%[[KMAP:.*]]: !llvm.ptr {llvm.align = 64 : i64}, %[[VMAP:.*]]: !llvm.ptr {llvm.align = 64 : i64}, %{{.*}}: memref<?xf16>
-// CHECK-SAME: attune.shared_bytes = 90144
+// CHECK-SAME: attune.shared_bytes = 90160
 // CHECK-SAME: attune.tensor_map_rows = 64
 // Descriptor constants: K-major (Q, K, P) leading 16 (unused), stride 1024
 // between 8-row atoms: 1 << 62 | (1024 / 16) << 32 | (16 / 16) << 16; V
@@ -18,7 +22,8 @@
 // CHECK-DAG: arith.constant 4611686293338849280 : i64
 // CHECK-DAG: arith.constant 4611686293305360384 : i64
 // Thread 0 initializes the mbarriers at bytes 90112, 90120 (K), 90128 and
-// 90136 (V), one arrival a phase, and fences the initialization.
+// 90136 (V), one arrival a phase, then 90144 and 90152 (released), 128
+// arrivals, and fences the initialization.
 // CHECK-DAG: %[[C90112:.*]] = arith.constant 90112 : i64
 // CHECK: %[[TID:.*]] = gpu.thread_id x
 // CHECK: memref.view %{{.*}}[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<2x64x8x8xf16, #gpu.address_space<workgroup>>
@@ -27,7 +32,9 @@
 // CHECK: scf.if %[[FIRST]] {
 // CHECK: %[[BAR0:.*]] = llvm.inttoptr %{{.*}} : i64 to !llvm.ptr<3>
 // CHECK-NEXT: nvvm.mbarrier.init %[[BAR0]], %c1_i32
-// CHECK-COUNT-3: nvvm.mbarrier.init
+// CHECK-COUNT-3: nvvm.mbarrier.init %{{.*}}, %c1_i32
+// CHECK: nvvm.mbarrier.init %{{.*}}, %c128_i32
+// CHECK: nvvm.mbarrier.init %{{.*}}, %c128_i32
 // CHECK-NEXT: nvvm.fence.mbarrier.init
 // Every thread copies Q (cp.async, into the swizzled rows: chunk j of row r
 // at j ^ r % 8); thread 0 announces the first tile's bytes (64 keys x 128
@@ -52,11 +59,19 @@
 // CHECK: nvgpu.device_async_wait
 // CHECK-NEXT: nvvm.fence.proxy
 // CHECK-NEXT: gpu.barrier
-// Each step: thread 0 issues the next tile (no cp.async of K or V), the
-// block waits for K before S = Q K^T and for V before O += P V, with the
-// parity of the buffer's use (step / 2) % 2, and one barrier ends the step.
+// Each step j: thread 0 waits until every thread released the buffer step
+// j - 1 used (its release mbarrier at 90144 + 8 buffer, parity of that use,
+// (j - 1) / 2 % 2; not at step 0) and loads the next tile into it (no
+// cp.async of K or V); the block waits for K before S = Q K^T and for V
+// before O += P V, with the parity of the buffer's use (j / 2) % 2; each
+// thread then releases the buffer (one arrival of 128): no block barrier.
 // CHECK: scf.for %[[STEP:.*]] = %c0 to
 // CHECK-NOT: nvgpu.device_async_copy
+// CHECK: scf.if %[[FIRST]] {
+// CHECK: %[[NOTFIRST:.*]] = arith.cmpi ugt, %[[STEP]], %c0
+// CHECK-NEXT: scf.if %[[NOTFIRST]] {
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK: }
 // CHECK: nvvm.mbarrier.arrive.expect_tx
 // CHECK: %[[HALF:.*]] = arith.divui %[[STEP]], %c2
 // CHECK: %[[PARITY:.*]] = arith.remui %[[HALF]], %c2
@@ -66,7 +81,8 @@
 // CHECK: nvvm.mbarrier.try_wait.parity %{{.*}}, %[[PARITY32]], %{{.*}} : !llvm.ptr<3>, i32, i32
 // CHECK: nvvm.wgmma.mma_async
 // CHECK-NOT: nvgpu.device_async_wait
-// CHECK: gpu.barrier
+// CHECK-NOT: gpu.barrier
+// CHECK: nvvm.mbarrier.arrive %{{.*}} : !llvm.ptr<3>
 // CHECK-NEXT: scf.yield
 func.func @causal(%q: tensor<?x8x?x128xf16>, %k: tensor<?x2x?x128xf16>, %v: tensor<?x2x?x128xf16>, %o: memref<?x8x?x128xf16>) {
   %out = attn.attention(%q, %k, %v) {mask = #attn.mask<causal>} : (tensor<?x8x?x128xf16>, tensor<?x2x?x128xf16>, tensor<?x2x?x128xf16>) -> tensor<?x8x?x128xf16>
@@ -94,3 +110,19 @@ func.func @ragged(%q: tensor<?x4x1x128xf16>, %k: tensor<?x4x?x128xf16>, %v: tens
 }
 
 // SYNC: error: convert-attn-to-gpu: tma=true needs mma=wgmma (the TMA kernel is the sm_90a one)
+
+// Three stages: three K and V buffers ((64 * 128 + 3 * 2 * 64 * 128 + 64 *
+// 64) * 2 bytes) and nine mbarriers; the prologue loads two tiles, step j
+// uses buffer j % 3 with parity (j / 3) % 2 and loads step j + 2.
+// STAGES-LABEL: gpu.func @causal
+// STAGES-SAME: attune.shared_bytes = 122952
+// STAGES-COUNT-9: nvvm.mbarrier.init
+// STAGES: nvvm.mbarrier.arrive.expect_tx
+// STAGES: nvvm.mbarrier.arrive.expect_tx
+// STAGES: nvgpu.device_async_wait
+// STAGES: scf.for %[[STEP:.*]] = %c0 to
+// STAGES: arith.remui %[[STEP]], %c3
+// STAGES: arith.divui %[[STEP]], %c3
+
+// BAD-STAGES: error: convert-attn-to-gpu: stages={{[39]}} must be 2 to 8, and more than 2 needs tma=true (cp.async double-buffers)
+

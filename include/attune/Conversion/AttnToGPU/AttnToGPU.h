@@ -52,6 +52,10 @@ struct GPUTiling {
   /// on mbarriers) instead of cp.async, where the kernel allows it (not for
   /// ragged kv_lengths or the segments of prefix attention).
   bool tma = false;
+  /// With the TMA: K and V buffers in the pipeline (2: double buffering).
+  /// Each buffer's consumers release it on an mbarrier of its own, which
+  /// the issuing thread waits for; no block barrier per key tile.
+  int64_t stages = 2;
 };
 
 /// "sync" or "wgmma" as GPUMma; std::nullopt otherwise.
@@ -112,9 +116,10 @@ int64_t maxSharedBytes(StringRef chip);
 /// unpadded core matrices and a P tile (wgmma).
 int64_t sharedBytesFor(attn::AttentionOpInterface op, const GPUTiling &tiling);
 
-/// The tiling for `op` on `chip`: `requested`, or with warps and kv-tile
-/// halved until the tiles fit the chip's shared memory (wgmma: down to one
-/// warpgroup), then kv-tile alone down to 16 * warps.
+/// The tiling for `op` on `chip`: `requested`, or with fewer pipeline
+/// stages (down to 2), then warps and kv-tile halved until the tiles fit the
+/// chip's shared memory (wgmma: down to one warpgroup), then kv-tile alone
+/// down to 16 * warps.
 GPUTiling fitTiling(attn::AttentionOpInterface op, GPUTiling requested,
                     StringRef chip);
 

@@ -37,8 +37,12 @@
  *
  * Two settings vary what a kernel with a missing barrier or wait would see:
  * ATTUNE_EMULATOR_SCHEDULE=interleaved (default: a thread runs until it
- * waits, then the next thread in order) or warp-ahead (a warp runs until it
- * waits at a block barrier before another warp runs, the last warp first),
+ * waits, then the next thread in order), warp-ahead (a warp runs until it
+ * waits at a block barrier before another warp runs, the last warp first)
+ * or low-first (the lowest-numbered thread that can run runs: the first
+ * warps, and their warpgroup, get as far ahead as synchronization lets
+ * them, e.g. a TMA-issuing thread that does not wait for the other
+ * warpgroups to release a buffer),
  * and ATTUNE_EMULATOR_COPIES=late (default: cp.async lands at its wait, a TMA
  * box when its mbarrier phase completes) or early (at issue: a copy
  * overwrites shared memory as soon as it may).
@@ -342,7 +346,7 @@ static struct {
   jmp_buf scheduler;
   char error[512];
   int num_threads, arrived;
-  int warp_ahead, early_copies;
+  int warp_ahead, low_first, early_copies;
   unsigned generation;
   /* The launch. */
   unsigned block[3], grid[3], block_id[3];
@@ -384,6 +388,12 @@ static int waiting(const Thread *t) {
 /* The next thread that can run after `self`, or NULL. */
 static Thread *pick(const Thread *self) {
   int n = emu.num_threads;
+  if (emu.low_first) {
+    for (int i = 0; i < n; ++i)
+      if (!waiting(&emu.threads[i]))
+        return &emu.threads[i];
+    return NULL;
+  }
   if (!emu.warp_ahead) {
     for (int i = 1; i <= n; ++i) {
       Thread *next = &emu.threads[(self->tid + i) % n];
@@ -544,12 +554,23 @@ static int run_block(void) {
     at_warpgroup += emu.threads[t].wait == AT_WARPGROUP;
   }
   if (done != emu.num_threads) {
-    snprintf(emu.error, sizeof(emu.error),
-             "deadlock: %d of %d threads finished, %d wait at a barrier, %d at "
-             "a warp collective, %d at a wgmma, %d on an mbarrier phase that "
-             "never completes",
-             done, emu.num_threads, at_barrier, at_warp, at_warpgroup,
-             at_mbarrier);
+    int n = snprintf(
+        emu.error, sizeof(emu.error),
+        "deadlock: %d of %d threads finished, %d wait at a barrier, %d at "
+        "a warp collective, %d at a wgmma, %d on an mbarrier phase that "
+        "never completes",
+        done, emu.num_threads, at_barrier, at_warp, at_warpgroup, at_mbarrier);
+    for (int t = 0; t < emu.num_threads; ++t) {
+      const Thread *w = &emu.threads[t];
+      if (w->wait != AT_MBARRIER)
+        continue;
+      const Mbarrier *m = &emu.mbarriers[w->wait_barrier];
+      snprintf(emu.error + n, sizeof(emu.error) - (size_t)n,
+               " (thread %d: the mbarrier at shared byte %td, completed "
+               "phases %u, %d arrivals pending)",
+               t, m->address - emu.shared, m->phase, m->pending);
+      break;
+    }
     return -1;
   }
   for (int i = 0; i < emu.num_mbarriers; ++i)
@@ -603,6 +624,7 @@ EXPORT CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy,
   const char *schedule = getenv("ATTUNE_EMULATOR_SCHEDULE");
   const char *copies = getenv("ATTUNE_EMULATOR_COPIES");
   emu.warp_ahead = schedule && !strcmp(schedule, "warp-ahead");
+  emu.low_first = schedule && !strcmp(schedule, "low-first");
   emu.early_copies = copies && !strcmp(copies, "early");
   emu.num_threads = (int)threads;
   emu.block[0] = bx, emu.block[1] = by, emu.block[2] = bz;

@@ -331,7 +331,9 @@ def main():
             if not any(f.startswith("--block-mask") for f in flags):
                 tilings += ["warps=4 kv-tile=128", "warps=8 kv-tile=128"]
             tiling = random.Random(args.seed * 7919 + n).choice(tilings)
-            tma = " tma=true" if args.mma == "tma" else ""
+            # TMA: a pipeline of 2 to 4 buffers (a stream of its own too).
+            stages = random.Random(args.seed * 6007 + n).choice([2, 3, 4])
+            tma = f" tma=true stages={stages}" if args.mma == "tma" else ""
             options = [f"--pipeline-options=mma=wgmma{tma} {tiling}"]
         compiled = subprocess.run(
             [os.path.join(tools, "attune-compile"), base + ".mlir",
