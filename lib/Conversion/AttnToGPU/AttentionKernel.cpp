@@ -467,6 +467,15 @@ void KernelEmitter::emit(const KernelValues &values) {
       next = copyKeyTile(addC(step, 1),
                          arith::SubIOp::create(b, loc, cIdx(1), buffer));
     }
+    // With the TMA, every step waits until its K tile landed (phase
+    // j / stages of the buffer's mbarrier), skipped ones too: a thread then
+    // cannot release a buffer's next use before every thread released this
+    // one (thread 0 loads the next use only after that).
+    Value parity;
+    if (tma) {
+      parity = parityOf(iv);
+      tma->waitKeys(buffer, parity);
+    }
     Step tile = stepAt(step);
     Value keyBegin = tile.keyBegin;
     // A skipped step (a listed block seen before or out of range) keeps the
@@ -480,13 +489,7 @@ void KernelEmitter::emit(const KernelValues &values) {
       b.setInsertionPointToStart(skipStep.elseBlock());
     }
 
-    // S = Q K^T (with the TMA, once K landed: phase j / stages of the
-    // buffer's mbarrier at step j).
-    Value parity;
-    if (tma) {
-      parity = parityOf(iv);
-      tma->waitKeys(buffer, parity);
-    }
+    // S = Q K^T.
     SmallVector<Value> s = products->scores(buffer);
     Value scores = arith::MulFOp::create(
         b, loc, vector::FromElementsOp::create(b, loc, scoreType, s), scale);

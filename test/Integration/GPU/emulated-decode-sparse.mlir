@@ -15,6 +15,9 @@
 // GQA 3:1 with shared lists: the heads stay unpacked (3 does not divide a
 // tile's rows, and a tile must lie inside one query block).
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=block_sparse_gqa3 --cuda-launcher=%t.launcher.so --dtype=f16 --batch=2 --q-heads=3 --kv-heads=1 --q-len=200 --kv-len=260 --head-dim=64 --mask=causal --block-mask=64,64 | FileCheck %s
+// Key blocks of 128, two 64-key tiles each, listed twice: skipped steps in
+// pairs.
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=block_sparse128 --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=1 --q-heads=8 --kv-heads=2 --q-len=333 --kv-len=700 --head-dim=128 --mask=causal --block-mask=128,128 --full-blocks --block-duplicates | FileCheck %s
 // SPLIT: launch decode grid (1, 2, 12)
 // SPLIT: launch decode_merge
 // CHECK-NOT: FAIL
@@ -41,5 +44,12 @@ func.func @block_sparse_gqa3(%q: tensor<?x3x?x64xf16>, %k: tensor<?x1x?x64xf16>,
   %out = attn.attention(%q, %k, %v) blocks(%n, %i) {block_size = array<i64: 64, 64>, mask = #attn.mask<causal>}
       : (tensor<?x3x?x64xf16>, tensor<?x1x?x64xf16>, tensor<?x1x?x64xf16>, tensor<1x1x?xi32>, tensor<1x1x?x?xi32>) -> tensor<?x3x?x64xf16>
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x3x?x64xf16>, memref<?x3x?x64xf16>) -> ()
+  return
+}
+
+func.func @block_sparse128(%q: tensor<?x8x?x128xbf16>, %k: tensor<?x2x?x128xbf16>, %v: tensor<?x2x?x128xbf16>, %nb: tensor<1x1x?xi32>, %idx: tensor<1x1x?x?xi32>, %fnb: tensor<1x1x?xi32>, %fidx: tensor<1x1x?x?xi32>, %o: memref<?x8x?x128xbf16>) {
+  %out = attn.attention(%q, %k, %v) blocks(%nb, %idx) full_blocks(%fnb, %fidx) {block_size = array<i64: 128, 128>, mask = #attn.mask<causal>}
+      : (tensor<?x8x?x128xbf16>, tensor<?x2x?x128xbf16>, tensor<?x2x?x128xbf16>, tensor<1x1x?xi32>, tensor<1x1x?x?xi32>, tensor<1x1x?xi32>, tensor<1x1x?x?xi32>) -> tensor<?x8x?x128xbf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x8x?x128xbf16>, memref<?x8x?x128xbf16>) -> ()
   return
 }
