@@ -20,14 +20,16 @@
 //                    of the next mma.sync as it lies, or goes through shared
 //                    memory for wgmma
 //
-// The next key tile is copied (cp.async, 16 bytes a thread and copy, rows past
-// the end zero-filled, into the layout the products read) while the current
-// one is used; one wait and one barrier a tile.
+// The key tiles reach shared memory ahead of their use (KeyTilePipeline):
+// cp.async copies the next one (16 bytes a thread and copy, rows past the
+// end zero-filled, into the layout the products read) with one wait and one
+// barrier a tile, or the TMA keeps stages - 1 in flight on mbarriers.
 //
 //===----------------------------------------------------------------------===//
 
 #include "BlockLayout.h"
 #include "GPUKernel.h"
+#include "KeyTilePipeline.h"
 #include "TileProducts.h"
 #include "TmaTiles.h"
 #include "WarpOps.h"
@@ -186,7 +188,7 @@ void KernelEmitter::emit(const KernelValues &values) {
   std::unique_ptr<TileProducts> products =
       TileProducts::create(b, loc, elem, tiles, dynamic,
                            {warp, lane, laneGroup, quad}, warpOps);
-  // K and V through the TMA (one thread issues) or cp.async (every thread).
+  // K and V through the TMA (thread 0 loads) or cp.async (every thread).
   std::optional<TmaTiles> tma;
   if (values.keyMap)
     tma.emplace(b, loc, tiles, dynamic, values.keyMap, values.valueMap,
@@ -263,12 +265,10 @@ void KernelEmitter::emit(const KernelValues &values) {
     step.keyBegin = mulC(select(lt(i, range.numSinkTiles), i, main), kvTile);
     return step;
   };
-  // Copies key tile of step i into buffer `buffer`: zeros past the row's
-  // keys (a ragged row's unused cache may hold NaN, and P V would multiply
-  // it by 0), for skipped steps and for steps past the last. With the TMA,
-  // thread 0 issues the copy (past Lk the TMA fills zeros; skipped steps
-  // and those past the last copy nothing, nobody reads them) and there is
-  // no group to wait for (null).
+  // Where step i's key tile comes from: its first key and the limit below
+  // which keys exist, 0 for skipped steps and those past the last (cp.async
+  // zero-fills past it: a ragged row's unused cache may hold NaN, and P V
+  // would multiply it by 0; the TMA copies nothing then, nobody reads it).
   auto keyTileSource = [&](Value i) -> std::pair<Value, Value> {
     Value inRange = lt(i, stepEnd);
     if (walk) {
@@ -291,39 +291,24 @@ void KernelEmitter::emit(const KernelValues &values) {
     }
     return {stepAt(i).keyBegin, select(inRange, kvLen, cIdx(0))};
   };
-  // What thread 0 alone does (the TMA's mbarriers and loads).
-  auto onThreadZero = [&](function_ref<void()> body) {
-    auto first = scf::IfOp::create(
-        b, loc,
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, cIdx(0)),
-        false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(first.thenBlock());
-    body();
-  };
-  // Thread 0 issues the TMA's loads of step i's key tile into `buffer`.
-  auto issueKeyTile = [&](Value i, Value buffer) {
-    auto [first, limit] = keyTileSource(i);
-    tma->issue(
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, limit, cIdx(0)),
-        first, buffer);
-  };
-  auto copyKeyTile = [&](Value i, Value buffer) -> Value {
-    if (tma) {
-      onThreadZero([&] { issueKeyTile(i, buffer); });
-      return Value();
-    }
-    auto [first, limit] = keyTileSource(i);
-    warpOps.copySlab(products->keys(), buffer, values.k, kBase, first, limit,
-                     kvTile, headDim, headPad, tiles.layout);
-    return warpOps.copySlab(products->values(), buffer, values.v, vBase, first,
-                            limit, kvTile, valueDim, valuePad, tiles.layout);
-  };
+  std::unique_ptr<KeyTilePipeline> pipeline =
+      tma ? KeyTilePipeline::tma(b, loc, keyTileSource, *tma, tid, tiles.stages,
+                                 *products)
+          : KeyTilePipeline::cpAsync(
+                b, loc, keyTileSource,
+                [&](Value first, Value limit, Value buffer) {
+                  warpOps.copySlab(products->keys(), buffer, values.k, kBase,
+                                   first, limit, kvTile, headDim, headPad,
+                                   tiles.layout);
+                  return warpOps.copySlab(products->values(), buffer, values.v,
+                                          vBase, first, limit, kvTile, valueDim,
+                                          valuePad, tiles.layout);
+                },
+                *products);
 
   // Prologue: the Q tile and the first key tile (and, for mma.sync, the Q
   // fragments in registers).
-  if (tma)
-    onThreadZero([&] { tma->initBarriers(); });
+  pipeline->initialize();
   Value queryCopies = warpOps.copyRows(
       products->query(), {}, values.q,
       [&](Value row) -> std::pair<Value, Value> {
@@ -333,14 +318,7 @@ void KernelEmitter::emit(const KernelValues &values) {
         return {valid, queryRow(batchOf(p), headOf(p), positionOf(p), headDim)};
       },
       rows, headDim, headPad, tiles.layout);
-  // The TMA's pipeline starts stages - 1 tiles ahead.
-  Value first = copyKeyTile(stepBegin, cIdx(0));
-  for (int64_t i = 1; tma && i + 1 < tiles.stages; ++i)
-    copyKeyTile(addC(stepBegin, i), cIdx(i));
-  nvgpu::DeviceAsyncWaitOp::create(b, loc, first ? first : queryCopies,
-                                   b.getI32IntegerAttr(0));
-  products->copiesLanded();
-  gpu::BarrierOp::create(b, loc);
+  pipeline->prologue(stepBegin, queryCopies);
   products->loadQuery();
 
   // Per score held: query position (rows g, g + 8) and key offset in the
@@ -432,50 +410,8 @@ void KernelEmitter::emit(const KernelValues &values) {
     Value m[2] = {loop.getRegionIterArgs()[0], loop.getRegionIterArgs()[1]};
     Value l[2] = {loop.getRegionIterArgs()[2], loop.getRegionIterArgs()[3]};
     Value acc = loop.getRegionIterArgs()[4];
-    // Step j uses buffer j % stages. cp.async: the next tile goes into the
-    // other buffer, which the previous step's closing barrier freed. TMA:
-    // thread 0 loads step j + stages - 1 into the buffer step j - 1 used,
-    // once every thread released it (its use (j - 1) / stages).
-    Value iv = loop.getInductionVar();
-    const int64_t stages = tma ? tiles.stages : 2;
-    Value buffer = arith::RemUIOp::create(b, loc, iv, cIdx(stages));
-    auto parityOf = [&](Value use) -> Value {
-      return arith::IndexCastOp::create(
-          b, loc, b.getI32Type(),
-          arith::RemUIOp::create(
-              b, loc, arith::DivUIOp::create(b, loc, use, cIdx(stages)),
-              cIdx(2)));
-    };
-    Value next;
-    if (tma) {
-      Value reused =
-          arith::RemUIOp::create(b, loc, addC(iv, stages - 1), cIdx(stages));
-      onThreadZero([&] {
-        auto used = scf::IfOp::create(
-            b, loc,
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, iv,
-                                  cIdx(0)),
-            false);
-        {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPointToStart(used.thenBlock());
-          tma->waitReleased(reused, parityOf(addC(iv, -1)));
-        }
-        issueKeyTile(addC(step, stages - 1), reused);
-      });
-    } else {
-      next = copyKeyTile(addC(step, 1),
-                         arith::SubIOp::create(b, loc, cIdx(1), buffer));
-    }
-    // With the TMA, every step waits until its K tile landed (phase
-    // j / stages of the buffer's mbarrier), skipped ones too: a thread then
-    // cannot release a buffer's next use before every thread released this
-    // one (thread 0 loads the next use only after that).
-    Value parity;
-    if (tma) {
-      parity = parityOf(iv);
-      tma->waitKeys(buffer, parity);
-    }
+    Value buffer = pipeline->beginStep(loop.getInductionVar(), step);
+    pipeline->keysNeeded();
     Step tile = stepAt(step);
     Value keyBegin = tile.keyBegin;
     // A skipped step (a listed block seen before or out of range) keeps the
@@ -548,8 +484,7 @@ void KernelEmitter::emit(const KernelValues &values) {
     SmallVector<Value> o;
     for (int64_t i = 0; i < numOut; ++i)
       o.push_back(extract(acc, i));
-    if (tma)
-      tma->waitValues(buffer, parity);
+    pipeline->valuesNeeded();
     products->accumulate(buffer, p, o);
     acc = vector::FromElementsOp::create(b, loc, acc.getType(), o);
     SmallVector<Value> state = {newM[0], newM[1], newL[0], newL[1], acc};
@@ -559,17 +494,8 @@ void KernelEmitter::emit(const KernelValues &values) {
       state.assign(skipStep.getResults().begin(), skipStep.getResults().end());
     }
 
-    // The next tile has landed (cp.async; the TMA's is waited for at its
-    // step) and nobody reads this one any more.
-    if (tma) {
-      // This thread's wgmmas on the buffer are done (waited for in the
-      // products): it releases the buffer; no block barrier.
-      tma->release(buffer);
-    } else {
-      nvgpu::DeviceAsyncWaitOp::create(b, loc, next, b.getI32IntegerAttr(0));
-      products->copiesLanded();
-      gpu::BarrierOp::create(b, loc);
-    }
+    // The step's buffer is free again (and cp.async's next tile landed).
+    pipeline->endStep();
     scf::YieldOp::create(b, loc, state);
   }
 

@@ -67,15 +67,15 @@
 // thread then releases the buffer (one arrival of 128): no block barrier.
 // CHECK: scf.for %[[STEP:.*]] = %c0 to
 // CHECK-NOT: nvgpu.device_async_copy
+// CHECK: %[[HALF:.*]] = arith.divui %[[STEP]], %c2
+// CHECK: %[[PARITY:.*]] = arith.remui %[[HALF]], %c2
+// CHECK: %[[PARITY32:.*]] = arith.index_cast %[[PARITY]] : index to i32
 // CHECK: scf.if %[[FIRST]] {
 // CHECK: %[[NOTFIRST:.*]] = arith.cmpi ugt, %[[STEP]], %c0
 // CHECK-NEXT: scf.if %[[NOTFIRST]] {
 // CHECK: nvvm.mbarrier.try_wait.parity
 // CHECK: }
 // CHECK: nvvm.mbarrier.arrive.expect_tx
-// CHECK: %[[HALF:.*]] = arith.divui %[[STEP]], %c2
-// CHECK: %[[PARITY:.*]] = arith.remui %[[HALF]], %c2
-// CHECK: %[[PARITY32:.*]] = arith.index_cast %[[PARITY]] : index to i32
 // CHECK: nvvm.mbarrier.try_wait.parity %{{.*}}, %[[PARITY32]], %{{.*}} : !llvm.ptr<3>, i32, i32
 // CHECK: nvvm.wgmma.mma_async
 // CHECK: nvvm.mbarrier.try_wait.parity %{{.*}}, %[[PARITY32]], %{{.*}} : !llvm.ptr<3>, i32, i32

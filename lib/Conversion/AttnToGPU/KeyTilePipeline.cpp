@@ -1,0 +1,164 @@
+//===- KeyTilePipeline.cpp - how key tiles reach shared memory ------------===//
+
+#include "KeyTilePipeline.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::attune::detail;
+
+Value KeyTilePipeline::cIdx(int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+namespace {
+Value add(OpBuilder &b, Location loc, Value x, int64_t c) {
+  return arith::AddIOp::create(b, loc, x,
+                               arith::ConstantIndexOp::create(b, loc, c));
+}
+
+/// Every thread copies the next tile into the other buffer at the start of
+/// a step; at its end, the copies' wait (and, for wgmma, the async-proxy
+/// fence) and a block barrier make it readable and free this one.
+class CpAsyncPipeline : public KeyTilePipeline {
+public:
+  CpAsyncPipeline(OpBuilder &b, Location loc, TileSource source, TileCopy copy,
+                  TileProducts &products)
+      : KeyTilePipeline(b, loc, std::move(source), products),
+        copy(std::move(copy)) {}
+
+  void prologue(Value first, Value queryCopies) override {
+    (void)queryCopies; // the wait below covers every group
+    auto [key, limit] = source(first);
+    Value group = copy(key, limit, cIdx(0));
+    landAndShare(group);
+  }
+
+  Value beginStep(Value iv, Value step) override {
+    Value buffer = arith::RemUIOp::create(b, loc, iv, cIdx(2));
+    auto [key, limit] = source(add(b, loc, step, 1));
+    next = copy(key, limit, arith::SubIOp::create(b, loc, cIdx(1), buffer));
+    return buffer;
+  }
+
+  void endStep() override { landAndShare(next); }
+
+private:
+  void landAndShare(Value group) {
+    nvgpu::DeviceAsyncWaitOp::create(b, loc, group, b.getI32IntegerAttr(0));
+    products.copiesLanded();
+    gpu::BarrierOp::create(b, loc);
+  }
+
+  TileCopy copy;
+  Value next;
+};
+
+/// Thread 0 keeps `stages` - 1 tiles in flight: step j reads buffer
+/// j % stages, and at its start thread 0 waits until every thread released
+/// the buffer step j - 1 used (its use (j - 1) / stages), then loads step
+/// j + stages - 1 into it. Every thread waits for the step's K tile (skipped
+/// steps too: a thread then cannot release a buffer's next use before every
+/// thread released this one) and, before P V, its V tile, both at the
+/// parity of the buffer's use j / stages, and releases the buffer when its
+/// wgmmas are done.
+class TmaPipeline : public KeyTilePipeline {
+public:
+  TmaPipeline(OpBuilder &b, Location loc, TileSource source, TmaTiles &tma,
+              Value tid, int64_t stages, TileProducts &products)
+      : KeyTilePipeline(b, loc, std::move(source), products), tma(tma),
+        tid(tid), stages(stages) {}
+
+  void initialize() override {
+    onThreadZero([&] { tma.initBarriers(); });
+  }
+
+  void prologue(Value first, Value queryCopies) override {
+    onThreadZero([&] {
+      for (int64_t i = 0; i + 1 < stages; ++i)
+        issue(add(b, loc, first, i), cIdx(i));
+    });
+    // The Q copies (cp.async), fenced for the async proxy and shared; the
+    // mbarriers' initialization is shared by the same barrier.
+    nvgpu::DeviceAsyncWaitOp::create(b, loc, queryCopies,
+                                     b.getI32IntegerAttr(0));
+    products.copiesLanded();
+    gpu::BarrierOp::create(b, loc);
+  }
+
+  Value beginStep(Value iv, Value step) override {
+    buffer = arith::RemUIOp::create(b, loc, iv, cIdx(stages));
+    parity = parityOf(iv);
+    Value reused = arith::RemUIOp::create(b, loc, add(b, loc, iv, stages - 1),
+                                          cIdx(stages));
+    onThreadZero([&] {
+      auto used = scf::IfOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, iv, cIdx(0)),
+          false);
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(used.thenBlock());
+        tma.waitReleased(reused, parityOf(add(b, loc, iv, -1)));
+      }
+      issue(add(b, loc, step, stages - 1), reused);
+    });
+    return buffer;
+  }
+
+  void keysNeeded() override { tma.waitKeys(buffer, parity); }
+  void valuesNeeded() override { tma.waitValues(buffer, parity); }
+  void endStep() override { tma.release(buffer); }
+
+private:
+  /// The parity of use `use` / stages of a buffer (i32).
+  Value parityOf(Value use) {
+    return arith::IndexCastOp::create(
+        b, loc, b.getI32Type(),
+        arith::RemUIOp::create(
+            b, loc, arith::DivUIOp::create(b, loc, use, cIdx(stages)),
+            cIdx(2)));
+  }
+  /// Thread 0: the loads of step i's tile into `into`.
+  void issue(Value i, Value into) {
+    auto [key, limit] = source(i);
+    tma.issue(
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, limit, cIdx(0)),
+        key, into);
+  }
+  /// What thread 0 alone does.
+  void onThreadZero(function_ref<void()> body) {
+    auto first = scf::IfOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, cIdx(0)),
+        false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(first.thenBlock());
+    body();
+  }
+
+  TmaTiles &tma;
+  Value tid;
+  int64_t stages;
+  /// The current step's buffer and its use's parity.
+  Value buffer, parity;
+};
+} // namespace
+
+std::unique_ptr<KeyTilePipeline>
+KeyTilePipeline::cpAsync(OpBuilder &b, Location loc, TileSource source,
+                         TileCopy copy, TileProducts &products) {
+  return std::make_unique<CpAsyncPipeline>(b, loc, std::move(source),
+                                           std::move(copy), products);
+}
+
+std::unique_ptr<KeyTilePipeline>
+KeyTilePipeline::tma(OpBuilder &b, Location loc, TileSource source,
+                     TmaTiles &tma, Value tid, int64_t stages,
+                     TileProducts &products) {
+  return std::make_unique<TmaPipeline>(b, loc, std::move(source), tma, tid,
+                                       stages, products);
+}

@@ -1,0 +1,81 @@
+//===- KeyTilePipeline.h - how key tiles reach shared memory ----*- C++ -*-===//
+//
+// Private to lib/Conversion/AttnToGPU: the schedule of the kernel's K and V
+// tiles. With cp.async every thread copies the next tile into the other of
+// two buffers while the current one is used, and each step ends with the
+// copies' wait and a block barrier. With the TMA (TmaTiles) thread 0 loads
+// `stages` - 1 tiles ahead into a ring of buffers, every thread waits on
+// mbarriers for the tile it reads and releases it on another: no block
+// barrier per step. The kernel (AttentionKernel.cpp) asks each step for its
+// buffer and says when it reads K, when V, and when it is done.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTUNE_LIB_CONVERSION_ATTNTOGPU_KEYTILEPIPELINE_H
+#define ATTUNE_LIB_CONVERSION_ATTNTOGPU_KEYTILEPIPELINE_H
+
+#include "TileProducts.h"
+#include "TmaTiles.h"
+
+#include "mlir/IR/Builders.h"
+
+#include <functional>
+#include <memory>
+
+namespace mlir {
+namespace attune {
+namespace detail {
+
+class KeyTilePipeline {
+public:
+  /// Where step i's key tile comes from: its first key, and the limit below
+  /// which keys exist (0: nothing to copy, the step is skipped or past the
+  /// last).
+  using TileSource = std::function<std::pair<Value, Value>(Value step)>;
+  /// cp.async: copies the tile of keys [first, first + kv-tile), those at or
+  /// past `limit` zero-filled, into `buffer`; returns the copies' group.
+  using TileCopy = std::function<Value(Value first, Value limit, Value buffer)>;
+
+  static std::unique_ptr<KeyTilePipeline> cpAsync(OpBuilder &b, Location loc,
+                                                  TileSource source,
+                                                  TileCopy copy,
+                                                  TileProducts &products);
+  /// `tid`: the thread id; `tma` issues thread 0's loads.
+  static std::unique_ptr<KeyTilePipeline> tma(OpBuilder &b, Location loc,
+                                              TileSource source, TmaTiles &tma,
+                                              Value tid, int64_t stages,
+                                              TileProducts &products);
+  virtual ~KeyTilePipeline() = default;
+
+  /// Before the Q copies (the TMA's mbarriers).
+  virtual void initialize() {}
+  /// After the Q copies (`queryCopies`, their group): loads from step
+  /// `first` on, then waits for what step 0 reads and shares it.
+  virtual void prologue(Value first, Value queryCopies) = 0;
+  /// Starts loop iteration `iv` (step `step`): loads ahead; returns the
+  /// buffer the step reads.
+  virtual Value beginStep(Value iv, Value step) = 0;
+  /// Before the step's products read K, and before it is skipped; before
+  /// they read V.
+  virtual void keysNeeded() {}
+  virtual void valuesNeeded() {}
+  /// Ends the step (its products done): nobody reads its buffer any more.
+  virtual void endStep() = 0;
+
+protected:
+  KeyTilePipeline(OpBuilder &b, Location loc, TileSource source,
+                  TileProducts &products)
+      : b(b), loc(loc), source(std::move(source)), products(products) {}
+  Value cIdx(int64_t v);
+
+  OpBuilder &b;
+  Location loc;
+  TileSource source;
+  TileProducts &products;
+};
+
+} // namespace detail
+} // namespace attune
+} // namespace mlir
+
+#endif // ATTUNE_LIB_CONVERSION_ATTNTOGPU_KEYTILEPIPELINE_H
