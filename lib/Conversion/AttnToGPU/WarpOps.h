@@ -64,7 +64,9 @@ public:
   /// copies' group. Shared rows are `padded` wide (a multiple of 16
   /// elements, >= `width`): columns past `width` are zero-filled. Core
   /// matrices take `count` a multiple of 8 and are filled 8 rows of one
-  /// 16-byte column by 8 consecutive threads (128 contiguous bytes).
+  /// 16-byte column by 8 consecutive threads (128 contiguous bytes); the
+  /// 128-byte swizzle row by row, 8 consecutive threads a 128-byte row (its
+  /// chunks permuted).
   Value copyRows(Value dst, ValueRange dstLead, Value src, RowSource source,
                  int64_t count, int64_t width, int64_t padded,
                  SharedLayout layout = SharedLayout::PaddedRows);
