@@ -481,7 +481,7 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     (`nvvm.mbarrier.arrive`) after its P V, and thread 0 waits for that
     before loading the buffer again: no block barrier per key tile. Keys past Lk and columns past D are zero-filled by the TMA.
     Kernels with ragged `kv_lengths` and the segments of prefix attention
-    keep cp.async (into the swizzled tiles). No warp specialization yet.
+    are built as with `mma=wgmma` alone. No warp specialization yet.
 
     Tiles are sized for `chip`: when the requested warps and key tile need
     more shared memory than the architecture allows a block, both halve

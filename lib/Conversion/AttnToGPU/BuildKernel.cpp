@@ -394,6 +394,13 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
                     !options.positionedKeys && !options.sharedKv &&
                     options.kvBatchRows.empty();
   unsigned lead = tensorMaps ? 2 : 0;
+  // A kernel without maps is the wgmma build's (core matrices, cp.async
+  // double buffering): no swizzled tiles or mbarriers to pay for.
+  GPUTiling kernelTiling = tiling;
+  if (!tensorMaps) {
+    kernelTiling.tma = false;
+    kernelTiling.stages = 2;
+  }
   SmallVector<Type> params(lead, LLVM::LLVMPointerType::get(ctx));
   for (auto [i, operand] : llvm::enumerate(operands))
     if (paramOf[i] >= 0)
@@ -513,7 +520,7 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
   if (rowsTable)
     values.kvBatchTable = memref::GetGlobalOp::create(
         b, loc, rowsTable.getType(), rowsTable.getSymName());
-  emitAttentionKernel(b, loc, op, *sem, tiling, values);
+  emitAttentionKernel(b, loc, op, *sem, kernelTiling, values);
   int64_t threads = tiling.warps * 32, rows = tiling.warps * kWarpRows;
   gpu::ReturnOp::create(b, loc);
 
@@ -538,7 +545,7 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
   kernel->setAttr(GPUKernelAttrs::blockRows, b.getI64IntegerAttr(rows));
   kernel->setAttr(GPUKernelAttrs::threads, b.getI64IntegerAttr(threads));
   kernel->setAttr(GPUKernelAttrs::sharedBytes,
-                  b.getI64IntegerAttr(sharedBytesFor(op, tiling)));
+                  b.getI64IntegerAttr(sharedBytesFor(op, kernelTiling)));
   kernel->setAttr(GPUKernelAttrs::queryHeads,
                   b.getI64IntegerAttr(op.getNumQueryHeads()));
   kernel->setAttr(GPUKernelAttrs::headsPerBlock,

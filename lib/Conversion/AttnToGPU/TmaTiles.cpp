@@ -102,14 +102,15 @@ void TmaTiles::issue(Value copy, Value first, Value buffer) {
        values);
 }
 
-void TmaTiles::waitKeys(Value buffer, Value parity) {
-  NVVM::MBarrierTryWaitParityOp::create(b, loc, barrier(0, buffer), parity,
+void TmaTiles::wait(int64_t which, Value buffer, Value parity) {
+  NVVM::MBarrierTryWaitParityOp::create(b, loc, barrier(which, buffer), parity,
                                         i32(kWaitHintNs));
 }
 
+void TmaTiles::waitKeys(Value buffer, Value parity) { wait(0, buffer, parity); }
+
 void TmaTiles::waitValues(Value buffer, Value parity) {
-  NVVM::MBarrierTryWaitParityOp::create(b, loc, barrier(1, buffer), parity,
-                                        i32(kWaitHintNs));
+  wait(1, buffer, parity);
 }
 
 void TmaTiles::release(Value buffer) {
@@ -118,6 +119,5 @@ void TmaTiles::release(Value buffer) {
 }
 
 void TmaTiles::waitReleased(Value buffer, Value parity) {
-  NVVM::MBarrierTryWaitParityOp::create(b, loc, barrier(2, buffer), parity,
-                                        i32(kWaitHintNs));
+  wait(2, buffer, parity);
 }

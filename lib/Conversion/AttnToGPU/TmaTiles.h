@@ -59,6 +59,8 @@ private:
   /// mbarrier `which` (0: K landed, 1: V landed, 2: released) of `buffer`
   /// as a shared pointer.
   Value barrier(int64_t which, Value buffer);
+  /// Waits until the phase of parity `parity` of that mbarrier completed.
+  void wait(int64_t which, Value buffer, Value parity);
   /// Shared byte `offset` (index) as the pointer type `space`.
   Value sharedPointer(Value offset, unsigned space);
   Value i32(int64_t v);

@@ -93,10 +93,12 @@ func.func @causal(%q: tensor<?x8x?x128xf16>, %k: tensor<?x2x?x128xf16>, %v: tens
 // -----
 
 // Ragged kv_lengths: keys past a row's length must read as zeros, which the
-// TMA's bounds (Lk) do not give, so this kernel keeps cp.async.
+// TMA's bounds (Lk) do not give, so this kernel is the mma=wgmma build's:
+// cp.async into core matrices, no mbarriers (90112 bytes).
 
 // CHECK-LABEL: gpu.func @ragged
 // CHECK-SAME: (%{{.*}}: memref<?xf16>
+// CHECK-SAME: attune.shared_bytes = 90112
 // CHECK-NOT: attune.tensor_map_rows
 // CHECK-NOT: nvvm.cp.async.bulk.tensor
 // CHECK: nvgpu.device_async_copy

@@ -49,7 +49,7 @@ struct CudaKernel {
   /// and the concatenation's length (GPUKernelAttrs::positionedKeys).
   bool positionedKeys = false;
   /// TMA: the keys of a tensor map's box (GPUKernelAttrs::tensorMapRows),
-  /// 0 without; the key and value head dims.
+  /// 0 without; the key head dim (the value head dim is valueDim).
   int64_t tensorMapRows = 0;
   int64_t headDim = 0;
 };

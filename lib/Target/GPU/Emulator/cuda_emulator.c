@@ -1358,20 +1358,20 @@ EXPORT void __attune_emu_tma_load(const void *map, void *dst, void *bar,
     for (uint32_t d = 0; d < t.rank && ++index[d] == t.box[d]; ++d)
       index[d] = 0;
   }
-  if (m->num_copies == m->max_copies) {
-    int grown = m->max_copies ? 2 * m->max_copies : 16;
-    TmaCopy *copies = realloc(m->copies, sizeof(TmaCopy) * (size_t)grown);
-    if (!copies)
-      fail("out of memory");
-    m->copies = copies;
-    m->max_copies = grown;
-  }
   land_boxes(m);
-  TmaCopy copy = {out, data, bytes};
   if (emu.early_copies) {
     memcpy(out, data, bytes);
     free(data);
   } else {
+    if (m->num_copies == m->max_copies) {
+      int grown = m->max_copies ? 2 * m->max_copies : 16;
+      TmaCopy *copies = realloc(m->copies, sizeof(TmaCopy) * (size_t)grown);
+      if (!copies)
+        fail("out of memory");
+      m->copies = copies;
+      m->max_copies = grown;
+    }
+    TmaCopy copy = {out, data, bytes};
     m->copies[m->num_copies++] = copy;
   }
   m->issued_bytes += (long long)bytes;
