@@ -181,10 +181,13 @@ void KernelEmitter::emit(const KernelValues &values) {
 
   // Shared memory: the tiles the products read (TileProducts).
   auto space = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
-  Value dynamic = gpu::DynamicSharedMemoryOp::create(
-      b, loc,
-      MemRefType::get({ShapedType::kDynamic}, b.getI8Type(), nullptr, space));
   SharedTiles tiles = SharedTiles::get(tiling, headDim, valueDim);
+  Value dynamic =
+      tiles.place(b, loc,
+                  gpu::DynamicSharedMemoryOp::create(
+                      b, loc,
+                      MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                                      nullptr, space)));
   std::unique_ptr<TileProducts> products =
       TileProducts::create(b, loc, elem, tiles, dynamic,
                            {warp, lane, laneGroup, quad}, warpOps);

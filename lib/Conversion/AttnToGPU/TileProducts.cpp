@@ -43,7 +43,24 @@ SharedTiles SharedTiles::get(const GPUTiling &tiling, int64_t headDim,
   }
   t.stages = tiling.tma ? tiling.stages : 2;
   t.barrierBytes = tiling.tma ? 3 * t.stages * 8 : 0;
+  t.alignment = t.layout == SharedLayout::Swizzled128 ? 1024 : 16;
   return t;
+}
+
+Value SharedTiles::place(OpBuilder &b, Location loc, Value dynamic) const {
+  auto cIdx = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  if (alignment <= 16)
+    return dynamic;
+  // (-address) mod alignment: the bytes up to the next aligned address.
+  Value address =
+      memref::ExtractAlignedPointerAsIndexOp::create(b, loc, dynamic);
+  Value shift = arith::AndIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, cIdx(0), address),
+      cIdx(alignment - 1));
+  return memref::ViewOp::create(b, loc, dynamic.getType(), dynamic, shift,
+                                ValueRange{cIdx(usedBytes())});
 }
 
 Value TileProducts::cIdx(int64_t v) {

@@ -51,7 +51,19 @@ struct SharedTiles {
   /// The mbarriers (8 bytes each): the buffers' K tiles landed, their V
   /// tiles landed, the buffers released (stages each).
   int64_t barrierOffset() const { return pOffset() + pBytes; }
-  int64_t totalBytes() const { return barrierOffset() + barrierBytes; }
+  int64_t usedBytes() const { return barrierOffset() + barrierBytes; }
+  /// What a launch asks for: the tiles, plus the slack to align their
+  /// start from the 16 bytes the hardware promises to `alignment`.
+  int64_t totalBytes() const { return usedBytes() + alignment - 16; }
+  /// The tiles' start within `dynamic` (the block's dynamic shared memory,
+  /// memref<?xi8>), aligned to `alignment`: a view of usedBytes() bytes
+  /// (`dynamic` itself when 16 bytes do).
+  Value place(OpBuilder &b, Location loc, Value dynamic) const;
+
+  /// Where the tiles must start: 1024 bytes for the 128-byte swizzle's
+  /// atoms (the TMA and wgmma read the swizzle from address bits 4-9), 16
+  /// otherwise.
+  int64_t alignment;
 };
 
 /// The thread's place in its warp: warp, lane, lane group g = lane / 4 (the

@@ -10,11 +10,14 @@
 // of each buffer landed, each buffer released) follow the tiles in shared
 // memory: 90112 + 48 bytes. The
 // tiles have the 128-byte swizzle: rows of 64 columns in column blocks,
-// [D / 64][rows][8 chunks][8], the descriptors' layout type 1.
+// [D / 64][rows][8 chunks][8], the descriptors' layout type 1. Its atoms
+// need the tiles at a 1024-byte aligned address, the hardware promises 16:
+// the kernel asks for 1008 bytes more and starts the tiles at the next
+// multiple of 1024.
 
 // CHECK-LABEL: gpu.func @causal
 // CHECK-SAME: (%[[KMAP:.*]]: !llvm.ptr {llvm.align = 64 : i64}, %[[VMAP:.*]]: !llvm.ptr {llvm.align = 64 : i64}, %{{.*}}: memref<?xf16>
-// CHECK-SAME: attune.shared_bytes = 90160
+// CHECK-SAME: attune.shared_bytes = 91168
 // CHECK-SAME: attune.tensor_map_rows = 64
 // Descriptor constants: K-major (Q, K, P) leading 16 (unused), stride 1024
 // between 8-row atoms: 1 << 62 | (1024 / 16) << 32 | (16 / 16) << 16; V
@@ -26,8 +29,13 @@
 // arrivals, and fences the initialization.
 // CHECK-DAG: %[[C90112:.*]] = arith.constant 90112 : i64
 // CHECK: %[[TID:.*]] = gpu.thread_id x
-// CHECK: memref.view %{{.*}}[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<2x64x8x8xf16, #gpu.address_space<workgroup>>
-// CHECK-NEXT: memref.view %{{.*}}[%c81920][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<1x64x8x4xi32, #gpu.address_space<workgroup>>
+// CHECK: %[[DYN:.*]] = gpu.dynamic_shared_memory
+// CHECK-NEXT: %[[ADDR:.*]] = memref.extract_aligned_pointer_as_index %[[DYN]]
+// CHECK-NEXT: %[[NEG:.*]] = arith.subi %c0, %[[ADDR]]
+// CHECK-NEXT: %[[SHIFT:.*]] = arith.andi %[[NEG]], %c1023
+// CHECK-NEXT: %[[TILES:.*]] = memref.view %[[DYN]][%[[SHIFT]]][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<90160xi8, #gpu.address_space<workgroup>>
+// CHECK: memref.view %[[TILES]][%c0][] : memref<90160xi8, #gpu.address_space<workgroup>> to memref<2x64x8x8xf16, #gpu.address_space<workgroup>>
+// CHECK-NEXT: memref.view %[[TILES]][%c81920][] : memref<90160xi8, #gpu.address_space<workgroup>> to memref<1x64x8x4xi32, #gpu.address_space<workgroup>>
 // CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[TID]], %c0
 // CHECK: scf.if %[[FIRST]] {
 // CHECK: %[[BAR0:.*]] = llvm.inttoptr %{{.*}} : i64 to !llvm.ptr<3>
@@ -114,10 +122,10 @@ func.func @ragged(%q: tensor<?x4x1x128xf16>, %k: tensor<?x4x?x128xf16>, %v: tens
 // SYNC: error: convert-attn-to-gpu: tma=true needs mma=wgmma (the TMA kernel is the sm_90a one)
 
 // Three stages: three K and V buffers ((64 * 128 + 3 * 2 * 64 * 128 + 64 *
-// 64) * 2 bytes) and nine mbarriers; the prologue loads two tiles, step j
+// 64) * 2 bytes), nine mbarriers and the alignment's 1008 bytes; the prologue loads two tiles, step j
 // uses buffer j % 3 with parity (j / 3) % 2 and loads step j + 2.
 // STAGES-LABEL: gpu.func @causal
-// STAGES-SAME: attune.shared_bytes = 122952
+// STAGES-SAME: attune.shared_bytes = 123960
 // STAGES-COUNT-9: nvvm.mbarrier.init
 // STAGES: nvvm.mbarrier.arrive.expect_tx
 // STAGES: nvvm.mbarrier.arrive.expect_tx

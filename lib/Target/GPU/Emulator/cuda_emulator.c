@@ -32,8 +32,9 @@
  * that wrote shared memory (memref / vector stores; with late copies,
  * landed cp.async copies) executed fence.proxy.async since, before any
  * wgmma of the block reads it, and, for the threads of the reading
- * warpgroup, passed a barrier since. Shared memory is aligned to 2^18 bytes, so
- *a descriptor's 18-bit address is its offset there.
+ * warpgroup, passed a barrier since. Descriptors hold the 18 low bits of a
+ * shared address, read modulo 2^18 from where the dynamic shared memory
+ * starts.
  *
  * Two settings vary what a kernel with a missing barrier or wait would see:
  * ATTUNE_EMULATOR_SCHEDULE=interleaved (default: a thread runs until it
@@ -56,6 +57,11 @@
  * used again): a thread that reads the tile without waiting reads stale
  * data. A wait that can never complete is a deadlock; boxes still in
  * flight when the block ends are an error.
+ *
+ * ATTUNE_EMULATOR_SHARED_OFFSET=N (a multiple of 16 below 2^18; default 0)
+ * starts the dynamic shared memory N bytes past a 2^18-byte boundary
+ * instead of at one. The hardware promises 16 bytes: a kernel that needs
+ * more (the 128-byte swizzle's 1024-byte atoms) must align it itself.
  *
  * ATTUNE_EMULATOR_TRACE=1 prints each launch on stderr.
  *
@@ -354,6 +360,8 @@ static struct {
   void (*entry)(void **);
   char *shared;
   size_t shared_bytes;
+  /* The allocation `shared` lies in, 2^18-byte aligned. */
+  char *shared_block;
   /* Fiber stacks, each above a guard page. */
   char *stacks;
   size_t stack_bytes, stacks_mapped, stacks_stride;
@@ -631,10 +639,19 @@ EXPORT CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy,
   emu.grid[0] = gx, emu.grid[1] = gy, emu.grid[2] = gz;
   emu.params = params;
   emu.entry = f->entry;
+  const char *offset_setting = getenv("ATTUNE_EMULATOR_SHARED_OFFSET");
+  size_t offset = offset_setting ? strtoul(offset_setting, NULL, 0) : 0;
+  if (offset % 16 || offset >= SHARED_ALIGN) {
+    warn("ATTUNE_EMULATOR_SHARED_OFFSET=%s: not a multiple of 16 below 2^18",
+         offset_setting);
+    pthread_mutex_unlock(&launch_lock);
+    return CUDA_ERROR_INVALID_VALUE;
+  }
   emu.shared_bytes = shared;
-  emu.shared = aligned_alloc(
-      SHARED_ALIGN, ((size_t)shared + SHARED_GUARD + SHARED_ALIGN - 1) /
+  emu.shared_block = aligned_alloc(
+      SHARED_ALIGN, (offset + shared + SHARED_GUARD + SHARED_ALIGN - 1) /
                         SHARED_ALIGN * SHARED_ALIGN);
+  emu.shared = emu.shared_block ? emu.shared_block + offset : NULL;
   if (!emu.shared || map_stacks((int)threads) != 0) {
     result = CUDA_ERROR_OUT_OF_MEMORY;
   } else {
@@ -648,8 +665,8 @@ EXPORT CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy,
           }
         }
   }
-  free(emu.shared);
-  emu.shared = NULL;
+  free(emu.shared_block);
+  emu.shared = emu.shared_block = NULL;
   pthread_mutex_unlock(&launch_lock);
   return result;
 }
@@ -975,7 +992,8 @@ EXPORT void __attune_emu_wait(int32_t pending) {
  * wgmma (sm_90a)
  *===----------------------------------------------------------------------===*/
 
-/* The byte offset in shared memory of element (mn, k) of a wgmma operand:
+/* The shared address (18 bits, or more past the descriptor's start) of
+ * element (mn, k) of a wgmma operand:
  * 8x8 core matrices of 128 contiguous bytes, `stride` bytes apart along M /
  * N and `leading` bytes apart along K (PTX ISA, "Matrix Descriptor Format",
  * "Strides": no swizzle); a K-major core matrix is 8 rows of 8 K-elements,
@@ -1005,7 +1023,10 @@ static size_t operand_offset(uint64_t desc, int mn, int k, int mn_major) {
 }
 
 static float operand(uint64_t desc, int mn, int k, int mn_major, int bf16) {
-  size_t offset = operand_offset(desc, mn, k, mn_major);
+  /* The address's low 18 bits, less those of where shared memory starts. */
+  size_t offset = (operand_offset(desc, mn, k, mn_major) -
+                   ((uintptr_t)emu.shared & (SHARED_ALIGN - 1))) &
+                  (SHARED_ALIGN - 1);
   if (offset + 2 > emu.shared_bytes)
     fail("wgmma reads byte %zu of %zu bytes of shared memory", offset,
          emu.shared_bytes);
@@ -1331,10 +1352,11 @@ EXPORT void __attune_emu_tma_load(const void *map, void *dst, void *bar,
          "rows) is not emulated",
          self->tid, bytes);
   if (out < emu.shared || out + bytes > emu.shared + emu.shared_bytes ||
-      (size_t)(out - emu.shared) % align)
-    fail("thread %d: a TMA box of %zu bytes at shared byte %td: outside "
-         "shared memory or not %zu-byte aligned",
-         self->tid, bytes, out - emu.shared, align);
+      (uintptr_t)out % align)
+    fail("thread %d: a TMA box of %zu bytes at shared byte %td (address "
+         "%% %zu = %zu): outside shared memory or not %zu-byte aligned",
+         self->tid, bytes, out - emu.shared, align,
+         (size_t)((uintptr_t)out % align), align);
   char *data = malloc(bytes);
   if (!data)
     fail("out of memory");
