@@ -458,15 +458,15 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     `nvvm.wgmma.mma_async` m64nNk16 per warpgroup (4 warps, 64 rows; `warps`
     a multiple of 4): Q, K and V are copied into unpadded 8x8 core matrices
     that matrix descriptors read (no swizzle; V N-major through the transpose
-    flag), P goes through a shared tile (the NVVM op takes A only from shared
-    memory), and every thread fences the async proxy
-    (`fence.proxy.async.shared::cta`) after its copies land and after storing
-    P, before the barrier (for P, the warpgroup's own named barrier). The
+    flag), P stays in registers as the A operand of P V (FlashAttention-3's
+    form; inline PTX, as the NVVM op takes A only from shared memory), and
+    every thread fences the async proxy (`fence.proxy.async.shared::cta`)
+    after its copies land, before the barrier. The
     accumulators lie as mma.sync's, so every variant above is shared.
 
     With `tma=true` as well, the K and V tiles come through the tensor
     memory accelerator instead of cp.async, and every wgmma operand tile
-    (Q, K, V, P) has the 128-byte swizzle (rows of 64 columns whose 16-byte
+    (Q, K, V) has the 128-byte swizzle (rows of 64 columns whose 16-byte
     chunks are permuted by the row modulo 8; descriptors of layout type 1):
     the kernel's first two parameters are the tensor maps of K and V (viewed
     as [B * Hkv, Lk, D], boxes of 64 head-dim columns by `kv-tile` keys,

@@ -33,13 +33,11 @@ SharedTiles SharedTiles::get(const GPUTiling &tiling, int64_t headDim,
     t.qBytes = t.rows * t.headCols * 2;
     t.kBytes = t.kvTile * t.headCols * 2;
     t.vBytes = t.kvTile * t.valueCols * 2;
-    t.pBytes = t.rows * llvm::alignTo(t.kvTile, tiling.tma ? 64 : 8) * 2;
   } else {
     t.layout = SharedLayout::PaddedRows;
     t.qBytes = t.rows * (t.headPad + kPad) * 2;
     t.kBytes = t.kvTile * (t.headPad + kPad) * 2;
     t.vBytes = t.kvTile * (t.valuePad + kPad) * 2;
-    t.pBytes = 0;
   }
   t.stages = tiling.tma ? tiling.stages : 2;
   t.barrierBytes = tiling.tma ? 3 * t.stages * 8 : 0;
@@ -186,12 +184,11 @@ private:
 // wgmma
 //===----------------------------------------------------------------------===//
 
-/// Q, K, V and P in unpadded core matrices (cp.async) or 128-byte swizzled
-/// rows (the TMA's boxes); warpgroup w's wgmmas read rows [64w, 64w + 64) of
-/// Q and P (K-major) and all of K (K-major) and V (N-major: its keys are the
-/// K dimension), a descriptor per k-step. The NVVM op takes A only from
-/// shared memory, so P goes there (one 32-bit store per pair of 16-bit
-/// values, conflict-free) instead of staying in registers.
+/// Q, K and V in unpadded core matrices (cp.async) or 128-byte swizzled
+/// rows (the TMA's boxes); warpgroup w's S wgmmas read rows [64w, 64w + 64)
+/// of Q and all of K (both K-major), a descriptor per k-step; its P V
+/// wgmmas take P from registers (the A fragment FlashAttention-3 keeps it
+/// in: WgmmaRegisterA) and V N-major (its keys are the K dimension).
 class WgmmaProducts : public TileProducts {
 public:
   WgmmaProducts(OpBuilder &b, Location loc, Type elem, const SharedTiles &tiles,
@@ -216,15 +213,10 @@ public:
     v = sharedView(b, loc, shared,
                    buffered(shape(tiles.kvTile, tiles.valueCols)), elem,
                    tiles.vOffset());
-    // P as pairs of 16-bit values.
-    SmallVector<int64_t> pShape =
-        shape(tiles.rows, tiles.pBytes / tiles.rows / 2);
-    pShape.back() = 4;
-    pairs = sharedView(b, loc, shared, pShape, b.getI32Type(), tiles.pOffset());
-    // This warpgroup, and the byte offset of its first row in Q and P.
-    warpgroupIndex = arith::DivUIOp::create(b, loc, lanes.warp, cIdx(4));
-    warpgroupOffset = mulC(warpgroupIndex, swizzled ? kWarpgroupRows * 128
-                                                    : kWarpgroupRows / 8 * 128);
+    // The byte offset of this warpgroup's first row in Q.
+    warpgroupOffset =
+        mulC(arith::DivUIOp::create(b, loc, lanes.warp, cIdx(4)),
+             swizzled ? kWarpgroupRows * 128 : kWarpgroupRows / 8 * 128);
   }
 
   void copiesLanded() override { warpgroup.proxyFence(); }
@@ -232,70 +224,51 @@ public:
   SmallVector<Value> scores(Value buffer) override {
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     SmallVector<Value> s(tiles.kvTile / 2, zero);
-    product(s, /*accumulate=*/false, warpgroupOffset,
-            addC(mulC(buffer, tiles.kBytes), tiles.kOffset()), tiles.kvTile,
-            /*transposeB=*/false, tiles.headPad / 16);
+    Value keys = addC(mulC(buffer, tiles.kBytes), tiles.kOffset());
+    warpgroup.fence();
+    for (int64_t k = 0; k < tiles.headPad / 16; ++k)
+      warpgroup.mma(s, /*accumulate=*/k > 0,
+                    descriptor(warpgroupOffset, tiles.rows, k, false),
+                    descriptor(keys, tiles.kvTile, k, false),
+                    /*transposeB=*/false);
+    warpgroup.commitAndWait();
     return s;
   }
 
   void accumulate(Value buffer, Value p, MutableArrayRef<Value> o) override {
-    // P to shared memory (rows g, g + 8 of the warp's 16, columns 2t,
-    // 2t + 1 of each 8-key slice), visible to the async proxy and to the
-    // warpgroup (its own named barrier: a warpgroup reads only its rows)
-    // before its wgmmas read it.
-    for (int64_t j = 0; j < tiles.kvTile / 8; ++j)
-      for (int64_t r = 0; r < 2; ++r) {
-        Value packed = LLVM::BitcastOp::create(b, loc, b.getI32Type(),
-                                               packPair(p, j * 4 + 2 * r));
-        // Row 16 warp + 8 r + g, keys 8 j + 2 t: swizzled, its chunk j % 8
-        // goes to j % 8 ^ g (the row modulo 8).
-        SmallVector<Value, 4> at =
-            swizzled
-                ? SmallVector<Value, 4>{cIdx(j / 8),
-                                        addC(add(mulC(lanes.warp, 16),
-                                                 lanes.group),
-                                             8 * r),
-                                        arith::XOrIOp::create(
-                                            b, loc, cIdx(j % 8), lanes.group),
-                                        lanes.quad}
-                : SmallVector<Value, 4>{cIdx(j), addC(mulC(lanes.warp, 2), r),
-                                        lanes.group, lanes.quad};
-        memref::StoreOp::create(b, loc, packed, pairs, at);
-      }
-    warpgroup.proxyFence();
-    warpgroup.barrier(warpgroupIndex);
-    product(o, /*accumulate=*/true, addC(warpgroupOffset, tiles.pOffset()),
-            addC(mulC(buffer, tiles.vBytes), tiles.vOffset()), tiles.kvTile,
-            /*transposeB=*/true, tiles.kvTile / 16);
-  }
-
-private:
-  /// One batch of `steps` wgmmas (k-steps of 16): acc = A B, plus acc when
-  /// `accumulate`. A: this warpgroup's rows at byte `a` of shared memory, a
-  /// tile of tiles.rows rows read K-major (Q, P); B: at byte `bTile`, a tile
-  /// of `bRows` rows read K-major (K) or, `transposeB`, N-major with its
-  /// rows as K (V).
-  void product(MutableArrayRef<Value> acc, bool accumulate, Value a,
-               Value bTile, int64_t bRows, bool transposeB, int64_t steps) {
-    auto descriptor = [&](Value tile, int64_t rows, int64_t k, bool nMajor) {
-      WarpgroupOps::Step step =
-          WarpgroupOps::step(tiles.layout, rows, k, nMajor);
-      return warpgroup.descriptor(addC(tile, step.offset), step.leading,
-                                  step.stride, swizzled);
+    // P stays in registers: as with mma.sync, its slices 2kk and 2kk + 1,
+    // packed to 16-bit pairs, are k-step kk's A fragment (rows g and g + 8
+    // of the warp's 16, keys 2t, 2t + 1 and 8 on).
+    auto pair = [&](int64_t i) {
+      return LLVM::BitcastOp::create(b, loc, b.getI32Type(), packPair(p, i))
+          .getResult();
     };
+    SmallVector<SmallVector<Value, 4>> a;
+    for (int64_t kk = 0; kk < tiles.kvTile / 16; ++kk)
+      a.push_back(
+          {pair(8 * kk), pair(8 * kk + 2), pair(8 * kk + 4), pair(8 * kk + 6)});
+    Value values = addC(mulC(buffer, tiles.vBytes), tiles.vOffset());
     warpgroup.fence();
-    for (int64_t k = 0; k < steps; ++k)
-      warpgroup.mma(acc, accumulate || k > 0,
-                    descriptor(a, tiles.rows, k, false),
-                    descriptor(bTile, bRows, k, transposeB), transposeB);
+    for (int64_t kk = 0; kk < tiles.kvTile / 16; ++kk)
+      warpgroup.mmaRegisterA(o, a[kk],
+                             descriptor(values, tiles.kvTile, kk,
+                                        /*nMajor=*/true),
+                             /*transposeB=*/true);
     warpgroup.commitAndWait();
   }
 
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+private:
+  /// The descriptor of k-step `k` of a `rows`-row tile at byte `tile`,
+  /// read K-major or (`nMajor`) with its rows as K.
+  Value descriptor(Value tile, int64_t rows, int64_t k, bool nMajor) {
+    WarpgroupOps::Step step = WarpgroupOps::step(tiles.layout, rows, k, nMajor);
+    return warpgroup.descriptor(addC(tile, step.offset), step.leading,
+                                step.stride, swizzled);
+  }
 
   WarpgroupOps warpgroup;
   bool swizzled;
-  Value pairs, warpgroupIndex, warpgroupOffset;
+  Value warpgroupOffset;
 };
 } // namespace
 

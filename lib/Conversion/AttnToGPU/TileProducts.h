@@ -3,8 +3,9 @@
 // Private to lib/Conversion/AttnToGPU: S = Q K^T and O += P V of one key
 // tile, with the shared-memory tiles they read, for the tensor-core
 // instructions of a GPUTiling: mma.sync per warp (ldmatrix from rows padded
-// by 16 bytes; P stays in registers) or wgmma per warpgroup (descriptors over
-// unpadded core matrices; P through a shared tile). Both hold the lane's
+// by 16 bytes) or wgmma per warpgroup (descriptors over unpadded core
+// matrices or 128-byte swizzled rows). P stays in registers in both. Both
+// hold the lane's
 // scores and accumulators in mma.sync's m16n8 accumulator layout, which the
 // kernel's softmax, masks and epilogue are written against
 // (AttentionKernel.cpp).
@@ -26,8 +27,8 @@ namespace attune {
 namespace detail {
 
 /// Where the kernel's tiles lie in dynamic shared memory, in this order: the
-/// Q tile, `stages` K and V buffers, (wgmma) the P tile, and (TMA) the
-/// mbarriers of the K and V buffers. The one place both the kernel and
+/// Q tile, `stages` K and V buffers and (TMA) the mbarriers of the K and V
+/// buffers. The one place both the kernel and
 /// sharedBytesFor read them from.
 struct SharedTiles {
   SharedLayout layout;
@@ -37,9 +38,8 @@ struct SharedTiles {
   /// Columns the tiles hold: the padded head dims, or with the 128-byte
   /// swizzle whole blocks of 64.
   int64_t headCols, valueCols;
-  /// Bytes of the Q tile, of one K and one V buffer, of the P tile, of the
-  /// mbarriers.
-  int64_t qBytes, kBytes, vBytes, pBytes, barrierBytes;
+  /// Bytes of the Q tile, of one K and one V buffer, of the mbarriers.
+  int64_t qBytes, kBytes, vBytes, barrierBytes;
   /// K and V buffers (2 but with the TMA's deeper pipelines).
   int64_t stages;
 
@@ -47,10 +47,9 @@ struct SharedTiles {
                          int64_t valueDim);
   int64_t kOffset() const { return qBytes; }
   int64_t vOffset() const { return kOffset() + stages * kBytes; }
-  int64_t pOffset() const { return vOffset() + stages * vBytes; }
   /// The mbarriers (8 bytes each): the buffers' K tiles landed, their V
   /// tiles landed, the buffers released (stages each).
-  int64_t barrierOffset() const { return pOffset() + pBytes; }
+  int64_t barrierOffset() const { return vOffset() + stages * vBytes; }
   int64_t usedBytes() const { return barrierOffset() + barrierBytes; }
   /// What a launch asks for: the tiles, plus the slack to align their
   /// start from the 16 bytes the hardware promises to `alignment`.

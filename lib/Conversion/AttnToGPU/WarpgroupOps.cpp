@@ -2,6 +2,8 @@
 
 #include "WarpgroupOps.h"
 
+#include "attune/Conversion/AttnToGPU/WgmmaRegisterA.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -91,6 +93,17 @@ void WarpgroupOps::mma(MutableArrayRef<Value> acc, bool accumulate, Value descA,
                                           ArrayRef<int64_t>{i});
 }
 
+void WarpgroupOps::mmaRegisterA(MutableArrayRef<Value> acc, ValueRange a,
+                                Value descB, bool transposeB) {
+  WgmmaRegisterA form{static_cast<int64_t>(acc.size()) * 2, elem.isBF16(),
+                      transposeB};
+  Value one = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(1));
+  LLVM::InlineAsmOp op = form.build(b, loc, acc, a, descB, one);
+  for (int64_t i = 0; i < static_cast<int64_t>(acc.size()); ++i)
+    acc[i] = LLVM::ExtractValueOp::create(b, loc, op.getResult(0),
+                                          ArrayRef<int64_t>{i});
+}
+
 void WarpgroupOps::commitAndWait() {
   NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
   NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
@@ -101,15 +114,4 @@ void WarpgroupOps::proxyFence() {
   NVVM::FenceProxyOp::create(
       b, loc, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
       NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
-}
-
-void WarpgroupOps::barrier(Value group) {
-  Type i32 = b.getI32Type();
-  Value id = arith::AddIOp::create(
-      b, loc, arith::IndexCastOp::create(b, loc, i32, group),
-      arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(1)));
-  Value threads = arith::ConstantOp::create(
-      b, loc, b.getI32IntegerAttr(kWarpgroupThreads));
-  NVVM::BarrierOp::create(b, loc, TypeRange{}, id, threads,
-                          NVVM::BarrierReductionAttr(), Value());
 }

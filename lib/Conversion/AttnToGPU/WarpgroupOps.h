@@ -1,9 +1,10 @@
 //===- WarpgroupOps.h - wgmma pieces of the sm_90a kernel -----*- C++ -*-===//
 //
-// Private to lib/Conversion/AttnToGPU: wgmma.mma_async m64nNk16 with both
-// operands in shared memory, read through matrix descriptors in the
-// no-swizzle core-matrix layout (SharedLayout::CoreMatrices) or the 128-byte
-// swizzle (SharedLayout::Swizzled128), and the fences around it. The
+// Private to lib/Conversion/AttnToGPU: wgmma.mma_async m64nNk16 with A in
+// registers or shared memory and B in shared memory, read through matrix
+// descriptors in the no-swizzle core-matrix layout
+// (SharedLayout::CoreMatrices) or the 128-byte swizzle
+// (SharedLayout::Swizzled128), and the fences around it. The
 // accumulators are per thread in the layout of mma.sync's m16n8 accumulators,
 // warp w of the warpgroup owning rows [16w, 16w + 16): value 4j + e of a thread
 // is row g + 8 (e / 2), column 8j + 2t + e % 2 (lane 4g + t), so the
@@ -57,12 +58,14 @@ public:
   /// is read N-major (transposed) when `transposeB`.
   void mma(MutableArrayRef<Value> acc, bool accumulate, Value descA,
            Value descB, bool transposeB);
+  /// acc (N / 2 f32) += A B with A in registers: `a`, this thread's four
+  /// 32-bit registers of A's 16-bit pairs in mma.sync m16n8k16's A fragment
+  /// (rows of the thread's warp), B as in mma() (WgmmaRegisterA).
+  void mmaRegisterA(MutableArrayRef<Value> acc, ValueRange a, Value descB,
+                    bool transposeB);
   /// Commits the issued wgmmas and waits for them (their accumulators are
   /// readable after).
   void commitAndWait();
-  /// bar.sync over the 128 threads of warpgroup `group` (index), on named
-  /// barrier 1 + group (barrier 0 is the block's).
-  void barrier(Value group);
   /// fence.proxy.async.shared::cta: makes this thread's generic-proxy
   /// writes of shared memory (stores, landed cp.async copies) visible to
   /// the async proxy wgmma reads through; a barrier must follow for other

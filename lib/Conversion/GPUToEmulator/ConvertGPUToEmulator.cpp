@@ -13,7 +13,7 @@
 #include "RuntimeCalls.h"
 
 #include "attune/Conversion/AttnToGPU/AttnToGPU.h"
-
+#include "attune/Conversion/AttnToGPU/WgmmaRegisterA.h"
 #include "attune/Conversion/GPUToEmulator/GPUToEmulator.h"
 #include "attune/Conversion/Passes.h"
 
@@ -162,6 +162,11 @@ LogicalResult checkEmulated(ModuleOp module) {
       wgmma.emitOpError() << "is not emulated: " << kWgmmaForms;
       return WalkResult::interrupt();
     }
+    if (auto assembly = dyn_cast<LLVM::InlineAsmOp>(op);
+        assembly && !WgmmaRegisterA::match(assembly)) {
+      assembly.emitOpError() << "is not emulated: " << kInlineAsmForms;
+      return WalkResult::interrupt();
+    }
     if (auto barrier = dyn_cast<NVVM::BarrierOp>(op);
         barrier && (barrier.getReductionOp() || barrier->getNumResults())) {
       barrier.emitOpError()
@@ -288,6 +293,7 @@ struct ConvertGPUToEmulatorPass
     ub::populateUBToLLVMConversionPatterns(converter, patterns);
     LLVMConversionTarget target(*ctx);
     target.addIllegalDialect<NVVM::NVVMDialect>();
+    target.addIllegalOp<LLVM::InlineAsmOp>();
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       return signalPassFailure();
     for (const OutlinedKernel &kernel : *kernels)

@@ -10,6 +10,7 @@
 
 #include "RuntimeCalls.h"
 
+#include "attune/Conversion/AttnToGPU/WgmmaRegisterA.h"
 #include "attune/Conversion/GPUToEmulator/GPUToEmulator.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -109,6 +110,7 @@ void attune::declareEmulatorRuntime(ModuleOp module) {
   declare(emulator::kWait, none, {i32});
   declare(emulator::kShared, ptr, {});
   declare(emulator::kWgmma, none, {ptr, i64, i64, i32, i32, i32, i32});
+  declare(emulator::kWgmmaRegisterA, none, {ptr, ptr, i64, i32, i32, i32, i32});
   declare(emulator::kWgmmaFence, none, {});
   declare(emulator::kWgmmaCommit, none, {});
   declare(emulator::kWgmmaWait, none, {i32});
@@ -440,6 +442,38 @@ struct WgmmaLowering : ConvertOpToLLVMPattern<NVVM::WgmmaMmaAsyncOp> {
   }
 };
 
+/// wgmma with A in registers (WgmmaRegisterA's inline PTX): the
+/// accumulators and the four A registers through stack arrays, scale-d as
+/// the runtime's accumulate flag.
+struct WgmmaRegisterALowering : ConvertOpToLLVMPattern<LLVM::InlineAsmOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(LLVM::InlineAsmOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    std::optional<WgmmaRegisterA> form = WgmmaRegisterA::match(op);
+    if (!form)
+      return rewriter.notifyMatchFailure(op, kInlineAsmForms);
+    Location loc = op.getLoc();
+    ValueRange operands = adaptor.getOperands();
+    Scratch acc(rewriter, loc, rewriter.getF32Type(), form->n / 2);
+    for (auto [i, value] : llvm::enumerate(operands.drop_front(6)))
+      LLVM::StoreOp::create(rewriter, loc, value,
+                            acc.at(rewriter, loc, static_cast<int64_t>(i)));
+    Scratch a(rewriter, loc, rewriter.getI32Type(), 4);
+    for (int64_t i = 0; i < 4; ++i)
+      LLVM::StoreOp::create(rewriter, loc, operands[i], a.at(rewriter, loc, i));
+    callRuntime(rewriter, op, emulator::kWgmmaRegisterA,
+                {acc.memory, a.memory, operands[4],
+                 i32Constant(rewriter, loc, form->n),
+                 i32Constant(rewriter, loc, form->bf16), operands[5],
+                 i32Constant(rewriter, loc, form->transposeB)});
+    Value result = acc.load(rewriter, loc, op.getResult(0).getType());
+    acc.release(rewriter, loc);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 /// A shared-memory pointer (NVVM's address spaces 3 and 7) as a host
 /// pointer: the emulator's shared memory is ordinary memory.
 Value hostPointer(OpBuilder &b, Location loc, Value pointer) {
@@ -558,7 +592,7 @@ void attune::populateGPUToEmulatorConversionPatterns(
       IdLowering<gpu::GridDimOp, emulator::kGridDim>, BarrierLowering,
       NamedBarrierLowering, ShuffleLowering, DynamicSharedMemoryLowering,
       LdMatrixLowering, AsyncCopyLowering, CreateGroupLowering, WaitLowering,
-      MmaLowering, WgmmaLowering,
+      MmaLowering, WgmmaLowering, WgmmaRegisterALowering,
       RuntimeCallLowering<NVVM::WgmmaFenceAlignedOp, emulator::kWgmmaFence>,
       RuntimeCallLowering<NVVM::WgmmaGroupSyncAlignedOp,
                           emulator::kWgmmaCommit>,

@@ -37,6 +37,10 @@ inline constexpr llvm::StringLiteral kWgmmaForms =
 /// N-major, no negation), f32 accumulators.
 bool isEmulatedWgmma(NVVM::WgmmaMmaAsyncOp op);
 
+inline constexpr llvm::StringLiteral kInlineAsmForms =
+    "the emulator runs no inline assembly but the wgmma with A in registers "
+    "that the GPU kernels emit (WgmmaRegisterA)";
+
 inline constexpr llvm::StringLiteral kTmaLoadForms =
     "the emulator runs cp.async.bulk.tensor loads in tile mode of up to 5 "
     "dimensions, without multicast, cache hints, CTA groups or predicates";

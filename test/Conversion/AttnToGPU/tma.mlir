@@ -8,7 +8,7 @@
 // D = 128, causal, one warpgroup, 64-key tiles. The tensor maps of K and V
 // lead the parameters (aligned as CUtensorMap); the four mbarriers (K and V
 // of each buffer landed, each buffer released) follow the tiles in shared
-// memory: 90112 + 48 bytes. The
+// memory: 81920 + 48 bytes (P stays in registers). The
 // tiles have the 128-byte swizzle: rows of 64 columns in column blocks,
 // [D / 64][rows][8 chunks][8], the descriptors' layout type 1. Its atoms
 // need the tiles at a 1024-byte aligned address, the hardware promises 16:
@@ -17,25 +17,25 @@
 
 // CHECK-LABEL: gpu.func @causal
 // CHECK-SAME: (%[[KMAP:.*]]: !llvm.ptr {llvm.align = 64 : i64}, %[[VMAP:.*]]: !llvm.ptr {llvm.align = 64 : i64}, %{{.*}}: memref<?xf16>
-// CHECK-SAME: attune.shared_bytes = 91168
+// CHECK-SAME: attune.shared_bytes = 82976
 // CHECK-SAME: attune.tensor_map_rows = 64
-// Descriptor constants: K-major (Q, K, P) leading 16 (unused), stride 1024
+// Descriptor constants: K-major (Q, K) leading 16 (unused), stride 1024
 // between 8-row atoms: 1 << 62 | (1024 / 16) << 32 | (16 / 16) << 16; V
 // N-major, leading 64 * 128 between 64-column blocks: ... | (8192 / 16) << 16.
 // CHECK-DAG: arith.constant 4611686293338849280 : i64
 // CHECK-DAG: arith.constant 4611686293305360384 : i64
-// Thread 0 initializes the mbarriers at bytes 90112, 90120 (K), 90128 and
-// 90136 (V), one arrival a phase, then 90144 and 90152 (released), 128
+// Thread 0 initializes the mbarriers at bytes 81920, 81928 (K), 81936 and
+// 81944 (V), one arrival a phase, then 81952 and 81960 (released), 128
 // arrivals, and fences the initialization.
-// CHECK-DAG: %[[C90112:.*]] = arith.constant 90112 : i64
+// CHECK-DAG: arith.constant 81920 : i64
 // CHECK: %[[TID:.*]] = gpu.thread_id x
 // CHECK: %[[DYN:.*]] = gpu.dynamic_shared_memory
 // CHECK-NEXT: %[[ADDR:.*]] = memref.extract_aligned_pointer_as_index %[[DYN]]
 // CHECK-NEXT: %[[NEG:.*]] = arith.subi %c0, %[[ADDR]]
 // CHECK-NEXT: %[[SHIFT:.*]] = arith.andi %[[NEG]], %c1023
-// CHECK-NEXT: %[[TILES:.*]] = memref.view %[[DYN]][%[[SHIFT]]][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<90160xi8, #gpu.address_space<workgroup>>
-// CHECK: memref.view %[[TILES]][%c0][] : memref<90160xi8, #gpu.address_space<workgroup>> to memref<2x64x8x8xf16, #gpu.address_space<workgroup>>
-// CHECK-NEXT: memref.view %[[TILES]][%c81920][] : memref<90160xi8, #gpu.address_space<workgroup>> to memref<1x64x8x4xi32, #gpu.address_space<workgroup>>
+// CHECK-NEXT: %[[TILES:.*]] = memref.view %[[DYN]][%[[SHIFT]]][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<81968xi8, #gpu.address_space<workgroup>>
+// CHECK: memref.view %[[TILES]][%c0][] : memref<81968xi8, #gpu.address_space<workgroup>> to memref<2x64x8x8xf16, #gpu.address_space<workgroup>>
+// CHECK-NOT: xi32, #gpu.address_space<workgroup>>
 // CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[TID]], %c0
 // CHECK: scf.if %[[FIRST]] {
 // CHECK: %[[BAR0:.*]] = llvm.inttoptr %{{.*}} : i64 to !llvm.ptr<3>
@@ -68,7 +68,7 @@
 // CHECK-NEXT: nvvm.fence.proxy
 // CHECK-NEXT: gpu.barrier
 // Each step j: thread 0 waits until every thread released the buffer step
-// j - 1 used (its release mbarrier at 90144 + 8 buffer, parity of that use,
+// j - 1 used (its release mbarrier at 81952 + 8 buffer, parity of that use,
 // (j - 1) / 2 % 2; not at step 0) and loads the next tile into it (no
 // cp.async of K or V); the block waits for K before S = Q K^T and for V
 // before O += P V, with the parity of the buffer's use (j / 2) % 2; each
@@ -87,7 +87,7 @@
 // CHECK: nvvm.mbarrier.try_wait.parity %{{.*}}, %[[PARITY32]], %{{.*}} : !llvm.ptr<3>, i32, i32
 // CHECK: nvvm.wgmma.mma_async
 // CHECK: nvvm.mbarrier.try_wait.parity %{{.*}}, %[[PARITY32]], %{{.*}} : !llvm.ptr<3>, i32, i32
-// CHECK: nvvm.wgmma.mma_async
+// CHECK: llvm.inline_asm {{.*}}wgmma.mma_async
 // CHECK-NOT: nvgpu.device_async_wait
 // CHECK-NOT: gpu.barrier
 // CHECK: nvvm.mbarrier.arrive %{{.*}} : !llvm.ptr<3>
@@ -102,11 +102,11 @@ func.func @causal(%q: tensor<?x8x?x128xf16>, %k: tensor<?x2x?x128xf16>, %v: tens
 
 // Ragged kv_lengths: keys past a row's length must read as zeros, which the
 // TMA's bounds (Lk) do not give, so this kernel is the mma=wgmma build's:
-// cp.async into core matrices, no mbarriers (90112 bytes).
+// cp.async into core matrices, no mbarriers (81920 bytes).
 
 // CHECK-LABEL: gpu.func @ragged
 // CHECK-SAME: (%{{.*}}: memref<?xf16>
-// CHECK-SAME: attune.shared_bytes = 90112
+// CHECK-SAME: attune.shared_bytes = 81920
 // CHECK-NOT: attune.tensor_map_rows
 // CHECK-NOT: nvvm.cp.async.bulk.tensor
 // CHECK: nvgpu.device_async_copy
@@ -121,11 +121,12 @@ func.func @ragged(%q: tensor<?x4x1x128xf16>, %k: tensor<?x4x?x128xf16>, %v: tens
 
 // SYNC: error: convert-attn-to-gpu: tma=true needs mma=wgmma (the TMA kernel is the sm_90a one)
 
-// Three stages: three K and V buffers ((64 * 128 + 3 * 2 * 64 * 128 + 64 *
-// 64) * 2 bytes), nine mbarriers and the alignment's 1008 bytes; the prologue loads two tiles, step j
-// uses buffer j % 3 with parity (j / 3) % 2 and loads step j + 2.
+// Three stages: three K and V buffers ((64 * 128 + 3 * 2 * 64 * 128) * 2
+// bytes), nine mbarriers and the alignment's 1008 bytes; the prologue loads
+// two tiles, step j uses buffer j % 3 with parity (j / 3) % 2 and loads
+// step j + 2.
 // STAGES-LABEL: gpu.func @causal
-// STAGES-SAME: attune.shared_bytes = 123960
+// STAGES-SAME: attune.shared_bytes = 115768
 // STAGES-COUNT-9: nvvm.mbarrier.init
 // STAGES: nvvm.mbarrier.arrive.expect_tx
 // STAGES: nvvm.mbarrier.arrive.expect_tx

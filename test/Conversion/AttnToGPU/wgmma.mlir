@@ -5,14 +5,15 @@
 // RUN: not attune-opt %s --convert-attn-to-gpu="mma=wmma" 2>&1 | FileCheck %s --check-prefix=KIND
 
 // The sm_90a kernel: f16, GQA 4:1 packed, D = 128, causal. One warpgroup
-// (4 warps, 64 rows) multiplies with wgmma.mma_async m64nNk16, both operands
-// read from shared memory through descriptors, in 8x8 core matrices without
-// padding: Q [D/8][64/8][8][8], two K and V tiles [2][D/8][64/8][8][8], and
-// P, the A operand of P V, as 16-bit pairs [64/8][64/8][8][4] of i32.
-// Shared memory: (64 * 128 + 2 * 64 * 128 * 2 + 64 * 64) * 2 = 90112 bytes.
+// (4 warps, 64 rows) multiplies with wgmma.mma_async m64nNk16. S = Q K^T
+// reads both operands from shared memory through descriptors, in 8x8 core
+// matrices without padding: Q [D/8][64/8][8][8], two K and V tiles
+// [2][D/8][64/8][8][8]. P V takes P, its A operand, from registers (inline
+// PTX: the NVVM op has descriptors only). Shared memory:
+// (64 * 128 + 2 * 64 * 128 * 2) * 2 = 81920 bytes.
 
 // CHECK: gpu.func @causal
-// CHECK-SAME: attune.shared_bytes = 90112
+// CHECK-SAME: attune.shared_bytes = 81920
 // CHECK-SAME: attune.threads = 128
 // Descriptor strides: Q, K (K-major, 64 rows): core matrices 1024 bytes
 // apart along K, 128 along M / N: (1024 / 16) << 16 | (128 / 16) << 32.
@@ -23,8 +24,8 @@
 // CHECK: %[[SHARED:.*]] = gpu.dynamic_shared_memory
 // CHECK-DAG: memref.view %[[SHARED]][{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<16x8x8x8xf16, #gpu.address_space<workgroup>>
 // CHECK-DAG: memref.view %[[SHARED]][{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<2x16x8x8x8xf16, #gpu.address_space<workgroup>>
-// CHECK-DAG: memref.view %[[SHARED]][{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<8x8x8x4xi32, #gpu.address_space<workgroup>>
 // CHECK-DAG: memref.extract_aligned_pointer_as_index %[[SHARED]]
+// CHECK-NOT: xi32, #gpu.address_space<workgroup>>
 // The first tile is copied, fenced for the async proxy, then shared.
 // CHECK: nvgpu.device_async_wait
 // CHECK-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
@@ -38,16 +39,17 @@
 // CHECK-COUNT-7: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>]
 // CHECK: nvvm.wgmma.commit.group.sync.aligned
 // CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
-// P to shared memory, fenced and shared within the warpgroup (named
-// barrier 1 + warpgroup over its 128 threads) before O += P V: 4 k-steps, V
-// transposed (N-major).
-// CHECK: memref.store %{{.*}} : memref<8x8x8x4xi32, #gpu.address_space<workgroup>>
-// CHECK: nvvm.fence.proxy
-// CHECK: %[[ID:.*]] = arith.addi %{{.*}}, %c1_i32 : i32
-// CHECK-NEXT: nvvm.barrier id = %[[ID]] number_of_threads = %c128_i32
+// O += P V: P packed to 16-bit pairs (16 registers: 4 per k-step), no
+// shared memory and no barrier, then 4 k-steps with A from those registers
+// and V transposed (N-major), scale-d 1 (accumulate).
+// CHECK-COUNT-16: llvm.bitcast %{{.*}} : vector<2xf16> to i32
+// CHECK-NOT: nvvm.barrier
+// CHECK-NOT: memref.store
 // CHECK: nvvm.wgmma.fence.aligned
-// CHECK: arith.ori %{{.*}}, %[[NMAJOR]] : i64
-// CHECK-COUNT-4: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <row>]
+// CHECK: %[[VD:.*]] = arith.ori %{{.*}}, %[[NMAJOR]] : i64
+// CHECK-NEXT: llvm.inline_asm has_side_effects asm_dialect = att "{\0A.reg .pred p;\0Asetp.ne.b32 p, $69, 0;\0Awgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 {$0, $1, {{.*}}, $63}, {$64, $65, $66, $67}, $68, p, 1, 1, 1;\0A}", "{{(=f,)+}}r,r,r,r,l,r,0,1,{{.*}},63" %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[VD]], %c1_i32, {{.*}} -> !llvm.struct<(f32,
+// CHECK-COUNT-3: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16
+// CHECK-NOT: nvvm.wgmma.mma_async
 // CHECK: nvvm.wgmma.commit.group.sync.aligned
 // CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
 // The next tile: landed, fenced, shared.
@@ -66,9 +68,8 @@
 // K128: %[[KD:.*]] = arith.ori %{{.*}}, %[[K]] : i64
 // K128: nvvm.wgmma.mma_async %[[QD]], %[[KD]], %{{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <zero>]
 // K128: nvvm.wgmma.commit.group.sync.aligned
-// K128: %[[PD:.*]] = arith.ori %{{.*}}, %[[Q]] : i64
 // K128: %[[VD:.*]] = arith.ori %{{.*}}, %[[V]] : i64
-// K128: nvvm.wgmma.mma_async %[[PD]], %[[VD]], %{{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <row>]
+// K128-NEXT: llvm.inline_asm {{.*}}wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 {{.*}} %[[VD]], %c1_i32,
 
 // CHIP: error: convert-attn-to-gpu: mma=wgmma needs chip sm_90a, not 'sm_90' (wgmma exists only there)
 // WARPS: error: 'attn.attention' op is not supported by the GPU path: wgmma needs warps in whole warpgroups (a multiple of 4) and kv-tile at most 256

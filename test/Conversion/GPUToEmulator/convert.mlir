@@ -131,6 +131,30 @@ gpu.module @kernels {
 
 // -----
 
+// wgmma with A in registers (WgmmaRegisterA's inline PTX; N = 16, bf16, B
+// K-major): the accumulators and A's four registers through stack arrays,
+// scale-d passed on as the runtime's accumulate flag.
+// CHECK-DAG: llvm.func @__attune_emu_wgmma_register_a(!llvm.ptr, !llvm.ptr, i64, i32, i32, i32, i32)
+// CHECK-LABEL: llvm.func internal @wgmma_register_a__body(
+// CHECK: %[[ACC:.*]] = llvm.alloca %{{.*}} x f32
+// CHECK-COUNT-8: llvm.store %{{.*}} : f32
+// CHECK: %[[A:.*]] = llvm.alloca %{{.*}} x i32
+// CHECK-COUNT-4: llvm.store %{{.*}} : i32
+// CHECK: llvm.call @__attune_emu_wgmma_register_a(%[[ACC]], %[[A]], %arg4, %{{.*}}, %{{.*}}, %arg5, %{{.*}})
+// CHECK-COUNT-8: llvm.load
+// CHECK-NOT: llvm.inline_asm
+gpu.module @kernels {
+  gpu.func @wgmma_register_a(%a0: i32, %a1: i32, %a2: i32, %a3: i32, %db: i64, %scale: i32, %x: f32) kernel {
+    nvvm.wgmma.fence.aligned
+    %d = llvm.inline_asm has_side_effects asm_dialect = att "{\0A.reg .pred p;\0Asetp.ne.b32 p, $13, 0;\0Awgmma.mma_async.sync.aligned.m64n16k16.f32.bf16.bf16 {$0, $1, $2, $3, $4, $5, $6, $7}, {$8, $9, $10, $11}, $12, p, 1, 1, 0;\0A}", "=f,=f,=f,=f,=f,=f,=f,=f,r,r,r,r,l,r,0,1,2,3,4,5,6,7" %a0, %a1, %a2, %a3, %db, %scale, %x, %x, %x, %x, %x, %x, %x, %x : (i32, i32, i32, i32, i64, i32, f32, f32, f32, f32, f32, f32, f32, f32) -> !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    nvvm.wgmma.commit.group.sync.aligned
+    nvvm.wgmma.wait.group.sync.aligned 0
+    gpu.return
+  }
+}
+
+// -----
+
 // A named barrier over part of the block; a store into shared memory is
 // followed by the runtime's shared-store hook, one into global memory not.
 // CHECK-LABEL: llvm.func internal @named__body(

@@ -46,6 +46,27 @@ gpu.module @kernels {
 
 // -----
 
+// Inline assembly other than WgmmaRegisterA's exact text (here B negated).
+gpu.module @kernels {
+  gpu.func @k(%a0: i32, %db: i64, %x: f32) kernel {
+    // expected-error @below {{is not emulated: the emulator runs no inline assembly but the wgmma with A in registers that the GPU kernels emit (WgmmaRegisterA)}}
+    %d = llvm.inline_asm has_side_effects asm_dialect = att "{\0A.reg .pred p;\0Asetp.ne.b32 p, $13, 0;\0Awgmma.mma_async.sync.aligned.m64n16k16.f32.bf16.bf16 {$0, $1, $2, $3, $4, $5, $6, $7}, {$8, $9, $10, $11}, $12, p, 1, -1, 0;\0A}", "=f,=f,=f,=f,=f,=f,=f,=f,r,r,r,r,l,r,0,1,2,3,4,5,6,7" %a0, %a0, %a0, %a0, %db, %a0, %x, %x, %x, %x, %x, %x, %x, %x : (i32, i32, i32, i32, i64, i32, f32, f32, f32, f32, f32, f32, f32, f32) -> !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    gpu.return
+  }
+}
+
+// -----
+
+gpu.module @kernels {
+  gpu.func @k(%x: i32) kernel {
+    // expected-error @below {{is not emulated: the emulator runs no inline assembly}}
+    %y = llvm.inline_asm "mov.b32 $0, $1;", "=r,r" %x : (i32) -> i32
+    gpu.return
+  }
+}
+
+// -----
+
 gpu.module @kernels {
   gpu.func @k(%da: i64, %db: i64) kernel {
     %zero = llvm.mlir.zero : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>

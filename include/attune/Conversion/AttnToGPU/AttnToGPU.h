@@ -113,7 +113,8 @@ int64_t maxSharedBytes(StringRef chip);
 
 /// Dynamic shared memory the kernel of `op` needs with `tiling` (bytes): a
 /// Q tile and two K and V tiles, rows padded by 16 bytes (mma.sync); or
-/// unpadded core matrices and a P tile (wgmma).
+/// unpadded core matrices or swizzled rows (wgmma), with the TMA's deeper
+/// pipelines, mbarriers and alignment slack.
 int64_t sharedBytesFor(attn::AttentionOpInterface op, const GPUTiling &tiling);
 
 /// The tiling for `op` on `chip`: `requested`, or with fewer pipeline

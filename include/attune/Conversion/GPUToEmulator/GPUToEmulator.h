@@ -39,6 +39,10 @@ inline constexpr llvm::StringLiteral kCommit = "__attune_emu_commit";
 inline constexpr llvm::StringLiteral kWait = "__attune_emu_wait";
 inline constexpr llvm::StringLiteral kShared = "__attune_emu_shared";
 inline constexpr llvm::StringLiteral kWgmma = "__attune_emu_wgmma";
+/// wgmma with A in registers: (accumulators, the 4 A registers, B's
+/// descriptor, N, bf16, scale-d, B transposed).
+inline constexpr llvm::StringLiteral kWgmmaRegisterA =
+    "__attune_emu_wgmma_register_a";
 inline constexpr llvm::StringLiteral kWgmmaFence = "__attune_emu_wgmma_fence";
 inline constexpr llvm::StringLiteral kWgmmaCommit = "__attune_emu_wgmma_commit";
 inline constexpr llvm::StringLiteral kWgmmaWait = "__attune_emu_wgmma_wait";

@@ -25,11 +25,12 @@
  *
  * wgmma.mma_async computes when the warpgroup's 128 threads have arrived
  * (its asynchrony is not modelled: reading accumulators before the wait is
- * not caught). Checked: every thread issued wgmma.fence since its last wait,
- * lanes agree on descriptors and shape, operands lie inside shared memory in
- * the no-swizzle layout (reserved descriptor bits clear), every wgmma is
- * committed and waited for before a barrier or the end, and every thread
- * that wrote shared memory (memref / vector stores; with late copies,
+ * not caught), with A from shared memory or from the threads' registers
+ * (__attune_emu_wgmma_register_a). Checked: every thread issued wgmma.fence
+ *since its last wait, lanes agree on descriptors and shape, operands lie inside
+ *shared memory in the no-swizzle layout (reserved descriptor bits clear), every
+ *wgmma is committed and waited for before a barrier or the end, and every
+ *thread that wrote shared memory (memref / vector stores; with late copies,
  * landed cp.async copies) executed fence.proxy.async since, before any
  * wgmma of the block reads it, and, for the threads of the reading
  * warpgroup, passed a barrier since. Descriptors hold the 18 low bits of a
@@ -304,13 +305,15 @@ typedef struct {
   int tiles, transpose, mode, bf16;
 } Warp;
 
-/* A warpgroup at a wgmma: its threads' accumulators, the operands. */
+/* A warpgroup at a wgmma: its threads' accumulators, the operands (A from
+ * the threads' registers when `register_a`, else from desc_a). */
 typedef struct {
   int arrived;
   unsigned generation;
   float *acc[WARPGROUP];
+  uint32_t a[WARPGROUP][4];
   uint64_t desc_a, desc_b;
-  int n, bf16, accumulate, transpose_b;
+  int n, bf16, accumulate, transpose_b, register_a;
 } Warpgroup;
 
 /* A TMA box not landed yet: `bytes` staged at issue, for `dst`. */
@@ -1056,11 +1059,26 @@ static void check_descriptor(uint64_t desc, const char *which) {
  * accumulator D). */
 static void compute_wgmma(Warpgroup *g) {
   static float a[64][16], b[256][16];
-  check_descriptor(g->desc_a, "A");
   check_descriptor(g->desc_b, "B");
-  for (int m = 0; m < 64; ++m)
-    for (int k = 0; k < 16; ++k)
-      a[m][k] = operand(g->desc_a, m, k, 0, g->bf16);
+  if (g->register_a) {
+    /* Warp w's rows [16 w, 16 w + 16) in mma.sync m16n8k16's A fragment:
+     * register r of lane 4 g + t holds row g + 8 (r % 2), columns
+     * 8 (r / 2) + 2 t and + 1 (the low half first). */
+    for (int t = 0; t < WARPGROUP; ++t) {
+      int w = t / WARP, lane = t % WARP;
+      for (int r = 0; r < 4; ++r)
+        for (int e = 0; e < 2; ++e) {
+          uint16_t bits = (uint16_t)(g->a[t][r] >> (16 * e));
+          a[16 * w + lane / 4 + 8 * (r % 2)][8 * (r / 2) + 2 * (lane % 4) + e] =
+              g->bf16 ? bf16_to_float(bits) : half_to_float(bits);
+        }
+    }
+  } else {
+    check_descriptor(g->desc_a, "A");
+    for (int m = 0; m < 64; ++m)
+      for (int k = 0; k < 16; ++k)
+        a[m][k] = operand(g->desc_a, m, k, 0, g->bf16);
+  }
   for (int n = 0; n < g->n; ++n)
     for (int k = 0; k < 16; ++k)
       b[n][k] = operand(g->desc_b, n, k, g->transpose_b, g->bf16);
@@ -1077,10 +1095,14 @@ static void compute_wgmma(Warpgroup *g) {
   }
 }
 
-EXPORT void __attune_emu_wgmma(float *acc, uint64_t desc_a, uint64_t desc_b,
-                               int32_t n, int32_t bf16, int32_t accumulate,
-                               int32_t transpose_b) {
+/* A thread's part of a wgmma (A from its registers `a` when not NULL, else
+ * from desc_a): the last of the warpgroup's 128 computes it. */
+static void wgmma(float *acc, const uint32_t *a, uint64_t desc_a,
+                  uint64_t desc_b, int32_t n, int32_t bf16, int32_t accumulate,
+                  int32_t transpose_b) {
   Thread *self = emu.current;
+  int register_a = a != NULL;
+  accumulate = accumulate != 0;
   if (emu.num_threads % WARPGROUP)
     fail("wgmma in a block of %d threads (not whole warpgroups)",
          emu.num_threads);
@@ -1092,15 +1114,18 @@ EXPORT void __attune_emu_wgmma(float *acc, uint64_t desc_a, uint64_t desc_b,
     fail("wgmma with N = %d", n);
   Warpgroup *g = &emu.warpgroups[self->tid / WARPGROUP];
   if (g->arrived > 0 &&
-      (g->desc_a != desc_a || g->desc_b != desc_b || g->n != n ||
-       g->bf16 != bf16 || g->accumulate != accumulate ||
-       g->transpose_b != transpose_b))
-    fail("warpgroup %d: threads issue different wgmmas (descriptors, shape "
-         "or types)",
+      (g->register_a != register_a || g->desc_a != desc_a ||
+       g->desc_b != desc_b || g->n != n || g->bf16 != bf16 ||
+       g->accumulate != accumulate || g->transpose_b != transpose_b))
+    fail("warpgroup %d: threads issue different wgmmas (descriptors, shape, "
+         "types or where A comes from)",
          self->tid / WARPGROUP);
-  g->desc_a = desc_a, g->desc_b = desc_b, g->n = n, g->bf16 = bf16;
+  g->register_a = register_a, g->desc_a = desc_a, g->desc_b = desc_b;
+  g->n = n, g->bf16 = bf16;
   g->accumulate = accumulate, g->transpose_b = transpose_b;
   g->acc[self->tid % WARPGROUP] = acc;
+  if (register_a)
+    memcpy(g->a[self->tid % WARPGROUP], a, sizeof(g->a[0]));
   ++self->wgmma_issued;
   if (++g->arrived < WARPGROUP) {
     self->wait = AT_WARPGROUP;
@@ -1125,6 +1150,19 @@ EXPORT void __attune_emu_wgmma(float *acc, uint64_t desc_a, uint64_t desc_b,
   compute_wgmma(g);
   g->arrived = 0;
   ++g->generation;
+}
+
+EXPORT void __attune_emu_wgmma(float *acc, uint64_t desc_a, uint64_t desc_b,
+                               int32_t n, int32_t bf16, int32_t accumulate,
+                               int32_t transpose_b) {
+  wgmma(acc, NULL, desc_a, desc_b, n, bf16, accumulate, transpose_b);
+}
+
+EXPORT void __attune_emu_wgmma_register_a(float *acc, const uint32_t *a,
+                                          uint64_t desc_b, int32_t n,
+                                          int32_t bf16, int32_t scale_d,
+                                          int32_t transpose_b) {
+  wgmma(acc, a, 0, desc_b, n, bf16, scale_d, transpose_b);
 }
 
 EXPORT void __attune_emu_wgmma_fence(void) { emu.current->wgmma_fenced = 1; }

@@ -122,6 +122,24 @@ int main(int argc, char **argv) {
     }
   printf("wgmma N-major wrong: %d, D[17][13] (thread 38, value 5): %g\n",
          wrong, outf[8 * 38 + 5]);
+  /* A from registers, N-major B, N = 16: D[m][n] = sum over k of
+   * ((7 m + 3 k + m k) mod 5) (k + 16 n), laid out as above. */
+  memset(outf, 0, sizeof(outf));
+  printf("wgmma register A: %d\n",
+         run("wgmma_register_a", 1, 1, 128, 1, 1, 2560, &o, NULL));
+  wrong = 0;
+  for (int t = 0; t < 128; ++t)
+    for (int i = 0; i < 8; ++i) {
+      int m = 16 * (t / 32) + t % 32 / 4 + 8 * (i % 4 / 2);
+      int n = 8 * (i / 4) + 2 * (t % 4) + i % 2, want = 0;
+      for (int k = 0; k < 16; ++k)
+        want += (7 * m + 3 * k + m * k) % 5 * (k + 16 * n);
+      wrong += outf[8 * t + i] != (float)want;
+    }
+  printf("wgmma register A wrong: %d, D[17][13] (thread 38, value 5): %g\n",
+         wrong, outf[8 * 38 + 5]);
+  printf("wgmma register A without wgmma.fence: %d\n",
+         run("wgmma_register_a", 2, 1, 128, 1, 1, 2560, &o, NULL));
   printf("wgmma without the proxy fence: %d\n",
          run("wgmma", 2, 1, 128, 1, 1, 2304, &o, NULL));
   printf("wgmma without wgmma.fence: %d\n",

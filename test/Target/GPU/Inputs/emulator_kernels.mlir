@@ -360,6 +360,191 @@ gpu.module @kernels {
     gpu.return
   }
 
+  // wgmma m64n16k16 with A from registers (the inline PTX of
+  // WgmmaRegisterA) and B N-major as in @wgmma_nmajor. Register r of lane
+  // 4 g + t of warp w holds A at row 16 w + g + 8 (r % 2), columns
+  // 8 (r / 2) + 2 t and + 1 (low half first), A[m][k] = (7 m + 3 k + m k)
+  // mod 5 (no symmetry that a misplaced register could keep): D[m][n] =
+  // sum over k of A[m][k] (k + 16 n). A grid x extent of 2 leaves out
+  // wgmma.fence.
+  gpu.func @wgmma_register_a(%out: memref<?xf32>) kernel {
+    %tid = gpu.thread_id x
+    %mode = gpu.grid_dim x
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c4 = arith.constant 4 : index
+    %c8 = arith.constant 8 : index
+    %c16 = arith.constant 16 : index
+    %c32 = arith.constant 32 : index
+    %c64 = arith.constant 64 : index
+    %c80 = arith.constant 80 : index
+    %c128 = arith.constant 128 : index
+    %c1024 = arith.constant 1024 : index
+    %one = arith.constant 1.0 : f16
+    %zero = arith.constant 0.0 : f16
+    %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %tile = memref.view %smem[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<1280xf16, #gpu.address_space<workgroup>>
+    %is_b = arith.cmpi uge, %tid, %c64 : index
+    %below = arith.cmpi ult, %tid, %c80 : index
+    %stores_b = arith.andi %is_b, %below : i1
+    %n = arith.subi %tid, %c64 : index
+    %ng = arith.divui %n, %c8 : index
+    %nr = arith.remui %n, %c8 : index
+    scf.if %stores_b {
+      scf.for %k = %c0 to %c16 step %c1 {
+        %kg = arith.divui %k, %c8 : index
+        %kr = arith.remui %k, %c8 : index
+        %o0 = arith.muli %kg, %c128 : index
+        %o1 = arith.muli %ng, %c64 : index
+        %o2 = arith.muli %kr, %c8 : index
+        %o3 = arith.addi %o0, %o1 : index
+        %o4 = arith.addi %o3, %o2 : index
+        %o5 = arith.addi %o4, %nr : index
+        %at = arith.addi %o5, %c1024 : index
+        %n16 = arith.muli %n, %c16 : index
+        %v = arith.addi %k, %n16 : index
+        %vi = arith.index_cast %v : index to i32
+        %vf = arith.sitofp %vi : i32 to f16
+        memref.store %vf, %tile[%at] : memref<1280xf16, #gpu.address_space<workgroup>>
+      }
+    }
+    nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+    gpu.barrier
+    // This thread's A registers: element e of register r holds A[m][k] for
+    // m = 16 w + g + 8 (r % 2), k = 8 (r / 2) + 2 t + e.
+    %lane = arith.remui %tid, %c32 : index
+    %w = arith.divui %tid, %c32 : index
+    %w16 = arith.muli %w, %c16 : index
+    %g = arith.divui %lane, %c4 : index
+    %t = arith.remui %lane, %c4 : index
+    %t2 = arith.muli %t, %c2 : index
+    %row_lo = arith.addi %w16, %g : index
+    %row_hi = arith.addi %row_lo, %c8 : index
+    %c3 = arith.constant 3 : index
+    %c5 = arith.constant 5 : index
+    %c7 = arith.constant 7 : index
+    %c9_31 = arith.constant 9 : index
+    %c8_30 = arith.constant 8 : index
+    %c9_21 = arith.constant 9 : index
+    %c8_20 = arith.constant 8 : index
+    %c1_11 = arith.constant 1 : index
+    %c0_10 = arith.constant 0 : index
+    %c1_01 = arith.constant 1 : index
+    %c0_00 = arith.constant 0 : index
+    %k00 = arith.addi %t2, %c0_00 : index
+    %m7_00 = arith.muli %row_lo, %c7 : index
+    %k3_00 = arith.muli %k00, %c3 : index
+    %mk_00 = arith.muli %row_lo, %k00 : index
+    %s1_00 = arith.addi %m7_00, %k3_00 : index
+    %s2_00 = arith.addi %s1_00, %mk_00 : index
+    %f_00 = arith.remui %s2_00, %c5 : index
+    %fi_00 = arith.index_cast %f_00 : index to i32
+    %v00 = arith.sitofp %fi_00 : i32 to f16
+    %k01 = arith.addi %t2, %c1_01 : index
+    %m7_01 = arith.muli %row_lo, %c7 : index
+    %k3_01 = arith.muli %k01, %c3 : index
+    %mk_01 = arith.muli %row_lo, %k01 : index
+    %s1_01 = arith.addi %m7_01, %k3_01 : index
+    %s2_01 = arith.addi %s1_01, %mk_01 : index
+    %f_01 = arith.remui %s2_01, %c5 : index
+    %fi_01 = arith.index_cast %f_01 : index to i32
+    %v01 = arith.sitofp %fi_01 : i32 to f16
+    %k10 = arith.addi %t2, %c0_10 : index
+    %m7_10 = arith.muli %row_hi, %c7 : index
+    %k3_10 = arith.muli %k10, %c3 : index
+    %mk_10 = arith.muli %row_hi, %k10 : index
+    %s1_10 = arith.addi %m7_10, %k3_10 : index
+    %s2_10 = arith.addi %s1_10, %mk_10 : index
+    %f_10 = arith.remui %s2_10, %c5 : index
+    %fi_10 = arith.index_cast %f_10 : index to i32
+    %v10 = arith.sitofp %fi_10 : i32 to f16
+    %k11 = arith.addi %t2, %c1_11 : index
+    %m7_11 = arith.muli %row_hi, %c7 : index
+    %k3_11 = arith.muli %k11, %c3 : index
+    %mk_11 = arith.muli %row_hi, %k11 : index
+    %s1_11 = arith.addi %m7_11, %k3_11 : index
+    %s2_11 = arith.addi %s1_11, %mk_11 : index
+    %f_11 = arith.remui %s2_11, %c5 : index
+    %fi_11 = arith.index_cast %f_11 : index to i32
+    %v11 = arith.sitofp %fi_11 : i32 to f16
+    %k20 = arith.addi %t2, %c8_20 : index
+    %m7_20 = arith.muli %row_lo, %c7 : index
+    %k3_20 = arith.muli %k20, %c3 : index
+    %mk_20 = arith.muli %row_lo, %k20 : index
+    %s1_20 = arith.addi %m7_20, %k3_20 : index
+    %s2_20 = arith.addi %s1_20, %mk_20 : index
+    %f_20 = arith.remui %s2_20, %c5 : index
+    %fi_20 = arith.index_cast %f_20 : index to i32
+    %v20 = arith.sitofp %fi_20 : i32 to f16
+    %k21 = arith.addi %t2, %c9_21 : index
+    %m7_21 = arith.muli %row_lo, %c7 : index
+    %k3_21 = arith.muli %k21, %c3 : index
+    %mk_21 = arith.muli %row_lo, %k21 : index
+    %s1_21 = arith.addi %m7_21, %k3_21 : index
+    %s2_21 = arith.addi %s1_21, %mk_21 : index
+    %f_21 = arith.remui %s2_21, %c5 : index
+    %fi_21 = arith.index_cast %f_21 : index to i32
+    %v21 = arith.sitofp %fi_21 : i32 to f16
+    %k30 = arith.addi %t2, %c8_30 : index
+    %m7_30 = arith.muli %row_hi, %c7 : index
+    %k3_30 = arith.muli %k30, %c3 : index
+    %mk_30 = arith.muli %row_hi, %k30 : index
+    %s1_30 = arith.addi %m7_30, %k3_30 : index
+    %s2_30 = arith.addi %s1_30, %mk_30 : index
+    %f_30 = arith.remui %s2_30, %c5 : index
+    %fi_30 = arith.index_cast %f_30 : index to i32
+    %v30 = arith.sitofp %fi_30 : i32 to f16
+    %k31 = arith.addi %t2, %c9_31 : index
+    %m7_31 = arith.muli %row_hi, %c7 : index
+    %k3_31 = arith.muli %k31, %c3 : index
+    %mk_31 = arith.muli %row_hi, %k31 : index
+    %s1_31 = arith.addi %m7_31, %k3_31 : index
+    %s2_31 = arith.addi %s1_31, %mk_31 : index
+    %f_31 = arith.remui %s2_31, %c5 : index
+    %fi_31 = arith.index_cast %f_31 : index to i32
+    %v31 = arith.sitofp %fi_31 : i32 to f16
+    %p0 = vector.from_elements %v00, %v01 : vector<2xf16>
+    %a0 = llvm.bitcast %p0 : vector<2xf16> to i32
+    %p1 = vector.from_elements %v10, %v11 : vector<2xf16>
+    %a1 = llvm.bitcast %p1 : vector<2xf16> to i32
+    %p2 = vector.from_elements %v20, %v21 : vector<2xf16>
+    %a2 = llvm.bitcast %p2 : vector<2xf16> to i32
+    %p3 = vector.from_elements %v30, %v31 : vector<2xf16>
+    %a3 = llvm.bitcast %p3 : vector<2xf16> to i32
+    %base_index = memref.extract_aligned_pointer_as_index %smem : memref<?xi8, #gpu.address_space<workgroup>> -> index
+    %base = arith.index_cast %base_index : index to i64
+    %window = arith.constant 262143 : i64
+    %c4_i64 = arith.constant 4 : i64
+    %b_bits = arith.constant 34360786944 : i64
+    %b_at = arith.constant 2048 : i64
+    %b_base = arith.addi %base, %b_at : i64
+    %b_addr = arith.andi %b_base, %window : i64
+    %b_field = arith.shrui %b_addr, %c4_i64 : i64
+    %desc_b = arith.ori %b_field, %b_bits : i64
+    %fenced = arith.cmpi ne, %mode, %c2 : index
+    scf.if %fenced {
+      nvvm.wgmma.fence.aligned
+    }
+    %f0 = arith.constant 0.0 : f32
+    %scale_d = arith.constant 0 : i32
+    %d = llvm.inline_asm has_side_effects asm_dialect = att "{\0A.reg .pred p;\0Asetp.ne.b32 p, $13, 0;\0Awgmma.mma_async.sync.aligned.m64n16k16.f32.f16.f16 {$0, $1, $2, $3, $4, $5, $6, $7}, {$8, $9, $10, $11}, $12, p, 1, 1, 1;\0A}", "=f,=f,=f,=f,=f,=f,=f,=f,r,r,r,r,l,r,0,1,2,3,4,5,6,7" %a0, %a1, %a2, %a3, %desc_b, %scale_d, %f0, %f0, %f0, %f0, %f0, %f0, %f0, %f0 : (i32, i32, i32, i32, i64, i32, f32, f32, f32, f32, f32, f32, f32, f32) -> !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    nvvm.wgmma.commit.group.sync.aligned
+    nvvm.wgmma.wait.group.sync.aligned 0
+    %t8 = arith.muli %tid, %c8 : index
+    %d0 = llvm.extractvalue %d[0] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    %d1 = llvm.extractvalue %d[1] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    %d2 = llvm.extractvalue %d[2] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    %d3 = llvm.extractvalue %d[3] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    %d4 = llvm.extractvalue %d[4] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    %d5 = llvm.extractvalue %d[5] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    %d6 = llvm.extractvalue %d[6] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    %d7 = llvm.extractvalue %d[7] : !llvm.struct<(f32, f32, f32, f32, f32, f32, f32, f32)>
+    %values = vector.from_elements %d0, %d1, %d2, %d3, %d4, %d5, %d6, %d7 : vector<8xf32>
+    vector.store %values, %out[%t8] : memref<?xf32>, vector<8xf32>
+    gpu.return
+  }
+
   // TMA: thread 0 loads the 8 x 4 box at (8, 2) of a 16 x 5 f16 tensor (its
   // row 5 lies outside: zeros) into shared byte 0, on the mbarrier at byte
   // 1024, announcing `expect` bytes (a box is 64); then every thread waits
