@@ -205,6 +205,16 @@ void KernelEmitter::emit(const KernelValues &values) {
   tileRows.qLen = values.qLen;
   // A positioned segment: the mask sees the concatenation's length.
   tileRows.kvLen = values.maskKvLen ? values.maskKvLen : kvLen;
+  // Under ragged suffixes this row's concatenation ends with its suffix.
+  if (values.suffixLengths) {
+    Value n = arith::IndexCastOp::create(
+        b, loc, b.getIndexType(),
+        memref::LoadOp::create(b, loc, values.suffixLengths, batch));
+    tileRows.kvLen = arith::MinSIOp::create(
+        b, loc,
+        add(values.raggedOffset, arith::MaxSIOp::create(b, loc, n, cIdx(0))),
+        tileRows.kvLen);
+  }
   TileSemantics::Segment segment{values.keyOffset, kvLen};
   tileRows.batch = batch;
   // The heads of a group share their mask (TileSemantics packs only then).

@@ -329,11 +329,12 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
   // Operand -> host argument; every one must be an argument of the function.
   SmallVector<Value> operands = {op.getQuery(), op.getKey(), op.getValue(),
                                  op.getOutput()};
-  for (Value optional :
-       {op.getLse(), op.getAlibiSlopes(), op.getBias(), op.getTemperature(),
-        op.getKvLengths(), op.getKvNumBlocks(), op.getKvIndices(),
-        op.getFullKvNumBlocks(), op.getFullKvIndices()})
-    if (optional)
+  for (Value optional : std::initializer_list<Value>{
+           op.getLse(), op.getAlibiSlopes(), op.getBias(), op.getTemperature(),
+           op.getKvLengths(), op.getKvNumBlocks(), op.getKvIndices(),
+           op.getFullKvNumBlocks(), op.getFullKvIndices(),
+           options.suffixLengths})
+    if (optional && !llvm::is_contained(operands, optional))
       operands.push_back(optional);
   // Each operand is a host argument (a kernel parameter) or, for read-only
   // operands other than Q, K, V, a constant (compile-time block lists, a
@@ -430,7 +431,8 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
   // The split-KV workspace, then the sizes and the chunk count.
   params.append(2, MemRefType::get({ShapedType::kDynamic}, b.getF32Type()));
   params.append(3 + extraSizes.size() / 2 + 1 +
-                    (options.positionedKeys ? 2 : 0),
+                    (options.positionedKeys ? 2 : 0) +
+                    (options.suffixLengths ? 1 : 0),
                 b.getIndexType());
   // A segment shared by subsets of rows: its row -> instance table.
   memref::GlobalOp rowsTable;
@@ -514,6 +516,10 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
     values.keyOffset = entry.getArgument(next++);
     values.maskKvLen = entry.getArgument(next++);
   }
+  if (options.suffixLengths) {
+    values.suffixLengths = valueOf(options.suffixLengths);
+    values.raggedOffset = entry.getArgument(next++);
+  }
   values.slot = options.slot;
   values.sharedKv = options.sharedKv;
   values.stackRows = options.stackRows;
@@ -554,6 +560,8 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
     kernel->setAttr(GPUKernelAttrs::stackedRows, b.getUnitAttr());
   if (options.positionedKeys)
     kernel->setAttr(GPUKernelAttrs::positionedKeys, b.getUnitAttr());
+  if (options.suffixLengths)
+    kernel->setAttr(GPUKernelAttrs::raggedConcatenation, b.getUnitAttr());
   if (tensorMaps)
     kernel->setAttr(GPUKernelAttrs::tensorMapRows,
                     b.getI64IntegerAttr(tiling.kvTile));

@@ -60,6 +60,10 @@ struct KernelValues {
   /// length (the mask's Lk). Every key tile is visited and masked per
   /// element; null otherwise.
   Value keyOffset, maskKvLen;
+  /// ... under ragged suffixes: the suffix lengths and the ragged (last)
+  /// segment's key offset; row b's concatenation is min(raggedOffset +
+  /// max(suffixLengths[b], 0), maskKvLen) keys long. Null otherwise.
+  Value suffixLengths, raggedOffset;
   /// TMA: the tensor maps of K and V (generic pointers to kernel
   /// parameters); null when the tiles come through cp.async.
   Value keyMap, valueMap;
@@ -86,6 +90,10 @@ struct KernelOptions {
   /// Two more index parameters, the key offset and the concatenation's
   /// length (KernelValues::keyOffset, maskKvLen).
   bool positionedKeys = false;
+  /// With positionedKeys: the op's suffix lengths when ragged (an argument
+  /// of the function or a constant), and a third index parameter, the last
+  /// segment's key offset (KernelValues::suffixLengths, raggedOffset).
+  Value suffixLengths;
   SmallVector<int64_t> kvBatchRows;
 };
 

@@ -21,7 +21,10 @@
 // lengths are the last segment's kv_lengths. Per-head masks position every
 // segment; under sigmoid every segment takes the concatenation's length (its
 // default bias -log Lk is the concatenation's; the merge sums the parts).
-// Declined with a diagnostic: ragged suffixes with positioned segments.
+// Under ragged suffixes a row's concatenation ends with its suffix: the
+// positioned segments read the suffix lengths for the mask's (and the
+// sigmoid bias's) Lk, as attn-decompose-shared-prefix's kv_lengths do on
+// the CPU.
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,18 +65,6 @@ static bool isPositioned(attn::PrefixAttentionOp op, int64_t s) {
          op.getNormalization() == attn::Normalization::Sigmoid;
 }
 
-/// Why the GPU path does not take `op` yet, or "".
-static std::string unsupportedPrefix(attn::PrefixAttentionOp op) {
-  if (op.getSuffixLengths())
-    for (int64_t s = 0, e = op.getSegments().size(); s < e; ++s)
-      if (isPositioned(op, s))
-        return "ragged suffixes with a mask that hides part of an earlier "
-               "segment, per-head masks or sigmoid (each row's "
-               "concatenation has its own length) are not on the GPU path "
-               "yet";
-  return "";
-}
-
 /// Writes `value` into the argument `like` is written into (a temporary
 /// copy of the op's result plumbing for a segment's attention).
 static void writeLike(OpBuilder &b, Value value, Value like) {
@@ -96,8 +87,6 @@ LogicalResult attune::buildPrefixAttentionKernels(func::FuncOp func,
            << func.getSymName()
            << " must hold exactly one attn.attention or attn.prefix_attention";
   attn::PrefixAttentionOp op = ops.front();
-  if (std::string why = unsupportedPrefix(op); !why.empty())
-    return op.emitOpError("is not supported by the GPU path: ") << why;
 
   // One attn.attention per segment, for the kernel builder to read, written
   // where the op's results go; removed once the kernels are built.
@@ -144,6 +133,9 @@ LogicalResult attune::buildPrefixAttentionKernels(func::FuncOp func,
     options.slot = stacked && s > *stacked ? s - 1 : s;
     options.sharedKv = segment.getKind() == attn::SegmentKind::Shared;
     options.positionedKeys = isPositioned(op, s);
+    // Ragged suffixes: each row's concatenation has its own length.
+    if (options.positionedKeys)
+      options.suffixLengths = op.getSuffixLengths();
     if (stacked == s) {
       options.slot = numSegments - 1;
       options.stackRows = true;

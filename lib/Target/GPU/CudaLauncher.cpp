@@ -54,6 +54,8 @@ static FailureOr<CudaKernel> readKernel(gpu::GPUModuleOp kernels,
   kernel.hasLse = merge.getNumArguments() == 6;
   kernel.stackedRows = func->hasAttr(GPUKernelAttrs::stackedRows);
   kernel.positionedKeys = func->hasAttr(GPUKernelAttrs::positionedKeys);
+  kernel.raggedConcatenation =
+      func->hasAttr(GPUKernelAttrs::raggedConcatenation);
   kernel.tensorMapRows = number(GPUKernelAttrs::tensorMapRows);
   kernel.headDim = signature.arguments[kernel.hostArgs[1]].staticShape.back();
   return kernel;

@@ -128,6 +128,8 @@ void attune::detail::writeSegmentedLaunch(llvm::raw_ostream &os, const CudaKerne
        << (part->stackedRows ? "&chunks_" : "&splits_");
     if (part->positionedKeys)
       os << ", &key_offset_[" << j << "], &concatenation_";
+    if (part->raggedConcatenation)
+      os << ", &key_offset_[" << parts.size() - 1 << "]";
     os << "};\n"
        << "  if (!status && attune_driver.launchKernel(parts[" << j
        << "], (unsigned)((" << rowsTimes << " * " << part->headsPerBlock

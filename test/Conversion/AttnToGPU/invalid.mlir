@@ -72,26 +72,3 @@ func.func @merge(%o0: tensor<2x8x?x64xf32>, %o1: tensor<2x8x?x64xf32>, %l0: tens
   return
 }
 
-// -----
-
-// Ragged suffixes under a causal mask in prefill: each row's concatenation
-// has its own length, so the earlier segment's positioning differs per row.
-func.func @prefix_ragged_causal_prefill(%q: tensor<2x4x16x64xf16>, %kp: tensor<1x4x32x64xf16>, %ks: tensor<2x4x8x64xf16>, %vp: tensor<1x4x32x64xf16>, %vs: tensor<2x4x8x64xf16>, %n: tensor<2xi32>, %o: memref<2x4x16x64xf16>) {
-  // expected-error @+1 {{ragged suffixes with a mask that hides part of an earlier segment}}
-  %out = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs) suffix_lengths(%n)
-      {segments = [#attn.segment<shared>, #attn.segment<per_row>], mask = #attn.mask<causal>}
-      : (tensor<2x4x16x64xf16>, tensor<1x4x32x64xf16>, tensor<2x4x8x64xf16>, tensor<1x4x32x64xf16>, tensor<2x4x8x64xf16>, tensor<2xi32>) -> tensor<2x4x16x64xf16>
-  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<2x4x16x64xf16>, memref<2x4x16x64xf16>) -> ()
-  return
-}
-
-// -----
-
-func.func @prefix_sigmoid_ragged(%q: tensor<2x4x1x64xf16>, %kp: tensor<1x4x32x64xf16>, %ks: tensor<2x4x8x64xf16>, %vp: tensor<1x4x32x64xf16>, %vs: tensor<2x4x8x64xf16>, %n: tensor<2xi32>, %o: memref<2x4x1x64xf16>) {
-  // expected-error @+1 {{ragged suffixes with a mask that hides part of an earlier segment, per-head masks or sigmoid}}
-  %out = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs) suffix_lengths(%n)
-      {segments = [#attn.segment<shared>, #attn.segment<per_row>], normalization = #attn.normalization<sigmoid>}
-      : (tensor<2x4x1x64xf16>, tensor<1x4x32x64xf16>, tensor<2x4x8x64xf16>, tensor<1x4x32x64xf16>, tensor<2x4x8x64xf16>, tensor<2xi32>) -> tensor<2x4x1x64xf16>
-  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<2x4x1x64xf16>, memref<2x4x1x64xf16>) -> ()
-  return
-}

@@ -10,7 +10,9 @@
 // positions in the concatenation), with a short suffix, a long one, and a
 // tree; sink tokens with a window (the sinks sit in the first segment);
 // sigmoid attention (bias -log of the concatenation's length, parts summed)
-// and DuoAttention's per-head masks, prefill and decode.
+// and DuoAttention's per-head masks, prefill and decode; and each of those
+// with ragged suffixes, where every row's concatenation has its own length
+// (rows shorter than the queries, a row without suffix, a negative length).
 // RUN: attune-compile %s --target=cuda --emulate -o %t.so --header %t.h
 // RUN: %clang -shared -fPIC -o %t.launcher.so %t_launcher.c -ldl -lpthread
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_EMULATOR_TRACE=1 attune-runner %s --entry=decode --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=6 --q-heads=8 --kv-heads=2 --q-len=1 --head-dim=128 --mask=causal --lse '--segments=shared:300;per_row:37' 2>&1 | FileCheck %s --check-prefixes=LAUNCH,CHECK
@@ -38,6 +40,11 @@
 // CHUNKS: launch decode_merge grid (80, 1, 1)
 // AUTO: launch decode grid (1, 2, 2)
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=ragged --cuda-launcher=%t.launcher.so --dtype=f16 --batch=4 --q-heads=8 --kv-heads=2 --q-len=1 --head-dim=64 --mask=causal --lse '--segments=shared:150;per_row:40' --kv-lengths=40,0,17,99 | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=ragged_causal --cuda-launcher=%t.launcher.so --dtype=f16 --batch=4 --q-heads=4 --kv-heads=2 --q-len=100 --head-dim=64 --mask=causal --lse '--segments=shared:70;per_row:130' --kv-lengths=130,0,17,99 | FileCheck %s --check-prefixes=CHECK,MASKED
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_EMULATOR_SCHEDULE=warp-ahead attune-runner %s --entry=ragged_sinks_window --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=3 --q-heads=4 --kv-heads=4 --q-len=120 --head-dim=64 --mask=window:50,0,4 '--segments=shared:100;per_row:80' --kv-lengths=80,5,41 | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=ragged_sigmoid --cuda-launcher=%t.launcher.so --dtype=f16 --batch=3 --q-heads=4 --kv-heads=2 --q-len=90 --head-dim=64 --mask=causal --norm=sigmoid '--segments=shared:120;per_row:40' --kv-lengths=40,3,-2 | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_KV_SPLITS=2 attune-runner %s --entry=ragged_duo --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=2 --q-heads=4 --kv-heads=4 --q-len=1 --head-dim=64 --lse '--head-masks=window:40,0,4;causal;window:40,0,4;causal' '--segments=shared:300;per_row:10' --kv-lengths=7,10 | FileCheck %s
+// RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=ragged_duo --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=2 --q-heads=4 --kv-heads=4 --q-len=70 --head-dim=64 --lse '--head-masks=window:40,0,4;causal;window:40,0,4;causal' '--segments=shared:100;per_row:50' --kv-lengths=50,20 | FileCheck %s
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=tree --cuda-launcher=%t.launcher.so --dtype=bf16 --batch=4 --q-heads=4 --kv-heads=2 --q-len=3 --head-dim=64 --lse '--segments=shared:90;rows=0/0/1/1:70;per_row:33' | FileCheck %s
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator attune-runner %s --entry=prefill --cuda-launcher=%t.launcher.so --dtype=f16 --batch=3 --q-heads=4 --kv-heads=4 --q-len=150 --head-dim=128 --softcap=30 '--segments=shared:200;per_row:77' | FileCheck %s
 // RUN: env LD_LIBRARY_PATH=%cuda_emulator ATTUNE_EMULATOR_SCHEDULE=warp-ahead ATTUNE_EMULATOR_COPIES=early attune-runner %s --entry=prefill --cuda-launcher=%t.launcher.so --dtype=f16 --batch=2 --q-heads=4 --kv-heads=4 --q-len=70 --head-dim=128 --softcap=30 '--segments=shared:130;per_row:1' | FileCheck %s
@@ -47,6 +54,7 @@
 // LAUNCH-NEXT: launch decode_segment1 grid (1, 2, 6)
 // LAUNCH: launch decode_merge
 // CHECK-NOT: FAIL
+// MASKED: fully-masked rows: {{[1-9]}}
 // CHECK: PASS
 
 func.func @decode(%q: tensor<?x8x1x128xbf16>,
@@ -138,6 +146,40 @@ func.func @duo_gqa_d40(%q: tensor<?x4x?x40xf16>, %kp: tensor<1x2x?x40xf16>, %ks:
       {segments = [#attn.segment<shared>, #attn.segment<per_row>], head_masks = [#attn.mask<window left = 40, right = 0, sinks = 4>, #attn.mask<window left = 40, right = 0, sinks = 4>, #attn.mask<causal>, #attn.mask<causal>]}
       : (tensor<?x4x?x40xf16>, tensor<1x2x?x40xf16>, tensor<?x2x?x40xf16>, tensor<1x2x?x40xf16>, tensor<?x2x?x40xf16>) -> (tensor<?x4x?x40xf16>, tensor<?x4x?xf32>)
   bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x40xf16>, memref<?x4x?x40xf16>) -> ()
+  bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<?x4x?xf32>, memref<?x4x?xf32>) -> ()
+  return
+}
+
+func.func @ragged_causal(%q: tensor<?x4x?x64xf16>, %kp: tensor<1x2x?x64xf16>, %ks: tensor<?x2x?x64xf16>, %vp: tensor<1x2x?x64xf16>, %vs: tensor<?x2x?x64xf16>, %n: tensor<?xi32>, %o: memref<?x4x?x64xf16>, %l: memref<?x4x?xf32>) {
+  %out, %lse = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs) suffix_lengths(%n)
+      {segments = [#attn.segment<shared>, #attn.segment<per_row>], mask = #attn.mask<causal>}
+      : (tensor<?x4x?x64xf16>, tensor<1x2x?x64xf16>, tensor<?x2x?x64xf16>, tensor<1x2x?x64xf16>, tensor<?x2x?x64xf16>, tensor<?xi32>) -> (tensor<?x4x?x64xf16>, tensor<?x4x?xf32>)
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xf16>, memref<?x4x?x64xf16>) -> ()
+  bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<?x4x?xf32>, memref<?x4x?xf32>) -> ()
+  return
+}
+
+func.func @ragged_sinks_window(%q: tensor<?x4x?x64xbf16>, %kp: tensor<1x4x?x64xbf16>, %ks: tensor<?x4x?x64xbf16>, %vp: tensor<1x4x?x64xbf16>, %vs: tensor<?x4x?x64xbf16>, %n: tensor<?xi32>, %o: memref<?x4x?x64xbf16>) {
+  %out = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs) suffix_lengths(%n)
+      {segments = [#attn.segment<shared>, #attn.segment<per_row>], mask = #attn.mask<window left = 50, right = 0, sinks = 4>}
+      : (tensor<?x4x?x64xbf16>, tensor<1x4x?x64xbf16>, tensor<?x4x?x64xbf16>, tensor<1x4x?x64xbf16>, tensor<?x4x?x64xbf16>, tensor<?xi32>) -> tensor<?x4x?x64xbf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xbf16>, memref<?x4x?x64xbf16>) -> ()
+  return
+}
+
+func.func @ragged_sigmoid(%q: tensor<?x4x?x64xf16>, %kp: tensor<1x2x?x64xf16>, %ks: tensor<?x2x?x64xf16>, %vp: tensor<1x2x?x64xf16>, %vs: tensor<?x2x?x64xf16>, %n: tensor<?xi32>, %o: memref<?x4x?x64xf16>) {
+  %out = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs) suffix_lengths(%n)
+      {segments = [#attn.segment<shared>, #attn.segment<per_row>], mask = #attn.mask<causal>, normalization = #attn.normalization<sigmoid>}
+      : (tensor<?x4x?x64xf16>, tensor<1x2x?x64xf16>, tensor<?x2x?x64xf16>, tensor<1x2x?x64xf16>, tensor<?x2x?x64xf16>, tensor<?xi32>) -> tensor<?x4x?x64xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xf16>, memref<?x4x?x64xf16>) -> ()
+  return
+}
+
+func.func @ragged_duo(%q: tensor<?x4x?x64xbf16>, %kp: tensor<1x4x?x64xbf16>, %ks: tensor<?x4x?x64xbf16>, %vp: tensor<1x4x?x64xbf16>, %vs: tensor<?x4x?x64xbf16>, %n: tensor<?xi32>, %o: memref<?x4x?x64xbf16>, %l: memref<?x4x?xf32>) {
+  %out, %lse = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs) suffix_lengths(%n)
+      {segments = [#attn.segment<shared>, #attn.segment<per_row>], head_masks = [#attn.mask<window left = 40, right = 0, sinks = 4>, #attn.mask<causal>, #attn.mask<window left = 40, right = 0, sinks = 4>, #attn.mask<causal>]}
+      : (tensor<?x4x?x64xbf16>, tensor<1x4x?x64xbf16>, tensor<?x4x?x64xbf16>, tensor<1x4x?x64xbf16>, tensor<?x4x?x64xbf16>, tensor<?xi32>) -> (tensor<?x4x?x64xbf16>, tensor<?x4x?xf32>)
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x4x?x64xbf16>, memref<?x4x?x64xbf16>) -> ()
   bufferization.materialize_in_destination %lse in restrict writable %l : (tensor<?x4x?xf32>, memref<?x4x?xf32>) -> ()
   return
 }

@@ -96,6 +96,13 @@ struct GPUKernelAttrs {
   /// concatenation: two more index parameters after S, the segment's key
   /// offset there and the concatenation's length.
   static constexpr const char *positionedKeys = "attune.positioned_keys";
+  /// With positionedKeys, under ragged suffixes: each row's concatenation
+  /// ends where its suffix does. One more index parameter, the ragged (last)
+  /// segment's key offset, and the suffix lengths among the host arguments:
+  /// row b's length is min(offset + max(suffix_lengths[b], 0), the
+  /// concatenation's length).
+  static constexpr const char *raggedConcatenation =
+      "attune.ragged_concatenation";
   /// TMA: the kernel's first two parameters are tensor maps (CUtensorMap,
   /// 128 bytes by value) of K and V, each viewed as [B * Hkv, Lk, D] with
   /// boxes of 64 head-dim columns by this many keys (i64), 128-byte

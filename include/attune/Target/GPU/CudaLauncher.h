@@ -48,6 +48,9 @@ struct CudaKernel {
   /// A segment whose mask sits on the concatenation: takes its key offset
   /// and the concatenation's length (GPUKernelAttrs::positionedKeys).
   bool positionedKeys = false;
+  /// ... under ragged suffixes: also the last segment's key offset
+  /// (GPUKernelAttrs::raggedConcatenation).
+  bool raggedConcatenation = false;
   /// TMA: the keys of a tensor map's box (GPUKernelAttrs::tensorMapRows),
   /// 0 without; the key head dim (the value head dim is valueDim).
   int64_t tensorMapRows = 0;

@@ -100,8 +100,8 @@ def function_tail(lse, lt, lm):
 def draw_prefix(r):
     """A prefix-attention problem: segments shared, per-row or shared by
     subsets of rows (static batch), decode or prefill under no mask, causal
-    or windows with sinks, ragged suffixes (not with masked prefill, which
-    the GPU path declines)."""
+    or windows with sinks, per-head masks, sigmoid, ragged suffixes (with
+    any of them: each row's concatenation then has its own length)."""
     dt = r.choice(["f16", "bf16"])
     hkv = r.choice([1, 2])
     hq = hkv * r.choice([1, 2, 4])
@@ -147,12 +147,11 @@ def draw_prefix(r):
     attrs = ["segments = [" + ", ".join(segs) + "]"]
     mask = None
     if decode:
-        mask = "causal" if ragged else r.choice(
-            ["causal", (r.randint(0, 200), 0, r.randint(0, 8))])
-    elif not ragged:
+        mask = r.choice(["causal", (r.randint(0, 200), 0, r.randint(0, 8))])
+    else:
         mask = r.choice([None, "causal",
                          (r.randint(0, 200), r.randint(0, 9), r.randint(0, 8))])
-    if not ragged and r.random() < 0.2:
+    if r.random() < 0.2:
         masks = ["causal", (r.randint(0, 100), 0, r.randint(0, 6))]
         head_masks = [r.choice(masks) for _ in range(hq)]
         attrs.append("head_masks = [" +
@@ -163,7 +162,7 @@ def draw_prefix(r):
     if mask:
         attrs.append(f"mask = {mask_attr(mask)}")
         flags.append(f"--mask={mask_flag(mask)}")
-    if not ragged and r.random() < 0.2:
+    if r.random() < 0.2:
         attrs.append("normalization = #attn.normalization<sigmoid>")
         flags.append("--norm=sigmoid")
         lse = False
