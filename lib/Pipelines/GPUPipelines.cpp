@@ -29,6 +29,7 @@ void attune::buildGPUKernels(OpPassManager &pm,
   kernel.mma = options.mma;
   kernel.tma = options.tma;
   kernel.stages = options.stages;
+  kernel.overlap = options.overlap;
   pm.addPass(createConvertAttnToGPU(kernel));
 }
 

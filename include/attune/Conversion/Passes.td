@@ -483,6 +483,15 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     Kernels with ragged `kv_lengths` and the segments of prefix attention
     are built as with `mma=wgmma` alone. No warp specialization yet.
 
+    With `overlap=true` as well (`stages` at least 3), FlashAttention-3's
+    intra-warpgroup pipelining: step j issues S_j = Q K_j^T, rescales O and
+    issues the previous step's O += P V (P kept in registers across the
+    step), waits for S_j alone (`wgmma.wait_group 1`), computes its mask
+    and softmax while that P V runs, then waits for it and releases the
+    previous step's buffer; thread 0 loads the next tile into it at the end
+    of the step. A skipped step, and the end of the loop, issue the pending
+    P V first.
+
     Tiles are sized for `chip`: when the requested warps and key tile need
     more shared memory than the architecture allows a block, both halve
     (warps down to 1, or one warpgroup with wgmma), then the key tile alone
@@ -504,6 +513,10 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
            "mbarriers) instead of cp.async">,
     Option<"stages", "stages", "int64_t", /*default=*/"2",
            "With tma=true: K and V buffers in flight (2 to 8)">,
+    Option<"overlap", "overlap", "bool", /*default=*/"false",
+           "With tma=true and stages of 3 or more: each step's softmax "
+           "overlaps the previous step's P V on the tensor cores "
+           "(FlashAttention-3's intra-warpgroup pipelining)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

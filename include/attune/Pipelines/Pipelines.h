@@ -128,6 +128,12 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       *this, "stages",
       llvm::cl::desc("With tma=true: K and V buffers in flight (2 to 8)"),
       llvm::cl::init(2)};
+  PassOptions::Option<bool> overlap{
+      *this, "overlap",
+      llvm::cl::desc("With tma=true and stages of 3 or more: each step's "
+                     "softmax overlaps the previous step's P V "
+                     "(FlashAttention-3's intra-warpgroup pipelining)"),
+      llvm::cl::init(false)};
   PassOptions::Option<std::string> format{
       *this, "format",
       llvm::cl::desc("What gpu-module-to-binary embeds: isa (PTX, needs no "

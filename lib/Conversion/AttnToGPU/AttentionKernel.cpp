@@ -79,13 +79,49 @@ public:
   void emit(const KernelValues &values);
 
 private:
+  /// Step i of the key tiles: its first key, and for listed blocks whether
+  /// the block was listed full and whether the step is skipped.
+  struct Step {
+    Value keyBegin, listedFull, skip;
+  };
+  /// The online softmax over the steps: the lane's row maxima and partial
+  /// sums (rows g, g + 8) and accumulators.
+  struct RowState {
+    Value m[2], l[2], acc;
+  };
+  using StepAt = function_ref<Step(Value)>;
+  /// A step's probabilities from its raw scores (see emit).
+  using Probabilities = function_ref<Value(
+      ArrayRef<Value>, const Step &, Value (&)[2], Value (&)[2], Value (&)[2],
+      Value (&)[2], Value (&)[2])>;
+
+  /// The loop over steps [begin, end): per step S = Q K^T, the
+  /// probabilities, O += P V, one after the other.
+  RowState steps(TileProducts &products, KeyTilePipeline &pipeline, Value begin,
+                 Value end, StepAt stepAt, Probabilities probabilities,
+                 Value accInit);
+  /// The same with FlashAttention-3's intra-warpgroup overlap (wgmma, the
+  /// TMA with deferred release): step j issues S_j, then rescales O and
+  /// issues the previous step's P V, waits for S_j alone and computes its
+  /// probabilities while that P V runs; the loop carries P (packed) and
+  /// its rescale factor to the next step, and a skipped step and the loop's
+  /// end issue the pending P V (flush).
+  RowState overlappedSteps(TileProducts &products, KeyTilePipeline &pipeline,
+                           int64_t stages, Value begin, Value end,
+                           StepAt stepAt, Probabilities probabilities,
+                           Value accInit);
+  /// The elements of a vector.
+  SmallVector<Value> elementsOf(Value vector);
+  /// acc * alpha, alpha per row (g, g + 8) of the lane.
+  Value rescale(Value acc, Value (&alpha)[2]);
+
   /// One key tile of the online softmax on the lane's scores (rows g and
   /// g + 8): the new row maxima `newM` (the row's 4 lanes agree through
   /// shuffles), the probabilities exp(s - m) it returns, the lane's partial
-  /// row sums `newL` (reduced across lanes at the end) and `acc` rescaled by
-  /// exp(m - newM).
+  /// row sums `newL` (reduced across lanes at the end) and the factor
+  /// exp(m - newM) the accumulators take, `alpha`.
   Value softmaxStep(Value scores, Value (&m)[2], Value (&l)[2],
-                    Value (&newM)[2], Value (&newL)[2], Value &acc);
+                    Value (&newM)[2], Value (&newL)[2], Value (&alpha)[2]);
 
   Value cIdx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value cF32(float v) {
@@ -262,11 +298,7 @@ void KernelEmitter::emit(const KernelValues &values) {
                                            layout.chunks);
   Value stepEnd = arith::DivUIOp::create(
       b, loc, mul(numTiles, addC(layout.chunk, 1)), layout.chunks);
-  // Step i (< numTiles): its first key, and for listed blocks whether the
-  // block was listed full and whether the step is skipped.
-  struct Step {
-    Value keyBegin, listedFull, skip;
-  };
+  // Step i (< numTiles).
   auto stepAt = [&](Value i) -> Step {
     Step step;
     if (walk) {
@@ -306,7 +338,7 @@ void KernelEmitter::emit(const KernelValues &values) {
   };
   std::unique_ptr<KeyTilePipeline> pipeline =
       tma ? KeyTilePipeline::tma(b, loc, keyTileSource, *tma, tid, tiles.stages,
-                                 *products)
+                                 *products, tiling.overlap)
           : KeyTilePipeline::cpAsync(
                 b, loc, keyTileSource,
                 [&](Value first, Value limit, Value buffer) {
@@ -407,39 +439,14 @@ void KernelEmitter::emit(const KernelValues &values) {
     sigmoidBias = vector::BroadcastOp::create(
         b, loc, scoreType, sem.sigmoidBias(b, loc, tileRows.kvLen));
 
-  Value accInit = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(VectorType::get({numOut}, f32),
-                             b.getF32FloatAttr(0.0f)));
-  SmallVector<Value> init = {cF32(negInf), cF32(negInf), cF32(0.0f), cF32(0.0f),
-                             accInit};
-  auto loop = scf::ForOp::create(
-      b, loc, cIdx(0), arith::SubIOp::create(b, loc, stepEnd, stepBegin),
-      cIdx(1), init);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value step = add(stepBegin, loop.getInductionVar());
-    Value m[2] = {loop.getRegionIterArgs()[0], loop.getRegionIterArgs()[1]};
-    Value l[2] = {loop.getRegionIterArgs()[2], loop.getRegionIterArgs()[3]};
-    Value acc = loop.getRegionIterArgs()[4];
-    Value buffer = pipeline->beginStep(loop.getInductionVar(), step);
-    pipeline->keysNeeded();
-    Step tile = stepAt(step);
+  // One step's probabilities from its raw scores S = Q K^T: scaled,
+  // modified, masked, then the online softmax's new row maxima `newM`, sums
+  // `newL` and the factor `alpha` the accumulators take (sigmoid: the
+  // weights, and alpha 1).
+  auto probabilities = [&](ArrayRef<Value> s, const Step &tile, Value(&m)[2],
+                           Value(&l)[2], Value(&newM)[2], Value(&newL)[2],
+                           Value(&alpha)[2]) -> Value {
     Value keyBegin = tile.keyBegin;
-    // A skipped step (a listed block seen before or out of range) keeps the
-    // state; the rest of the step runs in the `else` branch.
-    scf::IfOp skipStep;
-    if (tile.skip) {
-      skipStep = scf::IfOp::create(b, loc, loop.getResultTypes(), tile.skip,
-                                   true, true);
-      b.setInsertionPointToStart(skipStep.thenBlock());
-      scf::YieldOp::create(b, loc, loop.getRegionIterArgs());
-      b.setInsertionPointToStart(skipStep.elseBlock());
-    }
-
-    // S = Q K^T.
-    SmallVector<Value> s = products->scores(buffer);
     Value scores = arith::MulFOp::create(
         b, loc, vector::FromElementsOp::create(b, loc, scoreType, s), scale);
     Value keys = arith::AddIOp::create(
@@ -485,46 +492,38 @@ void KernelEmitter::emit(const KernelValues &values) {
           arith::SelectOp::create(b, loc, visible, scores, hidden).getResult());
     }
     scores = masked.getResult(0);
-
-    Value p;
-    Value newM[2] = {m[0], m[1]}, newL[2] = {l[0], l[1]};
-    if (sem.isSigmoid())
-      p = TileSemantics::sigmoidWeights(b, loc, scores, sigmoidBias);
-    else
-      p = softmaxStep(scores, m, l, newM, newL, acc);
-
-    // O += P V.
-    SmallVector<Value> o;
-    for (int64_t i = 0; i < numOut; ++i)
-      o.push_back(extract(acc, i));
-    pipeline->valuesNeeded();
-    products->accumulate(buffer, p, o);
-    acc = vector::FromElementsOp::create(b, loc, acc.getType(), o);
-    SmallVector<Value> state = {newM[0], newM[1], newL[0], newL[1], acc};
-    if (skipStep) {
-      scf::YieldOp::create(b, loc, state);
-      b.setInsertionPointAfter(skipStep);
-      state.assign(skipStep.getResults().begin(), skipStep.getResults().end());
+    for (int64_t r = 0; r < 2; ++r) {
+      newM[r] = m[r];
+      newL[r] = l[r];
+      alpha[r] = cF32(1.0f);
     }
+    if (sem.isSigmoid())
+      return TileSemantics::sigmoidWeights(b, loc, scores, sigmoidBias);
+    return softmaxStep(scores, m, l, newM, newL, alpha);
+  };
 
-    // The step's buffer is free again (and cp.async's next tile landed).
-    pipeline->endStep();
-    scf::YieldOp::create(b, loc, state);
-  }
-
+  Value accInit = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(VectorType::get({numOut}, f32),
+                             b.getF32FloatAttr(0.0f)));
   // Epilogue: full row sums, 1/l (0 for rows without a visible key), LSE.
-  Value acc = loop.getResult(4);
+  RowState state =
+      tiling.overlap
+          ? overlappedSteps(*products, *pipeline, tiles.stages, stepBegin,
+                            stepEnd, stepAt, probabilities, accInit)
+          : steps(*products, *pipeline, stepBegin, stepEnd, stepAt,
+                  probabilities, accInit);
+  Value acc = state.acc;
   Value inv[2], lse[2];
   for (int64_t r = 0; r < 2; ++r) {
     if (sem.isSigmoid()) {
       inv[r] = cF32(1.0f);
       continue;
     }
-    Value l = loop.getResult(2 + r);
+    Value l = state.l[r];
     l = arith::AddFOp::create(b, loc, l, shuffleXor(l, 1));
     l = arith::AddFOp::create(b, loc, l, shuffleXor(l, 2));
-    std::tie(inv[r], lse[r]) =
-        TileSemantics::finishRows(b, loc, loop.getResult(r), l);
+    std::tie(inv[r], lse[r]) = TileSemantics::finishRows(b, loc, state.m[r], l);
   }
   // Rows of the lane into `outBuffer` ([*, Dv] rows: the row of (head,
   // position), shifted by `rowShift` rows) and LSE into `lseBuffer`.
@@ -589,14 +588,13 @@ void KernelEmitter::emit(const KernelValues &values) {
 
 Value KernelEmitter::softmaxStep(Value scores, Value (&m)[2], Value (&l)[2],
                                  Value (&newM)[2], Value (&newL)[2],
-                                 Value &acc) {
+                                 Value (&alpha)[2]) {
   auto scoreType = cast<VectorType>(scores.getType());
   const int64_t numScores = scoreType.getNumElements(),
-                scoreSlices = numScores / 4,
-                numOut = cast<VectorType>(acc.getType()).getNumElements();
+                scoreSlices = numScores / 4;
   const float negInf = -std::numeric_limits<float>::infinity();
   // Row maxima: the lane's values of each row, then the row's 4 lanes.
-  Value base[2], alpha[2];
+  Value base[2];
   for (int64_t r = 0; r < 2; ++r) {
     Value rowMax = cF32(negInf);
     for (int64_t j = 0; j < scoreSlices; ++j)
@@ -624,13 +622,212 @@ Value KernelEmitter::softmaxStep(Value scores, Value (&m)[2], Value (&l)[2],
         sum = arith::AddFOp::create(b, loc, sum, extract(p, j * 4 + e));
     newL[r] = sum;
   }
-  SmallVector<Value> alphas;
-  for (int64_t i = 0; i < numOut; ++i)
-    alphas.push_back(alpha[(i % 4) / 2]);
-  acc = arith::MulFOp::create(
-      b, loc, acc,
-      vector::FromElementsOp::create(b, loc, acc.getType(), alphas));
   return p;
+}
+
+Value KernelEmitter::rescale(Value acc, Value (&alpha)[2]) {
+  auto type = cast<VectorType>(acc.getType());
+  SmallVector<Value> alphas;
+  for (int64_t i = 0; i < type.getNumElements(); ++i)
+    alphas.push_back(alpha[(i % 4) / 2]);
+  return arith::MulFOp::create(
+      b, loc, acc, vector::FromElementsOp::create(b, loc, type, alphas));
+}
+
+SmallVector<Value> KernelEmitter::elementsOf(Value vector) {
+  SmallVector<Value> elements;
+  for (int64_t i = 0, e = cast<VectorType>(vector.getType()).getNumElements();
+       i < e; ++i)
+    elements.push_back(extract(vector, i));
+  return elements;
+}
+
+KernelEmitter::RowState
+KernelEmitter::steps(TileProducts &products, KeyTilePipeline &pipeline,
+                     Value begin, Value end, StepAt stepAt,
+                     Probabilities probabilities, Value accInit) {
+  const float negInf = -std::numeric_limits<float>::infinity();
+  SmallVector<Value> init = {cF32(negInf), cF32(negInf), cF32(0.0f), cF32(0.0f),
+                             accInit};
+  auto loop = scf::ForOp::create(b, loc, cIdx(0),
+                                 arith::SubIOp::create(b, loc, end, begin),
+                                 cIdx(1), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value iv = loop.getInductionVar(), step = add(begin, iv);
+    ValueRange args = loop.getRegionIterArgs();
+    Value m[2] = {args[0], args[1]}, l[2] = {args[2], args[3]};
+    Value acc = args[4];
+    Value buffer = pipeline.beginStep(iv, step);
+    pipeline.keysNeeded();
+    Step tile = stepAt(step);
+    // A skipped step (a listed block seen before or out of range) keeps the
+    // state; the rest of the step runs in the `else` branch.
+    scf::IfOp skipStep;
+    if (tile.skip) {
+      skipStep = scf::IfOp::create(b, loc, loop.getResultTypes(), tile.skip,
+                                   true, true);
+      b.setInsertionPointToStart(skipStep.thenBlock());
+      scf::YieldOp::create(b, loc, args);
+      b.setInsertionPointToStart(skipStep.elseBlock());
+    }
+    Value newM[2], newL[2], alpha[2];
+    Value p =
+        probabilities(products.scores(buffer), tile, m, l, newM, newL, alpha);
+    if (!sem.isSigmoid())
+      acc = rescale(acc, alpha);
+    // O += P V.
+    SmallVector<Value> o = elementsOf(acc);
+    pipeline.valuesNeeded();
+    products.accumulate(buffer, p, o);
+    acc = vector::FromElementsOp::create(b, loc, acc.getType(), o);
+    SmallVector<Value> state = {newM[0], newM[1], newL[0], newL[1], acc};
+    if (skipStep) {
+      scf::YieldOp::create(b, loc, state);
+      b.setInsertionPointAfter(skipStep);
+      state.assign(skipStep.getResults().begin(), skipStep.getResults().end());
+    }
+    // The step's buffer is free again (and cp.async's next tile landed).
+    pipeline.endStep();
+    scf::YieldOp::create(b, loc, state);
+  }
+  ValueRange results = loop.getResults();
+  return {{results[0], results[1]}, {results[2], results[3]}, results[4]};
+}
+
+KernelEmitter::RowState
+KernelEmitter::overlappedSteps(TileProducts &products,
+                               KeyTilePipeline &pipeline, int64_t stages,
+                               Value begin, Value end, StepAt stepAt,
+                               Probabilities probabilities, Value accInit) {
+  const float negInf = -std::numeric_limits<float>::infinity();
+  // The loop's state: the row maxima and sums, O, and the pending P V (its
+  // P as A registers, the factor O takes before it, whether there is one,
+  // and its step's loop iteration: its buffer's use).
+  enum { M0, M1, L0, L1, Acc, P, Alpha0, Alpha1, Pending, PendingUse };
+  auto pType = VectorType::get({tiling.kvTile / 4}, b.getI32Type());
+  Value none = arith::ConstantOp::create(b, loc, b.getBoolAttr(false));
+  Value some = arith::ConstantOp::create(b, loc, b.getBoolAttr(true));
+  SmallVector<Value> init = {
+      cF32(negInf),
+      cF32(negInf),
+      cF32(0.0f),
+      cF32(0.0f),
+      accInit,
+      arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(pType, b.getI32IntegerAttr(0))),
+      cF32(1.0f),
+      cF32(1.0f),
+      none,
+      cIdx(0)};
+  Type accType = accInit.getType();
+  // The pending P V issued, not waited for: O rescaled, then O += P V over
+  // its step's V buffer. Returns O (readable after the wait).
+  auto issuePending = [&](ValueRange state) -> Value {
+    Value alpha[2] = {state[Alpha0], state[Alpha1]};
+    Value acc = state[Acc];
+    if (!sem.isSigmoid())
+      acc = rescale(acc, alpha);
+    SmallVector<Value> o = elementsOf(acc);
+    pipeline.valuesNeededAt(state[PendingUse]);
+    products.issueAccumulate(
+        arith::RemUIOp::create(b, loc, state[PendingUse], cIdx(stages)),
+        elementsOf(state[P]), o);
+    return vector::FromElementsOp::create(b, loc, accType, o);
+  };
+  // The pending P V, if any, issued, waited for and its buffer released.
+  auto flush = [&](ValueRange state) {
+    auto pending =
+        scf::IfOp::create(b, loc, accType, state[Pending], true, true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(pending.thenBlock());
+      Value acc = issuePending(state);
+      products.waitProducts(0);
+      pipeline.releaseAt(state[PendingUse]);
+      scf::YieldOp::create(b, loc, acc);
+      b.setInsertionPointToStart(pending.elseBlock());
+      scf::YieldOp::create(b, loc, state[Acc]);
+    }
+    SmallVector<Value> flushed(state.begin(), state.end());
+    flushed[Acc] = pending.getResult(0);
+    flushed[Pending] = none;
+    return flushed;
+  };
+
+  auto loop = scf::ForOp::create(b, loc, cIdx(0),
+                                 arith::SubIOp::create(b, loc, end, begin),
+                                 cIdx(1), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value iv = loop.getInductionVar(), step = add(begin, iv);
+    ValueRange args = loop.getRegionIterArgs();
+    Value buffer = pipeline.beginStep(iv, step);
+    pipeline.keysNeeded();
+    Step tile = stepAt(step);
+    // A skipped step finishes the pending P V (its buffer must be released
+    // before thread 0 loads into it) and releases its own buffer.
+    scf::IfOp skipStep;
+    if (tile.skip) {
+      skipStep = scf::IfOp::create(b, loc, loop.getResultTypes(), tile.skip,
+                                   true, true);
+      b.setInsertionPointToStart(skipStep.thenBlock());
+      SmallVector<Value> flushed = flush(args);
+      pipeline.releaseAt(iv);
+      scf::YieldOp::create(b, loc, flushed);
+      b.setInsertionPointToStart(skipStep.elseBlock());
+    }
+    // S_j, then the pending P V behind it; wait for S_j alone.
+    SmallVector<Value> s = products.issueScores(buffer);
+    auto pending =
+        scf::IfOp::create(b, loc, accType, args[Pending], true, true);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(pending.thenBlock());
+      Value acc = issuePending(args);
+      products.waitProducts(1);
+      scf::YieldOp::create(b, loc, acc);
+      b.setInsertionPointToStart(pending.elseBlock());
+      products.waitProducts(0);
+      scf::YieldOp::create(b, loc, args[Acc]);
+    }
+    // S_j's probabilities while the P V runs; then it is done and its
+    // buffer free.
+    Value m[2] = {args[M0], args[M1]}, l[2] = {args[L0], args[L1]};
+    Value newM[2], newL[2], alpha[2];
+    Value p = probabilities(s, tile, m, l, newM, newL, alpha);
+    products.waitProducts(0);
+    auto release = scf::IfOp::create(b, loc, args[Pending], false);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(release.thenBlock());
+      pipeline.releaseAt(args[PendingUse]);
+    }
+    SmallVector<Value> state = {
+        newM[0],
+        newM[1],
+        newL[0],
+        newL[1],
+        pending.getResult(0),
+        vector::FromElementsOp::create(b, loc, pType,
+                                       products.packProbabilities(p)),
+        alpha[0],
+        alpha[1],
+        some,
+        iv};
+    if (skipStep) {
+      scf::YieldOp::create(b, loc, state);
+      b.setInsertionPointAfter(skipStep);
+      state.assign(skipStep.getResults().begin(), skipStep.getResults().end());
+    }
+    // Thread 0 loads into the buffer of step j - 1, released by now.
+    pipeline.endStep();
+    scf::YieldOp::create(b, loc, state);
+  }
+  SmallVector<Value> last = flush(loop.getResults());
+  return {{last[M0], last[M1]}, {last[L0], last[L1]}, last[Acc]};
 }
 
 } // namespace

@@ -144,7 +144,7 @@ GPUTiling attune::fitTiling(attn::AttentionOpInterface op, GPUTiling requested,
   while (sharedBytesFor(op, tiling) > maxSharedBytes(chip)) {
     // A deeper pipeline goes first (down to double buffering), then the
     // tiles.
-    if (tiling.stages > 2) {
+    if (tiling.stages > (tiling.overlap ? 3 : 2)) {
       --tiling.stages;
     } else if (tiling.warps > leastWarps) {
       tiling.warps = std::max(leastWarps, tiling.warps / 2);
@@ -401,6 +401,7 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
   if (!tensorMaps) {
     kernelTiling.tma = false;
     kernelTiling.stages = 2;
+    kernelTiling.overlap = false;
   }
   SmallVector<Type> params(lead, LLVM::LLVMPointerType::get(ctx));
   for (auto [i, operand] : llvm::enumerate(operands))

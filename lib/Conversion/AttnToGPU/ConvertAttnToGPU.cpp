@@ -70,6 +70,13 @@ struct ConvertAttnToGPUPass
       return signalPassFailure();
     }
     tiling.stages = stages;
+    if (overlap && (!tma || stages < 3)) {
+      module.emitError("convert-attn-to-gpu: overlap=true needs tma=true and "
+                       "stages=3 or more (a buffer is released a step "
+                       "later)");
+      return signalPassFailure();
+    }
+    tiling.overlap = overlap;
     SmallVector<func::FuncOp> hosts;
     bool unsupported = false;
     for (auto func : module.getOps<func::FuncOp>()) {

@@ -64,13 +64,15 @@ private:
 /// steps too: a thread then cannot release a buffer's next use before every
 /// thread released this one) and, before P V, its V tile, both at the
 /// parity of the buffer's use j / stages, and releases the buffer when its
-/// wgmmas are done.
+/// wgmmas are done. With `deferred` release the kernel releases buffers
+/// (releaseAt) up to a step late, and thread 0's wait and load move to the
+/// end of step j: by then every thread released step j - 1's buffer.
 class TmaPipeline : public KeyTilePipeline {
 public:
   TmaPipeline(OpBuilder &b, Location loc, TileSource source, TmaTiles &tma,
-              Value tid, int64_t stages, TileProducts &products)
+              Value tid, int64_t stages, TileProducts &products, bool deferred)
       : KeyTilePipeline(b, loc, std::move(source), products), tma(tma),
-        tid(tid), stages(stages) {}
+        tid(tid), stages(stages), deferred(deferred) {}
 
   void initialize() override {
     onThreadZero([&] { tma.initBarriers(); });
@@ -92,6 +94,33 @@ public:
   Value beginStep(Value iv, Value step) override {
     buffer = arith::RemUIOp::create(b, loc, iv, cIdx(stages));
     parity = parityOf(iv);
+    this->iv = iv;
+    this->step = step;
+    if (!deferred)
+      loadAhead();
+    return buffer;
+  }
+
+  void keysNeeded() override { tma.waitKeys(buffer, parity); }
+  void valuesNeeded() override { tma.waitValues(buffer, parity); }
+  void endStep() override {
+    if (deferred)
+      loadAhead();
+    else
+      tma.release(buffer);
+  }
+  void valuesNeededAt(Value use) override {
+    tma.waitValues(arith::RemUIOp::create(b, loc, use, cIdx(stages)),
+                   parityOf(use));
+  }
+  void releaseAt(Value use) override {
+    tma.release(arith::RemUIOp::create(b, loc, use, cIdx(stages)));
+  }
+
+private:
+  /// Thread 0: once every thread released the buffer of iteration iv - 1
+  /// (its use (iv - 1) / stages), the loads of step + stages - 1 into it.
+  void loadAhead() {
     Value reused = arith::RemUIOp::create(b, loc, add(b, loc, iv, stages - 1),
                                           cIdx(stages));
     onThreadZero([&] {
@@ -106,14 +135,8 @@ public:
       }
       issue(add(b, loc, step, stages - 1), reused);
     });
-    return buffer;
   }
 
-  void keysNeeded() override { tma.waitKeys(buffer, parity); }
-  void valuesNeeded() override { tma.waitValues(buffer, parity); }
-  void endStep() override { tma.release(buffer); }
-
-private:
   /// The parity of use `use` / stages of a buffer (i32).
   Value parityOf(Value use) {
     return arith::IndexCastOp::create(
@@ -143,8 +166,9 @@ private:
   TmaTiles &tma;
   Value tid;
   int64_t stages;
-  /// The current step's buffer and its use's parity.
-  Value buffer, parity;
+  bool deferred;
+  /// The current loop iteration and step, its buffer and its use's parity.
+  Value iv, step, buffer, parity;
 };
 } // namespace
 
@@ -158,7 +182,7 @@ KeyTilePipeline::cpAsync(OpBuilder &b, Location loc, TileSource source,
 std::unique_ptr<KeyTilePipeline>
 KeyTilePipeline::tma(OpBuilder &b, Location loc, TileSource source,
                      TmaTiles &tma, Value tid, int64_t stages,
-                     TileProducts &products) {
+                     TileProducts &products, bool deferredRelease) {
   return std::make_unique<TmaPipeline>(b, loc, std::move(source), tma, tid,
-                                       stages, products);
+                                       stages, products, deferredRelease);
 }

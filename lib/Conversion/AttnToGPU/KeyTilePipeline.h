@@ -40,11 +40,13 @@ public:
                                                   TileSource source,
                                                   TileCopy copy,
                                                   TileProducts &products);
-  /// `tid`: the thread id; `tma` issues thread 0's loads.
-  static std::unique_ptr<KeyTilePipeline> tma(OpBuilder &b, Location loc,
-                                              TileSource source, TmaTiles &tma,
-                                              Value tid, int64_t stages,
-                                              TileProducts &products);
+  /// `tid`: the thread id; `tma` issues thread 0's loads. With
+  /// `deferredRelease` (the intra-warpgroup overlap) the kernel releases
+  /// each step's buffer itself, as late as the next step (releaseAt), and
+  /// thread 0 loads at the end of a step (endStep) instead of its start.
+  static std::unique_ptr<KeyTilePipeline>
+  tma(OpBuilder &b, Location loc, TileSource source, TmaTiles &tma, Value tid,
+      int64_t stages, TileProducts &products, bool deferredRelease = false);
   virtual ~KeyTilePipeline() = default;
 
   /// Before the Q copies (the TMA's mbarriers).
@@ -61,6 +63,14 @@ public:
   virtual void valuesNeeded() {}
   /// Ends the step (its products done): nobody reads its buffer any more.
   virtual void endStep() = 0;
+  /// Deferred release only: before P V of the step at loop iteration `iv`
+  /// reads V, and once it is done with that step's buffer.
+  virtual void valuesNeededAt(Value iv) {
+    llvm_unreachable("with the TMA's deferred release only");
+  }
+  virtual void releaseAt(Value iv) {
+    llvm_unreachable("with the TMA's deferred release only");
+  }
 
 protected:
   KeyTilePipeline(OpBuilder &b, Location loc, TileSource source,

@@ -61,6 +61,20 @@ Value SharedTiles::place(OpBuilder &b, Location loc, Value dynamic) const {
                                 ValueRange{cIdx(usedBytes())});
 }
 
+SmallVector<Value> TileProducts::issueScores(Value) {
+  llvm_unreachable("the overlap is wgmma's");
+}
+SmallVector<Value> TileProducts::packProbabilities(Value) {
+  llvm_unreachable("the overlap is wgmma's");
+}
+void TileProducts::issueAccumulate(Value, ArrayRef<Value>,
+                                   MutableArrayRef<Value>) {
+  llvm_unreachable("the overlap is wgmma's");
+}
+void TileProducts::waitProducts(int64_t) {
+  llvm_unreachable("the overlap is wgmma's");
+}
+
 Value TileProducts::cIdx(int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
@@ -222,6 +236,12 @@ public:
   void copiesLanded() override { warpgroup.proxyFence(); }
 
   SmallVector<Value> scores(Value buffer) override {
+    SmallVector<Value> s = issueScores(buffer);
+    warpgroup.wait(0);
+    return s;
+  }
+
+  SmallVector<Value> issueScores(Value buffer) override {
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     SmallVector<Value> s(tiles.kvTile / 2, zero);
     Value keys = addC(mulC(buffer, tiles.kBytes), tiles.kOffset());
@@ -231,11 +251,16 @@ public:
                     descriptor(warpgroupOffset, tiles.rows, k, false),
                     descriptor(keys, tiles.kvTile, k, false),
                     /*transposeB=*/false);
-    warpgroup.commitAndWait();
+    warpgroup.commit();
     return s;
   }
 
   void accumulate(Value buffer, Value p, MutableArrayRef<Value> o) override {
+    issueAccumulate(buffer, packProbabilities(p), o);
+    warpgroup.wait(0);
+  }
+
+  SmallVector<Value> packProbabilities(Value p) override {
     // P stays in registers: as with mma.sync, its slices 2kk and 2kk + 1,
     // packed to 16-bit pairs, are k-step kk's A fragment (rows g and g + 8
     // of the warp's 16, keys 2t, 2t + 1 and 8 on).
@@ -243,19 +268,26 @@ public:
       return LLVM::BitcastOp::create(b, loc, b.getI32Type(), packPair(p, i))
           .getResult();
     };
-    SmallVector<SmallVector<Value, 4>> a;
+    SmallVector<Value> a;
     for (int64_t kk = 0; kk < tiles.kvTile / 16; ++kk)
-      a.push_back(
+      a.append(
           {pair(8 * kk), pair(8 * kk + 2), pair(8 * kk + 4), pair(8 * kk + 6)});
+    return a;
+  }
+
+  void issueAccumulate(Value buffer, ArrayRef<Value> a,
+                       MutableArrayRef<Value> o) override {
     Value values = addC(mulC(buffer, tiles.vBytes), tiles.vOffset());
     warpgroup.fence();
     for (int64_t kk = 0; kk < tiles.kvTile / 16; ++kk)
-      warpgroup.mmaRegisterA(o, a[kk],
+      warpgroup.mmaRegisterA(o, a.slice(4 * kk, 4),
                              descriptor(values, tiles.kvTile, kk,
                                         /*nMajor=*/true),
                              /*transposeB=*/true);
-    warpgroup.commitAndWait();
+    warpgroup.commit();
   }
+
+  void waitProducts(int64_t pending) override { warpgroup.wait(pending); }
 
 private:
   /// The descriptor of k-step `k` of a `rows`-row tile at byte `tile`,

@@ -99,6 +99,18 @@ public:
   /// accumulators. Every thread of the block calls it (uniformly).
   virtual void accumulate(Value buffer, Value p, MutableArrayRef<Value> o) = 0;
 
+  /// wgmma only, for the intra-warpgroup overlap (GPUTiling::overlap): the
+  /// products issued and committed, not waited for; their accumulators
+  /// are readable after waitProducts. issueScores returns S's.
+  virtual SmallVector<Value> issueScores(Value buffer);
+  /// The lane's probabilities (as for accumulate) as P V's A registers,
+  /// 16-bit pairs: kvTile / 4 i32 values, kept across a step.
+  virtual SmallVector<Value> packProbabilities(Value p);
+  virtual void issueAccumulate(Value buffer, ArrayRef<Value> pRegisters,
+                               MutableArrayRef<Value> o);
+  /// Waits until at most `pending` issued groups are in flight.
+  virtual void waitProducts(int64_t pending);
+
 protected:
   TileProducts(OpBuilder &b, Location loc, Type elem, const SharedTiles &tiles,
                const LaneIds &lanes)

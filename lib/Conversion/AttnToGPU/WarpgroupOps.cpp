@@ -105,8 +105,14 @@ void WarpgroupOps::mmaRegisterA(MutableArrayRef<Value> acc, ValueRange a,
 }
 
 void WarpgroupOps::commitAndWait() {
-  NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
-  NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+  commit();
+  wait(0);
+}
+
+void WarpgroupOps::commit() { NVVM::WgmmaGroupSyncAlignedOp::create(b, loc); }
+
+void WarpgroupOps::wait(int64_t pending) {
+  NVVM::WgmmaWaitGroupSyncOp::create(b, loc, pending);
 }
 
 void WarpgroupOps::proxyFence() {

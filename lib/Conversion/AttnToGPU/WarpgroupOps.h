@@ -66,6 +66,10 @@ public:
   /// Commits the issued wgmmas and waits for them (their accumulators are
   /// readable after).
   void commitAndWait();
+  /// Commits the issued wgmmas as a group; waits until at most `pending` of
+  /// this thread's groups are in flight (the older ones are done).
+  void commit();
+  void wait(int64_t pending);
   /// fence.proxy.async.shared::cta: makes this thread's generic-proxy
   /// writes of shared memory (stores, landed cp.async copies) visible to
   /// the async proxy wgmma reads through; a barrier must follow for other

@@ -56,10 +56,12 @@ func.func @ragged_causal(%q: tensor<2x4x16x64xf16>, %kp: tensor<1x4x32x64xf16>, 
 // -----
 
 // Sigmoid decode with ragged suffixes: every segment takes the row's
-// concatenation length for its bias -log(n).
+// concatenation length for its bias -log(n), so the shared prompt is not
+// stacked (its rows' biases would differ inside a tile).
 
 // CHECK-LABEL: gpu.func @sigmoid_ragged(
 // CHECK-SAME: attune.ragged_concatenation
+// CHECK-NOT: attune.stacked_rows
 // CHECK: math.log
 // CHECK-LABEL: gpu.func @sigmoid_ragged_segment1(
 // CHECK-SAME: attune.ragged_concatenation

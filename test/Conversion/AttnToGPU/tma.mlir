@@ -3,6 +3,9 @@
 // RUN: attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma tma=true stages=3" --canonicalize --cse | FileCheck %s --check-prefix=STAGES
 // RUN: not attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma stages=3" 2>&1 | FileCheck %s --check-prefix=BAD-STAGES
 // RUN: not attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma tma=true stages=9" 2>&1 | FileCheck %s --check-prefix=BAD-STAGES
+// RUN: attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma tma=true stages=3 overlap=true" --canonicalize --cse | FileCheck %s --check-prefix=OVERLAP
+// RUN: not attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma tma=true overlap=true" 2>&1 | FileCheck %s --check-prefix=BAD-OVERLAP
+// RUN: not attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma overlap=true stages=3" 2>&1 | FileCheck %s --check-prefix=BAD-STAGES
 
 // The sm_90a kernel with its K and V tiles through the TMA: f16, GQA 4:1,
 // D = 128, causal, one warpgroup, 64-key tiles. The tensor maps of K and V
@@ -137,3 +140,43 @@ func.func @ragged(%q: tensor<?x4x1x128xf16>, %k: tensor<?x4x?x128xf16>, %v: tens
 
 // BAD-STAGES: error: convert-attn-to-gpu: stages={{[39]}} must be 2 to 8, and more than 2 needs tma=true (cp.async double-buffers)
 
+// The intra-warpgroup overlap (overlap=true, 3 stages): the loop carries
+// the row state, O, the pending P V's P (16 i32 A registers), its two
+// rescale factors, whether it is pending and its step. Each step issues
+// S_j (8 wgmmas, committed, not waited for); if a P V is pending, rescales
+// O, waits for that step's V, issues the 4 register-A wgmmas and waits for
+// S_j alone (wait_group 1), else waits for S_j; the probabilities; then
+// wait_group 0 and the pending step's buffer released; thread 0 loads
+// ahead at the end of the step. After the loop the last P V is issued,
+// waited for and its buffer released.
+// OVERLAP-LABEL: gpu.func @causal
+// OVERLAP: %{{.*}}:10 = scf.for %[[IV:.*]] = %c0 to %{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, vector<64xf32>, vector<16xi32>, f32, f32, i1, index)
+// OVERLAP: nvvm.mbarrier.try_wait.parity
+// OVERLAP-COUNT-8: nvvm.wgmma.mma_async
+// OVERLAP-NEXT: llvm.extractvalue
+// OVERLAP: nvvm.wgmma.commit.group.sync.aligned
+// OVERLAP-NEXT: %[[O:.*]] = scf.if %[[PENDING:.*]] -> (vector<64xf32>) {
+// OVERLAP: arith.mulf
+// OVERLAP: nvvm.mbarrier.try_wait.parity
+// OVERLAP: nvvm.wgmma.fence.aligned
+// OVERLAP-COUNT-4: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async
+// OVERLAP: nvvm.wgmma.commit.group.sync.aligned
+// OVERLAP-NEXT: vector.from_elements
+// OVERLAP-NEXT: nvvm.wgmma.wait.group.sync.aligned 1
+// OVERLAP-NEXT: scf.yield
+// OVERLAP-NEXT: } else {
+// OVERLAP-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// OVERLAP: math.exp
+// OVERLAP: nvvm.wgmma.wait.group.sync.aligned 0
+// OVERLAP-NEXT: scf.if %[[PENDING]] {
+// OVERLAP: nvvm.mbarrier.arrive
+// OVERLAP: scf.if
+// OVERLAP: nvvm.mbarrier.try_wait.parity
+// OVERLAP: nvvm.cp.async.bulk.tensor.shared.cluster.global
+// OVERLAP: scf.yield %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[O]], %{{.*}}, %{{.*}}, %{{.*}}, %true, %[[IV]]
+// OVERLAP: scf.if %{{.*}}#8 -> (vector<64xf32>) {
+// OVERLAP-COUNT-4: llvm.inline_asm
+// OVERLAP: nvvm.wgmma.wait.group.sync.aligned 0
+// OVERLAP: nvvm.mbarrier.arrive
+
+// BAD-OVERLAP: error: convert-attn-to-gpu: overlap=true needs tma=true and stages=3 or more (a buffer is released a step later)

@@ -56,6 +56,11 @@ struct GPUTiling {
   /// Each buffer's consumers release it on an mbarrier of its own, which
   /// the issuing thread waits for; no block barrier per key tile.
   int64_t stages = 2;
+  /// With the TMA (and at least 3 stages): FlashAttention-3's
+  /// intra-warpgroup overlap. Step j issues S_j = Q K_j^T, then the P V of
+  /// the previous step, and computes the softmax of S_j while that P V
+  /// runs; a buffer is released once its P V completed, a step later.
+  bool overlap = false;
 };
 
 /// "sync" or "wgmma" as GPUMma; std::nullopt otherwise.

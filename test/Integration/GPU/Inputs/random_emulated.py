@@ -303,7 +303,8 @@ def main():
                         default="sync",
                         help="tensor-core instructions of the kernels; "
                         "wgmma also draws the tiling (one or two warpgroups); "
-                        "tma is wgmma with K and V through the TMA")
+                        "tma is wgmma with K and V through the TMA (and, "
+                        "drawn, the intra-warpgroup overlap)")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     build = os.path.abspath(args.build)
@@ -330,9 +331,15 @@ def main():
             if not any(f.startswith("--block-mask") for f in flags):
                 tilings += ["warps=4 kv-tile=128", "warps=8 kv-tile=128"]
             tiling = random.Random(args.seed * 7919 + n).choice(tilings)
-            # TMA: a pipeline of 2 to 4 buffers (a stream of its own too).
-            stages = random.Random(args.seed * 6007 + n).choice([2, 3, 4])
+            # TMA: a pipeline of 2 to 4 buffers (a stream of its own too),
+            # with 3 or more every other problem overlapping each step's
+            # softmax with the previous P V.
+            stages_stream = random.Random(args.seed * 6007 + n)
+            stages = stages_stream.choice([2, 3, 4])
+            overlap = stages >= 3 and stages_stream.random() < 0.5
             tma = f" tma=true stages={stages}" if args.mma == "tma" else ""
+            if args.mma == "tma" and overlap:
+                tma += " overlap=true"
             options = [f"--pipeline-options=mma=wgmma{tma} {tiling}"]
         compiled = subprocess.run(
             [os.path.join(tools, "attune-compile"), base + ".mlir",
