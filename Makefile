@@ -72,6 +72,7 @@ gpu-check-emulated: build
 	@scripts/gpu-check-emulated.sh $(BUILD_DIR) sync
 	@scripts/gpu-check-emulated.sh $(BUILD_DIR) wgmma
 	@scripts/gpu-check-emulated.sh $(BUILD_DIR) tma
+	@scripts/gpu-check-emulated.sh $(BUILD_DIR) overlap
 
 fuzz: build
 	mkdir -p $(BUILD_DIR)/fuzz-corpus

@@ -51,3 +51,7 @@ variant wgmma_k128 "$OUT/prefill.mlir" "mma=wgmma kv-tile=128"
 variant tma "$OUT/kernels.mlir" "mma=wgmma tma=true"
 variant tma_k128 "$OUT/prefill.mlir" "mma=wgmma tma=true kv-tile=128"
 variant tma_s3 "$OUT/prefill.mlir" "mma=wgmma tma=true stages=3"
+# And with FlashAttention-3's intra-warpgroup overlap (3 buffers).
+variant overlap "$OUT/kernels.mlir" "mma=wgmma tma=true stages=3 overlap=true"
+variant overlap_k128 "$OUT/prefill.mlir" \
+  "mma=wgmma tma=true stages=3 overlap=true kv-tile=128"

@@ -5,11 +5,12 @@
 # run through their C launcher by the emulator's libcuda.so.1 against the
 # float64 reference. Needs PyTorch (<build>/export-venv or python3's).
 #
-#   scripts/gpu-check-emulated.sh [build] [sync|wgmma|tma]
+#   scripts/gpu-check-emulated.sh [build] [sync|wgmma|tma|overlap]
 #
 # The second argument is the build: convert-attn-to-gpu's mma (wgmma: the
 # sm_90a kernels, into <build>/gpu-check-emulated-wgmma), or tma (the sm_90a
-# kernels with K and V through the TMA: mma=wgmma tma=true).
+# kernels with K and V through the TMA: mma=wgmma tma=true), or overlap
+# (those with the intra-warpgroup overlap: tma=true stages=3 overlap=true).
 set -eu
 BUILD=${1:-build}
 MMA=${2:-sync}
@@ -17,6 +18,7 @@ OUT=$BUILD/gpu-check-emulated
 [ "$MMA" = sync ] || OUT=$OUT-$MMA
 OPTIONS="mma=$MMA"
 [ "$MMA" = tma ] && OPTIONS="mma=wgmma tma=true"
+[ "$MMA" = overlap ] && OPTIONS="mma=wgmma tma=true stages=3 overlap=true"
 mkdir -p "$OUT"
 "$BUILD/bin/attune-opt" bench/gpu/kernels.mlir \
   --attn-build-block-mask="q-block=64 kv-block=64" -o "$OUT/kernels.mlir"

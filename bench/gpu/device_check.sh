@@ -7,8 +7,9 @@
 #
 # Numerics run one kernel per process (a kernel that faults leaves its CUDA
 # context unusable: the others still get checked), then, for sm_90a builds,
-# the wgmma build's kernels and the TMA build's (mma=wgmma tma=true) in one
-# process each, then one timing run (the other builds' prefill kernels after
+# the wgmma build's kernels, the TMA build's (mma=wgmma tma=true) and the
+# overlapped one's (tma=true stages=3 overlap=true) in one process each, then
+# one timing run (the other builds' prefill kernels after
 # the main table; an sm_90a build whose numerics failed is not timed).
 set -u
 DIR=${1:-build/gpu-check}
@@ -26,9 +27,10 @@ for kernel in $($CHECK --list); do
     failed="$failed $kernel"
   fi
 done
-# The sm_90a builds, every kernel in one process each: wgmma (cp.async) and
-# tma (wgmma, K and V through the TMA).
-for build in wgmma tma; do
+# The sm_90a builds, every kernel in one process each: wgmma (cp.async), tma
+# (wgmma, K and V through the TMA) and overlap (tma with each step's softmax
+# beside the previous step's P V).
+for build in wgmma tma overlap; do
   [ -e "$DIR/libattune_gpu_check_$build.so" ] || continue
   echo "$build kernels:"
   timeout 120 python3 "$HERE/device_check.py" \

@@ -724,18 +724,17 @@ KernelEmitter::overlappedSteps(TileProducts &products,
   Type accType = accInit.getType();
   // The pending P V issued, not waited for: O rescaled, then O += P V over
   // its step's V buffer. Returns O (readable after the wait).
-  auto issuePending = [&](ValueRange state) -> Value {
+  auto issuePending = [&](ValueRange state, Value use) -> Value {
     Value alpha[2] = {state[Alpha0], state[Alpha1]};
     Value acc = state[Acc];
     if (!sem.isSigmoid())
       acc = rescale(acc, alpha);
     SmallVector<Value> o = elementsOf(acc);
-    pipeline.valuesNeededAt(state[PendingUse]);
-    products.issueAccumulate(
-        arith::RemUIOp::create(b, loc, state[PendingUse], cIdx(stages)),
-        elementsOf(state[P]), o);
+    products.issueAccumulate(arith::RemUIOp::create(b, loc, use, cIdx(stages)),
+                             elementsOf(state[P]), o);
     return vector::FromElementsOp::create(b, loc, accType, o);
   };
+  Value noP = init[P], one = init[Alpha0];
   // The pending P V, if any, issued, waited for and its buffer released.
   auto flush = [&](ValueRange state) {
     auto pending =
@@ -743,7 +742,8 @@ KernelEmitter::overlappedSteps(TileProducts &products,
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(pending.thenBlock());
-      Value acc = issuePending(state);
+      pipeline.valuesNeededAt(state[PendingUse]);
+      Value acc = issuePending(state, state[PendingUse]);
       products.waitProducts(0);
       pipeline.releaseAt(state[PendingUse]);
       scf::YieldOp::create(b, loc, acc);
@@ -753,6 +753,9 @@ KernelEmitter::overlappedSteps(TileProducts &products,
     SmallVector<Value> flushed(state.begin(), state.end());
     flushed[Acc] = pending.getResult(0);
     flushed[Pending] = none;
+    // What the next step issues in its place adds nothing (P = 0).
+    flushed[P] = noP;
+    flushed[Alpha0] = flushed[Alpha1] = one;
     return flushed;
   };
 
@@ -779,20 +782,17 @@ KernelEmitter::overlappedSteps(TileProducts &products,
       scf::YieldOp::create(b, loc, flushed);
       b.setInsertionPointToStart(skipStep.elseBlock());
     }
-    // S_j, then the pending P V behind it; wait for S_j alone.
+    // S_j, then the pending P V behind it; wait for S_j alone. Without one
+    // pending, a P V that adds nothing (P = 0, factor 1) over this step's
+    // V, so that no branch separates the wgmmas from their waits (ptxas
+    // serializes wgmmas in flight across a branch it cannot prove
+    // uniform).
+    Value use =
+        arith::SelectOp::create(b, loc, args[Pending], args[PendingUse], iv);
+    pipeline.valuesNeededAt(use);
     SmallVector<Value> s = products.issueScores(buffer);
-    auto pending =
-        scf::IfOp::create(b, loc, accType, args[Pending], true, true);
-    {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(pending.thenBlock());
-      Value acc = issuePending(args);
-      products.waitProducts(1);
-      scf::YieldOp::create(b, loc, acc);
-      b.setInsertionPointToStart(pending.elseBlock());
-      products.waitProducts(0);
-      scf::YieldOp::create(b, loc, args[Acc]);
-    }
+    Value acc = issuePending(args, use);
+    products.waitProducts(1);
     // S_j's probabilities while the P V runs; then it is done and its
     // buffer free.
     Value m[2] = {args[M0], args[M1]}, l[2] = {args[L0], args[L1]};
@@ -810,7 +810,7 @@ KernelEmitter::overlappedSteps(TileProducts &products,
         newM[1],
         newL[0],
         newL[1],
-        pending.getResult(0),
+        acc,
         vector::FromElementsOp::create(b, loc, pType,
                                        products.packProbabilities(p)),
         alpha[0],

@@ -142,30 +142,35 @@ func.func @ragged(%q: tensor<?x4x1x128xf16>, %k: tensor<?x4x?x128xf16>, %v: tens
 
 // The intra-warpgroup overlap (overlap=true, 3 stages): the loop carries
 // the row state, O, the pending P V's P (16 i32 A registers), its two
-// rescale factors, whether it is pending and its step. Each step issues
-// S_j (8 wgmmas, committed, not waited for); if a P V is pending, rescales
-// O, waits for that step's V, issues the 4 register-A wgmmas and waits for
-// S_j alone (wait_group 1), else waits for S_j; the probabilities; then
-// wait_group 0 and the pending step's buffer released; thread 0 loads
-// ahead at the end of the step. After the loop the last P V is issued,
-// waited for and its buffer released.
+// rescale factors, whether it is pending and its step. Each step waits for
+// K_j and for the V tile of the pending step (or, with none pending, its
+// own), issues S_j (8 wgmmas, committed, not waited for), rescales O and
+// issues the pending P V (4 register-A wgmmas; with none pending P = 0 and
+// factor 1: no branch between the wgmmas and their waits, which ptxas
+// would serialize), waits for S_j alone (wait_group 1), computes the
+// probabilities, waits for the P V (wait_group 0) and releases the pending
+// step's buffer; thread 0 loads ahead at the end of the step. After the
+// loop the last P V is issued, waited for and its buffer released.
 // OVERLAP-LABEL: gpu.func @causal
 // OVERLAP: %{{.*}}:10 = scf.for %[[IV:.*]] = %c0 to %{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, vector<64xf32>, vector<16xi32>, f32, f32, i1, index)
 // OVERLAP: nvvm.mbarrier.try_wait.parity
-// OVERLAP-COUNT-8: nvvm.wgmma.mma_async
-// OVERLAP-NEXT: llvm.extractvalue
-// OVERLAP: nvvm.wgmma.commit.group.sync.aligned
-// OVERLAP-NEXT: %[[O:.*]] = scf.if %[[PENDING:.*]] -> (vector<64xf32>) {
-// OVERLAP: arith.mulf
+// OVERLAP: %[[USE:.*]] = arith.select %[[PENDING:.*]], %[[PUSE:.*]], %[[IV]] : index
 // OVERLAP: nvvm.mbarrier.try_wait.parity
+// OVERLAP-NOT: scf.if
 // OVERLAP: nvvm.wgmma.fence.aligned
-// OVERLAP-COUNT-4: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async
+// OVERLAP-COUNT-8: nvvm.wgmma.mma_async
+// OVERLAP-NOT: scf.if
 // OVERLAP: nvvm.wgmma.commit.group.sync.aligned
-// OVERLAP-NEXT: vector.from_elements
+// OVERLAP-NOT: scf.if
+// OVERLAP: arith.mulf
+// OVERLAP-NOT: scf.if
+// OVERLAP: nvvm.wgmma.fence.aligned
+// OVERLAP-NOT: scf.if
+// OVERLAP-COUNT-4: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async
+// OVERLAP-NOT: scf.if
+// OVERLAP: nvvm.wgmma.commit.group.sync.aligned
+// OVERLAP-NEXT: %[[O:.*]] = vector.from_elements
 // OVERLAP-NEXT: nvvm.wgmma.wait.group.sync.aligned 1
-// OVERLAP-NEXT: scf.yield
-// OVERLAP-NEXT: } else {
-// OVERLAP-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
 // OVERLAP: math.exp
 // OVERLAP: nvvm.wgmma.wait.group.sync.aligned 0
 // OVERLAP-NEXT: scf.if %[[PENDING]] {
