@@ -142,8 +142,8 @@ GPUTiling attune::fitTiling(attn::AttentionOpInterface op, GPUTiling requested,
     return std::max(unit, tiling.kvTile / 2 / unit * unit);
   };
   while (sharedBytesFor(op, tiling) > maxSharedBytes(chip)) {
-    // A deeper pipeline goes first (down to double buffering), then the
-    // tiles.
+    // A deeper pipeline goes first (down to double buffering, or 3 buffers
+    // for the overlap), then the tiles.
     if (tiling.stages > (tiling.overlap ? 3 : 2)) {
       --tiling.stages;
     } else if (tiling.warps > leastWarps) {

@@ -54,21 +54,23 @@ public:
   /// After the Q copies (`queryCopies`, their group): loads from step
   /// `first` on, then waits for what step 0 reads and shares it.
   virtual void prologue(Value first, Value queryCopies) = 0;
-  /// Starts loop iteration `iv` (step `step`): loads ahead; returns the
-  /// buffer the step reads.
+  /// Starts loop iteration `iv` (step `step`): loads ahead (but with the
+  /// TMA's deferred release); returns the buffer the step reads.
   virtual Value beginStep(Value iv, Value step) = 0;
   /// Before the step's products read K, and before it is skipped; before
   /// they read V.
   virtual void keysNeeded() {}
   virtual void valuesNeeded() {}
   /// Ends the step (its products done): nobody reads its buffer any more.
+  /// With the deferred release: thread 0 loads ahead into the previous
+  /// step's buffer, and this step's is released later (releaseAt).
   virtual void endStep() = 0;
-  /// Deferred release only: before P V of the step at loop iteration `iv`
-  /// reads V, and once it is done with that step's buffer.
-  virtual void valuesNeededAt(Value iv) {
+  /// Deferred release only: before P V of the step at loop iteration `use`
+  /// (the buffer's use) reads V, and once it is done with that buffer.
+  virtual void valuesNeededAt(Value use) {
     llvm_unreachable("with the TMA's deferred release only");
   }
-  virtual void releaseAt(Value iv) {
+  virtual void releaseAt(Value use) {
     llvm_unreachable("with the TMA's deferred release only");
   }
 

@@ -94,8 +94,8 @@ LogicalResult attune::buildPrefixAttentionKernels(func::FuncOp func,
   // The first shared segment before the last one: its rows stacked into the
   // tiles (the prefix read once for all rows) and split into key chunks at
   // run time; its slots follow the other segments' one slot each. Not
-  // under ragged suffixes when positioned (sigmoid): its rows' bias would
-  // differ inside a tile.
+  // under ragged suffixes when positioned (sigmoid, per-head masks): its
+  // rows' concatenation lengths would differ inside a tile.
   std::optional<int64_t> stacked;
   for (int64_t s = 0; s + 1 < numSegments && !stacked; ++s)
     if (cast<attn::SegmentAttr>(op.getSegments()[s]).getKind() ==

@@ -5,10 +5,9 @@
 // instructions of a GPUTiling: mma.sync per warp (ldmatrix from rows padded
 // by 16 bytes) or wgmma per warpgroup (descriptors over unpadded core
 // matrices or 128-byte swizzled rows). P stays in registers in both. Both
-// hold the lane's
-// scores and accumulators in mma.sync's m16n8 accumulator layout, which the
-// kernel's softmax, masks and epilogue are written against
-// (AttentionKernel.cpp).
+// hold the lane's scores and accumulators in mma.sync's m16n8 accumulator
+// layout, which the kernel's softmax, masks and epilogue are written
+// against (AttentionKernel.cpp).
 //
 //===----------------------------------------------------------------------===//
 

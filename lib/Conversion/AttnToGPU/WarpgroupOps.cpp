@@ -104,11 +104,6 @@ void WarpgroupOps::mmaRegisterA(MutableArrayRef<Value> acc, ValueRange a,
                                           ArrayRef<int64_t>{i});
 }
 
-void WarpgroupOps::commitAndWait() {
-  commit();
-  wait(0);
-}
-
 void WarpgroupOps::commit() { NVVM::WgmmaGroupSyncAlignedOp::create(b, loc); }
 
 void WarpgroupOps::wait(int64_t pending) {

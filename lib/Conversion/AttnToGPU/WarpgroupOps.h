@@ -63,11 +63,9 @@ public:
   /// (rows of the thread's warp), B as in mma() (WgmmaRegisterA).
   void mmaRegisterA(MutableArrayRef<Value> acc, ValueRange a, Value descB,
                     bool transposeB);
-  /// Commits the issued wgmmas and waits for them (their accumulators are
-  /// readable after).
-  void commitAndWait();
   /// Commits the issued wgmmas as a group; waits until at most `pending` of
-  /// this thread's groups are in flight (the older ones are done).
+  /// this thread's groups are in flight (the older ones are done; their
+  /// accumulators are readable after).
   void commit();
   void wait(int64_t pending);
   /// fence.proxy.async.shared::cta: makes this thread's generic-proxy

@@ -26,11 +26,12 @@
  * wgmma.mma_async computes when the warpgroup's 128 threads have arrived
  * (its asynchrony is not modelled: reading accumulators before the wait is
  * not caught), with A from shared memory or from the threads' registers
- * (__attune_emu_wgmma_register_a). Checked: every thread issued wgmma.fence
- *since its last wait, lanes agree on descriptors and shape, operands lie inside
- *shared memory in the no-swizzle layout (reserved descriptor bits clear), every
- *wgmma is committed and waited for before a barrier or the end, and every
- *thread that wrote shared memory (memref / vector stores; with late copies,
+ * (__attune_emu_wgmma_register_a). Checked: every thread issued
+ * wgmma.fence since its last wait, lanes agree on descriptors and shape,
+ * operands lie inside shared memory in the no-swizzle or 128-byte swizzle
+ * layout (reserved descriptor bits clear), every wgmma is committed and
+ * waited for before a barrier or the end, and every thread that wrote
+ * shared memory (memref / vector stores; with late copies,
  * landed cp.async copies) executed fence.proxy.async since, before any
  * wgmma of the block reads it, and, for the threads of the reading
  * warpgroup, passed a barrier since. Descriptors hold the 18 low bits of a
@@ -643,8 +644,10 @@ EXPORT CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy,
   emu.params = params;
   emu.entry = f->entry;
   const char *offset_setting = getenv("ATTUNE_EMULATOR_SHARED_OFFSET");
-  size_t offset = offset_setting ? strtoul(offset_setting, NULL, 0) : 0;
-  if (offset % 16 || offset >= SHARED_ALIGN) {
+  char *end = NULL;
+  size_t offset = offset_setting ? strtoul(offset_setting, &end, 0) : 0;
+  if ((end && (end == offset_setting || *end)) || offset % 16 ||
+      offset >= SHARED_ALIGN) {
     warn("ATTUNE_EMULATOR_SHARED_OFFSET=%s: not a multiple of 16 below 2^18",
          offset_setting);
     pthread_mutex_unlock(&launch_lock);
