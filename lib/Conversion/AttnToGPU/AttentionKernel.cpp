@@ -110,6 +110,17 @@ private:
                            int64_t stages, Value begin, Value end,
                            StepAt stepAt, Probabilities probabilities,
                            Value accInit);
+  /// The loop both share: steps [begin, end) carrying `init`; each
+  /// iteration starts its step (its buffer, K waited for), yields
+  /// `skipped(args, iv)` for a skipped step and `body(args, iv, buffer,
+  /// step)` otherwise, and ends the step. Returns the loop's results.
+  using SkippedStep =
+      function_ref<SmallVector<Value>(ValueRange args, Value iv)>;
+  using StepBody = function_ref<SmallVector<Value>(
+      ValueRange args, Value iv, Value buffer, const Step &step)>;
+  ValueRange stepLoop(KeyTilePipeline &pipeline, Value begin, Value end,
+                      StepAt stepAt, ValueRange init, SkippedStep skipped,
+                      StepBody body);
   /// The elements of a vector.
   SmallVector<Value> elementsOf(Value vector);
   /// acc * alpha, alpha per row (g, g + 8) of the lane.
@@ -642,6 +653,40 @@ SmallVector<Value> KernelEmitter::elementsOf(Value vector) {
   return elements;
 }
 
+ValueRange KernelEmitter::stepLoop(KeyTilePipeline &pipeline, Value begin,
+                                   Value end, StepAt stepAt, ValueRange init,
+                                   SkippedStep skipped, StepBody body) {
+  auto loop = scf::ForOp::create(b, loc, cIdx(0),
+                                 arith::SubIOp::create(b, loc, end, begin),
+                                 cIdx(1), init);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value iv = loop.getInductionVar(), step = add(begin, iv);
+  ValueRange args = loop.getRegionIterArgs();
+  Value buffer = pipeline.beginStep(iv, step);
+  pipeline.keysNeeded();
+  Step tile = stepAt(step);
+  // A skipped step (a listed block seen before or out of range) runs in the
+  // `then` branch, the rest of the step in the `else` branch.
+  scf::IfOp skipStep;
+  if (tile.skip) {
+    skipStep =
+        scf::IfOp::create(b, loc, loop.getResultTypes(), tile.skip, true, true);
+    b.setInsertionPointToStart(skipStep.thenBlock());
+    scf::YieldOp::create(b, loc, skipped(args, iv));
+    b.setInsertionPointToStart(skipStep.elseBlock());
+  }
+  SmallVector<Value> state = body(args, iv, buffer, tile);
+  if (skipStep) {
+    scf::YieldOp::create(b, loc, state);
+    b.setInsertionPointAfter(skipStep);
+    state.assign(skipStep.getResults().begin(), skipStep.getResults().end());
+  }
+  pipeline.endStep();
+  scf::YieldOp::create(b, loc, state);
+  return loop.getResults();
+}
+
 KernelEmitter::RowState
 KernelEmitter::steps(TileProducts &products, KeyTilePipeline &pipeline,
                      Value begin, Value end, StepAt stepAt,
@@ -649,50 +694,28 @@ KernelEmitter::steps(TileProducts &products, KeyTilePipeline &pipeline,
   const float negInf = -std::numeric_limits<float>::infinity();
   SmallVector<Value> init = {cF32(negInf), cF32(negInf), cF32(0.0f), cF32(0.0f),
                              accInit};
-  auto loop = scf::ForOp::create(b, loc, cIdx(0),
-                                 arith::SubIOp::create(b, loc, end, begin),
-                                 cIdx(1), init);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value iv = loop.getInductionVar(), step = add(begin, iv);
-    ValueRange args = loop.getRegionIterArgs();
-    Value m[2] = {args[0], args[1]}, l[2] = {args[2], args[3]};
-    Value acc = args[4];
-    Value buffer = pipeline.beginStep(iv, step);
-    pipeline.keysNeeded();
-    Step tile = stepAt(step);
-    // A skipped step (a listed block seen before or out of range) keeps the
-    // state; the rest of the step runs in the `else` branch.
-    scf::IfOp skipStep;
-    if (tile.skip) {
-      skipStep = scf::IfOp::create(b, loc, loop.getResultTypes(), tile.skip,
-                                   true, true);
-      b.setInsertionPointToStart(skipStep.thenBlock());
-      scf::YieldOp::create(b, loc, args);
-      b.setInsertionPointToStart(skipStep.elseBlock());
-    }
-    Value newM[2], newL[2], alpha[2];
-    Value p =
-        probabilities(products.scores(buffer), tile, m, l, newM, newL, alpha);
-    if (!sem.isSigmoid())
-      acc = rescale(acc, alpha);
-    // O += P V.
-    SmallVector<Value> o = elementsOf(acc);
-    pipeline.valuesNeeded();
-    products.accumulate(buffer, p, o);
-    acc = vector::FromElementsOp::create(b, loc, acc.getType(), o);
-    SmallVector<Value> state = {newM[0], newM[1], newL[0], newL[1], acc};
-    if (skipStep) {
-      scf::YieldOp::create(b, loc, state);
-      b.setInsertionPointAfter(skipStep);
-      state.assign(skipStep.getResults().begin(), skipStep.getResults().end());
-    }
-    // The step's buffer is free again (and cp.async's next tile landed).
-    pipeline.endStep();
-    scf::YieldOp::create(b, loc, state);
-  }
-  ValueRange results = loop.getResults();
+  // A skipped step keeps the state; at every step's end its buffer is free
+  // again (and cp.async's next tile landed).
+  ValueRange results = stepLoop(
+      pipeline, begin, end, stepAt, init,
+      [&](ValueRange args, Value) {
+        return SmallVector<Value>(args.begin(), args.end());
+      },
+      [&](ValueRange args, Value, Value buffer, const Step &tile) {
+        Value m[2] = {args[0], args[1]}, l[2] = {args[2], args[3]};
+        Value acc = args[4];
+        Value newM[2], newL[2], alpha[2];
+        Value p = probabilities(products.scores(buffer), tile, m, l, newM, newL,
+                                alpha);
+        if (!sem.isSigmoid())
+          acc = rescale(acc, alpha);
+        // O += P V.
+        SmallVector<Value> o = elementsOf(acc);
+        pipeline.valuesNeeded();
+        products.accumulate(buffer, p, o);
+        acc = vector::FromElementsOp::create(b, loc, acc.getType(), o);
+        return SmallVector<Value>{newM[0], newM[1], newL[0], newL[1], acc};
+      });
   return {{results[0], results[1]}, {results[2], results[3]}, results[4]};
 }
 
@@ -759,74 +782,55 @@ KernelEmitter::overlappedSteps(TileProducts &products,
     return flushed;
   };
 
-  auto loop = scf::ForOp::create(b, loc, cIdx(0),
-                                 arith::SubIOp::create(b, loc, end, begin),
-                                 cIdx(1), init);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value iv = loop.getInductionVar(), step = add(begin, iv);
-    ValueRange args = loop.getRegionIterArgs();
-    Value buffer = pipeline.beginStep(iv, step);
-    pipeline.keysNeeded();
-    Step tile = stepAt(step);
-    // A skipped step finishes the pending P V (its buffer must be released
-    // before thread 0 loads into it) and releases its own buffer.
-    scf::IfOp skipStep;
-    if (tile.skip) {
-      skipStep = scf::IfOp::create(b, loc, loop.getResultTypes(), tile.skip,
-                                   true, true);
-      b.setInsertionPointToStart(skipStep.thenBlock());
-      SmallVector<Value> flushed = flush(args);
-      pipeline.releaseAt(iv);
-      scf::YieldOp::create(b, loc, flushed);
-      b.setInsertionPointToStart(skipStep.elseBlock());
-    }
-    // S_j, then the pending P V behind it; wait for S_j alone. Without one
-    // pending, a P V that adds nothing (P = 0, factor 1) over this step's
-    // V, so that no branch separates the wgmmas from their waits (ptxas
-    // serializes wgmmas in flight across a branch it cannot prove
-    // uniform).
-    Value use =
-        arith::SelectOp::create(b, loc, args[Pending], args[PendingUse], iv);
-    pipeline.valuesNeededAt(use);
-    SmallVector<Value> s = products.issueScores(buffer);
-    Value acc = issuePending(args, use);
-    products.waitProducts(1);
-    // S_j's probabilities while the P V runs; then it is done and its
-    // buffer free.
-    Value m[2] = {args[M0], args[M1]}, l[2] = {args[L0], args[L1]};
-    Value newM[2], newL[2], alpha[2];
-    Value p = probabilities(s, tile, m, l, newM, newL, alpha);
-    products.waitProducts(0);
-    auto release = scf::IfOp::create(b, loc, args[Pending], false);
-    {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(release.thenBlock());
-      pipeline.releaseAt(args[PendingUse]);
-    }
-    SmallVector<Value> state = {
-        newM[0],
-        newM[1],
-        newL[0],
-        newL[1],
-        acc,
-        vector::FromElementsOp::create(b, loc, pType,
-                                       products.packProbabilities(p)),
-        alpha[0],
-        alpha[1],
-        some,
-        iv};
-    if (skipStep) {
-      scf::YieldOp::create(b, loc, state);
-      b.setInsertionPointAfter(skipStep);
-      state.assign(skipStep.getResults().begin(), skipStep.getResults().end());
-    }
-    // Thread 0 loads into the buffer of step j - 1, released by now.
-    pipeline.endStep();
-    scf::YieldOp::create(b, loc, state);
-  }
-  SmallVector<Value> last = flush(loop.getResults());
+  // A skipped step finishes the pending P V (its buffer must be released
+  // before thread 0 loads into it) and releases its own buffer; at every
+  // step's end thread 0 loads into the buffer of step j - 1, released by
+  // now.
+  ValueRange results = stepLoop(
+      pipeline, begin, end, stepAt, init,
+      [&](ValueRange args, Value iv) {
+        SmallVector<Value> flushed = flush(args);
+        pipeline.releaseAt(iv);
+        return flushed;
+      },
+      [&](ValueRange args, Value iv, Value buffer, const Step &tile) {
+        // S_j, then the pending P V behind it; wait for S_j alone. Without one
+        // pending, a P V that adds nothing (P = 0, factor 1) over this step's
+        // V, so that no branch separates the wgmmas from their waits (ptxas
+        // serializes wgmmas in flight across a branch it cannot prove
+        // uniform).
+        Value use = arith::SelectOp::create(b, loc, args[Pending],
+                                            args[PendingUse], iv);
+        pipeline.valuesNeededAt(use);
+        SmallVector<Value> s = products.issueScores(buffer);
+        Value acc = issuePending(args, use);
+        products.waitProducts(1);
+        // S_j's probabilities while the P V runs; then it is done and its
+        // buffer free.
+        Value m[2] = {args[M0], args[M1]}, l[2] = {args[L0], args[L1]};
+        Value newM[2], newL[2], alpha[2];
+        Value p = probabilities(s, tile, m, l, newM, newL, alpha);
+        products.waitProducts(0);
+        auto release = scf::IfOp::create(b, loc, args[Pending], false);
+        {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPointToStart(release.thenBlock());
+          pipeline.releaseAt(args[PendingUse]);
+        }
+        return SmallVector<Value>{
+            newM[0],
+            newM[1],
+            newL[0],
+            newL[1],
+            acc,
+            vector::FromElementsOp::create(b, loc, pType,
+                                           products.packProbabilities(p)),
+            alpha[0],
+            alpha[1],
+            some,
+            iv};
+      });
+  SmallVector<Value> last = flush(results);
   return {{last[M0], last[M1]}, {last[L0], last[L1]}, last[Acc]};
 }
 
