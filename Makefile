@@ -73,6 +73,7 @@ gpu-check-emulated: build
 	@scripts/gpu-check-emulated.sh $(BUILD_DIR) wgmma
 	@scripts/gpu-check-emulated.sh $(BUILD_DIR) tma
 	@scripts/gpu-check-emulated.sh $(BUILD_DIR) overlap
+	@scripts/gpu-check-emulated.sh $(BUILD_DIR) specialize
 
 fuzz: build
 	mkdir -p $(BUILD_DIR)/fuzz-corpus

@@ -55,3 +55,10 @@ variant tma_s3 "$OUT/prefill.mlir" "mma=wgmma tma=true stages=3"
 variant overlap "$OUT/kernels.mlir" "mma=wgmma tma=true stages=3 overlap=true"
 variant overlap_k128 "$OUT/prefill.mlir" \
   "mma=wgmma tma=true stages=3 overlap=true kv-tile=128"
+# And warp-specialized: a producer warpgroup issues the loads, one consumer
+# warpgroup (every kernel), or two with 128-key tiles (FlashAttention-3's
+# shape for D = 128: setmaxnreg 240 / 24).
+variant specialize "$OUT/kernels.mlir" \
+  "mma=wgmma tma=true stages=3 overlap=true warp-specialize=true"
+variant specialize_w8k128 "$OUT/prefill.mlir" \
+  "mma=wgmma tma=true stages=3 overlap=true warp-specialize=true warps=8 kv-tile=128"

@@ -5,12 +5,13 @@
 # run through their C launcher by the emulator's libcuda.so.1 against the
 # float64 reference. Needs PyTorch (<build>/export-venv or python3's).
 #
-#   scripts/gpu-check-emulated.sh [build] [sync|wgmma|tma|overlap]
+#   scripts/gpu-check-emulated.sh [build] [sync|wgmma|tma|overlap|specialize]
 #
 # The second argument is the build: convert-attn-to-gpu's mma (wgmma: the
 # sm_90a kernels, into <build>/gpu-check-emulated-wgmma), or tma (the sm_90a
 # kernels with K and V through the TMA: mma=wgmma tma=true), or overlap
-# (those with the intra-warpgroup overlap: tma=true stages=3 overlap=true).
+# (those with the intra-warpgroup overlap: tma=true stages=3 overlap=true),
+# or specialize (overlap with a producer warpgroup: warp-specialize=true).
 set -eu
 BUILD=${1:-build}
 MMA=${2:-sync}
@@ -19,6 +20,8 @@ OUT=$BUILD/gpu-check-emulated
 OPTIONS="mma=$MMA"
 [ "$MMA" = tma ] && OPTIONS="mma=wgmma tma=true"
 [ "$MMA" = overlap ] && OPTIONS="mma=wgmma tma=true stages=3 overlap=true"
+[ "$MMA" = specialize ] &&
+  OPTIONS="mma=wgmma tma=true stages=3 overlap=true warp-specialize=true"
 mkdir -p "$OUT"
 "$BUILD/bin/attune-opt" bench/gpu/kernels.mlir \
   --attn-build-block-mask="q-block=64 kv-block=64" -o "$OUT/kernels.mlir"

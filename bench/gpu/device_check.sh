@@ -7,8 +7,9 @@
 #
 # Numerics run one kernel per process (a kernel that faults leaves its CUDA
 # context unusable: the others still get checked), then, for sm_90a builds,
-# the wgmma build's kernels, the TMA build's (mma=wgmma tma=true) and the
-# overlapped one's (tma=true stages=3 overlap=true) in one process each, then
+# the wgmma build's kernels, the TMA build's (mma=wgmma tma=true), the
+# overlapped one's (tma=true stages=3 overlap=true) and the warp-specialized
+# one's (overlap with a producer warpgroup) in one process each, then
 # one timing run (the other builds' prefill kernels after
 # the main table; an sm_90a build whose numerics failed is not timed).
 set -u
@@ -28,9 +29,10 @@ for kernel in $($CHECK --list); do
   fi
 done
 # The sm_90a builds, every kernel in one process each: wgmma (cp.async), tma
-# (wgmma, K and V through the TMA) and overlap (tma with each step's softmax
-# beside the previous step's P V).
-for build in wgmma tma overlap; do
+# (wgmma, K and V through the TMA), overlap (tma with each step's softmax
+# beside the previous step's P V) and specialize (overlap, the loads issued
+# by a producer warpgroup).
+for build in wgmma tma overlap specialize; do
   [ -e "$DIR/libattune_gpu_check_$build.so" ] || continue
   echo "$build kernels:"
   timeout 120 python3 "$HERE/device_check.py" \

@@ -30,6 +30,7 @@ void attune::buildGPUKernels(OpPassManager &pm,
   kernel.tma = options.tma;
   kernel.stages = options.stages;
   kernel.overlap = options.overlap;
+  kernel.warpSpecialize = options.warpSpecialize;
   pm.addPass(createConvertAttnToGPU(kernel));
 }
 

@@ -517,6 +517,10 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
            "With tma=true and stages of 3 or more: each step's softmax "
            "overlaps the previous step's P V on the tensor cores "
            "(FlashAttention-3's intra-warpgroup pipelining)">,
+    Option<"warpSpecialize", "warp-specialize", "bool", /*default=*/"false",
+           "With tma=true: a producer warpgroup (128 more threads) issues "
+           "the TMA loads; the consumer warpgroups only compute "
+           "(FlashAttention-3's warp specialization, setmaxnreg)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

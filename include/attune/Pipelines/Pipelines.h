@@ -134,6 +134,12 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                      "softmax overlaps the previous step's P V "
                      "(FlashAttention-3's intra-warpgroup pipelining)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> warpSpecialize{
+      *this, "warp-specialize",
+      llvm::cl::desc("With tma=true: a producer warpgroup issues the TMA "
+                     "loads, the consumer warpgroups only compute "
+                     "(FlashAttention-3's warp specialization)"),
+      llvm::cl::init(false)};
   PassOptions::Option<std::string> format{
       *this, "format",
       llvm::cl::desc("What gpu-module-to-binary embeds: isa (PTX, needs no "

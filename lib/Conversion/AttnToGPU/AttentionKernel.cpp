@@ -39,6 +39,7 @@
 #include "attune/Conversion/TiledAttention/TileSemantics.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
@@ -121,6 +122,13 @@ private:
   ValueRange stepLoop(KeyTilePipeline &pipeline, Value begin, Value end,
                       StepAt stepAt, ValueRange init, SkippedStep skipped,
                       StepBody body);
+  /// Warp specialization: after a block barrier (the mbarriers initialized),
+  /// the producer warpgroup (threads past the consumers') gives up
+  /// registers and its first thread runs the pipeline's loads of steps
+  /// [begin, end) (walking block lists when `walksLists`); the builder
+  /// continues in the consumers' branch.
+  void splitRoles(KeyTilePipeline &pipeline, Value begin, Value end,
+                  bool walksLists);
   /// The elements of a vector.
   SmallVector<Value> elementsOf(Value vector);
   /// acc * alpha, alpha per row (g, g + 8) of the lane.
@@ -347,9 +355,14 @@ void KernelEmitter::emit(const KernelValues &values) {
     }
     return {stepAt(i).keyBegin, select(inRange, kvLen, cIdx(0))};
   };
+  KeyTilePipeline::TmaSchedule schedule;
+  schedule.stages = tiles.stages;
+  schedule.deferredRelease = tiling.overlap;
+  schedule.producer = tiling.warpSpecialize;
+  schedule.consumers = threads;
   std::unique_ptr<KeyTilePipeline> pipeline =
-      tma ? KeyTilePipeline::tma(b, loc, keyTileSource, *tma, tid, tiles.stages,
-                                 *products, tiling.overlap)
+      tma ? KeyTilePipeline::tma(b, loc, keyTileSource, *tma, tid, schedule,
+                                 *products)
           : KeyTilePipeline::cpAsync(
                 b, loc, keyTileSource,
                 [&](Value first, Value limit, Value buffer) {
@@ -365,6 +378,8 @@ void KernelEmitter::emit(const KernelValues &values) {
   // Prologue: the Q tile and the first key tile (and, for mma.sync, the Q
   // fragments in registers).
   pipeline->initialize();
+  if (tiling.warpSpecialize)
+    splitRoles(*pipeline, stepBegin, stepEnd, walk.has_value());
   Value queryCopies = warpOps.copyRows(
       products->query(), {}, values.q,
       [&](Value row) -> std::pair<Value, Value> {
@@ -636,6 +651,45 @@ Value KernelEmitter::softmaxStep(Value scores, Value (&m)[2], Value (&l)[2],
   return p;
 }
 
+void KernelEmitter::splitRoles(KeyTilePipeline &pipeline, Value begin,
+                               Value end, bool walksLists) {
+  // Registers a thread: the block starts with the share of 64K its size
+  // allows (one block per SM), then the producer keeps 24 and the consumers
+  // take what that leaves, up to 240 (FlashAttention-3's split for two
+  // consumer warpgroups). A producer that walks block lists keeps 40 (with
+  // 24 it spills; two consumer warpgroups then get 232). One consumer
+  // warpgroup starts with more (255): neither role changes its share then.
+  constexpr int64_t kRegisters = 65536, kMaxConsumerRegisters = 240;
+  const int64_t kProducerRegisters = walksLists ? 40 : 24;
+  int64_t atEntry =
+      std::min<int64_t>(kRegisters / (threads + 128), 255) / 8 * 8;
+  int64_t consumerRegisters = std::min<int64_t>(
+      (kRegisters - 128 * kProducerRegisters) / threads / 8 * 8,
+      kMaxConsumerRegisters);
+  gpu::BarrierOp::create(b, loc);
+  auto roles = scf::IfOp::create(b, loc, lt(tid, cIdx(threads)),
+                                 /*withElseRegion=*/true);
+  bool moveRegisters = consumerRegisters > atEntry;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(roles.elseBlock());
+    if (moveRegisters)
+      NVVM::SetMaxRegisterOp::create(b, loc, kProducerRegisters,
+                                     NVVM::SetMaxRegisterAction::decrease);
+    auto first = scf::IfOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid,
+                              cIdx(threads)),
+        false);
+    b.setInsertionPointToStart(first.thenBlock());
+    pipeline.produce(begin, end);
+  }
+  b.setInsertionPointToStart(roles.thenBlock());
+  if (moveRegisters)
+    NVVM::SetMaxRegisterOp::create(b, loc, consumerRegisters,
+                                   NVVM::SetMaxRegisterAction::increase);
+}
+
 Value KernelEmitter::rescale(Value acc, Value (&alpha)[2]) {
   auto type = cast<VectorType>(acc.getType());
   SmallVector<Value> alphas;
@@ -841,5 +895,7 @@ void attune::detail::emitAttentionKernel(OpBuilder &b, Location loc,
                                          const TileSemantics &sem,
                                          const GPUTiling &tiling,
                                          const KernelValues &values) {
+  // The emitter may leave the builder in the consumers' branch.
+  OpBuilder::InsertionGuard guard(b);
   KernelEmitter(b, loc, op, sem, tiling).emit(values);
 }

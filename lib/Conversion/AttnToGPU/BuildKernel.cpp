@@ -402,6 +402,7 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
     kernelTiling.tma = false;
     kernelTiling.stages = 2;
     kernelTiling.overlap = false;
+    kernelTiling.warpSpecialize = false;
   }
   SmallVector<Type> params(lead, LLVM::LLVMPointerType::get(ctx));
   for (auto [i, operand] : llvm::enumerate(operands))
@@ -528,7 +529,9 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
     values.kvBatchTable = memref::GetGlobalOp::create(
         b, loc, rowsTable.getType(), rowsTable.getSymName());
   emitAttentionKernel(b, loc, op, *sem, kernelTiling, values);
-  int64_t threads = tiling.warps * 32, rows = tiling.warps * kWarpRows;
+  // Warp specialization: the producer warpgroup after the consumers.
+  int64_t threads = tiling.warps * 32 + (kernelTiling.warpSpecialize ? 128 : 0),
+          rows = tiling.warps * kWarpRows;
   gpu::ReturnOp::create(b, loc);
 
   kernel.setKnownBlockSizeAttr(

@@ -77,6 +77,12 @@ struct ConvertAttnToGPUPass
       return signalPassFailure();
     }
     tiling.overlap = overlap;
+    if (warpSpecialize && !tma) {
+      module.emitError("convert-attn-to-gpu: warp-specialize=true needs "
+                       "tma=true (the producer warpgroup issues TMA loads)");
+      return signalPassFailure();
+    }
+    tiling.warpSpecialize = warpSpecialize;
     SmallVector<func::FuncOp> hosts;
     bool unsupported = false;
     for (auto func : module.getOps<func::FuncOp>()) {

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -66,29 +67,44 @@ private:
 /// parity of the buffer's use j / stages, and releases the buffer when its
 /// wgmmas are done. With `deferred` release the kernel releases buffers
 /// (releaseAt) up to a step late, and thread 0's wait and load move to the
-/// end of step j: by then every thread released step j - 1's buffer.
+/// end of step j: by then every thread released step j - 1's buffer. With a
+/// producer, its loop (produce) waits and loads instead of thread 0, as
+/// far ahead as the ring allows, and the consumers only wait and release.
 class TmaPipeline : public KeyTilePipeline {
 public:
   TmaPipeline(OpBuilder &b, Location loc, TileSource source, TmaTiles &tma,
-              Value tid, int64_t stages, TileProducts &products, bool deferred)
+              Value tid, TmaSchedule schedule, TileProducts &products)
       : KeyTilePipeline(b, loc, std::move(source), products), tma(tma),
-        tid(tid), stages(stages), deferred(deferred) {}
+        tid(tid), stages(schedule.stages), deferred(schedule.deferredRelease),
+        schedule(schedule) {}
 
   void initialize() override {
     onThreadZero([&] { tma.initBarriers(); });
   }
 
   void prologue(Value first, Value queryCopies) override {
-    onThreadZero([&] {
-      for (int64_t i = 0; i + 1 < stages; ++i)
-        issue(add(b, loc, first, i), cIdx(i));
-    });
+    if (!schedule.producer)
+      onThreadZero([&] {
+        for (int64_t i = 0; i + 1 < stages; ++i)
+          issue(add(b, loc, first, i), cIdx(i));
+      });
     // The Q copies (cp.async), fenced for the async proxy and shared; the
-    // mbarriers' initialization is shared by the same barrier.
+    // mbarriers' initialization is shared by the same barrier (with a
+    // producer, by a block barrier before the roles part: the consumers'
+    // barrier here is a named one over them alone).
     nvgpu::DeviceAsyncWaitOp::create(b, loc, queryCopies,
                                      b.getI32IntegerAttr(0));
     products.copiesLanded();
-    gpu::BarrierOp::create(b, loc);
+    if (!schedule.producer) {
+      gpu::BarrierOp::create(b, loc);
+      return;
+    }
+    auto i32 = [&](int64_t v) {
+      return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
+    };
+    NVVM::BarrierOp::create(b, loc, TypeRange{}, i32(kConsumerBarrier),
+                            i32(schedule.consumers),
+                            NVVM::BarrierReductionAttr(), Value());
   }
 
   Value beginStep(Value iv, Value step) override {
@@ -96,7 +112,7 @@ public:
     parity = parityOf(iv);
     this->iv = iv;
     this->step = step;
-    if (!deferred)
+    if (!deferred && !schedule.producer)
       loadAhead();
     return buffer;
   }
@@ -104,10 +120,10 @@ public:
   void keysNeeded() override { tma.waitKeys(buffer, parity); }
   void valuesNeeded() override { tma.waitValues(buffer, parity); }
   void endStep() override {
-    if (deferred)
-      loadAhead();
-    else
+    if (!deferred)
       tma.release(buffer);
+    else if (!schedule.producer)
+      loadAhead();
   }
   void valuesNeededAt(Value use) override {
     tma.waitValues(arith::RemUIOp::create(b, loc, use, cIdx(stages)),
@@ -115,6 +131,28 @@ public:
   }
   void releaseAt(Value use) override {
     tma.release(arith::RemUIOp::create(b, loc, use, cIdx(stages)));
+  }
+  /// Iteration k loads step first + k into buffer k % stages, after the
+  /// consumers released its use at iteration k - stages.
+  void produce(Value first, Value end) override {
+    assert(schedule.producer && "the consumers load");
+    auto loop = scf::ForOp::create(
+        b, loc, cIdx(0), arith::SubIOp::create(b, loc, end, first), cIdx(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value k = loop.getInductionVar();
+    Value into = arith::RemUIOp::create(b, loc, k, cIdx(stages));
+    auto reused = scf::IfOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, k,
+                              cIdx(stages)),
+        false);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(reused.thenBlock());
+      tma.waitReleased(into, parityOf(add(b, loc, k, -stages)));
+    }
+    issue(arith::AddIOp::create(b, loc, first, k), into);
   }
 
 private:
@@ -163,10 +201,14 @@ private:
     body();
   }
 
+  /// The consumers' named barrier (0 is the block's).
+  static constexpr int64_t kConsumerBarrier = 1;
+
   TmaTiles &tma;
   Value tid;
   int64_t stages;
   bool deferred;
+  TmaSchedule schedule;
   /// The current loop iteration and step, its buffer and its use's parity.
   Value iv, step, buffer, parity;
 };
@@ -181,8 +223,8 @@ KeyTilePipeline::cpAsync(OpBuilder &b, Location loc, TileSource source,
 
 std::unique_ptr<KeyTilePipeline>
 KeyTilePipeline::tma(OpBuilder &b, Location loc, TileSource source,
-                     TmaTiles &tma, Value tid, int64_t stages,
-                     TileProducts &products, bool deferredRelease) {
+                     TmaTiles &tma, Value tid, TmaSchedule schedule,
+                     TileProducts &products) {
   return std::make_unique<TmaPipeline>(b, loc, std::move(source), tma, tid,
-                                       stages, products, deferredRelease);
+                                       schedule, products);
 }

@@ -6,8 +6,11 @@
 // copies' wait and a block barrier. With the TMA (TmaTiles) thread 0 loads
 // `stages` - 1 tiles ahead into a ring of buffers, every thread waits on
 // mbarriers for the tile it reads and releases it on another: no block
-// barrier per step. The kernel (AttentionKernel.cpp) asks each step for its
-// buffer and says when it reads K, when V, and when it is done.
+// barrier per step. With a producer warpgroup (warp specialization) one of
+// its threads issues every load in a loop of its own (produce) and the
+// consumers only wait and release. The kernel (AttentionKernel.cpp) asks
+// each step for its buffer and says when it reads K, when V, and when it is
+// done.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,13 +43,25 @@ public:
                                                   TileSource source,
                                                   TileCopy copy,
                                                   TileProducts &products);
-  /// `tid`: the thread id; `tma` issues thread 0's loads. With
-  /// `deferredRelease` (the intra-warpgroup overlap) the kernel releases
-  /// each step's buffer itself, as late as the next step (releaseAt), and
-  /// thread 0 loads at the end of a step (endStep) instead of its start.
-  static std::unique_ptr<KeyTilePipeline>
-  tma(OpBuilder &b, Location loc, TileSource source, TmaTiles &tma, Value tid,
-      int64_t stages, TileProducts &products, bool deferredRelease = false);
+  /// How the TMA's loads are scheduled.
+  struct TmaSchedule {
+    /// Buffers in the ring.
+    int64_t stages = 2;
+    /// The intra-warpgroup overlap: the kernel releases each step's buffer
+    /// itself, as late as the next step (releaseAt), and thread 0 loads at
+    /// the end of a step (endStep) instead of its start.
+    bool deferredRelease = false;
+    /// Warp specialization: the `consumers` threads (from thread 0) never
+    /// load, a producer thread runs `produce`; the consumers' barrier is a
+    /// named one over them alone.
+    bool producer = false;
+    int64_t consumers = 0;
+  };
+  /// `tid`: the thread id; `tma` issues the loads.
+  static std::unique_ptr<KeyTilePipeline> tma(OpBuilder &b, Location loc,
+                                              TileSource source, TmaTiles &tma,
+                                              Value tid, TmaSchedule schedule,
+                                              TileProducts &products);
   virtual ~KeyTilePipeline() = default;
 
   /// Before the Q copies (the TMA's mbarriers).
@@ -65,6 +80,12 @@ public:
   /// With the deferred release: thread 0 loads ahead into the previous
   /// step's buffer, and this step's is released later (releaseAt).
   virtual void endStep() = 0;
+  /// Warp specialization only, run by the producer thread: the loads of
+  /// steps [first, end) in order, each into its buffer once the consumers
+  /// released that buffer's previous use.
+  virtual void produce(Value first, Value end) {
+    llvm_unreachable("with the TMA's producer only");
+  }
   /// Deferred release only: before P V of the step at loop iteration `use`
   /// (the buffer's use) reads V, and once it is done with that buffer.
   virtual void valuesNeededAt(Value use) {

@@ -101,6 +101,7 @@ void attune::declareEmulatorRuntime(ModuleOp module) {
   declare(emulator::kId, i64, {i32});
   declare(emulator::kBarrier, none, {});
   declare(emulator::kNamedBarrier, none, {i32, i32});
+  declare(emulator::kSetMaxRegisters, none, {i32, i32});
   declare(emulator::kShuffle, i64, {i32, i32, i32, i32});
   declare(emulator::kLdMatrix, none, {ptr, i32, i32, ptr});
   declare(emulator::kMma, none,
@@ -558,17 +559,23 @@ struct FenceMbarrierInitLowering
   }
 };
 
-/// An operation without operands or results as a call of `kName`, with
-/// `arg` as its i32 argument when it has one.
+/// An operation without operands or results as a call of `kName`, with its
+/// attributes as i32 arguments (wgmma.wait_group's group, setmaxnreg's
+/// increase and count).
 template <typename OpTy, const llvm::StringLiteral &kName>
 struct RuntimeCallLowering : ConvertOpToLLVMPattern<OpTy> {
   using ConvertOpToLLVMPattern<OpTy>::ConvertOpToLLVMPattern;
   LogicalResult
   matchAndRewrite(OpTy op, typename OpTy::Adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    SmallVector<Value, 1> args;
+    SmallVector<Value, 2> args;
     if constexpr (std::is_same_v<OpTy, NVVM::WgmmaWaitGroupSyncOp>)
       args.push_back(i32Constant(rewriter, op.getLoc(), op.getGroup()));
+    if constexpr (std::is_same_v<OpTy, NVVM::SetMaxRegisterOp>)
+      args = {
+          i32Constant(rewriter, op.getLoc(),
+                      op.getAction() == NVVM::SetMaxRegisterAction::increase),
+          i32Constant(rewriter, op.getLoc(), op.getRegCount())};
     if constexpr (std::is_same_v<OpTy, NVVM::FenceProxyOp>) {
       if (op.getKind() != NVVM::ProxyKind::async_shared)
         return rewriter.notifyMatchFailure(op, "only fence.proxy.async.shared");
@@ -598,6 +605,7 @@ void attune::populateGPUToEmulatorConversionPatterns(
                           emulator::kWgmmaCommit>,
       RuntimeCallLowering<NVVM::WgmmaWaitGroupSyncOp, emulator::kWgmmaWait>,
       RuntimeCallLowering<NVVM::FenceProxyOp, emulator::kProxyFence>,
+      RuntimeCallLowering<NVVM::SetMaxRegisterOp, emulator::kSetMaxRegisters>,
       MbarrierLowering<NVVM::MBarrierInitOp, emulator::kMbarrierInit>,
       MbarrierLowering<NVVM::MBarrierArriveExpectTxOp,
                        emulator::kMbarrierExpectTx>,

@@ -6,6 +6,9 @@
 // RUN: attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma tma=true stages=3 overlap=true" --canonicalize --cse | FileCheck %s --check-prefix=OVERLAP
 // RUN: not attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma tma=true overlap=true" 2>&1 | FileCheck %s --check-prefix=BAD-OVERLAP
 // RUN: not attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma overlap=true stages=3" 2>&1 | FileCheck %s --check-prefix=BAD-STAGES
+// RUN: attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma tma=true warps=8 kv-tile=128 stages=3 warp-specialize=true" --canonicalize --cse | FileCheck %s --check-prefix=SPECIALIZE
+// RUN: attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma tma=true warp-specialize=true" --canonicalize --cse | FileCheck %s --check-prefix=SPECIALIZE-ONE
+// RUN: not attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma warp-specialize=true" 2>&1 | FileCheck %s --check-prefix=BAD-SPECIALIZE
 
 // The sm_90a kernel with its K and V tiles through the TMA: f16, GQA 4:1,
 // D = 128, causal, one warpgroup, 64-key tiles. The tensor maps of K and V
@@ -185,3 +188,65 @@ func.func @ragged(%q: tensor<?x4x1x128xf16>, %k: tensor<?x4x?x128xf16>, %v: tens
 // OVERLAP: nvvm.mbarrier.arrive
 
 // BAD-OVERLAP: error: convert-attn-to-gpu: overlap=true needs tma=true and stages=3 or more (a buffer is released a step later)
+
+// Warp specialization (two consumer warpgroups, 128-key tiles, 3 stages):
+// 384 threads, the producer warpgroup last. Thread 0 initializes the
+// mbarriers (256 releases a phase: the consumers'), a block barrier shares
+// them, then the roles part: the consumers take 240 registers, copy Q and
+// meet at named barrier 1 over their 256 threads; their loop waits and
+// releases but never loads. The producer warpgroup gives up registers (24)
+// and its first thread loads step k into buffer k % 3, once the consumers
+// released its use at k - 3. The ragged kernel keeps cp.async: no
+// producer, 256 threads.
+// SPECIALIZE-LABEL: gpu.func @causal
+// SPECIALIZE-SAME: attune.threads = 384
+// SPECIALIZE-SAME: known_block_size = array<i32: 384, 1, 1>, nvvm.minctasm = 1
+// SPECIALIZE: %[[TID:.*]] = gpu.thread_id x
+// SPECIALIZE-COUNT-3: nvvm.mbarrier.init %{{.*}}, %c256_i32
+// SPECIALIZE-NEXT: nvvm.fence.mbarrier.init
+// SPECIALIZE-NEXT: }
+// SPECIALIZE-NEXT: gpu.barrier
+// SPECIALIZE-NEXT: %[[CONSUMER:.*]] = arith.cmpi ult, %[[TID]], %c256
+// SPECIALIZE-NEXT: scf.if %[[CONSUMER]] {
+// SPECIALIZE-NEXT: nvvm.setmaxregister increase 240
+// SPECIALIZE-NOT: nvvm.cp.async.bulk.tensor
+// SPECIALIZE: nvgpu.device_async_copy
+// SPECIALIZE-NOT: gpu.barrier
+// SPECIALIZE: nvvm.barrier id = %c1_i32 number_of_threads = %c256_i32
+// SPECIALIZE-NOT: nvvm.cp.async.bulk.tensor
+// SPECIALIZE: scf.for
+// SPECIALIZE-NOT: nvvm.cp.async.bulk.tensor
+// SPECIALIZE: nvvm.mbarrier.try_wait.parity
+// SPECIALIZE-NOT: nvvm.cp.async.bulk.tensor
+// SPECIALIZE: nvvm.mbarrier.arrive %{{.*}} : !llvm.ptr<3>
+// SPECIALIZE-NOT: nvvm.cp.async.bulk.tensor
+// SPECIALIZE: nvvm.setmaxregister decrease 24
+// SPECIALIZE-NEXT: %[[PRODUCER:.*]] = arith.cmpi eq, %[[TID]], %c256
+// SPECIALIZE-NEXT: scf.if %[[PRODUCER]] {
+// SPECIALIZE: scf.for %[[K:.*]] = %c0 to %{{.*}} step %c1 {
+// SPECIALIZE-NEXT: %[[INTO:.*]] = arith.remui %[[K]], %c3
+// SPECIALIZE-NEXT: %[[REUSED:.*]] = arith.cmpi uge, %[[K]], %c3
+// SPECIALIZE-NEXT: scf.if %[[REUSED]] {
+// SPECIALIZE-NEXT: %[[USE:.*]] = arith.addi %[[K]], %c-3
+// SPECIALIZE: nvvm.mbarrier.try_wait.parity
+// SPECIALIZE: nvvm.mbarrier.arrive.expect_tx
+// SPECIALIZE-COUNT-4: nvvm.cp.async.bulk.tensor.shared.cluster.global
+// SPECIALIZE-LABEL: gpu.func @ragged
+// SPECIALIZE-SAME: attune.threads = 256
+// SPECIALIZE-NOT: setmaxregister
+// SPECIALIZE: gpu.return
+
+// One consumer warpgroup: 256 threads start with 255 registers (more than
+// 240): no role changes its share.
+// SPECIALIZE-ONE-LABEL: gpu.func @causal
+// SPECIALIZE-ONE-SAME: attune.threads = 256
+// SPECIALIZE-ONE-NOT: setmaxregister
+// SPECIALIZE-ONE: nvvm.barrier id = %c1_i32 number_of_threads = %c128_i32
+// SPECIALIZE-ONE-NOT: setmaxregister
+// SPECIALIZE-ONE: %{{.*}} = arith.cmpi eq, %{{.*}}, %c128 : index
+// SPECIALIZE-ONE-NOT: setmaxregister
+// SPECIALIZE-ONE: nvvm.cp.async.bulk.tensor.shared.cluster.global
+// SPECIALIZE-ONE-NOT: setmaxregister
+// SPECIALIZE-ONE: gpu.func @causal_merge
+
+// BAD-SPECIALIZE: error: convert-attn-to-gpu: warp-specialize=true needs tma=true (the producer warpgroup issues TMA loads)

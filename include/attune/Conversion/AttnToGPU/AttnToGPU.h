@@ -61,6 +61,12 @@ struct GPUTiling {
   /// the previous step, and computes the softmax of S_j while that P V
   /// runs; a buffer is released once its P V completed, a step later.
   bool overlap = false;
+  /// With the TMA: FlashAttention-3's warp specialization. A producer
+  /// warpgroup after the `warps` consumer warps (128 more threads a block)
+  /// issues every load, waiting for the consumers' releases; the consumers
+  /// never load, and with two consumer warpgroups `setmaxnreg` moves the
+  /// producer's registers to them (24 and 240 a thread).
+  bool warpSpecialize = false;
 };
 
 /// "sync" or "wgmma" as GPUMma; std::nullopt otherwise.

@@ -31,6 +31,9 @@ inline constexpr llvm::StringLiteral kBarrier = "__attune_emu_barrier";
 /// bar.sync id, count: named barrier `id` over `count` threads.
 inline constexpr llvm::StringLiteral kNamedBarrier =
     "__attune_emu_named_barrier";
+/// setmaxnreg: increase (1) or decrease (0), the count.
+inline constexpr llvm::StringLiteral kSetMaxRegisters =
+    "__attune_emu_setmaxnreg";
 inline constexpr llvm::StringLiteral kShuffle = "__attune_emu_shuffle";
 inline constexpr llvm::StringLiteral kLdMatrix = "__attune_emu_ldmatrix";
 inline constexpr llvm::StringLiteral kMma = "__attune_emu_mma";

@@ -270,6 +270,7 @@ enum Wait {
   AT_WARP,
   AT_WARPGROUP,
   AT_MBARRIER,
+  AT_REGISTERS,
   DONE
 };
 
@@ -293,6 +294,8 @@ typedef struct {
   int wgmma_fenced, wgmma_issued, wgmma_groups, unfenced_writes;
   /* Shared memory written since the thread last passed a barrier. */
   int unsynced_writes;
+  /* setmaxnreg: the registers the thread holds, and those it waits for. */
+  int registers, wanted_registers;
 } Thread;
 
 enum Collective { NONE, SHUFFLE, LDMATRIX, MMA };
@@ -356,6 +359,8 @@ static struct {
   jmp_buf scheduler;
   char error[512];
   int num_threads, arrived;
+  /* setmaxnreg: registers the block's threads gave up and nobody took. */
+  long long spare_registers;
   int warp_ahead, low_first, early_copies;
   unsigned generation;
   /* The launch. */
@@ -394,6 +399,8 @@ static int waiting(const Thread *t) {
     return emu.warpgroups[t->tid / WARPGROUP].generation == t->wait_generation;
   if (t->wait == AT_MBARRIER)
     return emu.mbarriers[t->wait_barrier].phase == t->wait_generation;
+  if (t->wait == AT_REGISTERS)
+    return emu.spare_registers < t->wanted_registers - t->registers;
   return t->wait == DONE;
 }
 
@@ -529,6 +536,11 @@ static int run_block(void) {
   emu.num_mbarriers = 0;
   emu.arrived = 0;
   emu.error[0] = 0;
+  emu.spare_registers = 0;
+  /* One block per SM (the kernels' minctasm 1): the share of the 64K
+   * registers the block's size allows, at most 255, in units of 8. */
+  int entry_registers = 65536 / emu.num_threads;
+  entry_registers = (entry_registers > 255 ? 255 : entry_registers) / 8 * 8;
   for (int t = 0; t < emu.num_threads; ++t) {
     Thread *thread = &emu.threads[t];
     thread->tid = t;
@@ -537,6 +549,7 @@ static int run_block(void) {
     thread->groups = 0;
     thread->wgmma_fenced = thread->wgmma_issued = thread->wgmma_groups = 0;
     thread->unfenced_writes = thread->unsynced_writes = 0;
+    thread->registers = entry_registers;
     thread->stack = emu.stacks + t * (emu.stack_bytes + page) + page;
     ucontext_t start;
     getcontext(&start);
@@ -556,9 +569,11 @@ static int run_block(void) {
   if (reason == 1) /* fail() */
     return -1;
   /* No thread can run: all done, or a deadlock. */
-  int done = 0, at_barrier = 0, at_warp = 0, at_warpgroup = 0, at_mbarrier = 0;
+  int done = 0, at_barrier = 0, at_warp = 0, at_warpgroup = 0, at_mbarrier = 0,
+      at_registers = 0;
   for (int t = 0; t < emu.num_threads; ++t) {
     done += emu.threads[t].wait == DONE;
+    at_registers += emu.threads[t].wait == AT_REGISTERS;
     at_mbarrier += emu.threads[t].wait == AT_MBARRIER;
     at_barrier += emu.threads[t].wait == AT_BARRIER ||
                   emu.threads[t].wait == AT_NAMED_BARRIER;
@@ -570,8 +585,9 @@ static int run_block(void) {
         emu.error, sizeof(emu.error),
         "deadlock: %d of %d threads finished, %d wait at a barrier, %d at "
         "a warp collective, %d at a wgmma, %d on an mbarrier phase that "
-        "never completes",
-        done, emu.num_threads, at_barrier, at_warp, at_warpgroup, at_mbarrier);
+        "never completes, %d at setmaxnreg.inc for registers nobody gives up",
+        done, emu.num_threads, at_barrier, at_warp, at_warpgroup, at_mbarrier,
+        at_registers);
     for (int t = 0; t < emu.num_threads; ++t) {
       const Thread *w = &emu.threads[t];
       if (w->wait != AT_MBARRIER)
@@ -728,6 +744,32 @@ EXPORT void __attune_emu_barrier(void) {
 /* bar.sync id, count (count < 0: the whole block). Threads arrive one by
  * one; the hardware counts whole warps, which is the same for the whole
  * warps the check requires. */
+/* setmaxnreg.{inc,dec}.sync.aligned.u32 count (increase: 1): a thread's
+ * registers go back to the block's pool (dec) or come from it (inc, which
+ * waits until others gave up enough: a kernel whose increases exceed its
+ * decreases deadlocks, as on the GPU). The count is 24 to 256 in units of
+ * 8, not above the thread's for dec nor below it for inc. */
+EXPORT void __attune_emu_setmaxnreg(int32_t increase, int32_t count) {
+  Thread *self = emu.current;
+  if (count < 24 || count > 256 || count % 8)
+    fail("setmaxnreg %d (24 to 256, a multiple of 8)", count);
+  if (increase ? count < self->registers : count > self->registers)
+    fail("setmaxnreg.%s %d with %d registers (thread %d)",
+         increase ? "inc" : "dec", count, self->registers, self->tid);
+  if (!increase) {
+    emu.spare_registers += self->registers - count;
+    self->registers = count;
+    return;
+  }
+  self->wanted_registers = count;
+  if (emu.spare_registers < count - self->registers) {
+    self->wait = AT_REGISTERS;
+    block_until_released(self);
+  }
+  emu.spare_registers -= count - self->registers;
+  self->registers = count;
+}
+
 EXPORT void __attune_emu_named_barrier(int32_t id, int32_t count) {
   Thread *self = emu.current;
   if (count < 0)

@@ -304,7 +304,8 @@ def main():
                         help="tensor-core instructions of the kernels; "
                         "wgmma also draws the tiling (one or two warpgroups); "
                         "tma is wgmma with K and V through the TMA (and, "
-                        "drawn, the intra-warpgroup overlap)")
+                        "drawn, the intra-warpgroup overlap and warp "
+                        "specialization)")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     build = os.path.abspath(args.build)
@@ -333,13 +334,17 @@ def main():
             tiling = random.Random(args.seed * 7919 + n).choice(tilings)
             # TMA: a pipeline of 2 to 4 buffers (a stream of its own too),
             # with 3 or more every other problem overlapping each step's
-            # softmax with the previous P V.
+            # softmax with the previous P V; every other problem with a
+            # producer warpgroup (warp specialization; a stream of its own).
             stages_stream = random.Random(args.seed * 6007 + n)
             stages = stages_stream.choice([2, 3, 4])
             overlap = stages >= 3 and stages_stream.random() < 0.5
+            specialize = random.Random(args.seed * 3989 + n).random() < 0.5
             tma = f" tma=true stages={stages}" if args.mma == "tma" else ""
             if args.mma == "tma" and overlap:
                 tma += " overlap=true"
+            if args.mma == "tma" and specialize:
+                tma += " warp-specialize=true"
             options = [f"--pipeline-options=mma=wgmma{tma} {tiling}"]
         compiled = subprocess.run(
             [os.path.join(tools, "attune-compile"), base + ".mlir",

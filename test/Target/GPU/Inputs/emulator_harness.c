@@ -161,6 +161,19 @@ int main(int argc, char **argv) {
   printf("named, half skipping: %d\n",
          run("named", 3, 1, 256, 1, 1, 1024, &o, NULL));
 
+  /* setmaxnreg: registers move from the producer warpgroup to the others;
+   * asking for more than it gave up deadlocks, a decrease upwards fails. */
+  memset(outf, 0, sizeof(outf));
+  printf("setmaxnreg: %d\n", run("registers", 1, 1, 384, 1, 1, 0, &o, NULL));
+  int unfinished = 0;
+  for (int t = 0; t < 384; ++t)
+    unfinished += outf[t] != (float)t;
+  printf("setmaxnreg unfinished: %d\n", unfinished);
+  printf("setmaxnreg past the registers given up: %d\n",
+         run("registers", 2, 1, 384, 1, 1, 0, &o, NULL));
+  printf("setmaxnreg.dec upwards: %d\n",
+         run("registers", 3, 1, 384, 1, 1, 0, &o, NULL));
+
   /* TMA: the 8 x 4 box at (8, 2) of a 16 x 5 tensor of f16 1.0 + (16 row +
    * column) ulp; its row 5 is outside the tensor (zeros). */
   typedef int (*Encode)(void *, int, unsigned, void *, const uint64_t *,

@@ -263,6 +263,40 @@ gpu.module @kernels {
     gpu.return
   }
 
+  // setmaxnreg in a 384-thread block (168 registers a thread at entry):
+  // warpgroup 2 gives up registers (down to 24), warpgroups 0 and 1 take
+  // them (up to 240; they wait until warpgroup 2 gave them up), then
+  // out[t] = t. Grid x 2: warpgroups 0 and 1 ask for 248 (more than
+  // warpgroup 2 gives up: a deadlock); 3: warpgroup 2 "decreases" to 200.
+  gpu.func @registers(%out: memref<?xf32>) kernel {
+    %tid = gpu.thread_id x
+    %gx = gpu.grid_dim x
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c256 = arith.constant 256 : index
+    %consumer = arith.cmpi ult, %tid, %c256 : index
+    scf.if %consumer {
+      %more = arith.cmpi eq, %gx, %c2 : index
+      scf.if %more {
+        nvvm.setmaxregister increase 248
+      } else {
+        nvvm.setmaxregister increase 240
+      }
+    } else {
+      %c3 = arith.constant 3 : index
+      %up = arith.cmpi eq, %gx, %c3 : index
+      scf.if %up {
+        nvvm.setmaxregister decrease 200
+      } else {
+        nvvm.setmaxregister decrease 24
+      }
+    }
+    %ti = arith.index_cast %tid : index to i32
+    %tf = arith.sitofp %ti : i32 to f32
+    memref.store %tf, %out[%tid] : memref<?xf32>
+    gpu.return
+  }
+
   // wgmma m64n16k16 with B N-major (imm-trans-b): A as in @wgmma; B[n][k] =
   // k + 16 n for n < 16 in core matrices of 8 k-rows x 8 n, 256 bytes apart
   // along K and 128 along N, at byte 2048 (threads 64-79 store row n =
