@@ -481,7 +481,7 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     (`nvvm.mbarrier.arrive`) after its P V, and thread 0 waits for that
     before loading the buffer again: no block barrier per key tile. Keys past Lk and columns past D are zero-filled by the TMA.
     Kernels with ragged `kv_lengths` and the segments of prefix attention
-    are built as with `mma=wgmma` alone. No warp specialization yet.
+    are built as with `mma=wgmma` alone.
 
     With `overlap=true` as well (`stages` at least 3), FlashAttention-3's
     intra-warpgroup pipelining: step j issues S_j = Q K_j^T, rescales O and
@@ -491,6 +491,20 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     previous step's buffer; thread 0 loads the next tile into it at the end
     of the step. A skipped step, and the end of the loop, issue the pending
     P V first.
+
+    With `warp-specialize=true` (and `tma=true`), FlashAttention-3's warp
+    specialization: a producer warpgroup follows the `warps` consumer warps
+    (128 more threads a block). After the mbarriers' initialization and a
+    block barrier the roles part in one `scf.if`: the consumers copy Q,
+    share it at named barrier 1 over their own threads and run the step
+    loop without loads (waits and releases only); the producer's first
+    thread runs its own loop over the same steps, loading step k into
+    buffer k % stages once the consumers released that buffer's use at step
+    k - stages (`stages` tiles in flight). With two or more consumer
+    warpgroups `nvvm.setmaxregister` moves registers from the producer (24,
+    or 40 when it walks block lists) to the consumers (what that leaves of
+    64K, at most 240); one consumer warpgroup already starts with 255 and
+    neither role changes its share.
 
     Tiles are sized for `chip`: when the requested warps and key tile need
     more shared memory than the architecture allows a block, both halve

@@ -494,12 +494,7 @@ void KernelEmitter::emit(const KernelValues &values) {
                     arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
                                           addC(keyBegin, kvTile), kvLen),
                     full);
-    auto masked = scf::IfOp::create(b, loc, scoreType, full, true, true);
-    {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(masked.thenBlock());
-      scf::YieldOp::create(b, loc, scores);
-      b.setInsertionPointToStart(masked.elseBlock());
+    auto hide = [&]() -> Value {
       Value visible =
           values.keyOffset
               ? sem.segmentVisibility(b, loc, tileRows, positions, keys,
@@ -513,9 +508,15 @@ void KernelEmitter::emit(const KernelValues &values) {
       }
       Value hidden = arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(scoreType, b.getF32FloatAttr(negInf)));
-      scf::YieldOp::create(
-          b, loc,
-          arith::SelectOp::create(b, loc, visible, scores, hidden).getResult());
+      return arith::SelectOp::create(b, loc, visible, scores, hidden);
+    };
+    auto masked = scf::IfOp::create(b, loc, scoreType, full, true, true);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(masked.thenBlock());
+      scf::YieldOp::create(b, loc, scores);
+      b.setInsertionPointToStart(masked.elseBlock());
+      scf::YieldOp::create(b, loc, hide());
     }
     scores = masked.getResult(0);
     for (int64_t r = 0; r < 2; ++r) {
@@ -799,13 +800,14 @@ KernelEmitter::overlappedSteps(TileProducts &products,
       none,
       cIdx(0)};
   Type accType = accInit.getType();
-  // The pending P V issued, not waited for: O rescaled, then O += P V over
-  // its step's V buffer. Returns O (readable after the wait).
-  auto issuePending = [&](ValueRange state, Value use) -> Value {
+  // O rescaled by the pending P V's factor.
+  auto rescaled = [&](ValueRange state) -> Value {
     Value alpha[2] = {state[Alpha0], state[Alpha1]};
-    Value acc = state[Acc];
-    if (!sem.isSigmoid())
-      acc = rescale(acc, alpha);
+    return sem.isSigmoid() ? state[Acc] : rescale(state[Acc], alpha);
+  };
+  // The pending P V issued, not waited for: O (rescaled) += P V over its
+  // step's V buffer. Returns O (readable after the wait).
+  auto issuePending = [&](ValueRange state, Value acc, Value use) -> Value {
     SmallVector<Value> o = elementsOf(acc);
     products.issueAccumulate(arith::RemUIOp::create(b, loc, use, cIdx(stages)),
                              elementsOf(state[P]), o);
@@ -820,7 +822,7 @@ KernelEmitter::overlappedSteps(TileProducts &products,
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(pending.thenBlock());
       pipeline.valuesNeededAt(state[PendingUse]);
-      Value acc = issuePending(state, state[PendingUse]);
+      Value acc = issuePending(state, rescaled(state), state[PendingUse]);
       products.waitProducts(0);
       pipeline.releaseAt(state[PendingUse]);
       scf::YieldOp::create(b, loc, acc);
@@ -856,8 +858,13 @@ KernelEmitter::overlappedSteps(TileProducts &products,
         Value use = arith::SelectOp::create(b, loc, args[Pending],
                                             args[PendingUse], iv);
         pipeline.valuesNeededAt(use);
+        // O is rescaled before S_j is issued: between the two products'
+        // issues no register of an accumulator may be touched, or ptxas
+        // waits for S_j there ("warpgroup.wait is injected", C7517) and the
+        // products no longer overlap.
+        Value acc = rescaled(args);
         SmallVector<Value> s = products.issueScores(buffer);
-        Value acc = issuePending(args, use);
+        acc = issuePending(args, acc, use);
         products.waitProducts(1);
         // S_j's probabilities while the P V runs; then it is done and its
         // buffer free.

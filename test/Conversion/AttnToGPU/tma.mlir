@@ -147,8 +147,9 @@ func.func @ragged(%q: tensor<?x4x1x128xf16>, %k: tensor<?x4x?x128xf16>, %v: tens
 // the row state, O, the pending P V's P (16 i32 A registers), its two
 // rescale factors, whether it is pending and its step. Each step waits for
 // K_j and for the V tile of the pending step (or, with none pending, its
-// own), issues S_j (8 wgmmas, committed, not waited for), rescales O and
-// issues the pending P V (4 register-A wgmmas; with none pending P = 0 and
+// own), rescales O, issues S_j (8 wgmmas, committed, not waited for; no
+// accumulator register touched between the issues, or ptxas waits for S_j
+// there) and the pending P V (4 register-A wgmmas; with none pending P = 0 and
 // factor 1: no branch between the wgmmas and their waits, which ptxas
 // would serialize), waits for S_j alone (wait_group 1), computes the
 // probabilities, waits for the P V (wait_group 0) and releases the pending
@@ -159,14 +160,16 @@ func.func @ragged(%q: tensor<?x4x1x128xf16>, %k: tensor<?x4x?x128xf16>, %v: tens
 // OVERLAP: nvvm.mbarrier.try_wait.parity
 // OVERLAP: %[[USE:.*]] = arith.select %[[PENDING:.*]], %[[PUSE:.*]], %[[IV]] : index
 // OVERLAP: nvvm.mbarrier.try_wait.parity
+// OVERLAP-NEXT: %[[FACTORS:.*]] = vector.from_elements
+// OVERLAP-NEXT: %[[RESCALED:.*]] = arith.mulf %{{.*}}, %[[FACTORS]] : vector<64xf32>
 // OVERLAP-NOT: scf.if
 // OVERLAP: nvvm.wgmma.fence.aligned
 // OVERLAP-COUNT-8: nvvm.wgmma.mma_async
 // OVERLAP-NOT: scf.if
+// OVERLAP-NOT: arith.mulf
 // OVERLAP: nvvm.wgmma.commit.group.sync.aligned
 // OVERLAP-NOT: scf.if
-// OVERLAP: arith.mulf
-// OVERLAP-NOT: scf.if
+// OVERLAP-NOT: arith.mulf
 // OVERLAP: nvvm.wgmma.fence.aligned
 // OVERLAP-NOT: scf.if
 // OVERLAP-COUNT-4: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async
