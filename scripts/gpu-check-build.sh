@@ -62,3 +62,6 @@ variant specialize "$OUT/kernels.mlir" \
   "mma=wgmma tma=true stages=3 overlap=true warp-specialize=true"
 variant specialize_w8k128 "$OUT/prefill.mlir" \
   "mma=wgmma tma=true stages=3 overlap=true warp-specialize=true warps=8 kv-tile=128"
+# And with FlashAttention-3's ping-pong between the two consumer warpgroups.
+variant pingpong_w8k128 "$OUT/prefill.mlir" \
+  "mma=wgmma tma=true stages=3 overlap=true warp-specialize=true ping-pong=true warps=8 kv-tile=128"

@@ -416,10 +416,14 @@ def median_ms(fn, poison, reps=15, warmup=3):
     return statistics.median(times)
 
 
-def time_tilings(tilings, table, device, min_len=1024, reps=15):
+def time_tilings(tilings, table, device, default, min_len=1024, reps=15):
     """The prefill scenarios again with each other tiling's build of the same
     kernels (`make gpu-check-build` builds them: warps x kv-tile), rows of
-    the table after the default's, the baselines copied for the ratio."""
+    the table after the default's, the baselines copied for the ratio. Each
+    build's output is first compared with the default build's (checked
+    against float64 before) on the same inputs: a row whose output differs
+    by more than f16 / bf16 rounding of the two orders of summation is
+    marked MISMATCH (and NaN left by the poisoning shows there too)."""
     import os
     rows = []
     for label, lib in tilings:
@@ -433,12 +437,25 @@ def time_tilings(tilings, table, device, min_len=1024, reps=15):
             sets = [make_inputs(case, base["b"], base["lq"], base["lk"],
                                 device, 100 + i) for i in range(3)]
             runs = [attune.prepare(name, case, x) for x in sets]
+            expected, _, run_default = default.prepare(name, case, sets[0])
+            run_default()
+            runs[0][2]()
+            if device == "cuda":
+                torch.cuda.synchronize()
+            diff = (runs[0][0].float() - expected.float()).abs().max().item()
+            scale = expected.float().abs().max().item()
+            agrees = diff <= 1e-2 * max(1.0, scale)  # False for NaN
+            del expected
             turn = [0]
 
             def rotate():
                 turn[0] = (turn[0] + 1) % len(sets)
 
-            row = dict(base, label=f"  {label}: {base['label']}"[:38])
+            mark = "" if agrees else "MISMATCH "
+            row = dict(base, label=f"  {mark}{label}: {base['label']}"[:38])
+            if not agrees:
+                print(f"{label} {name}: output differs from the default "
+                      f"build's by {diff:.3g} (max |out| {scale:.3g})")
             row["attune"] = median_ms(
                 lambda: runs[turn[0]][2](),
                 lambda: (rotate(), runs[turn[0]][0].fill_(float("nan"))),
@@ -607,7 +624,8 @@ def main():
                 print("\nOther builds (w<warps>k<kv-tile>; wgmma: mma=wgmma, "
                       "_k128: kv-tile 128), prefill:")
                 print_table(time_tilings(
-                    [t.split("=", 1) for t in args.tiling], table, device))
+                    [t.split("=", 1) for t in args.tiling], table, device,
+                    attune))
             except Exception as e:  # noqa: BLE001
                 print(f"tilings: {type(e).__name__}: {e}")
     print(f"total {time.time() - start:.0f} s")

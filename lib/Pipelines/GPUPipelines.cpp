@@ -31,6 +31,7 @@ void attune::buildGPUKernels(OpPassManager &pm,
   kernel.stages = options.stages;
   kernel.overlap = options.overlap;
   kernel.warpSpecialize = options.warpSpecialize;
+  kernel.pingPong = options.pingPong;
   pm.addPass(createConvertAttnToGPU(kernel));
 }
 

@@ -506,6 +506,15 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     64K, at most 240); one consumer warpgroup already starts with 255 and
     neither role changes its share.
 
+    With `ping-pong=true` (and `overlap=true`), FlashAttention-3's ping-pong
+    between two or more consumer warpgroups: warpgroup w waits at named
+    barrier 2 + w (`nvvm.barrier`, 256 threads) before issuing a step's
+    products and passes the turn on to warpgroup w + 1 (`nvvm.barrier.arrive`
+    on its barrier) once they are issued, so that one warpgroup's softmax
+    runs while the other's products occupy the tensor cores; the last
+    warpgroup passes the first turn before the loop. With one consumer
+    warpgroup the option changes nothing.
+
     Tiles are sized for `chip`: when the requested warps and key tile need
     more shared memory than the architecture allows a block, both halve
     (warps down to 1, or one warpgroup with wgmma), then the key tile alone
@@ -535,6 +544,10 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
            "With tma=true: a producer warpgroup (128 more threads) issues "
            "the TMA loads; the consumer warpgroups only compute "
            "(FlashAttention-3's warp specialization, setmaxnreg)">,
+    Option<"pingPong", "ping-pong", "bool", /*default=*/"false",
+           "With overlap=true: the consumer warpgroups take turns issuing "
+           "their products (named barriers), so that one's softmax runs "
+           "beside the other's products (FlashAttention-3's ping-pong)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -140,6 +140,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                      "loads, the consumer warpgroups only compute "
                      "(FlashAttention-3's warp specialization)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> pingPong{
+      *this, "ping-pong",
+      llvm::cl::desc("With overlap=true: the consumer warpgroups take turns "
+                     "issuing their products (FlashAttention-3's ping-pong)"),
+      llvm::cl::init(false)};
   PassOptions::Option<std::string> format{
       *this, "format",
       llvm::cl::desc("What gpu-module-to-binary embeds: isa (PTX, needs no "

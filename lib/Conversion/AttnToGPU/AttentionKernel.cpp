@@ -33,6 +33,7 @@
 #include "TileProducts.h"
 #include "TmaTiles.h"
 #include "WarpOps.h"
+#include "WarpgroupOps.h"
 
 #include "attn/IR/AttnOps.h"
 #include "attune/Conversion/TiledAttention/BlockListWalk.h"
@@ -838,14 +839,26 @@ KernelEmitter::overlappedSteps(TileProducts &products,
     return flushed;
   };
 
+  // The ping-pong: the consumer warpgroups take turns issuing their
+  // products (named barriers 2, 3, ...: 1 is the consumers' own).
+  std::optional<WarpgroupTurns> turns;
+  if (tiling.pingPong && tiling.warps / 4 > 1) {
+    turns.emplace(b, loc, tid, tiling.warps / 4, /*firstBarrier=*/2);
+    turns->start();
+  }
   // A skipped step finishes the pending P V (its buffer must be released
   // before thread 0 loads into it) and releases its own buffer; at every
   // step's end thread 0 loads into the buffer of step j - 1, released by
-  // now.
+  // now. Every step takes its turn, skipped or not (the warpgroups skip the
+  // same steps); the final flush takes none.
   ValueRange results = stepLoop(
       pipeline, begin, end, stepAt, init,
       [&](ValueRange args, Value iv) {
+        if (turns)
+          turns->take();
         SmallVector<Value> flushed = flush(args);
+        if (turns)
+          turns->pass();
         pipeline.releaseAt(iv);
         return flushed;
       },
@@ -862,9 +875,13 @@ KernelEmitter::overlappedSteps(TileProducts &products,
         // issues no register of an accumulator may be touched, or ptxas
         // waits for S_j there ("warpgroup.wait is injected", C7517) and the
         // products no longer overlap.
+        if (turns)
+          turns->take();
         Value acc = rescaled(args);
         SmallVector<Value> s = products.issueScores(buffer);
         acc = issuePending(args, acc, use);
+        if (turns)
+          turns->pass();
         products.waitProducts(1);
         // S_j's probabilities while the P V runs; then it is done and its
         // buffer free.

@@ -403,6 +403,7 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
     kernelTiling.stages = 2;
     kernelTiling.overlap = false;
     kernelTiling.warpSpecialize = false;
+    kernelTiling.pingPong = false;
   }
   SmallVector<Type> params(lead, LLVM::LLVMPointerType::get(ctx));
   for (auto [i, operand] : llvm::enumerate(operands))

@@ -83,6 +83,13 @@ struct ConvertAttnToGPUPass
       return signalPassFailure();
     }
     tiling.warpSpecialize = warpSpecialize;
+    if (pingPong && !overlap) {
+      module.emitError("convert-attn-to-gpu: ping-pong=true needs "
+                       "overlap=true (the warpgroups take turns issuing a "
+                       "step's two products)");
+      return signalPassFailure();
+    }
+    tiling.pingPong = pingPong;
     SmallVector<func::FuncOp> hosts;
     bool unsupported = false;
     for (auto func : module.getOps<func::FuncOp>()) {

@@ -8,6 +8,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 using namespace mlir::attune::detail;
@@ -115,4 +116,46 @@ void WarpgroupOps::proxyFence() {
   NVVM::FenceProxyOp::create(
       b, loc, NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared),
       NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+}
+
+WarpgroupTurns::WarpgroupTurns(OpBuilder &b, Location loc, Value tid,
+                               int64_t warpgroups, int64_t firstBarrier)
+    : b(b), loc(loc), warpgroups(warpgroups), firstBarrier(firstBarrier) {
+  warpgroup = arith::IndexCastOp::create(
+      b, loc, b.getI32Type(),
+      arith::DivUIOp::create(
+          b, loc, tid,
+          arith::ConstantIndexOp::create(b, loc, kWarpgroupThreads)));
+  own = arith::AddIOp::create(b, loc, warpgroup, i32(firstBarrier));
+  next = arith::AddIOp::create(
+      b, loc,
+      arith::RemUIOp::create(b, loc,
+                             arith::AddIOp::create(b, loc, warpgroup, i32(1)),
+                             i32(warpgroups)),
+      i32(firstBarrier));
+}
+
+Value WarpgroupTurns::i32(int64_t v) {
+  return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
+}
+
+void WarpgroupTurns::start() {
+  auto last =
+      scf::IfOp::create(b, loc,
+                        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                              warpgroup, i32(warpgroups - 1)),
+                        false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(last.thenBlock());
+  NVVM::BarrierArriveOp::create(b, loc, i32(firstBarrier),
+                                i32(2 * kWarpgroupThreads));
+}
+
+void WarpgroupTurns::take() {
+  NVVM::BarrierOp::create(b, loc, TypeRange{}, own, i32(2 * kWarpgroupThreads),
+                          NVVM::BarrierReductionAttr(), Value());
+}
+
+void WarpgroupTurns::pass() {
+  NVVM::BarrierArriveOp::create(b, loc, next, i32(2 * kWarpgroupThreads));
 }

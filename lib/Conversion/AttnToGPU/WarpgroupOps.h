@@ -82,6 +82,33 @@ private:
   Value base;
 };
 
+/// FlashAttention-3's ping-pong: `warpgroups` consumer warpgroups take
+/// turns issuing their products. Warpgroup w waits for its turn on named
+/// barrier `firstBarrier` + w (its 128 threads waiting, the previous
+/// warpgroup's 128 arriving) and passes the turn on to w + 1 (mod
+/// warpgroups) once its products are issued; the last warpgroup passes the
+/// first turn at the start.
+class WarpgroupTurns {
+public:
+  /// `tid`: the thread id (index), below 128 * warpgroups.
+  WarpgroupTurns(OpBuilder &b, Location loc, Value tid, int64_t warpgroups,
+                 int64_t firstBarrier);
+  /// Before the first turn.
+  void start();
+  /// Waits for this warpgroup's turn; passes it on.
+  void take();
+  void pass();
+
+private:
+  Value i32(int64_t v);
+
+  OpBuilder &b;
+  Location loc;
+  int64_t warpgroups, firstBarrier;
+  /// This thread's warpgroup, its barrier and the next one's (i32).
+  Value warpgroup, own, next;
+};
+
 } // namespace detail
 } // namespace attune
 } // namespace mlir

@@ -102,6 +102,7 @@ void attune::declareEmulatorRuntime(ModuleOp module) {
   declare(emulator::kBarrier, none, {});
   declare(emulator::kNamedBarrier, none, {i32, i32});
   declare(emulator::kSetMaxRegisters, none, {i32, i32});
+  declare(emulator::kNamedArrive, none, {i32, i32});
   declare(emulator::kShuffle, i64, {i32, i32, i32, i32});
   declare(emulator::kLdMatrix, none, {ptr, i32, i32, ptr});
   declare(emulator::kMma, none,
@@ -220,6 +221,22 @@ struct NamedBarrierLowering : ConvertOpToLLVMPattern<NVVM::BarrierOp> {
       callRuntime(rewriter, op, emulator::kNamedBarrier,
                   {adaptor.getBarrierId(), threads});
     }
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// nvvm.barrier.arrive: arrival at named barrier `id` (0 without) over
+/// `number_of_threads` threads, not waiting.
+struct BarrierArriveLowering : ConvertOpToLLVMPattern<NVVM::BarrierArriveOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(NVVM::BarrierArriveOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value id = adaptor.getBarrierId() ? adaptor.getBarrierId()
+                                      : i32Constant(rewriter, op.getLoc(), 0);
+    callRuntime(rewriter, op, emulator::kNamedArrive,
+                {id, adaptor.getNumberOfThreads()});
     rewriter.eraseOp(op);
     return success();
   }
@@ -597,9 +614,10 @@ void attune::populateGPUToEmulatorConversionPatterns(
       IdLowering<gpu::BlockIdOp, emulator::kBlockId>,
       IdLowering<gpu::BlockDimOp, emulator::kBlockDim>,
       IdLowering<gpu::GridDimOp, emulator::kGridDim>, BarrierLowering,
-      NamedBarrierLowering, ShuffleLowering, DynamicSharedMemoryLowering,
-      LdMatrixLowering, AsyncCopyLowering, CreateGroupLowering, WaitLowering,
-      MmaLowering, WgmmaLowering, WgmmaRegisterALowering,
+      NamedBarrierLowering, BarrierArriveLowering, ShuffleLowering,
+      DynamicSharedMemoryLowering, LdMatrixLowering, AsyncCopyLowering,
+      CreateGroupLowering, WaitLowering, MmaLowering, WgmmaLowering,
+      WgmmaRegisterALowering,
       RuntimeCallLowering<NVVM::WgmmaFenceAlignedOp, emulator::kWgmmaFence>,
       RuntimeCallLowering<NVVM::WgmmaGroupSyncAlignedOp,
                           emulator::kWgmmaCommit>,

@@ -9,6 +9,8 @@
 // RUN: attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma tma=true warps=8 kv-tile=128 stages=3 warp-specialize=true" --canonicalize --cse | FileCheck %s --check-prefix=SPECIALIZE
 // RUN: attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma tma=true warp-specialize=true" --canonicalize --cse | FileCheck %s --check-prefix=SPECIALIZE-ONE
 // RUN: not attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma warp-specialize=true" 2>&1 | FileCheck %s --check-prefix=BAD-SPECIALIZE
+// RUN: attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma tma=true warps=8 kv-tile=128 stages=3 overlap=true ping-pong=true" --canonicalize --cse | FileCheck %s --check-prefix=PING-PONG
+// RUN: not attune-opt %s --split-input-file --convert-attn-to-gpu="mma=wgmma tma=true ping-pong=true" 2>&1 | FileCheck %s --check-prefix=BAD-PING-PONG
 
 // The sm_90a kernel with its K and V tiles through the TMA: f16, GQA 4:1,
 // D = 128, causal, one warpgroup, 64-key tiles. The tensor maps of K and V
@@ -253,3 +255,33 @@ func.func @ragged(%q: tensor<?x4x1x128xf16>, %k: tensor<?x4x?x128xf16>, %v: tens
 // SPECIALIZE-ONE: gpu.func @causal_merge
 
 // BAD-SPECIALIZE: error: convert-attn-to-gpu: warp-specialize=true needs tma=true (the producer warpgroup issues TMA loads)
+
+// The ping-pong (two warpgroups, the overlap): warpgroup w = tid / 128
+// waits for its turn at named barrier 2 + w (256 threads: its own waiting,
+// the other's arriving) before issuing a step's products, and passes the
+// turn to barrier 2 + (w + 1) % 2 once S_j and the pending P V are issued
+// (before waiting for them). Warpgroup 1 passes the first turn to
+// warpgroup 0 before the loop.
+// PING-PONG-LABEL: gpu.func @causal
+// PING-PONG: %[[WG:.*]] = arith.divui %{{.*}}, %c128 : index
+// PING-PONG-NEXT: %[[WG32:.*]] = arith.index_cast %[[WG]] : index to i32
+// PING-PONG-NEXT: %[[OWN:.*]] = arith.addi %[[WG32]], %c2_i32 : i32
+// PING-PONG-NEXT: %[[PLUS1:.*]] = arith.addi %[[WG32]], %c1_i32 : i32
+// PING-PONG-NEXT: %[[MOD:.*]] = arith.remui %[[PLUS1]], %c2_i32 : i32
+// PING-PONG-NEXT: %[[NEXT:.*]] = arith.addi %[[MOD]], %c2_i32 : i32
+// PING-PONG-NEXT: %[[LAST:.*]] = arith.cmpi eq, %[[WG32]], %c1_i32 : i32
+// PING-PONG-NEXT: scf.if %[[LAST]] {
+// PING-PONG-NEXT: nvvm.barrier.arrive id = %c2_i32 number_of_threads = %c256_i32
+// PING-PONG: scf.for
+// PING-PONG: nvvm.mbarrier.try_wait.parity
+// PING-PONG: nvvm.barrier id = %[[OWN]] number_of_threads = %c256_i32
+// PING-PONG-NOT: nvvm.barrier
+// PING-PONG: nvvm.wgmma.fence.aligned
+// PING-PONG-NOT: nvvm.barrier
+// PING-PONG: nvvm.wgmma.commit.group.sync.aligned
+// PING-PONG-NOT: nvvm.barrier
+// PING-PONG: nvvm.wgmma.commit.group.sync.aligned
+// PING-PONG-NEXT: nvvm.barrier.arrive id = %[[NEXT]] number_of_threads = %c256_i32
+// PING-PONG-NEXT: nvvm.wgmma.wait.group.sync.aligned 1
+
+// BAD-PING-PONG: error: convert-attn-to-gpu: ping-pong=true needs overlap=true (the warpgroups take turns issuing a step's two products)

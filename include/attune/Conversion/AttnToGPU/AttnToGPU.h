@@ -67,6 +67,11 @@ struct GPUTiling {
   /// never load, and with two consumer warpgroups `setmaxnreg` moves the
   /// producer's registers to them (24 and 240 a thread).
   bool warpSpecialize = false;
+  /// With the overlap and two or more consumer warpgroups: FlashAttention-3's
+  /// ping-pong. Warpgroup w issues a step's products after warpgroup w - 1
+  /// issued its own (named barriers), so that their softmaxes alternate
+  /// with their products on the tensor cores.
+  bool pingPong = false;
 };
 
 /// "sync" or "wgmma" as GPUMma; std::nullopt otherwise.

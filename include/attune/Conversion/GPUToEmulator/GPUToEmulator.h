@@ -31,6 +31,9 @@ inline constexpr llvm::StringLiteral kBarrier = "__attune_emu_barrier";
 /// bar.sync id, count: named barrier `id` over `count` threads.
 inline constexpr llvm::StringLiteral kNamedBarrier =
     "__attune_emu_named_barrier";
+/// bar.arrive id, count: arrival at named barrier `id` over `count`
+/// threads, without waiting.
+inline constexpr llvm::StringLiteral kNamedArrive = "__attune_emu_named_arrive";
 /// setmaxnreg: increase (1) or decrease (0), the count.
 inline constexpr llvm::StringLiteral kSetMaxRegisters =
     "__attune_emu_setmaxnreg";

@@ -60,6 +60,13 @@
  * data. A wait that can never complete is a deadlock; boxes still in
  * flight when the block ends are an error.
  *
+ * Named barriers take bar.sync (waits) and bar.arrive (goes on, wgmmas in
+ * flight or not); a barrier completes when its count of threads arrived
+ * either way. setmaxnreg moves registers through the block's pool: every
+ * thread starts with the share of 64K the block's size allows at one block
+ * an SM (at most 255, in units of 8), a decrease gives registers back, an
+ * increase waits until enough were given (a deadlock when never).
+ *
  * ATTUNE_EMULATOR_SHARED_OFFSET=N (a multiple of 16 below 2^18; default 0)
  * starts the dynamic shared memory N bytes past a 2^18-byte boundary
  * instead of at one. The hardware promises 16 bytes: a kernel that needs
@@ -770,21 +777,25 @@ EXPORT void __attune_emu_setmaxnreg(int32_t increase, int32_t count) {
   self->registers = count;
 }
 
-EXPORT void __attune_emu_named_barrier(int32_t id, int32_t count) {
+/* bar.sync (wait) or bar.arrive on named barrier `id` over `count`
+ * threads: the barrier completes when `count` threads arrived, waiting or
+ * not. An arriving thread goes on (with wgmmas in flight, too); a waiting
+ * one must have waited for its wgmmas and counts as having passed a
+ * barrier. */
+static void named_barrier(int32_t id, int32_t count, int wait) {
   Thread *self = emu.current;
+  const char *op = wait ? "bar.sync" : "bar.arrive";
   if (count < 0)
     count = emu.num_threads;
-  if (id == 0 && count == emu.num_threads) {
-    __attune_emu_barrier();
-    return;
+  if (wait) {
+    check_wgmma_waited(self, "a barrier");
+    self->unsynced_writes = 0;
   }
-  check_wgmma_waited(self, "a barrier");
-  self->unsynced_writes = 0;
   if (id <= 0 || id >= NAMED_BARRIERS)
-    fail("bar.sync on barrier %d (1-15 over part of the block)", id);
+    fail("%s on barrier %d (1-15 over part of the block)", op, id);
   if (count == 0 || count % WARP || count > emu.num_threads)
-    fail("bar.sync %d over %d threads (whole warps of the block's %d)", id,
-         count, emu.num_threads);
+    fail("%s %d over %d threads (whole warps of the block's %d)", op, id, count,
+         emu.num_threads);
   NamedBarrier *barrier = &emu.named[id];
   if (barrier->arrived > 0 && barrier->expected != count)
     fail("threads wait at barrier %d for %d and for %d threads", id,
@@ -795,10 +806,24 @@ EXPORT void __attune_emu_named_barrier(int32_t id, int32_t count) {
     ++barrier->generation;
     return;
   }
+  if (!wait)
+    return;
   self->wait = AT_NAMED_BARRIER;
   self->wait_barrier = id;
   self->wait_generation = barrier->generation;
   block_until_released(self);
+}
+
+EXPORT void __attune_emu_named_barrier(int32_t id, int32_t count) {
+  if (id == 0 && (count < 0 || count == emu.num_threads)) {
+    __attune_emu_barrier();
+    return;
+  }
+  named_barrier(id, count, 1);
+}
+
+EXPORT void __attune_emu_named_arrive(int32_t id, int32_t count) {
+  named_barrier(id, count, 0);
 }
 
 static const char *const collective_names[] = {"none", "shuffle", "ldmatrix",

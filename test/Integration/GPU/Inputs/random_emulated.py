@@ -343,6 +343,10 @@ def main():
             tma = f" tma=true stages={stages}" if args.mma == "tma" else ""
             if args.mma == "tma" and overlap:
                 tma += " overlap=true"
+                # Every other overlapping problem with the ping-pong (a
+                # stream of its own; two warpgroups or not).
+                if random.Random(args.seed * 4243 + n).random() < 0.5:
+                    tma += " ping-pong=true"
             if args.mma == "tma" and specialize:
                 tma += " warp-specialize=true"
             options = [f"--pipeline-options=mma=wgmma{tma} {tiling}"]
