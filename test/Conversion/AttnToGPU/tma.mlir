@@ -263,7 +263,7 @@ func.func @ragged(%q: tensor<?x4x1x128xf16>, %k: tensor<?x4x?x128xf16>, %v: tens
 // (before waiting for them). Warpgroup 1 passes the first turn to
 // warpgroup 0 before the loop.
 // PING-PONG-LABEL: gpu.func @causal
-// PING-PONG: %[[WG:.*]] = arith.divui %{{.*}}, %c128 : index
+// PING-PONG: %[[WG:.*]] = arith.divui %thread_id_x, %c128 : index
 // PING-PONG-NEXT: %[[WG32:.*]] = arith.index_cast %[[WG]] : index to i32
 // PING-PONG-NEXT: %[[OWN:.*]] = arith.addi %[[WG32]], %c2_i32 : i32
 // PING-PONG-NEXT: %[[PLUS1:.*]] = arith.addi %[[WG32]], %c1_i32 : i32
@@ -281,6 +281,7 @@ func.func @ragged(%q: tensor<?x4x1x128xf16>, %k: tensor<?x4x?x128xf16>, %v: tens
 // PING-PONG: nvvm.wgmma.commit.group.sync.aligned
 // PING-PONG-NOT: nvvm.barrier
 // PING-PONG: nvvm.wgmma.commit.group.sync.aligned
+// PING-PONG-NEXT: vector.from_elements
 // PING-PONG-NEXT: nvvm.barrier.arrive id = %[[NEXT]] number_of_threads = %c256_i32
 // PING-PONG-NEXT: nvvm.wgmma.wait.group.sync.aligned 1
 
