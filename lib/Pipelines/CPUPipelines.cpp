@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Tosa/Transforms/Passes.h"
@@ -67,7 +68,15 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm, bool approximate,
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
-  // bf16 <-> f32 conversions as integer arithmetic: no runtime library needed.
+  // bf16 arithmetic (a model's layers computed in bf16) as f32 arithmetic
+  // between conversions, which is what LLVM would make of it on x86, and
+  // every bf16 <-> f32 conversion as integer arithmetic: no runtime library
+  // call (compiler-rt's __truncsfbf2) on CPUs without bf16 instructions.
+  arith::ArithEmulateUnsupportedFloatsOptions bf16Arithmetic;
+  bf16Arithmetic.sourceTypeStrs = {"bf16"};
+  pm.addPass(arith::createArithEmulateUnsupportedFloats(bf16Arithmetic));
+  pm.addPass(math::createMathExtendToSupportedTypes());
+  pm.addPass(attune::createSplitBf16Truncations());
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));

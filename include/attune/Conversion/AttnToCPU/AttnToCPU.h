@@ -59,6 +59,11 @@ LogicalResult declareThreadCountQuery(Operation *root);
 void populateAttnToCPUPatterns(RewritePatternSet &patterns,
                                const FusedCPUTiling &tiling);
 
+/// Truncations to bf16 from f64: constants folded (round to nearest even),
+/// other values through f32 (attune-split-bf16-truncations), so that
+/// arith-expand can write every bf16 truncation as integer arithmetic.
+void populateSplitBf16TruncationsPatterns(RewritePatternSet &patterns);
+
 } // namespace attune
 } // namespace mlir
 

@@ -23,8 +23,7 @@ class ModuleOp;
 namespace attune {
 
 /// The emulator runtime's entry points (declared in `module` as llvm.func by
-/// declareEmulatorRuntime; lib/Target/GPU/Emulator/cuda_emulator.c defines
-/// them).
+/// declareEmulatorRuntime; lib/Target/GPU/Emulator/*.c define them).
 namespace emulator {
 inline constexpr llvm::StringLiteral kId = "__attune_emu_id";
 inline constexpr llvm::StringLiteral kBarrier = "__attune_emu_barrier";
