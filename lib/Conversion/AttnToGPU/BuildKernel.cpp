@@ -387,13 +387,12 @@ LogicalResult attune::detail::buildKernelFor(func::FuncOp func,
         b, loc, name, b.getStringAttr("private"), type, flat,
         /*constant=*/true, /*alignment=*/b.getI64IntegerAttr(16));
   }
-  // TMA (sm_90a, wgmma): the tensor maps of K and V lead the parameters.
-  // Ragged rows need their keys past kv_lengths zero-filled, which the
-  // TMA's bounds (Lk) do not give; prefix segments keep cp.async.
-  bool tensorMaps = tiling.tma && tiling.mma == GPUMma::Wgmma &&
-                    !op.getKvLengths() && !options.slot &&
-                    !options.positionedKeys && !options.sharedKv &&
-                    options.kvBatchRows.empty();
+  // TMA (sm_90a, wgmma): the tensor maps of K and V lead the parameters
+  // (a segment of prefix attention: its own K and V's). Ragged rows need
+  // their keys past kv_lengths zero-filled, which the TMA's bounds (Lk) do
+  // not give: they keep cp.async (ragged suffixes: the last segment).
+  bool tensorMaps =
+      tiling.tma && tiling.mma == GPUMma::Wgmma && !op.getKvLengths();
   unsigned lead = tensorMaps ? 2 : 0;
   // A kernel without maps is the wgmma build's (core matrices, cp.async
   // double buffering): no swizzled tiles or mbarriers to pay for.

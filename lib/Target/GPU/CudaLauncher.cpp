@@ -374,8 +374,11 @@ static int64_t attune_kv_splits(int64_t blocks, int multiprocessors,
 }
 )C";
 
-  if (llvm::any_of(kernels, [](const CudaKernel &kernel) {
-        return kernel.tensorMapRows > 0;
+  auto usesTma = [](const CudaKernel &kernel) {
+    return kernel.tensorMapRows > 0;
+  };
+  if (llvm::any_of(kernels, [&](const CudaKernel &kernel) {
+        return usesTma(kernel) || llvm::any_of(kernel.segments, usesTma);
       }))
     os << R"C(/* CUtensorMap: 128 opaque bytes, 64-byte aligned. */
 typedef struct {
@@ -460,19 +463,8 @@ static int attune_tensor_map_of(attune_tensor_map *map, const void *data,
          << kernel.queryBlock << ")\n    return ATTUNE_ERR_BAD_SIZE;\n";
     // TMA: the tensor maps of K and V lead the parameters.
     if (kernel.tensorMapRows > 0) {
-      const KernelSignature &s = kernel.signature;
-      int64_t k = kernel.hostArgs[1], v = kernel.hostArgs[2];
-      os << "  attune_tensor_map key_map_, value_map_;\n"
-         << "  int64_t map_rows_ = " << extent(s, k, 0) << " * "
-         << extent(s, k, 1) << ";\n"
-         << "  status = attune_tensor_map_of(&key_map_, " << s.arguments[k].name
-         << ", " << kernel.headDim << ", kv_len_, "
-         << "map_rows_, " << kernel.tensorMapRows << ");\n"
-         << "  if (!status)\n"
-         << "    status = attune_tensor_map_of(&value_map_, "
-         << s.arguments[v].name << ", " << kernel.valueDim << ", kv_len_, "
-         << "map_rows_, " << kernel.tensorMapRows << ");\n"
-         << "  if (status)\n    return status;\n";
+      writeTensorMaps(os, sig, kernel, "", "kv_len_");
+      os << "  if (status)\n    return status;\n";
     }
     // Split-KV: the chunk count and, for several, the workspace.
     os << "  unsigned tiles = (unsigned)((q_len_ * " << kernel.headsPerBlock

@@ -39,6 +39,25 @@ std::string attune::detail::bufferParams(const std::string &name) {
          ".offset, &" + name + ".size, &" + name + ".stride, ";
 }
 
+void attune::detail::writeTensorMaps(llvm::raw_ostream &os,
+                                     const KernelSignature &sig,
+                                     const CudaKernel &kernel,
+                                     const std::string &suffix,
+                                     const std::string &keys) {
+  int64_t k = kernel.hostArgs[1], v = kernel.hostArgs[2];
+  std::string rows = extent(sig, k, 0) + " * " + extent(sig, k, 1);
+  os << "  attune_tensor_map key_map" << suffix << "_, value_map" << suffix
+     << "_;\n"
+     << "  if (!status)\n"
+     << "    status = attune_tensor_map_of(&key_map" << suffix << "_, "
+     << sig.arguments[k].name << ", " << kernel.headDim << ", " << keys << ", "
+     << rows << ", " << kernel.tensorMapRows << ");\n"
+     << "  if (!status)\n"
+     << "    status = attune_tensor_map_of(&value_map" << suffix << "_, "
+     << sig.arguments[v].name << ", " << kernel.valueDim << ", " << keys << ", "
+     << rows << ", " << kernel.tensorMapRows << ");\n";
+}
+
 /// Prefix attention's launches (after the argument checks): each segment's
 /// kernel writes its slot of the workspace, then the merge kernel combines
 /// the slots into the outputs. `first`, `merge`: the indices of the first
@@ -87,6 +106,13 @@ void attune::detail::writeSegmentedLaunch(llvm::raw_ostream &os, const CudaKerne
        << "    if (chunks_ < 1)\n      chunks_ = 1;\n"
        << "  }\n";
   }
+  // TMA: each segment's K and V maps, before anything is allocated or
+  // launched.
+  for (auto [j, part] : llvm::enumerate(parts))
+    if (part->tensorMapRows > 0)
+      writeTensorMaps(os, sig, *part, std::to_string(j),
+                      extent(sig, part->hostArgs[1], 2));
+  os << "  if (status)\n    return status;\n";
   bool anyStacked = llvm::any_of(
       parts, [](const CudaKernel *part) { return part->stackedRows; });
   os << "  int64_t splits_ = " << (anyStacked ? slots - 1 : slots)
@@ -116,8 +142,11 @@ void attune::detail::writeSegmentedLaunch(llvm::raw_ostream &os, const CudaKerne
     for (auto [p, arg] : llvm::enumerate(part->hostArgs))
       writeBuffer(os, sig, prefix + std::to_string(p), arg);
     os << "  int64_t kv_len" << j << "_ = " << extent(sig, part->hostArgs[1], 2)
-       << ";\n"
-       << "  void *params" << j << "[] = {";
+       << ";\n";
+    os << "  void *params" << j << "[] = {";
+    // TMA: the segment's own K and V maps lead its parameters.
+    if (part->tensorMapRows > 0)
+      os << "&key_map" << j << "_, &value_map" << j << "_, ";
     for (size_t p = 0; p < part->hostArgs.size(); ++p)
       os << bufferParams(prefix + std::to_string(p));
     // A stacked segment's kernel reads its chunk count where the others

@@ -24,6 +24,14 @@ void writeBuffer(llvm::raw_ostream &os, const KernelSignature &sig,
 /// The five kernel parameters of flat buffer `name`.
 std::string bufferParams(const std::string &name);
 
+/// TMA kernels (`kernel.tensorMapRows` > 0): declares the tensor maps of
+/// the kernel's K and V, `key_map<suffix>_` and `value_map<suffix>_`, on
+/// `keys` (a C expression) keys, and returns their encoding's status in
+/// `status`.
+void writeTensorMaps(llvm::raw_ostream &os, const KernelSignature &sig,
+                     const CudaKernel &kernel, const std::string &suffix,
+                     const std::string &keys);
+
 /// Prefix attention's launches (after the argument checks): each segment's
 /// kernel writes its slots of the workspace, then the merge kernel combines
 /// the slots into the outputs. `first`, `merge`: the indices of the first

@@ -127,6 +127,33 @@ func.func @ragged(%q: tensor<?x4x1x128xf16>, %k: tensor<?x4x?x128xf16>, %v: tens
   return
 }
 
+// -----
+
+// Prefix attention under ragged suffixes: the shared prefix's kernel reads
+// its K and V through the TMA (maps first; its box row is its KV head, the
+// prefix's only batch row), the suffix's keeps cp.async (keys past a row's
+// suffix length must read as zeros).
+
+// CHECK-LABEL: gpu.func @prefix(
+// CHECK-SAME: %{{.*}}: !llvm.ptr {llvm.align = 64 : i64}, %{{.*}}: !llvm.ptr {llvm.align = 64 : i64}, %{{.*}}: memref<?xf16>
+// CHECK-SAME: attune.tensor_map_rows = 64
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global
+// CHECK: gpu.return
+// CHECK-LABEL: gpu.func @prefix_segment1
+// CHECK-SAME: (%{{.*}}: memref<?xf16>
+// CHECK-NOT: attune.tensor_map_rows
+// CHECK-NOT: nvvm.cp.async.bulk.tensor
+// CHECK: nvgpu.device_async_copy
+// CHECK-NOT: nvvm.cp.async.bulk.tensor
+// CHECK: gpu.return
+func.func @prefix(%q: tensor<?x8x1x128xf16>, %kp: tensor<1x2x?x128xf16>, %ks: tensor<?x2x?x128xf16>, %vp: tensor<1x2x?x128xf16>, %vs: tensor<?x2x?x128xf16>, %n: tensor<?xi32>, %o: memref<?x8x1x128xf16>) {
+  %out = attn.prefix_attention(%q) keys(%kp, %ks) values(%vp, %vs) suffix_lengths(%n)
+      {segments = [#attn.segment<shared>, #attn.segment<per_row>]}
+      : (tensor<?x8x1x128xf16>, tensor<1x2x?x128xf16>, tensor<?x2x?x128xf16>, tensor<1x2x?x128xf16>, tensor<?x2x?x128xf16>, tensor<?xi32>) -> tensor<?x8x1x128xf16>
+  bufferization.materialize_in_destination %out in restrict writable %o : (tensor<?x8x1x128xf16>, memref<?x8x1x128xf16>) -> ()
+  return
+}
+
 // SYNC: error: convert-attn-to-gpu: tma=true needs mma=wgmma (the TMA kernel is the sm_90a one)
 
 // Three stages: three K and V buffers ((64 * 128 + 3 * 2 * 64 * 128) * 2
