@@ -209,7 +209,7 @@ void KernelEmitter::emit(const KernelValues &values) {
                                    tiles.layout);
                   return warpOps.copySlab(products->values(), buffer, values.v,
                                           vBase, first, limit, kvTile, valueDim,
-                                          valuePad, tiles.layout);
+                                          tiles.valuePad, tiles.layout);
                 },
                 *products);
 
