@@ -30,7 +30,7 @@ void KernelEmitter::emit(const KernelValues &values) {
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
   const int64_t kvTile = tiling.kvTile;
-  const int64_t scoreSlices = kvTile / 8, outSlices = valuePad / 8;
+  const int64_t scoreSlices = kvTile / 8, outSlices = outCols / 8;
   const int64_t numScores = scoreSlices * 4, numOut = outSlices * 4;
   const float negInf = -std::numeric_limits<float>::infinity();
 

@@ -70,11 +70,12 @@ public:
     threads = tiling.warps * 32;
     // Shared rows hold whole 16-column k-steps (zero-filled past D, Dv).
     headPad = llvm::alignTo(headDim, 16);
-    // O's columns: mma.sync computes them in pairs of 8-column slices (one
-    // ldmatrix.x4.trans of V); a wgmma's N is any multiple of 8, and
-    // accumulators nobody stores make ptxas serialize the overlap's
-    // wgmmas (C7511, "insufficient register resources").
-    valuePad = llvm::alignTo(valueDim, tiling.mma == GPUMma::Wgmma ? 8 : 16);
+    // O's columns (not V's shared ones, SharedTiles::valuePad): mma.sync
+    // computes them in pairs of 8-column slices (one ldmatrix.x4.trans of
+    // V); a wgmma's N is any multiple of 8, and accumulators nobody stores
+    // make ptxas serialize the overlap's wgmmas (C7511, "insufficient
+    // register resources").
+    outCols = llvm::alignTo(valueDim, tiling.mma == GPUMma::Wgmma ? 8 : 16);
   }
 
   void emit(const KernelValues &values);
@@ -183,7 +184,7 @@ private:
   const TileSemantics &sem;
   GPUTiling tiling;
   Type elem, outElem;
-  int64_t headDim, valueDim, headPad, valuePad, qHeads, kvHeads, rows, threads;
+  int64_t headDim, valueDim, headPad, outCols, qHeads, kvHeads, rows, threads;
   Value tid;
   WarpOps warpOps;
 };

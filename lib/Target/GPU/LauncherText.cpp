@@ -108,11 +108,16 @@ void attune::detail::writeSegmentedLaunch(llvm::raw_ostream &os, const CudaKerne
   }
   // TMA: each segment's K and V maps, before anything is allocated or
   // launched.
-  for (auto [j, part] : llvm::enumerate(parts))
-    if (part->tensorMapRows > 0)
-      writeTensorMaps(os, sig, *part, std::to_string(j),
-                      extent(sig, part->hostArgs[1], 2));
-  os << "  if (status)\n    return status;\n";
+  bool anyMaps = false;
+  for (auto [j, part] : llvm::enumerate(parts)) {
+    if (part->tensorMapRows <= 0)
+      continue;
+    writeTensorMaps(os, sig, *part, std::to_string(j),
+                    extent(sig, part->hostArgs[1], 2));
+    anyMaps = true;
+  }
+  if (anyMaps)
+    os << "  if (status)\n    return status;\n";
   bool anyStacked = llvm::any_of(
       parts, [](const CudaKernel *part) { return part->stackedRows; });
   os << "  int64_t splits_ = " << (anyStacked ? slots - 1 : slots)

@@ -263,6 +263,20 @@ void land_copies(Thread *t, int up_to_group);
 /* Fails when `t` has wgmmas not committed and waited for (wgmma.c). */
 void check_wgmma_waited(const Thread *t, const char *where);
 
+/* `items` with room for element `count` (of `size` bytes; `*capacity`
+ * allocated, doubled from `first`); ends the launch when out of memory. */
+static inline void *reserve(void *items, int count, int *capacity, size_t size,
+                            int first) {
+  if (count < *capacity)
+    return items;
+  int grown = *capacity ? 2 * *capacity : first;
+  void *more = realloc(items, size * (size_t)grown);
+  if (!more)
+    fail("out of memory");
+  *capacity = grown;
+  return more;
+}
+
 static inline float half_to_float(uint16_t h) {
   uint32_t sign = (uint32_t)(h >> 15) << 31, exponent = (h >> 10) & 31,
            mantissa = h & 1023;

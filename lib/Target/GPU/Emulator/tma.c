@@ -238,14 +238,8 @@ EXPORT void __attune_emu_tma_load(const void *map, void *dst, void *bar,
     memcpy(out, data, bytes);
     free(data);
   } else {
-    if (m->num_copies == m->max_copies) {
-      int grown = m->max_copies ? 2 * m->max_copies : 16;
-      TmaCopy *copies = realloc(m->copies, sizeof(TmaCopy) * (size_t)grown);
-      if (!copies)
-        fail("out of memory");
-      m->copies = copies;
-      m->max_copies = grown;
-    }
+    m->copies =
+        reserve(m->copies, m->num_copies, &m->max_copies, sizeof(TmaCopy), 16);
     TmaCopy copy = {out, data, bytes};
     m->copies[m->num_copies++] = copy;
   }

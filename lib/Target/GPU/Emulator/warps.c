@@ -206,14 +206,8 @@ EXPORT void __attune_emu_cp_async(void *dst, const void *src, int32_t bytes,
   const char *shared = emu.shared;
   if ((char *)dst < shared || (char *)dst + bytes > shared + emu.shared_bytes)
     fail("cp.async to outside the block's dynamic shared memory");
-  if (self->num_copies == self->max_copies) {
-    int grown = self->max_copies ? 2 * self->max_copies : 64;
-    Copy *copies = realloc(self->copies, sizeof(Copy) * (size_t)grown);
-    if (!copies)
-      fail("out of memory");
-    self->copies = copies;
-    self->max_copies = grown;
-  }
+  self->copies = reserve(self->copies, self->num_copies, &self->max_copies,
+                         sizeof(Copy), 64);
   Copy copy = {dst, src, bytes, src_bytes, -1};
   self->copies[self->num_copies++] = copy;
   if (emu.early_copies) {
