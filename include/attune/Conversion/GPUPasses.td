@@ -195,17 +195,18 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
 }
 
 def GPUFastMath : Pass<"attune-gpu-fast-math"> {
-  let summary = "exp, log and tanh on the GPU's special function unit";
+  let summary = "exp2, exp, log and tanh on the GPU's special function unit";
   let description = [{
-    Rewrites f32 `math.exp`, `math.log` and `math.tanh` (scalars, or vectors
-    unrolled into scalars) for NVIDIA GPUs: `exp(x) = ex2.approx(x * log2 e)`,
+    Rewrites f32 `math.exp2`, `math.exp`, `math.log` and `math.tanh`
+    (scalars, or vectors unrolled into scalars) for NVIDIA GPUs:
+    `exp2(x) = ex2.approx(x)`, `exp(x) = ex2.approx(x * log2 e)`,
     `log(x) = lg2.approx(x) * ln 2` and `tanh(x) = 1 - 2 / (exp(2x) + 1)`,
     through the `llvm.nvvm.ex2.approx.ftz.f32` and `llvm.nvvm.lg2.approx.ftz.f`
     intrinsics: one MUFU instruction each, as FlashAttention does, and no
     libdevice call (kernels then build without the CUDA toolkit). The
     approximations are accurate to about 2 ulp, inside attention's error
-    budget; subnormal results flush to zero. Integer `math.absi` becomes
-    `max(x, -x)`.
+    budget; subnormal results flush to zero. f32 `math.fma` becomes LLVM's
+    `fma` (one FFMA) and integer `math.absi` `max(x, -x)`.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

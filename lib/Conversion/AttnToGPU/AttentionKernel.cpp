@@ -298,6 +298,14 @@ void KernelEmitter::emit(const KernelValues &values) {
     }
     scale = perRow(factor);
   }
+  // Plain softmax scores keep the scale out of the scores: it moves into the
+  // exponent, exp(scale * (s - m)) = exp2(fma(s, c, -m c)) with c = scale *
+  // log2 e, one fma and one ex2 a score (FlashAttention's form). The row
+  // maxima are then those of the raw scores (scale > 0 keeps their order,
+  // masked scores are -inf either way) and LSE takes scale * m.
+  const bool scaleInExponent = !sem.isSigmoid() && !sem.modifiesScores() &&
+                               !values.temperature && sem.scale() > 0;
+  const double rawScale = scaleInExponent ? sem.scale() : 1.0;
   Value sigmoidBias;
   if (sem.isSigmoid())
     sigmoidBias = vector::BroadcastOp::create(
@@ -311,8 +319,9 @@ void KernelEmitter::emit(const KernelValues &values) {
                            Value(&l)[2], Value(&newM)[2], Value(&newL)[2],
                            Value(&alpha)[2]) -> Value {
     Value keyBegin = tile.keyBegin;
-    Value scores = arith::MulFOp::create(
-        b, loc, vector::FromElementsOp::create(b, loc, scoreType, s), scale);
+    Value scores = vector::FromElementsOp::create(b, loc, scoreType, s);
+    if (!scaleInExponent)
+      scores = arith::MulFOp::create(b, loc, scores, scale);
     Value keys = arith::AddIOp::create(
         b, loc,
         vector::BroadcastOp::create(b, loc, i32Scores,
@@ -364,7 +373,7 @@ void KernelEmitter::emit(const KernelValues &values) {
     }
     if (sem.isSigmoid())
       return TileSemantics::sigmoidWeights(b, loc, scores, sigmoidBias);
-    return softmaxStep(scores, m, l, newM, newL, alpha);
+    return softmaxStep(scores, rawScale, m, l, newM, newL, alpha);
   };
 
   Value accInit = arith::ConstantOp::create(
@@ -388,7 +397,10 @@ void KernelEmitter::emit(const KernelValues &values) {
     Value l = state.l[r];
     l = arith::AddFOp::create(b, loc, l, shuffleXor(l, 1));
     l = arith::AddFOp::create(b, loc, l, shuffleXor(l, 2));
-    std::tie(inv[r], lse[r]) = TileSemantics::finishRows(b, loc, state.m[r], l);
+    Value m = state.m[r];
+    if (scaleInExponent)
+      m = arith::MulFOp::create(b, loc, m, cF32(static_cast<float>(rawScale)));
+    std::tie(inv[r], lse[r]) = TileSemantics::finishRows(b, loc, m, l);
   }
   // Rows of the lane into `outBuffer` ([*, Dv] rows: the row of (head,
   // position), shifted by `rowShift` rows) and LSE into `lseBuffer`.
@@ -451,15 +463,24 @@ void KernelEmitter::emit(const KernelValues &values) {
   storePartial();
 }
 
-Value KernelEmitter::softmaxStep(Value scores, Value (&m)[2], Value (&l)[2],
-                                 Value (&newM)[2], Value (&newL)[2],
-                                 Value (&alpha)[2]) {
+Value KernelEmitter::softmaxStep(Value scores, double scoreScale, Value (&m)[2],
+                                 Value (&l)[2], Value (&newM)[2],
+                                 Value (&newL)[2], Value (&alpha)[2]) {
   auto scoreType = cast<VectorType>(scores.getType());
   const int64_t numScores = scoreType.getNumElements(),
                 scoreSlices = numScores / 4;
   const float negInf = -std::numeric_limits<float>::infinity();
+  // exp(scoreScale * (x - base)) = exp2(fma(x, c, -base * c)).
+  const float c = static_cast<float>(scoreScale * M_LOG2E);
+  auto exponent = [&](Value x, Value negBase) -> Value {
+    Value cx = cF32(c);
+    if (auto vector = dyn_cast<VectorType>(x.getType()))
+      cx = vector::BroadcastOp::create(b, loc, vector, cx);
+    return math::Exp2Op::create(b, loc,
+                                math::FmaOp::create(b, loc, x, cx, negBase));
+  };
   // Row maxima: the lane's values of each row, then the row's 4 lanes.
-  Value base[2];
+  Value negBase[2];
   for (int64_t r = 0; r < 2; ++r) {
     Value rowMax = cF32(negInf);
     for (int64_t j = 0; j < scoreSlices; ++j)
@@ -468,18 +489,15 @@ Value KernelEmitter::softmaxStep(Value scores, Value (&m)[2], Value (&l)[2],
     rowMax = fmax(rowMax, shuffleXor(rowMax, 1));
     rowMax = fmax(rowMax, shuffleXor(rowMax, 2));
     newM[r] = fmax(m[r], rowMax);
-    base[r] = TileSemantics::exponentBase(b, loc, newM[r]);
-    alpha[r] =
-        math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, m[r], base[r]));
+    negBase[r] = arith::MulFOp::create(
+        b, loc, TileSemantics::exponentBase(b, loc, newM[r]), cF32(-c));
+    alpha[r] = exponent(m[r], negBase[r]);
   }
   SmallVector<Value> bases;
   for (int64_t i = 0; i < numScores; ++i)
-    bases.push_back(base[(i % 4) / 2]);
-  Value p = math::ExpOp::create(
-      b, loc,
-      arith::SubFOp::create(
-          b, loc, scores,
-          vector::FromElementsOp::create(b, loc, scoreType, bases)));
+    bases.push_back(negBase[(i % 4) / 2]);
+  Value p = exponent(scores,
+                     vector::FromElementsOp::create(b, loc, scoreType, bases));
   for (int64_t r = 0; r < 2; ++r) {
     Value sum = arith::MulFOp::create(b, loc, l[r], alpha[r]);
     for (int64_t j = 0; j < scoreSlices; ++j)

@@ -1,9 +1,10 @@
 //===- GPUFastMath.cpp - the attune-gpu-fast-math pass --------------------===//
 //
-// exp, log and tanh on the special function unit: exp(x) = ex2(x * log2 e),
+// exp2, exp, log and tanh on the special function unit: exp2(x) = ex2(x),
+// exp(x) = ex2(x * log2 e),
 // log(x) = lg2(x) * ln 2, tanh(x) = 1 - 2 / (exp(2x) + 1). Vector operands
-// are unrolled (the kernels hold one f32 per register anyway). Integer |x|
-// becomes max(x, -x). Nothing is left for libdevice.
+// are unrolled (the kernels hold one f32 per register anyway). fma becomes
+// LLVM's, integer |x| max(x, -x). Nothing is left for libdevice.
 //
 //===----------------------------------------------------------------------===//
 
@@ -63,10 +64,14 @@ Value intrinsic(PatternRewriter &rewriter, Location loc, StringRef name,
       .getResult(0);
 }
 
+Value exp2(PatternRewriter &rewriter, Location loc, Value x) {
+  return intrinsic(rewriter, loc, "llvm.nvvm.ex2.approx.ftz.f32", x);
+}
+
 Value exp(PatternRewriter &rewriter, Location loc, Value x) {
-  Value scaled =
-      arith::MulFOp::create(rewriter, loc, x, constant(rewriter, loc, M_LOG2E));
-  return intrinsic(rewriter, loc, "llvm.nvvm.ex2.approx.ftz.f32", scaled);
+  return exp2(rewriter, loc,
+              arith::MulFOp::create(rewriter, loc, x,
+                                    constant(rewriter, loc, M_LOG2E)));
 }
 
 bool isF32(Type type) { return getElementTypeOrSelf(type).isF32(); }
@@ -114,6 +119,37 @@ Value tanh(PatternRewriter &rewriter, Location loc, Value x) {
                                frac);
 }
 
+/// fma(x, y, z) as LLVM's fma (one FFMA), not libdevice's __nv_fmaf; vector
+/// operands unrolled like the rest.
+struct FmaToIntrinsic : OpRewritePattern<math::FmaOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::FmaOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isF32(op.getType()))
+      return failure();
+    Location loc = op.getLoc();
+    auto vector = dyn_cast<VectorType>(op.getType());
+    if (!vector) {
+      rewriter.replaceOpWithNewOp<LLVM::FMAOp>(op, op.getA(), op.getB(),
+                                               op.getC());
+      return success();
+    }
+    if (vector.getRank() != 1)
+      return failure();
+    SmallVector<Value> elements;
+    for (int64_t i = 0; i < vector.getNumElements(); ++i) {
+      auto at = [&](Value x) {
+        return vector::ExtractOp::create(rewriter, loc, x,
+                                         ArrayRef<int64_t>{i});
+      };
+      elements.push_back(LLVM::FMAOp::create(rewriter, loc, at(op.getA()),
+                                             at(op.getB()), at(op.getC())));
+    }
+    rewriter.replaceOpWithNewOp<vector::FromElementsOp>(op, vector, elements);
+    return success();
+  }
+};
+
 /// |x| = max(x, -x): no libdevice call (__nv_abs).
 struct AbsIToMax : OpRewritePattern<math::AbsIOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -132,9 +168,10 @@ struct GPUFastMathPass : public attune::impl::GPUFastMathBase<GPUFastMathPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     addScalarRewrite<math::ExpOp>(patterns, exp);
+    addScalarRewrite<math::Exp2Op>(patterns, exp2);
     addScalarRewrite<math::LogOp>(patterns, log);
     addScalarRewrite<math::TanhOp>(patterns, tanh);
-    patterns.add<AbsIToMax>(&getContext());
+    patterns.add<AbsIToMax, FmaToIntrinsic>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -136,12 +136,14 @@ private:
   Value rescale(Value acc, Value (&alpha)[2]);
 
   /// One key tile of the online softmax on the lane's scores (rows g and
-  /// g + 8): the new row maxima `newM` (the row's 4 lanes agree through
-  /// shuffles), the probabilities exp(s - m) it returns, the lane's partial
-  /// row sums `newL` (reduced across lanes at the end) and the factor
-  /// exp(m - newM) the accumulators take, `alpha`.
-  Value softmaxStep(Value scores, Value (&m)[2], Value (&l)[2],
-                    Value (&newM)[2], Value (&newL)[2], Value (&alpha)[2]);
+  /// g + 8), taken times `scoreScale` (1 for scores already scaled): the new
+  /// row maxima `newM` (the row's 4 lanes agree through shuffles), the
+  /// probabilities exp(scoreScale * (s - newM)) it returns, the lane's
+  /// partial row sums `newL` (reduced across lanes at the end) and the
+  /// factor exp(scoreScale * (m - newM)) the accumulators take, `alpha`.
+  Value softmaxStep(Value scores, double scoreScale, Value (&m)[2],
+                    Value (&l)[2], Value (&newM)[2], Value (&newL)[2],
+                    Value (&alpha)[2]);
 
   Value cIdx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value cF32(float v) {

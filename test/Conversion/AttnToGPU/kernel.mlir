@@ -15,6 +15,10 @@
 // then B, Lq, Lk and the number of key chunks S.
 // CHECK: gpu.func @causal(%[[Q:.*]]: memref<?xf16>, %[[K:.*]]: memref<?xf16>, %[[V:.*]]: memref<?xf16>, %[[O:.*]]: memref<?xf16>, %[[LSE:.*]]: memref<?xf32>, %[[WO:.*]]: memref<?xf32>, %[[WL:.*]]: memref<?xf32>, %[[B:.*]]: index, %[[LQ:.*]]: index, %[[LK:.*]]: index, %[[S:.*]]: index) kernel
 // CHECK-SAME: attune.block_rows = 64 : i64, attune.extra_sizes = array<i64>, attune.heads_per_block = 2 : i64, attune.host_args = array<i64: 0, 1, 2, 3, 4>, attune.merge_kernel = "causal_merge", attune.query_heads = 4 : i64, attune.shared_bytes = 25600 : i64, attune.threads = 128 : i64, known_block_size = array<i32: 128, 1, 1>, nvvm.minctasm = 1 : i32
+// The exponent's constants (below).
+// CHECK-DAG: %[[C:.*]] = arith.constant dense<0.255034{{[0-9]*}}> : vector<32xf32>
+// CHECK-DAG: %[[SCALE:.*]] = arith.constant 0.176776{{[0-9]*}} : f32
+// CHECK-DAG: %[[NEG_C:.*]] = arith.constant -0.255034{{[0-9]*}} : f32
 // CHECK: %[[Y:.*]] = gpu.block_id  y
 // Grid z: batch row z / S, key chunk z % S.
 // CHECK: %[[Z:.*]] = gpu.block_id  z
@@ -48,7 +52,12 @@
 // Row maxima across the 4 lanes of a row.
 // CHECK: gpu.shuffle  xor %{{.*}}, %c1_i32
 // CHECK: gpu.shuffle  xor %{{.*}}, %c2_i32
-// CHECK: math.exp %{{.*}} : vector<32xf32>
+// No modifier: the scale (1 / sqrt(32)) stays out of the scores and goes into
+// the exponent with log2 e, c = 0.17678 * 1.44270: p = exp2(s c - m c), one
+// fma a score (alpha likewise); LSE takes scale * m.
+// CHECK: arith.mulf %{{.*}}, %[[NEG_C]] : f32
+// CHECK: %[[E:.*]] = math.fma %{{.*}}, %[[C]], %{{.*}} : vector<32xf32>
+// CHECK-NEXT: math.exp2 %[[E]] : vector<32xf32>
 // P, packed to f16, is the A operand of P V; V through ldmatrix.trans.
 // CHECK: arith.truncf %{{.*}} : vector<2xf32> to vector<2xf16>
 // CHECK: nvgpu.ldmatrix %[[VS]]{{.*}} transpose = true
@@ -59,6 +68,8 @@
 // Epilogue: row sums across lanes, O / l in f16 pairs, LSE by lane t = 0;
 // with several chunks, f32 rows and LSEs into the workspace.
 // CHECK: gpu.shuffle  xor
+// CHECK: arith.mulf %{{.*}}, %[[SCALE]] : f32
+// CHECK: math.log
 // CHECK: vector.store %{{.*}}, %[[O]][%{{.*}}] : memref<?xf16>, vector<2xf16>
 // CHECK: memref.store %{{.*}}, %[[LSE]][%{{.*}}] : memref<?xf32>
 // CHECK: } else {
