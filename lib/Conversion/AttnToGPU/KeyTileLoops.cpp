@@ -120,7 +120,7 @@ KernelEmitter::overlappedSteps(TileProducts &products,
   // step's V buffer. Returns O (readable after the wait).
   auto issuePending = [&](ValueRange state, Value acc, Value use) -> Value {
     SmallVector<Value> o = elementsOf(acc);
-    products.issueAccumulate(arith::RemUIOp::create(b, loc, use, cIdx(stages)),
+    products.issueAccumulate(KeyTilePipeline::bufferOf(b, loc, use, stages),
                              elementsOf(state[P]), o);
     return vector::FromElementsOp::create(b, loc, accType, o);
   };

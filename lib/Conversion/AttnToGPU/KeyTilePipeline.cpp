@@ -15,6 +15,33 @@ Value KeyTilePipeline::cIdx(int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
+// In 32 bits: a block's steps are far fewer than 2^31, and a 64-bit division
+// by a constant costs the loop several instructions more.
+static Value useI32(OpBuilder &b, Location loc, Value use) {
+  return arith::IndexCastUIOp::create(b, loc, b.getI32Type(), use);
+}
+
+static Value i32Constant(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
+}
+
+Value KeyTilePipeline::bufferOf(OpBuilder &b, Location loc, Value use,
+                                int64_t stages) {
+  return arith::IndexCastUIOp::create(
+      b, loc, b.getIndexType(),
+      arith::RemUIOp::create(b, loc, useI32(b, loc, use),
+                             i32Constant(b, loc, stages)));
+}
+
+Value KeyTilePipeline::parityOf(OpBuilder &b, Location loc, Value use,
+                                int64_t stages) {
+  return arith::AndIOp::create(
+      b, loc,
+      arith::DivUIOp::create(b, loc, useI32(b, loc, use),
+                             i32Constant(b, loc, stages)),
+      i32Constant(b, loc, 1));
+}
+
 namespace {
 Value add(OpBuilder &b, Location loc, Value x, int64_t c) {
   return arith::AddIOp::create(b, loc, x,
@@ -39,7 +66,7 @@ public:
   }
 
   Value beginStep(Value iv, Value step) override {
-    Value buffer = arith::RemUIOp::create(b, loc, iv, cIdx(2));
+    Value buffer = bufferOf(b, loc, iv, 2);
     auto [key, limit] = source(add(b, loc, step, 1));
     next = copy(key, limit, arith::SubIOp::create(b, loc, cIdx(1), buffer));
     return buffer;
@@ -108,7 +135,7 @@ public:
   }
 
   Value beginStep(Value iv, Value step) override {
-    buffer = arith::RemUIOp::create(b, loc, iv, cIdx(stages));
+    buffer = bufferOf(b, loc, iv, stages);
     parity = parityOf(iv);
     this->iv = iv;
     this->step = step;
@@ -126,11 +153,10 @@ public:
       loadAhead();
   }
   void valuesNeededAt(Value use) override {
-    tma.waitValues(arith::RemUIOp::create(b, loc, use, cIdx(stages)),
-                   parityOf(use));
+    tma.waitValues(bufferOf(b, loc, use, stages), parityOf(use));
   }
   void releaseAt(Value use) override {
-    tma.release(arith::RemUIOp::create(b, loc, use, cIdx(stages)));
+    tma.release(bufferOf(b, loc, use, stages));
   }
   /// Iteration k loads step first + k into buffer k % stages, after the
   /// consumers released its use at iteration k - stages.
@@ -141,7 +167,7 @@ public:
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value k = loop.getInductionVar();
-    Value into = arith::RemUIOp::create(b, loc, k, cIdx(stages));
+    Value into = bufferOf(b, loc, k, stages);
     auto reused = scf::IfOp::create(
         b, loc,
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, k,
@@ -159,8 +185,7 @@ private:
   /// Thread 0: once every thread released the buffer of iteration iv - 1
   /// (its use (iv - 1) / stages), the loads of step + stages - 1 into it.
   void loadAhead() {
-    Value reused = arith::RemUIOp::create(b, loc, add(b, loc, iv, stages - 1),
-                                          cIdx(stages));
+    Value reused = bufferOf(b, loc, add(b, loc, iv, stages - 1), stages);
     onThreadZero([&] {
       auto used = scf::IfOp::create(
           b, loc,
@@ -175,13 +200,8 @@ private:
     });
   }
 
-  /// The parity of use `use` / stages of a buffer (i32).
   Value parityOf(Value use) {
-    return arith::IndexCastOp::create(
-        b, loc, b.getI32Type(),
-        arith::RemUIOp::create(
-            b, loc, arith::DivUIOp::create(b, loc, use, cIdx(stages)),
-            cIdx(2)));
+    return KeyTilePipeline::parityOf(b, loc, use, stages);
   }
   /// Thread 0: the loads of step i's tile into `into`.
   void issue(Value i, Value into) {

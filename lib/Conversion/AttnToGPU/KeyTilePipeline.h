@@ -64,6 +64,12 @@ public:
                                               TileProducts &products);
   virtual ~KeyTilePipeline() = default;
 
+  /// The buffer of loop iteration `use` (index) in a ring of `stages`, use %
+  /// stages (index), and the parity of that buffer's use, use / stages % 2
+  /// (i32: the mbarrier phase it waits for).
+  static Value bufferOf(OpBuilder &b, Location loc, Value use, int64_t stages);
+  static Value parityOf(OpBuilder &b, Location loc, Value use, int64_t stages);
+
   /// Before the Q copies (the TMA's mbarriers).
   virtual void initialize() {}
   /// After the Q copies (`queryCopies`, their group): loads from step

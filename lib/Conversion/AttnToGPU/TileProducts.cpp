@@ -294,8 +294,8 @@ private:
   /// read K-major or (`nMajor`) with its rows as K.
   Value descriptor(Value tile, int64_t rows, int64_t k, bool nMajor) {
     WarpgroupOps::Step step = WarpgroupOps::step(tiles.layout, rows, k, nMajor);
-    return warpgroup.descriptor(addC(tile, step.offset), step.leading,
-                                step.stride, swizzled);
+    return warpgroup.descriptor(tile, step.offset, step.leading, step.stride,
+                                swizzled);
   }
 
   WarpgroupOps warpgroup;

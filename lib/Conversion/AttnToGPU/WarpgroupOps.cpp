@@ -38,25 +38,34 @@ WarpgroupOps::Step WarpgroupOps::step(SharedLayout layout, int64_t rows,
   return {k * 2 * rows * 16, rows * 16, 128};
 }
 
-Value WarpgroupOps::descriptor(Value offset, int64_t leading, int64_t stride,
-                               bool swizzled) {
-  auto i64 = [&](int64_t v) {
-    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
+Value WarpgroupOps::descriptor(Value tile, int64_t offset, int64_t leading,
+                               int64_t stride, bool swizzled) {
+  Type i32 = b.getI32Type();
+  auto c32 = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
   };
+  assert(offset % 16 == 0 && leading % 16 == 0 && stride % 16 == 0 &&
+         leading < (1 << 18) && stride < (1 << 18) &&
+         "a descriptor's offsets are 14-bit / 16");
   // Bits 0-13: address bits 4-17 (the shared window is 2^18 bytes); 16-29:
   // the leading byte offset / 16; 32-45: the stride byte offset / 16; base
   // offset (49-51) 0 (atoms are 1024-byte aligned); 62-63 the layout: 0 no
-  // swizzle, 1 the 128-byte swizzle.
-  Value address = arith::AddIOp::create(
-      b, loc, base,
-      arith::IndexCastUIOp::create(b, loc, b.getI64Type(), offset));
-  Value field = arith::ShRUIOp::create(
-      b, loc, arith::AndIOp::create(b, loc, address, i64(0x3ffff)), i64(4));
-  assert(leading % 16 == 0 && stride % 16 == 0 && leading < (1 << 18) &&
-         stride < (1 << 18) && "a descriptor's strides are 14-bit / 16");
-  int64_t strides = (leading >> 4) << 16 | (stride >> 4) << 32 |
-                    (swizzled ? int64_t(1) << 62 : 0);
-  return arith::OrIOp::create(b, loc, field, i64(strides));
+  // swizzle, 1 the 128-byte swizzle. In 32-bit halves, the upper one a
+  // constant. The operand lies inside the window, so the k-step's offset
+  // added to the start field does not carry into the leading offset.
+  Value address =
+      arith::AddIOp::create(b, loc, arith::TruncIOp::create(b, loc, i32, base),
+                            arith::IndexCastUIOp::create(b, loc, i32, tile));
+  Value start = arith::ShRUIOp::create(
+      b, loc, arith::AndIOp::create(b, loc, address, c32(0x3ffff)), c32(4));
+  if (offset)
+    start = arith::AddIOp::create(b, loc, start, c32(offset >> 4));
+  Value low = arith::OrIOp::create(b, loc, start, c32((leading >> 4) << 16));
+  int64_t high = stride >> 4 | (swizzled ? int64_t(1) << 30 : 0);
+  Type i64 = b.getI64Type();
+  return arith::OrIOp::create(
+      b, loc, arith::ExtUIOp::create(b, loc, i64, low),
+      arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(high << 32)));
 }
 
 void WarpgroupOps::fence() { NVVM::WgmmaFenceAlignedOp::create(b, loc); }

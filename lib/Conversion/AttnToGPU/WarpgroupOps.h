@@ -35,11 +35,13 @@ public:
   /// from.
   WarpgroupOps(OpBuilder &b, Location loc, Type elem, Value shared);
 
-  /// The matrix descriptor of an operand at byte `offset` (index) of the
-  /// dynamic shared memory, with the leading and stride byte offsets of its
-  /// layout (PTX: the distances between core matrices, or for the 128-byte
-  /// swizzle between 8-row atoms and, N-major, 64-column blocks).
-  Value descriptor(Value offset, int64_t leading, int64_t stride,
+  /// The matrix descriptor of an operand at byte `tile` (index) + `offset`
+  /// (a multiple of 16) of the dynamic shared memory, with the leading and
+  /// stride byte offsets of its layout (PTX: the distances between core
+  /// matrices, or for the 128-byte swizzle between 8-row atoms and, N-major,
+  /// 64-column blocks). The tile's descriptor is computed once (CSE) and
+  /// each k-step's `offset` added to its start address field alone.
+  Value descriptor(Value tile, int64_t offset, int64_t leading, int64_t stride,
                    bool swizzled);
   /// Where k-step `k` (16 elements of K) of an R-row tile in `layout` starts
   /// (bytes from the tile's first row, or its warpgroup's) and its

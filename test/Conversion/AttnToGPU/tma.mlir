@@ -28,10 +28,12 @@
 // CHECK-SAME: attune.shared_bytes = 82976
 // CHECK-SAME: attune.tensor_map_rows = 64
 // Descriptor constants: K-major (Q, K) leading 16 (unused), stride 1024
-// between 8-row atoms: 1 << 62 | (1024 / 16) << 32 | (16 / 16) << 16; V
-// N-major, leading 64 * 128 between 64-column blocks: ... | (8192 / 16) << 16.
-// CHECK-DAG: arith.constant 4611686293338849280 : i64
-// CHECK-DAG: arith.constant 4611686293305360384 : i64
+// between 8-row atoms: the high word 1 << 62 | (1024 / 16) << 32, the low
+// word's (16 / 16) << 16; V N-major, the same high word, leading 64 * 128
+// between 64-column blocks: (8192 / 16) << 16.
+// CHECK-DAG: arith.constant 4611686293305294848 : i64
+// CHECK-DAG: arith.constant 65536 : i32
+// CHECK-DAG: arith.constant 33554432 : i32
 // Thread 0 initializes the mbarriers at bytes 81920, 81928 (K), 81936 and
 // 81944 (V), one arrival a phase, then 81952 and 81960 (released), 128
 // arrivals, and fences the initialization.
@@ -81,11 +83,12 @@
 // cp.async of K or V); the block waits for K before S = Q K^T and for V
 // before O += P V, with the parity of the buffer's use (j / 2) % 2; each
 // thread then releases the buffer (one arrival of 128): no block barrier.
+// Buffer and parity are computed in 32 bits.
 // CHECK: scf.for %[[STEP:.*]] = %c0 to
 // CHECK-NOT: nvgpu.device_async_copy
-// CHECK: %[[HALF:.*]] = arith.divui %[[STEP]], %c2
-// CHECK: %[[PARITY:.*]] = arith.remui %[[HALF]], %c2
-// CHECK: %[[PARITY32:.*]] = arith.index_cast %[[PARITY]] : index to i32
+// CHECK: %[[STEP32:.*]] = arith.index_castui %[[STEP]] : index to i32
+// CHECK: %[[HALF:.*]] = arith.divui %[[STEP32]], %c2_i32
+// CHECK: %[[PARITY32:.*]] = arith.andi %[[HALF]], %c1_i32
 // CHECK: scf.if %[[FIRST]] {
 // CHECK: %[[NOTFIRST:.*]] = arith.cmpi ugt, %[[STEP]], %c0
 // CHECK-NEXT: scf.if %[[NOTFIRST]] {
@@ -167,8 +170,9 @@ func.func @prefix(%q: tensor<?x8x1x128xf16>, %kp: tensor<1x2x?x128xf16>, %ks: te
 // STAGES: nvvm.mbarrier.arrive.expect_tx
 // STAGES: nvgpu.device_async_wait
 // STAGES: scf.for %[[STEP:.*]] = %c0 to
-// STAGES: arith.remui %[[STEP]], %c3
-// STAGES: arith.divui %[[STEP]], %c3
+// STAGES: %[[STEP32:.*]] = arith.index_castui %[[STEP]] : index to i32
+// STAGES: arith.remui %[[STEP32]], %c3_i32
+// STAGES: arith.divui %[[STEP32]], %c3_i32
 
 // BAD-STAGES: error: convert-attn-to-gpu: stages={{[39]}} must be 2 to 8, and more than 2 needs tma=true (cp.async double-buffers)
 
@@ -256,7 +260,9 @@ func.func @prefix(%q: tensor<?x8x1x128xf16>, %kp: tensor<1x2x?x128xf16>, %ks: te
 // SPECIALIZE-NEXT: %[[PRODUCER:.*]] = arith.cmpi eq, %[[TID]], %c256
 // SPECIALIZE-NEXT: scf.if %[[PRODUCER]] {
 // SPECIALIZE: scf.for %[[K:.*]] = %c0 to %{{.*}} step %c1 {
-// SPECIALIZE-NEXT: %[[INTO:.*]] = arith.remui %[[K]], %c3
+// SPECIALIZE-NEXT: %[[K32:.*]] = arith.index_castui %[[K]] : index to i32
+// SPECIALIZE-NEXT: %[[INTO:.*]] = arith.remui %[[K32]], %c3_i32
+// SPECIALIZE-NEXT: arith.index_castui %[[INTO]] : i32 to index
 // SPECIALIZE-NEXT: %[[REUSED:.*]] = arith.cmpi uge, %[[K]], %c3
 // SPECIALIZE-NEXT: scf.if %[[REUSED]] {
 // SPECIALIZE-NEXT: %[[USE:.*]] = arith.addi %[[K]], %c-3

@@ -16,11 +16,15 @@
 // CHECK-SAME: attune.shared_bytes = 81920
 // CHECK-SAME: attune.threads = 128
 // Descriptor strides: Q, K (K-major, 64 rows): core matrices 1024 bytes
-// apart along K, 128 along M / N: (1024 / 16) << 16 | (128 / 16) << 32.
-// V (N-major, its 64 keys as K): 128 along K, 1024 along N.
-// CHECK-DAG: %[[KMAJOR:.*]] = arith.constant 34363932672 : i64
-// CHECK-DAG: %[[NMAJOR:.*]] = arith.constant 274878431232 : i64
-// CHECK-DAG: %[[WINDOW:.*]] = arith.constant 262143 : i64
+// apart along K, 128 along M / N: (1024 / 16) << 16 in the low word (with
+// the start address / 16), (128 / 16) << 32 the high word. V (N-major, its
+// 64 keys as K): 128 along K, 1024 along N. The low word is 32-bit, the
+// high word a constant; a k-step adds its offset / 16 to the start.
+// CHECK-DAG: %[[KLEAD:.*]] = arith.constant 4194304 : i32
+// CHECK-DAG: %[[KSTRIDE:.*]] = arith.constant 34359738368 : i64
+// CHECK-DAG: %[[VLEAD:.*]] = arith.constant 524288 : i32
+// CHECK-DAG: %[[VSTRIDE:.*]] = arith.constant 274877906944 : i64
+// CHECK-DAG: %[[WINDOW:.*]] = arith.constant 262143 : i32
 // CHECK: %[[SHARED:.*]] = gpu.dynamic_shared_memory
 // CHECK-DAG: memref.view %[[SHARED]][{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<16x8x8x8xf16, #gpu.address_space<workgroup>>
 // CHECK-DAG: memref.view %[[SHARED]][{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<2x16x8x8x8xf16, #gpu.address_space<workgroup>>
@@ -33,8 +37,10 @@
 // CHECK: scf.for
 // S = Q K^T: 8 k-steps of 16, the first without the accumulator.
 // CHECK: nvvm.wgmma.fence.aligned
-// CHECK: arith.andi %{{.*}}, %[[WINDOW]] : i64
-// CHECK: arith.ori %{{.*}}, %[[KMAJOR]] : i64
+// CHECK: arith.andi %{{.*}}, %[[WINDOW]] : i32
+// CHECK: %[[QLOW:.*]] = arith.ori %{{.*}}, %[[KLEAD]] : i32
+// CHECK: %[[QWIDE:.*]] = arith.extui %[[QLOW]] : i32 to i64
+// CHECK: arith.ori %[[QWIDE]], %[[KSTRIDE]] : i64
 // CHECK: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 64, k = 16>, D[<f32>, <zero>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>]
 // CHECK-COUNT-7: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 64, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>]
 // CHECK: nvvm.wgmma.commit.group.sync.aligned
@@ -46,8 +52,12 @@
 // CHECK-NOT: nvvm.barrier
 // CHECK-NOT: memref.store
 // CHECK: nvvm.wgmma.fence.aligned
-// CHECK: %[[VD:.*]] = arith.ori %{{.*}}, %[[NMAJOR]] : i64
+// CHECK: %[[VSTART:.*]] = arith.shrui %{{.*}}, %c4_i32 : i32
+// CHECK-NEXT: arith.ori %[[VSTART]], %[[VLEAD]] : i32
+// CHECK: %[[VD:.*]] = arith.ori %{{.*}}, %[[VSTRIDE]] : i64
 // CHECK-NEXT: llvm.inline_asm has_side_effects asm_dialect = att "{\0A.reg .pred p;\0Asetp.ne.b32 p, $69, 0;\0Awgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 {$0, $1, {{.*}}, $63}, {$64, $65, $66, $67}, $68, p, 1, 1, 1;\0A}", "{{(=f,)+}}r,r,r,r,l,r,0,1,{{.*}},63" %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[VD]], %c1_i32, {{.*}} -> !llvm.struct<(f32,
+// The next k-step's V: 256 bytes (two rows of core matrices) further.
+// CHECK: arith.addi %[[VSTART]], %c16_i32 : i32
 // CHECK-COUNT-3: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16
 // CHECK-NOT: nvvm.wgmma.mma_async
 // CHECK: nvvm.wgmma.commit.group.sync.aligned
@@ -58,17 +68,22 @@
 // CHECK-NEXT: gpu.barrier
 
 // 128-key tiles: Q (64 rows) and K (128 rows) now differ, 1024 and 2048
-// bytes between core matrices along K: (1024 / 16) << 16 | 8 << 32 and
-// (2048 / 16) << 16 | 8 << 32; V N-major with 128 keys: 8 << 16 |
+// bytes between core matrices along K: (1024 / 16) << 16 and (2048 / 16)
+// << 16, both 8 << 32 in the high word; V N-major with 128 keys: 8 << 16,
 // (2048 / 16) << 32.
-// K128-DAG: %[[V:.*]] = arith.constant 549756338176 : i64
-// K128-DAG: %[[K:.*]] = arith.constant 34368126976 : i64
-// K128-DAG: %[[Q:.*]] = arith.constant 34363932672 : i64
-// K128: %[[QD:.*]] = arith.ori %{{.*}}, %[[Q]] : i64
-// K128: %[[KD:.*]] = arith.ori %{{.*}}, %[[K]] : i64
+// K128-DAG: %[[VSTRIDE:.*]] = arith.constant 549755813888 : i64
+// K128-DAG: %[[KSTRIDE:.*]] = arith.constant 34359738368 : i64
+// K128-DAG: %[[QLEAD:.*]] = arith.constant 4194304 : i32
+// K128-DAG: %[[KLEAD:.*]] = arith.constant 8388608 : i32
+// K128: %[[QLOW:.*]] = arith.ori %{{.*}}, %[[QLEAD]] : i32
+// K128: %[[QWIDE:.*]] = arith.extui %[[QLOW]]
+// K128: %[[QD:.*]] = arith.ori %[[QWIDE]], %[[KSTRIDE]] : i64
+// K128: %[[KLOW:.*]] = arith.ori %{{.*}}, %[[KLEAD]] : i32
+// K128: %[[KWIDE:.*]] = arith.extui %[[KLOW]]
+// K128: %[[KD:.*]] = arith.ori %[[KWIDE]], %[[KSTRIDE]] : i64
 // K128: nvvm.wgmma.mma_async %[[QD]], %[[KD]], %{{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <zero>]
 // K128: nvvm.wgmma.commit.group.sync.aligned
-// K128: %[[VD:.*]] = arith.ori %{{.*}}, %[[V]] : i64
+// K128: %[[VD:.*]] = arith.ori %{{.*}}, %[[VSTRIDE]] : i64
 // K128-NEXT: llvm.inline_asm {{.*}}wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 {{.*}} %[[VD]], %c1_i32,
 
 // CHIP: error: convert-attn-to-gpu: mma=wgmma needs chip sm_90a, not 'sm_90' (wgmma exists only there)
