@@ -6,6 +6,7 @@
 #include "WarpgroupOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -227,9 +228,23 @@ public:
     v = sharedView(b, loc, shared,
                    buffered(shape(tiles.kvTile, tiles.valueCols)), elem,
                    tiles.vOffset());
-    // The byte offset of this warpgroup's first row in Q.
+    // The byte offset of this warpgroup's first row in Q. The warpgroup's
+    // index comes from lane 0 (the same value): ptxas then sees it uniform
+    // across the warp and keeps Q's descriptors in uniform registers, a
+    // k-step's one add away, instead of moving them there before each
+    // wgmma (CUTLASS's canonical_warp_group_idx does the same).
+    Value index32 = arith::IndexCastUIOp::create(
+        b, loc, b.getI32Type(),
+        arith::DivUIOp::create(b, loc, lanes.warp, cIdx(4)));
+    Value uniform =
+        gpu::ShuffleOp::create(
+            b, loc, index32,
+            arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0)),
+            arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(32)),
+            gpu::ShuffleMode::IDX)
+            .getShuffleResult();
     warpgroupOffset =
-        mulC(arith::DivUIOp::create(b, loc, lanes.warp, cIdx(4)),
+        mulC(arith::IndexCastUIOp::create(b, loc, b.getIndexType(), uniform),
              swizzled ? kWarpgroupRows * 128 : kWarpgroupRows / 8 * 128);
   }
 

@@ -58,9 +58,9 @@ Value WarpgroupOps::descriptor(Value tile, int64_t offset, int64_t leading,
                             arith::IndexCastUIOp::create(b, loc, i32, tile));
   Value start = arith::ShRUIOp::create(
       b, loc, arith::AndIOp::create(b, loc, address, c32(0x3ffff)), c32(4));
-  if (offset)
-    start = arith::AddIOp::create(b, loc, start, c32(offset >> 4));
   Value low = arith::OrIOp::create(b, loc, start, c32((leading >> 4) << 16));
+  if (offset)
+    low = arith::AddIOp::create(b, loc, low, c32(offset >> 4));
   int64_t high = stride >> 4 | (swizzled ? int64_t(1) << 30 : 0);
   Type i64 = b.getI64Type();
   return arith::OrIOp::create(

@@ -30,6 +30,9 @@
 // CHECK-DAG: memref.view %[[SHARED]][{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<2x16x8x8x8xf16, #gpu.address_space<workgroup>>
 // CHECK-DAG: memref.extract_aligned_pointer_as_index %[[SHARED]]
 // CHECK-NOT: xi32, #gpu.address_space<workgroup>>
+// The warpgroup's index (Q's rows) read from lane 0, which ptxas sees
+// uniform across the warp.
+// CHECK: %[[WG:.*]], %{{.*}} = gpu.shuffle  idx %{{.*}}, %c0_i32, %c32_i32 : i32
 // The first tile is copied, fenced for the async proxy, then shared.
 // CHECK: nvgpu.device_async_wait
 // CHECK-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
@@ -53,11 +56,11 @@
 // CHECK-NOT: memref.store
 // CHECK: nvvm.wgmma.fence.aligned
 // CHECK: %[[VSTART:.*]] = arith.shrui %{{.*}}, %c4_i32 : i32
-// CHECK-NEXT: arith.ori %[[VSTART]], %[[VLEAD]] : i32
+// CHECK-NEXT: %[[VLOW:.*]] = arith.ori %[[VSTART]], %[[VLEAD]] : i32
 // CHECK: %[[VD:.*]] = arith.ori %{{.*}}, %[[VSTRIDE]] : i64
 // CHECK-NEXT: llvm.inline_asm has_side_effects asm_dialect = att "{\0A.reg .pred p;\0Asetp.ne.b32 p, $69, 0;\0Awgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 {$0, $1, {{.*}}, $63}, {$64, $65, $66, $67}, $68, p, 1, 1, 1;\0A}", "{{(=f,)+}}r,r,r,r,l,r,0,1,{{.*}},63" %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[VD]], %c1_i32, {{.*}} -> !llvm.struct<(f32,
 // The next k-step's V: 256 bytes (two rows of core matrices) further.
-// CHECK: arith.addi %[[VSTART]], %c16_i32 : i32
+// CHECK: arith.addi %[[VLOW]], %c16_i32 : i32
 // CHECK-COUNT-3: llvm.inline_asm has_side_effects {{.*}}wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16
 // CHECK-NOT: nvvm.wgmma.mma_async
 // CHECK: nvvm.wgmma.commit.group.sync.aligned
