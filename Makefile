@@ -34,10 +34,12 @@ build: configure
 # The whole suite: lit (round trips, diagnostics, lowerings, integration runs,
 # fuzz corpus replay) and the unit tests it drives.
 check: build
+	@scripts/install-sass-tools.sh $(BUILD_DIR)
 	@scripts/run-lit.sh $(LIT) $(BUILD_DIR)/test
 
 # The suite plus the long cases (e.g. Lq = Lk = 4224 against float64).
 check-slow: build
+	@scripts/install-sass-tools.sh $(BUILD_DIR)
 	@LIT_OPTS="--param slow=1" scripts/run-lit.sh $(LIT) $(BUILD_DIR)/test
 
 demo: build

@@ -50,6 +50,21 @@ ptxas = shutil.which("ptxas") or next(
 if ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
+# cuobjdump lists the cubins' SASS (the CUDA toolkit's, or the pinned PyPI
+# wheel scripts/install-sass-tools.sh puts into the build directory).
+cuobjdump = shutil.which("cuobjdump") or next(
+    (p for p in ["/usr/local/cuda/bin/cuobjdump",
+                 os.path.join(config.attune_obj_root, "sass-tools", "nvidia",
+                              "cu13", "bin", "cuobjdump")]
+     if os.path.exists(p)), None)
+# It runs nvdisasm, which it looks for on PATH or at NVDISASM_PATH.
+nvdisasm = cuobjdump and (shutil.which("nvdisasm") or next(
+    (p for p in [os.path.join(os.path.dirname(cuobjdump), "nvdisasm")]
+     if os.path.exists(p)), None))
+if ptxas and cuobjdump and nvdisasm:
+    config.available_features.add("cuobjdump")
+    config.environment["NVDISASM_PATH"] = os.path.dirname(nvdisasm)
+    config.substitutions.append(("%cuobjdump", cuobjdump))
 # The CUDA emulator's libcuda.so.1: GPU kernels built with --emulate run on
 # the CPU through their launchers when this directory leads LD_LIBRARY_PATH.
 config.substitutions.append(

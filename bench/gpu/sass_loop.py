@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Counts the SASS instructions of a GPU kernel's main loop.
+
+Reads `cuobjdump -sass` output (a file or stdin) and, for kernel FUNCTION,
+finds its main loop: the smallest backward branch whose range holds a
+tensor-core instruction (HGMMA for wgmma, HMMA for mma.sync). It leaves out
+the loop's longest forward branch (the per-element mask, which only tiles
+that are not entirely visible run), counts what remains, one step of the
+loop per thread, and prints the count and the opcodes:
+
+  loop 0x1b70-0x42a0: 500 instructions a step (128 in the mask's branch)
+  FMUL 68  FMNMX 68  ...
+
+  bench/gpu/sass_loop.py kernels.sass f16_d128 [--max N]
+
+With --max, exits 1 when the count is above N (a regression gate).
+"""
+import argparse
+import collections
+import re
+import sys
+
+
+def instructions(text, function):
+    """(address, instruction text) of FUNCTION's body."""
+    found, body = False, []
+    for line in text.splitlines():
+        if "Function :" in line:
+            if found:
+                break
+            found = line.split("Function :")[1].strip() == function
+            continue
+        if not found:
+            continue
+        m = re.search(r"/\*([0-9a-f]{4,})\*/\s+(.*?);", line)
+        if m:
+            body.append((int(m.group(1), 16), m.group(2).strip()))
+    if not found:
+        sys.exit(f"sass_loop: no function '{function}' in the listing")
+    return body
+
+
+def opcode(text):
+    words = text.split()
+    op = words[1] if words[0].startswith("@") and len(words) > 1 else words[0]
+    return op.split(".")[0]
+
+
+def branch_target(text):
+    m = re.search(r"\bBRA\s+(?:`\()?(0x[0-9a-f]+)", text)
+    return int(m.group(1), 16) if m else None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("listing", help="cuobjdump -sass output ('-': stdin)")
+    parser.add_argument("function")
+    parser.add_argument("--max", type=int, default=None)
+    args = parser.parse_args()
+    text = (sys.stdin if args.listing == "-" else open(args.listing)).read()
+    body = instructions(text, args.function)
+    products = [a for a, t in body if opcode(t) in ("HGMMA", "HMMA")]
+    loop = None
+    for address, text_ in body:
+        target = branch_target(text_)
+        if target is None or target >= address:
+            continue
+        if any(target <= p <= address for p in products) and (
+                loop is None or address - target < loop[1] - loop[0]):
+            loop = (target, address)
+    if loop is None:
+        sys.exit("sass_loop: no loop around a tensor-core instruction")
+    mask = None
+    for address, text_ in body:
+        target = branch_target(text_)
+        if (target is not None and loop[0] <= address < target <= loop[1]
+                and (mask is None or target - address > mask[1] - mask[0])):
+            mask = (address, target)
+    counts, masked = collections.Counter(), 0
+    for address, text_ in body:
+        if not loop[0] <= address <= loop[1]:
+            continue
+        if mask and mask[0] < address < mask[1]:
+            masked += 1
+            continue
+        counts[opcode(text_)] += 1
+    total = sum(counts.values())
+    print(f"loop {loop[0]:#x}-{loop[1]:#x}: {total} instructions a step "
+          f"({masked} in the mask's branch)")
+    print("  ".join(f"{op} {n}" for op, n in counts.most_common()))
+    if args.max is not None and total > args.max:
+        print(f"sass_loop: {total} instructions a step, more than {args.max}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
