@@ -2,8 +2,8 @@
 """Counts the SASS instructions of a GPU kernel's main loop.
 
 Reads `cuobjdump -sass` output (a file or stdin) and, for kernel FUNCTION,
-finds its main loop: the smallest backward branch whose range holds a
-tensor-core instruction (HGMMA for wgmma, HMMA for mma.sync). It leaves out
+finds its main loop: the smallest conditional backward branch whose range
+holds a tensor-core instruction (HGMMA for wgmma, HMMA for mma.sync). It leaves out
 the loop's longest forward branch (the per-element mask, which only tiles
 that are not entirely visible run), counts what remains, one step of the
 loop per thread, and prints the count and the opcodes:
@@ -47,7 +47,8 @@ def opcode(text):
 
 
 def branch_target(text):
-    m = re.search(r"\bBRA\s+(?:`\()?(0x[0-9a-f]+)", text)
+    # BRA 0x..., BRA `(.L_x_1), BRA P0, 0x... (a second predicate).
+    m = re.search(r"\bBRA\b[^;]*?(0x[0-9a-f]+)", text)
     return int(m.group(1), 16) if m else None
 
 
@@ -63,7 +64,9 @@ def main():
     loop = None
     for address, text_ in body:
         target = branch_target(text_)
-        if target is None or target >= address:
+        # A loop's back edge is conditional; the out-of-line retries of an
+        # mbarrier wait jump back unconditionally.
+        if target is None or target >= address or not text_.startswith("@"):
             continue
         if any(target <= p <= address for p in products) and (
                 loop is None or address - target < loop[1] - loop[0]):

@@ -205,8 +205,14 @@ def GPUFastMath : Pass<"attune-gpu-fast-math"> {
     intrinsics: one MUFU instruction each, as FlashAttention does, and no
     libdevice call (kernels then build without the CUDA toolkit). The
     approximations are accurate to about 2 ulp, inside attention's error
-    budget; subnormal results flush to zero. f32 `math.fma` becomes LLVM's
-    `fma` (one FFMA) and integer `math.absi` `max(x, -x)`.
+    budget; subnormal results flush to zero. f32 `arith.divf` becomes
+    `div.full.f32` (`llvm.nvvm.div.full`: full range, within 2 ulp, a
+    reciprocal and a few instructions, where the IEEE `div.rn.f32` calls a
+    subroutine per element), and `1 / y` `rcp.approx.ftz.f32` (one
+    MUFU.RCP, 1 ulp, subnormal `y` flushed: the sigmoid's `1 / (1 + e)` a
+    score), f32
+    `math.fma` LLVM's `fma` (one FFMA) and integer `math.absi`
+    `max(x, -x)`.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

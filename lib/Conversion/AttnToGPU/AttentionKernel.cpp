@@ -298,13 +298,14 @@ void KernelEmitter::emit(const KernelValues &values) {
     }
     scale = perRow(factor);
   }
-  // Plain softmax scores keep the scale out of the scores: it moves into the
+  // Unmodified scores keep the scale out of the scores: it moves into the
   // exponent, exp(scale * (s - m)) = exp2(fma(s, c, -m c)) with c = scale *
   // log2 e, one fma and one ex2 a score (FlashAttention's form). The row
   // maxima are then those of the raw scores (scale > 0 keeps their order,
-  // masked scores are -inf either way) and LSE takes scale * m.
-  const bool scaleInExponent = !sem.isSigmoid() && !sem.modifiesScores() &&
-                               !values.temperature && sem.scale() > 0;
+  // masked scores are -inf either way) and LSE takes scale * m. Sigmoid
+  // weights take any scale (no maxima).
+  const bool scaleInExponent = !sem.modifiesScores() && !values.temperature &&
+                               (sem.isSigmoid() || sem.scale() > 0);
   const double rawScale = scaleInExponent ? sem.scale() : 1.0;
   Value sigmoidBias;
   if (sem.isSigmoid())
@@ -372,7 +373,8 @@ void KernelEmitter::emit(const KernelValues &values) {
       alpha[r] = cF32(1.0f);
     }
     if (sem.isSigmoid())
-      return TileSemantics::sigmoidWeights(b, loc, scores, sigmoidBias);
+      return TileSemantics::sigmoidWeightsExp2(b, loc, scores, rawScale,
+                                               sigmoidBias);
     return softmaxStep(scores, rawScale, m, l, newM, newL, alpha);
   };
 

@@ -3,8 +3,9 @@
 // exp2, exp, log and tanh on the special function unit: exp2(x) = ex2(x),
 // exp(x) = ex2(x * log2 e),
 // log(x) = lg2(x) * ln 2, tanh(x) = 1 - 2 / (exp(2x) + 1). Vector operands
-// are unrolled (the kernels hold one f32 per register anyway). fma becomes
-// LLVM's, integer |x| max(x, -x). Nothing is left for libdevice.
+// are unrolled (the kernels hold one f32 per register anyway). Division
+// becomes div.full (2 ulp, no subroutine) and 1 / y rcp.approx, fma LLVM's,
+// integer |x| max(x, -x). Nothing is left for libdevice.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +15,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <cmath>
@@ -119,6 +121,46 @@ Value tanh(PatternRewriter &rewriter, Location loc, Value x) {
                                frac);
 }
 
+/// x / y as div.full.f32: full range, within 2 ulp, a reciprocal and a few
+/// instructions; the IEEE division (div.rn.f32) branches to a subroutine
+/// per element. 1 / y is rcp.approx.ftz alone (one MUFU.RCP, 1 ulp;
+/// subnormal y flush to zero): the sigmoid's 1 / (1 + e) a score.
+struct DivToFull : OpRewritePattern<arith::DivFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::DivFOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isF32(op.getType()))
+      return failure();
+    Location loc = op.getLoc();
+    auto vector = dyn_cast<VectorType>(op.getType());
+    if (vector && vector.getRank() != 1)
+      return failure();
+    bool reciprocal = matchPattern(op.getLhs(), m_OneFloat());
+    auto divide = [&](Value x, Value y) -> Value {
+      if (reciprocal)
+        return intrinsic(rewriter, loc, "llvm.nvvm.rcp.approx.ftz.f", y);
+      return LLVM::CallIntrinsicOp::create(
+                 rewriter, loc, rewriter.getF32Type(),
+                 rewriter.getStringAttr("llvm.nvvm.div.full"), ValueRange{x, y})
+          .getResult(0);
+    };
+    if (!vector) {
+      rewriter.replaceOp(op, divide(op.getLhs(), op.getRhs()));
+      return success();
+    }
+    SmallVector<Value> elements;
+    for (int64_t i = 0; i < vector.getNumElements(); ++i) {
+      auto at = [&](Value x) {
+        return vector::ExtractOp::create(rewriter, loc, x,
+                                         ArrayRef<int64_t>{i});
+      };
+      elements.push_back(divide(at(op.getLhs()), at(op.getRhs())));
+    }
+    rewriter.replaceOpWithNewOp<vector::FromElementsOp>(op, vector, elements);
+    return success();
+  }
+};
+
 /// fma(x, y, z) as LLVM's fma (one FFMA), not libdevice's __nv_fmaf; vector
 /// operands unrolled like the rest.
 struct FmaToIntrinsic : OpRewritePattern<math::FmaOp> {
@@ -171,7 +213,7 @@ struct GPUFastMathPass : public attune::impl::GPUFastMathBase<GPUFastMathPass> {
     addScalarRewrite<math::Exp2Op>(patterns, exp2);
     addScalarRewrite<math::LogOp>(patterns, log);
     addScalarRewrite<math::TanhOp>(patterns, tanh);
-    patterns.add<AbsIToMax, FmaToIntrinsic>(&getContext());
+    patterns.add<AbsIToMax, DivToFull, FmaToIntrinsic>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -123,7 +123,8 @@ FailureOr<SmallVector<OutlinedKernel>> outlineKernels(ModuleOp module) {
 }
 
 /// The special-function intrinsics the fast-math pass emits, as the CPU's
-/// exp2 / log2 (the emulator is exact where the GPU is accurate to 2 ulp).
+/// exp2 / log2 / division (the emulator is exact where the GPU is accurate
+/// to 2 ulp).
 LogicalResult replaceNVVMIntrinsics(ModuleOp module) {
   WalkResult result = module.walk([](LLVM::CallIntrinsicOp call) {
     StringRef name = call.getIntrin();
@@ -136,6 +137,15 @@ LogicalResult replaceNVVMIntrinsics(ModuleOp module) {
       replacement = LLVM::Exp2Op::create(b, call.getLoc(), x.getType(), x);
     else if (name.starts_with("llvm.nvvm.lg2.approx"))
       replacement = LLVM::Log2Op::create(b, call.getLoc(), x.getType(), x);
+    else if (name.starts_with("llvm.nvvm.rcp.approx"))
+      replacement = LLVM::FDivOp::create(
+          b, call.getLoc(),
+          LLVM::ConstantOp::create(b, call.getLoc(), x.getType(),
+                                   b.getFloatAttr(x.getType(), 1.0)),
+          x);
+    else if (name == "llvm.nvvm.div.full" && call.getArgs().size() == 2)
+      replacement =
+          LLVM::FDivOp::create(b, call.getLoc(), x, call.getArgs()[1]);
     if (!replacement) {
       call.emitError("attune-convert-gpu-to-emulator: no emulation of ")
           << name;

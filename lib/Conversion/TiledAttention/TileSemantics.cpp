@@ -515,6 +515,23 @@ Value TileSemantics::sigmoidWeights(OpBuilder &b, Location loc, Value scores,
                                arith::AddFOp::create(b, loc, one, e));
 }
 
+Value TileSemantics::sigmoidWeightsExp2(OpBuilder &b, Location loc,
+                                        Value scores, double scale,
+                                        Value bias) {
+  const double log2e = 1.4426950408889634;
+  Value one = constantLike(b, loc, scores, 1.0f);
+  Value negBias = arith::MulFOp::create(
+      b, loc, bias, constantLike(b, loc, bias, static_cast<float>(-log2e)));
+  Value e = math::Exp2Op::create(
+      b, loc,
+      math::FmaOp::create(
+          b, loc, scores,
+          constantLike(b, loc, scores, static_cast<float>(-scale * log2e)),
+          negBias));
+  return arith::DivFOp::create(b, loc, one,
+                               arith::AddFOp::create(b, loc, one, e));
+}
+
 Value TileSemantics::rowKeyCount(OpBuilder &b, Location loc, Value length,
                                  Value kvLen) {
   Value n = arith::IndexCastOp::create(b, loc, b.getIndexType(), length);

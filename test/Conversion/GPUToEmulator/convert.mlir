@@ -42,8 +42,11 @@
 // CHECK: llvm.call @__attune_emu_shuffle(
 // CHECK: llvm.trunc %{{.*}} : i64 to i32
 // CHECK: llvm.bitcast %{{.*}} : i32 to f32
-// ex2.approx is exp2 here.
-// CHECK: llvm.intr.exp2
+// ex2.approx is exp2 here, div.full a division, rcp.approx 1 / x.
+// CHECK: %[[EXP:.*]] = llvm.intr.exp2
+// CHECK: %[[Q:.*]] = llvm.fdiv %[[EXP]], %{{.*}} : f32
+// CHECK: %[[ONE:.*]] = llvm.mlir.constant(1.000000e+00 : f32)
+// CHECK: llvm.fdiv %[[ONE]], %[[Q]] : f32
 // CHECK-NOT: llvm.nvvm
 // CHECK: llvm.func @k(%[[P:.*]]: !llvm.ptr)
 // CHECK: %[[SLOT:.*]] = llvm.getelementptr %[[P]][0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
@@ -80,7 +83,9 @@ gpu.module @kernels {
     %c32_i32 = arith.constant 32 : i32
     %s, %ok = gpu.shuffle xor %d0, %c1_i32, %c32_i32 : f32
     %e = llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"(%s) : (f32) -> f32
-    memref.store %e, %dst[%row] : memref<?xf32>
+    %q = llvm.call_intrinsic "llvm.nvvm.div.full"(%e, %d0) : (f32, f32) -> f32
+    %r = llvm.call_intrinsic "llvm.nvvm.rcp.approx.ftz.f"(%q) : (f32) -> f32
+    memref.store %r, %dst[%row] : memref<?xf32>
     gpu.return
   }
 }

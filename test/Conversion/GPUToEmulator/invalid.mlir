@@ -2,8 +2,8 @@
 
 gpu.module @kernels {
   gpu.func @k(%x: f32, %out: memref<?xf32>) kernel {
-    // expected-error @below {{no emulation of llvm.nvvm.rcp.approx.ftz.f}}
-    %r = llvm.call_intrinsic "llvm.nvvm.rcp.approx.ftz.f"(%x) : (f32) -> f32
+    // expected-error @below {{no emulation of llvm.nvvm.sqrt.approx.f}}
+    %r = llvm.call_intrinsic "llvm.nvvm.sqrt.approx.f"(%x) : (f32) -> f32
     %c0 = arith.constant 0 : index
     memref.store %r, %out[%c0] : memref<?xf32>
     gpu.return

@@ -146,6 +146,12 @@ public:
   /// sigmoid(s + bias) = 1 / (1 + exp(-(s + bias))): 0 for masked s = -inf.
   static Value sigmoidWeights(OpBuilder &b, Location loc, Value scores,
                               Value bias);
+  /// The same weights of `scale` * `scores` in base 2, for backends with a
+  /// native exp2 and reciprocal (the GPU): 1 / (1 + exp2(fma(s, -scale
+  /// log2 e, -bias log2 e))), an fma, an exp2, an add and a division a
+  /// score (-bias log2 e is computed once where the bias is invariant).
+  static Value sigmoidWeightsExp2(OpBuilder &b, Location loc, Value scores,
+                                  double scale, Value bias);
   /// A ragged batch row's key count: clamp(length, 0, Lk), `length` the i32
   /// entry of kv_lengths, `kvLen` the layout's Lk (index).
   static Value rowKeyCount(OpBuilder &b, Location loc, Value length,
