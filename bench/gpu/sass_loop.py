@@ -3,13 +3,15 @@
 
 Reads `cuobjdump -sass` output (a file or stdin) and, for kernel FUNCTION,
 finds its main loop: the smallest conditional backward branch whose range
-holds a tensor-core instruction (HGMMA for wgmma, HMMA for mma.sync). It leaves out
-the loop's longest forward branch (the per-element mask, which only tiles
-that are not entirely visible run), counts what remains, one step of the
-loop per thread, and prints the count and the opcodes:
+holds a tensor-core instruction (HGMMA for wgmma, HMMA for mma.sync). It
+counts one step of the loop per thread on the path that skips the loop's
+forward branches (the per-element mask, which only tiles that are not
+entirely visible run; O's rescale, which only a new row maximum needs) and
+prints the count, what each branch skipped and the opcodes:
 
-  loop 0x1b70-0x42a0: 500 instructions a step (128 in the mask's branch)
-  FMUL 68  FMNMX 68  ...
+  loop 0x1b50-0x4350: 447 instructions a step (branches skipped: 64 at
+  0x1d60, 128 at 0x2670)
+  FMNMX 66  FADD 66  ...
 
   bench/gpu/sass_loop.py kernels.sass f16_d128 [--max N]
 
@@ -73,23 +75,29 @@ def main():
             loop = (target, address)
     if loop is None:
         sys.exit("sass_loop: no loop around a tensor-core instruction")
-    mask = None
+    # Forward branches inside the loop skip code most steps do not run: the
+    # per-element mask (tiles not entirely visible) and O's rescale (a new
+    # row maximum). Count the path that takes them.
+    skips = []
     for address, text_ in body:
         target = branch_target(text_)
-        if (target is not None and loop[0] <= address < target <= loop[1]
-                and (mask is None or target - address > mask[1] - mask[0])):
-            mask = (address, target)
-    counts, masked = collections.Counter(), 0
+        if (target is not None and text_.startswith("@")
+                and loop[0] <= address < target <= loop[1]):
+            skips.append((address, target))
+    counts, skipped = collections.Counter(), collections.Counter()
     for address, text_ in body:
         if not loop[0] <= address <= loop[1]:
             continue
-        if mask and mask[0] < address < mask[1]:
-            masked += 1
+        inside = [s for s in skips if s[0] < address < s[1]]
+        if inside:
+            skipped[min(inside, key=lambda s: s[1] - s[0])] += 1
             continue
         counts[opcode(text_)] += 1
     total = sum(counts.values())
+    branches = ", ".join(f"{skipped[s]} at {s[0]:#x}" for s in skips
+                         if skipped[s])
     print(f"loop {loop[0]:#x}-{loop[1]:#x}: {total} instructions a step "
-          f"({masked} in the mask's branch)")
+          f"(branches skipped: {branches or 'none'})")
     print("  ".join(f"{op} {n}" for op, n in counts.most_common()))
     if args.max is not None and total > args.max:
         print(f"sass_loop: {total} instructions a step, more than {args.max}")

@@ -490,10 +490,22 @@ Value KernelEmitter::softmaxStep(Value scores, double scoreScale, Value (&m)[2],
         rowMax = fmax(rowMax, extract(scores, j * 4 + e));
     rowMax = fmax(rowMax, shuffleXor(rowMax, 1));
     rowMax = fmax(rowMax, shuffleXor(rowMax, 2));
-    newM[r] = fmax(m[r], rowMax);
+    // The row's maximum moves only when the new one exceeds it by more than
+    // kStaleExponent in the exponent (FlashAttention-4's conditional
+    // rescaling): otherwise m stays, p = exp2(c (s - m)) may reach
+    // 2^kStaleExponent (f16 and bf16 hold it; l, O and LSE use the same m,
+    // so the result is unchanged) and alpha is exactly 1, and O is not
+    // rescaled (rescale). -inf rows grow at their first visible key; a
+    // step without one (NaN or -inf) keeps m.
+    Value grows = arith::CmpFOp::create(
+        b, loc, arith::CmpFPredicate::OGT,
+        arith::MulFOp::create(
+            b, loc, arith::SubFOp::create(b, loc, rowMax, m[r]), cF32(c)),
+        cF32(kStaleExponent));
+    newM[r] = select(grows, rowMax, m[r]);
     negBase[r] = arith::MulFOp::create(
         b, loc, TileSemantics::exponentBase(b, loc, newM[r]), cF32(-c));
-    alpha[r] = exponent(m[r], negBase[r]);
+    alpha[r] = select(grows, exponent(m[r], negBase[r]), cF32(1.0f));
   }
   SmallVector<Value> bases;
   for (int64_t i = 0; i < numScores; ++i)
@@ -551,11 +563,28 @@ void KernelEmitter::splitRoles(KeyTilePipeline &pipeline, Value begin,
 
 Value KernelEmitter::rescale(Value acc, Value (&alpha)[2]) {
   auto type = cast<VectorType>(acc.getType());
+  // Only where a row's factor is not 1 (softmaxStep keeps the maxima of
+  // most steps): a branch over the multiplies, which a warp takes when any
+  // of its lanes needs it.
+  Value one = cF32(1.0f);
+  auto differs = [&](Value a) {
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, a, one);
+  };
+  Value needed =
+      arith::OrIOp::create(b, loc, differs(alpha[0]), differs(alpha[1]));
+  auto scaled = scf::IfOp::create(b, loc, type, needed, true, true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(scaled.thenBlock());
   SmallVector<Value> alphas;
   for (int64_t i = 0; i < type.getNumElements(); ++i)
     alphas.push_back(alpha[(i % 4) / 2]);
-  return arith::MulFOp::create(
-      b, loc, acc, vector::FromElementsOp::create(b, loc, type, alphas));
+  scf::YieldOp::create(
+      b, loc,
+      ValueRange{arith::MulFOp::create(
+          b, loc, acc, vector::FromElementsOp::create(b, loc, type, alphas))});
+  b.setInsertionPointToStart(scaled.elseBlock());
+  scf::YieldOp::create(b, loc, ValueRange{acc});
+  return scaled.getResult(0);
 }
 
 SmallVector<Value> KernelEmitter::elementsOf(Value vector) {

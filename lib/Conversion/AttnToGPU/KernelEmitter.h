@@ -132,15 +132,21 @@ private:
                   bool walksLists);
   /// The elements of a vector.
   SmallVector<Value> elementsOf(Value vector);
-  /// acc * alpha, alpha per row (g, g + 8) of the lane.
+  /// acc * alpha, alpha per row (g, g + 8) of the lane, skipped when both
+  /// are 1.
   Value rescale(Value acc, Value (&alpha)[2]);
+  /// How far (in base-2 exponent) a new row maximum may exceed the running
+  /// one before the running one moves (softmaxStep).
+  static constexpr float kStaleExponent = 8.0f;
 
   /// One key tile of the online softmax on the lane's scores (rows g and
   /// g + 8), taken times `scoreScale` (1 for scores already scaled): the new
-  /// row maxima `newM` (the row's 4 lanes agree through shuffles), the
-  /// probabilities exp(scoreScale * (s - newM)) it returns, the lane's
-  /// partial row sums `newL` (reduced across lanes at the end) and the
-  /// factor exp(scoreScale * (m - newM)) the accumulators take, `alpha`.
+  /// row maxima `newM` (the row's 4 lanes agree through shuffles; kept
+  /// unless exceeded by more than kStaleExponent), the probabilities
+  /// exp(scoreScale * (s - newM)) it returns, the lane's partial row sums
+  /// `newL` (reduced across lanes at the end) and the factor
+  /// exp(scoreScale * (m - newM)) the accumulators take, `alpha` (exactly 1
+  /// for a kept maximum).
   Value softmaxStep(Value scores, double scoreScale, Value (&m)[2],
                     Value (&l)[2], Value (&newM)[2], Value (&newL)[2],
                     Value (&alpha)[2]);

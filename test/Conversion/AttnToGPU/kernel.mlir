@@ -19,6 +19,7 @@
 // CHECK-DAG: %[[C:.*]] = arith.constant dense<0.255034{{[0-9]*}}> : vector<32xf32>
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant 0.176776{{[0-9]*}} : f32
 // CHECK-DAG: %[[NEG_C:.*]] = arith.constant -0.255034{{[0-9]*}} : f32
+// CHECK-DAG: %[[EIGHT:.*]] = arith.constant 8.000000e+00 : f32
 // CHECK: %[[Y:.*]] = gpu.block_id  y
 // Grid z: batch row z / S, key chunk z % S.
 // CHECK: %[[Z:.*]] = gpu.block_id  z
@@ -52,6 +53,15 @@
 // Row maxima across the 4 lanes of a row.
 // CHECK: gpu.shuffle  xor %{{.*}}, %c1_i32
 // CHECK: gpu.shuffle  xor %{{.*}}, %c2_i32
+// The running maximum moves only when the tile's exceeds it by more than 8
+// in the base-2 exponent; otherwise it stays and alpha is exactly 1.
+// CHECK: %[[ROWMAX:.*]] = arith.maximumf
+// CHECK-NEXT: %[[GAP:.*]] = arith.subf %[[ROWMAX]], %[[M:.*]] : f32
+// CHECK-NEXT: %[[GAP2:.*]] = arith.mulf %[[GAP]], %[[CS:.*]] : f32
+// CHECK-NEXT: %[[GROWS:.*]] = arith.cmpf ogt, %[[GAP2]], %[[EIGHT]] : f32
+// CHECK-NEXT: arith.select %[[GROWS]], %[[ROWMAX]], %[[M]] : f32
+// CHECK: %[[ALPHA:.*]] = math.exp2
+// CHECK-NEXT: arith.select %[[GROWS]], %[[ALPHA]], %[[ONE:.*]] : f32
 // No modifier: the scale (1 / sqrt(32)) stays out of the scores and goes into
 // the exponent with log2 e, c = 0.17678 * 1.44270: p = exp2(s c - m c), one
 // fma a score (alpha likewise); LSE takes scale * m.

@@ -192,9 +192,16 @@ func.func @prefix(%q: tensor<?x8x1x128xf16>, %kp: tensor<1x2x?x128xf16>, %ks: te
 // OVERLAP: %{{.*}}:10 = scf.for %[[IV:.*]] = %c0 to %{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, vector<64xf32>, vector<16xi32>, f32, f32, i1, index)
 // OVERLAP: nvvm.mbarrier.try_wait.parity
 // OVERLAP: %[[USE:.*]] = arith.select %[[PENDING:.*]], %[[PUSE:.*]], %[[IV]] : index
+// O is rescaled only when a factor is not 1 (a row's maximum moved), before
+// S_j is issued.
 // OVERLAP: nvvm.mbarrier.try_wait.parity
+// OVERLAP-NEXT: %[[MOVED0:.*]] = arith.cmpf une, %{{.*}}, %cst{{.*}} : f32
+// OVERLAP-NEXT: %[[MOVED1:.*]] = arith.cmpf une, %{{.*}}, %cst{{.*}} : f32
+// OVERLAP-NEXT: %[[MOVED:.*]] = arith.ori %[[MOVED0]], %[[MOVED1]] : i1
+// OVERLAP-NEXT: %[[RESCALED:.*]] = scf.if %[[MOVED]] -> (vector<64xf32>) {
 // OVERLAP-NEXT: %[[FACTORS:.*]] = vector.from_elements
-// OVERLAP-NEXT: %[[RESCALED:.*]] = arith.mulf %{{.*}}, %[[FACTORS]] : vector<64xf32>
+// OVERLAP-NEXT: arith.mulf %{{.*}}, %[[FACTORS]] : vector<64xf32>
+// OVERLAP: } else {
 // OVERLAP-NOT: scf.if
 // OVERLAP: nvvm.wgmma.fence.aligned
 // OVERLAP-COUNT-8: nvvm.wgmma.mma_async
