@@ -33,12 +33,13 @@ using namespace mlir;
 
 namespace {
 
-/// Applies `scalar` to every element of `x` (an f32 or a vector of f32).
-Value elementwise(PatternRewriter &rewriter, Location loc, Value x,
-                  function_ref<Value(Value)> scalar) {
-  auto vector = dyn_cast<VectorType>(x.getType());
+/// Applies `scalar` to the elements of `xs` (f32 scalars, or vectors of one
+/// shape) position by position.
+Value elementwise(PatternRewriter &rewriter, Location loc, ValueRange xs,
+                  function_ref<Value(ValueRange)> scalar) {
+  auto vector = dyn_cast<VectorType>(xs.front().getType());
   if (!vector)
-    return scalar(x);
+    return scalar(xs);
   SmallVector<Value> elements;
   for (int64_t i = 0; i < vector.getNumElements(); ++i) {
     SmallVector<int64_t> position;
@@ -48,8 +49,10 @@ Value elementwise(PatternRewriter &rewriter, Location loc, Value x,
       rest /= extent;
     }
     std::reverse(position.begin(), position.end());
-    elements.push_back(
-        scalar(vector::ExtractOp::create(rewriter, loc, x, position)));
+    SmallVector<Value> at;
+    for (Value x : xs)
+      at.push_back(vector::ExtractOp::create(rewriter, loc, x, position));
+    elements.push_back(scalar(at));
   }
   return vector::FromElementsOp::create(rewriter, loc, vector, elements);
 }
@@ -59,10 +62,9 @@ Value constant(PatternRewriter &rewriter, Location loc, double v) {
 }
 
 Value intrinsic(PatternRewriter &rewriter, Location loc, StringRef name,
-                Value x) {
+                ValueRange args) {
   return LLVM::CallIntrinsicOp::create(rewriter, loc, rewriter.getF32Type(),
-                                       rewriter.getStringAttr(name),
-                                       ValueRange{x})
+                                       rewriter.getStringAttr(name), args)
       .getResult(0);
 }
 
@@ -90,8 +92,9 @@ struct ScalarRewrite : OpRewritePattern<Op> {
       return failure();
     Location loc = op.getLoc();
     rewriter.replaceOp(
-        op, elementwise(rewriter, loc, op.getOperand(),
-                        [&](Value x) { return scalar(rewriter, loc, x); }));
+        op, elementwise(rewriter, loc, op.getOperand(), [&](ValueRange x) {
+          return scalar(rewriter, loc, x[0]);
+        }));
     return success();
   }
   Scalar scalar;
@@ -132,31 +135,15 @@ struct DivToFull : OpRewritePattern<arith::DivFOp> {
     if (!isF32(op.getType()))
       return failure();
     Location loc = op.getLoc();
-    auto vector = dyn_cast<VectorType>(op.getType());
-    if (vector && vector.getRank() != 1)
-      return failure();
     bool reciprocal = matchPattern(op.getLhs(), m_OneFloat());
-    auto divide = [&](Value x, Value y) -> Value {
-      if (reciprocal)
-        return intrinsic(rewriter, loc, "llvm.nvvm.rcp.approx.ftz.f", y);
-      return LLVM::CallIntrinsicOp::create(
-                 rewriter, loc, rewriter.getF32Type(),
-                 rewriter.getStringAttr("llvm.nvvm.div.full"), ValueRange{x, y})
-          .getResult(0);
-    };
-    if (!vector) {
-      rewriter.replaceOp(op, divide(op.getLhs(), op.getRhs()));
-      return success();
-    }
-    SmallVector<Value> elements;
-    for (int64_t i = 0; i < vector.getNumElements(); ++i) {
-      auto at = [&](Value x) {
-        return vector::ExtractOp::create(rewriter, loc, x,
-                                         ArrayRef<int64_t>{i});
-      };
-      elements.push_back(divide(at(op.getLhs()), at(op.getRhs())));
-    }
-    rewriter.replaceOpWithNewOp<vector::FromElementsOp>(op, vector, elements);
+    rewriter.replaceOp(
+        op, elementwise(
+                rewriter, loc, op->getOperands(), [&](ValueRange xy) -> Value {
+                  if (reciprocal)
+                    return intrinsic(rewriter, loc,
+                                     "llvm.nvvm.rcp.approx.ftz.f", xy[1]);
+                  return intrinsic(rewriter, loc, "llvm.nvvm.div.full", xy);
+                }));
     return success();
   }
 };
@@ -170,24 +157,12 @@ struct FmaToIntrinsic : OpRewritePattern<math::FmaOp> {
     if (!isF32(op.getType()))
       return failure();
     Location loc = op.getLoc();
-    auto vector = dyn_cast<VectorType>(op.getType());
-    if (!vector) {
-      rewriter.replaceOpWithNewOp<LLVM::FMAOp>(op, op.getA(), op.getB(),
-                                               op.getC());
-      return success();
-    }
-    if (vector.getRank() != 1)
-      return failure();
-    SmallVector<Value> elements;
-    for (int64_t i = 0; i < vector.getNumElements(); ++i) {
-      auto at = [&](Value x) {
-        return vector::ExtractOp::create(rewriter, loc, x,
-                                         ArrayRef<int64_t>{i});
-      };
-      elements.push_back(LLVM::FMAOp::create(rewriter, loc, at(op.getA()),
-                                             at(op.getB()), at(op.getC())));
-    }
-    rewriter.replaceOpWithNewOp<vector::FromElementsOp>(op, vector, elements);
+    rewriter.replaceOp(op, elementwise(rewriter, loc, op->getOperands(),
+                                       [&](ValueRange abc) -> Value {
+                                         return LLVM::FMAOp::create(
+                                             rewriter, loc, abc[0], abc[1],
+                                             abc[2]);
+                                       }));
     return success();
   }
 };

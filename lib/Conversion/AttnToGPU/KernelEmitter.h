@@ -28,8 +28,9 @@
 // thread 0 or by a producer warpgroup).
 //
 // AttentionKernel.cpp: the kernel's setup, probabilities and epilogue
-// (emit), the softmax step and the roles of warp specialization;
-// KeyTileLoops.cpp: the loops over the key tiles, plain and overlapped.
+// (emit) and the roles of warp specialization; KeyTileLoops.cpp: the loops
+// over the key tiles, plain and overlapped; SoftmaxStep.cpp: the online
+// softmax's step and O's rescale.
 //
 //===----------------------------------------------------------------------===//
 
