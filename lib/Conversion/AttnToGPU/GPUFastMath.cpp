@@ -19,6 +19,7 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <cmath>
+#include <type_traits>
 
 #define DEBUG_TYPE "attune-gpu-fast-math"
 
@@ -80,8 +81,9 @@ Value exp(PatternRewriter &rewriter, Location loc, Value x) {
 
 bool isF32(Type type) { return getElementTypeOrSelf(type).isF32(); }
 
-/// Rewrites f32 `Op` (scalar or vector) element by element with `Scalar`,
-/// a callable (rewriter, loc, x) -> value.
+/// Rewrites f32 `Op` (scalar or vector) element by element with `Scalar`:
+/// a callable (rewriter, loc, x) of a unary op's element, or (rewriter, loc,
+/// op, elements) of the elements of the op's operands at one position.
 template <typename Op, typename Scalar>
 struct ScalarRewrite : OpRewritePattern<Op> {
   ScalarRewrite(MLIRContext *context, Scalar scalar)
@@ -91,10 +93,16 @@ struct ScalarRewrite : OpRewritePattern<Op> {
     if (!isF32(op.getType()))
       return failure();
     Location loc = op.getLoc();
-    rewriter.replaceOp(
-        op, elementwise(rewriter, loc, op.getOperand(), [&](ValueRange x) {
-          return scalar(rewriter, loc, x[0]);
-        }));
+    rewriter.replaceOp(op, elementwise(rewriter, loc, op->getOperands(),
+                                       [&](ValueRange x) -> Value {
+                                         if constexpr (std::is_invocable_v<
+                                                           const Scalar &,
+                                                           PatternRewriter &,
+                                                           Location, Value>)
+                                           return scalar(rewriter, loc, x[0]);
+                                         else
+                                           return scalar(rewriter, loc, op, x);
+                                       }));
     return success();
   }
   Scalar scalar;
@@ -128,44 +136,18 @@ Value tanh(PatternRewriter &rewriter, Location loc, Value x) {
 /// instructions; the IEEE division (div.rn.f32) branches to a subroutine
 /// per element. 1 / y is rcp.approx.ftz alone (one MUFU.RCP, 1 ulp;
 /// subnormal y flush to zero): the sigmoid's 1 / (1 + e) a score.
-struct DivToFull : OpRewritePattern<arith::DivFOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(arith::DivFOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!isF32(op.getType()))
-      return failure();
-    Location loc = op.getLoc();
-    bool reciprocal = matchPattern(op.getLhs(), m_OneFloat());
-    rewriter.replaceOp(
-        op, elementwise(
-                rewriter, loc, op->getOperands(), [&](ValueRange xy) -> Value {
-                  if (reciprocal)
-                    return intrinsic(rewriter, loc,
-                                     "llvm.nvvm.rcp.approx.ftz.f", xy[1]);
-                  return intrinsic(rewriter, loc, "llvm.nvvm.div.full", xy);
-                }));
-    return success();
-  }
-};
+Value divide(PatternRewriter &rewriter, Location loc, arith::DivFOp op,
+             ValueRange xy) {
+  if (matchPattern(op.getLhs(), m_OneFloat()))
+    return intrinsic(rewriter, loc, "llvm.nvvm.rcp.approx.ftz.f", xy[1]);
+  return intrinsic(rewriter, loc, "llvm.nvvm.div.full", xy);
+}
 
-/// fma(x, y, z) as LLVM's fma (one FFMA), not libdevice's __nv_fmaf; vector
-/// operands unrolled like the rest.
-struct FmaToIntrinsic : OpRewritePattern<math::FmaOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(math::FmaOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!isF32(op.getType()))
-      return failure();
-    Location loc = op.getLoc();
-    rewriter.replaceOp(op, elementwise(rewriter, loc, op->getOperands(),
-                                       [&](ValueRange abc) -> Value {
-                                         return LLVM::FMAOp::create(
-                                             rewriter, loc, abc[0], abc[1],
-                                             abc[2]);
-                                       }));
-    return success();
-  }
-};
+/// fma(x, y, z) as LLVM's fma (one FFMA), not libdevice's __nv_fmaf.
+Value fma(PatternRewriter &rewriter, Location loc, math::FmaOp,
+          ValueRange abc) {
+  return LLVM::FMAOp::create(rewriter, loc, abc[0], abc[1], abc[2]);
+}
 
 /// |x| = max(x, -x): no libdevice call (__nv_abs).
 struct AbsIToMax : OpRewritePattern<math::AbsIOp> {
@@ -188,7 +170,9 @@ struct GPUFastMathPass : public attune::impl::GPUFastMathBase<GPUFastMathPass> {
     addScalarRewrite<math::Exp2Op>(patterns, exp2);
     addScalarRewrite<math::LogOp>(patterns, log);
     addScalarRewrite<math::TanhOp>(patterns, tanh);
-    patterns.add<AbsIToMax, DivToFull, FmaToIntrinsic>(&getContext());
+    addScalarRewrite<arith::DivFOp>(patterns, divide);
+    addScalarRewrite<math::FmaOp>(patterns, fma);
+    patterns.add<AbsIToMax>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
