@@ -4,10 +4,11 @@
 Reads `cuobjdump -sass` output (a file or stdin) and, for kernel FUNCTION,
 finds its main loop: the smallest conditional backward branch whose range
 holds a tensor-core instruction (HGMMA for wgmma, HMMA for mma.sync). It
-counts one step of the loop per thread on the path that skips the loop's
-forward branches (the per-element mask, which only tiles that are not
-entirely visible run; O's rescale, which only a new row maximum needs) and
-prints the count, what each branch skipped and the opcodes:
+counts one step of the loop per thread on its cheapest path through the
+loop's forward branches (the one that skips the per-element mask, which
+only tiles that are not entirely visible run, O's rescale, which only a new
+row maximum needs, and the guarded copies of the tile the sequence's end
+cuts) and prints the count, what each branch taken skipped and the opcodes:
 
   loop 0x1b50-0x4350: 447 instructions a step (branches skipped: 64 at
   0x1d60, 128 at 0x2670)
@@ -75,27 +76,38 @@ def main():
             loop = (target, address)
     if loop is None:
         sys.exit("sass_loop: no loop around a tensor-core instruction")
-    # Forward branches inside the loop skip code most steps do not run: the
-    # per-element mask (tiles not entirely visible) and O's rescale (a new
-    # row maximum). Count the path that takes them.
-    skips = []
-    for address, text_ in body:
+    # The cheapest path through one step, over the loop's forward branches
+    # (backward ones inside it, an mbarrier wait's retries, count as taken
+    # never): the path most steps take, which skips the per-element mask
+    # (tiles not entirely visible), O's rescale (a new row maximum) and the
+    # guarded copies of a tile the sequence's end cuts.
+    step = [(a, t) for a, t in body if loop[0] <= a <= loop[1]]
+    index = {a: i for i, (a, _) in enumerate(step)}
+    cost, successor = [0] * len(step), [None] * len(step)
+    for i in reversed(range(len(step))):
+        address, text_ = step[i]
+        if address == loop[1]:
+            cost[i] = 1
+            continue
+        options = []
         target = branch_target(text_)
-        if (target is not None and text_.startswith("@")
-                and loop[0] <= address < target <= loop[1]):
-            skips.append((address, target))
-    counts, skipped = collections.Counter(), collections.Counter()
-    for address, text_ in body:
-        if not loop[0] <= address <= loop[1]:
-            continue
-        inside = [s for s in skips if s[0] < address < s[1]]
-        if inside:
-            skipped[min(inside, key=lambda s: s[1] - s[0])] += 1
-            continue
-        counts[opcode(text_)] += 1
+        if not (opcode(text_) in ("BRA", "EXIT") and not text_.startswith("@")):
+            options.append(i + 1)
+        if target is not None and address < target <= loop[1]:
+            options.append(index[target])
+        if not options:
+            sys.exit(f"sass_loop: the step leaves the loop at {address:#x}")
+        successor[i] = min(options, key=lambda j: cost[j])
+        cost[i] = 1 + cost[successor[i]]
+    counts, skips, i = collections.Counter(), [], 0
+    while i is not None:
+        counts[opcode(step[i][1])] += 1
+        j = successor[i]
+        if j is not None and j > i + 1:
+            skips.append((step[i][0], j - i - 1))
+        i = j
     total = sum(counts.values())
-    branches = ", ".join(f"{skipped[s]} at {s[0]:#x}" for s in skips
-                         if skipped[s])
+    branches = ", ".join(f"{n} at {a:#x}" for a, n in skips)
     print(f"loop {loop[0]:#x}-{loop[1]:#x}: {total} instructions a step "
           f"(branches skipped: {branches or 'none'})")
     print("  ".join(f"{op} {n}" for op, n in counts.most_common()))

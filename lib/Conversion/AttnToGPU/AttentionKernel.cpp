@@ -205,12 +205,12 @@ void KernelEmitter::emit(const KernelValues &values) {
           : KeyTilePipeline::cpAsync(
                 b, loc, keyTileSource,
                 [&](Value first, Value limit, Value buffer) {
-                  warpOps.copySlab(products->keys(), buffer, values.k, kBase,
-                                   first, limit, kvTile, headDim, headPad,
-                                   tiles.layout);
-                  return warpOps.copySlab(products->values(), buffer, values.v,
-                                          vBase, first, limit, kvTile, valueDim,
-                                          tiles.valuePad, tiles.layout);
+                  WarpOps::Slab slabs[] = {
+                      {products->keys(), values.k, kBase, headDim, headPad},
+                      {products->values(), values.v, vBase, valueDim,
+                       tiles.valuePad}};
+                  return warpOps.copySlabs(slabs, buffer, first, limit, kvTile,
+                                           tiles.layout);
                 },
                 *products);
 

@@ -67,15 +67,24 @@ public:
   /// 16-byte column by 8 consecutive threads (128 contiguous bytes); the
   /// 128-byte swizzle row by row, 8 consecutive threads a 128-byte row (its
   /// chunks permuted).
+  /// With `stride`, every row exists and starts `stride` elements after the
+  /// one before: a thread's copies then lie at constant offsets from its
+  /// first (when the block's threads fill whole rows).
   Value copyRows(Value dst, ValueRange dstLead, Value src, RowSource source,
                  int64_t count, int64_t width, int64_t padded,
-                 SharedLayout layout = SharedLayout::PaddedRows);
-  /// Rows [first, first + count) of a [*, width] slab at `base`; rows at or
-  /// past `limit` do not exist.
-  Value copySlab(Value dst, ValueRange dstLead, Value src, Value base,
-                 Value first, Value limit, int64_t count, int64_t width,
-                 int64_t padded,
-                 SharedLayout layout = SharedLayout::PaddedRows);
+                 SharedLayout layout = SharedLayout::PaddedRows,
+                 int64_t stride = 0);
+  /// A [*, width] slab of `src` from element `base` on, copied into `dst`
+  /// in rows `padded` wide.
+  struct Slab {
+    Value dst, src, base;
+    int64_t width, padded;
+  };
+  /// Rows [first, first + count) of each slab, at `dstLead` of its `dst`;
+  /// rows at or past `limit` do not exist. Returns the last slab's group.
+  Value copySlabs(ArrayRef<Slab> slabs, ValueRange dstLead, Value first,
+                  Value limit, int64_t count,
+                  SharedLayout layout = SharedLayout::PaddedRows);
 
 private:
   Value cIdx(int64_t v);

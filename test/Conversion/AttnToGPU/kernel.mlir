@@ -32,8 +32,22 @@
 // CHECK-DAG: %[[VS:.*]] = memref.view %[[SMEM]][%{{.*}}][] : {{.*}} to memref<2x64x40xf16, #gpu.address_space<workgroup>>
 // Prologue: Q and the first key tile (rows past the end copy 0 elements).
 // CHECK: nvgpu.device_async_copy %[[Q]][%{{.*}}], %[[QS]][%{{.*}}, %{{.*}}], 8, %{{.*}} {bypassL1}
-// CHECK: nvgpu.device_async_copy %[[K]][%{{.*}}], %[[KS]][%{{.*}}, %{{.*}}, %{{.*}}], 8, %{{.*}} {bypassL1}
-// CHECK: nvgpu.device_async_copy %[[V]][%{{.*}}], %[[VS]][%{{.*}}, %{{.*}}, %{{.*}}], 8, %{{.*}} {bypassL1}
+// A key tile wholly below the limit (Lk, or 0 past the block's steps)
+// copies its rows unguarded, each thread's two chunks of a tile 32 rows
+// (1024 elements) apart; the tile the limit cuts guards each row.
+// CHECK: %[[END:.*]] = arith.addi %[[FIRST:.*]], %c64 : index
+// CHECK: %[[WHOLE:.*]] = arith.cmpi ule, %[[END]], %[[LIMIT:.*]] : index
+// CHECK: scf.if %[[WHOLE]] -> (!nvgpu.device.async.token) {
+// CHECK: nvgpu.device_async_copy %[[K]][%[[AT:[0-9]+]]], %[[KS]][%c0, %{{.*}}, %{{.*}}], 8 {bypassL1}
+// CHECK-NEXT: %[[AT2:.*]] = arith.addi %[[AT]], %c1024 : index
+// CHECK-NEXT: nvgpu.device_async_copy %[[K]][%[[AT2]]], %[[KS]][%c0, %{{.*}}, %{{.*}}], 8 {bypassL1}
+// CHECK: nvgpu.device_async_copy %[[V]][%[[AT]]], %[[VS]][%c0, %{{.*}}, %{{.*}}], 8 {bypassL1}
+// CHECK: } else {
+// CHECK: %[[ROW:.*]] = arith.addi %[[FIRST]], %{{.*}} : index
+// CHECK-NEXT: %[[EXISTS:.*]] = arith.cmpi ult, %[[ROW]], %[[LIMIT]] : index
+// CHECK: %[[ELEMENTS:.*]] = arith.select %[[EXISTS]], %c8, %c0 : index
+// CHECK-NEXT: nvgpu.device_async_copy %[[K]][%{{.*}}], %[[KS]][%c0, %{{.*}}, %{{.*}}], 8, %[[ELEMENTS]] {bypassL1}
+// CHECK: nvgpu.device_async_copy %[[V]][%{{.*}}], %[[VS]][%c0, %{{.*}}, %{{.*}}], 8, %{{.*}} {bypassL1}
 // CHECK: nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
 // CHECK-NEXT: gpu.barrier
 // Q fragments: D / 16 = 2 loads, kept in registers.
@@ -42,8 +56,12 @@
 // CHECK: arith.divui %{{.*}}, %{{.*}} : vector<32xi32>
 // CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, vector<16xf32>)
 // The next tile is in flight while this one is used.
-// CHECK: nvgpu.device_async_copy %[[K]]
-// CHECK: nvgpu.device_async_copy %[[V]]
+// CHECK: scf.if %{{.*}} -> (!nvgpu.device.async.token) {
+// CHECK: nvgpu.device_async_copy %[[K]]{{.*}}, 8 {bypassL1}
+// CHECK: nvgpu.device_async_copy %[[V]]{{.*}}, 8 {bypassL1}
+// CHECK: } else {
+// CHECK: nvgpu.device_async_copy %[[K]]{{.*}}, 8, %{{.*}} {bypassL1}
+// CHECK: nvgpu.device_async_copy %[[V]]{{.*}}, 8, %{{.*}} {bypassL1}
 // S = Q K^T: 64 keys x 2 k-steps = 16 mma.sync m16n8k16.
 // CHECK: nvgpu.ldmatrix %[[KS]]{{.*}} transpose = false
 // CHECK-COUNT-16: nvvm.mma.sync {{.*}} shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
