@@ -19,6 +19,8 @@
 #include <limits>
 #include <numeric>
 #include <random>
+#include <sys/mman.h>
+#include <unistd.h>
 
 using namespace attune;
 using namespace attune::runner;
@@ -118,11 +120,31 @@ double attune::runner::loadElement(ElementKind kind, const void *base,
 // Buffers and arguments
 //===----------------------------------------------------------------------===//
 
-Buffer::Buffer(size_t bytes) {
-  // aligned_alloc wants a multiple of the alignment and a non-zero size.
+/// Inaccessible bytes on each side of a buffer: more than a key tile's rows
+/// (a kernel reading tile -1 of a 128-row tile at D = 256 in f32 starts
+/// 128 KiB early).
+static constexpr size_t kGuardBytes = size_t(1) << 20;
+
+void Buffer::Unmap::operator()(void *mapping) const {
+  ::munmap(mapping, bytes);
+}
+
+Buffer::Buffer(size_t bytes) : mapping(nullptr, Unmap{0}) {
+  size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   size_t rounded = std::max<size_t>(64, (bytes + 63) / 64 * 64);
-  storage.reset(std::aligned_alloc(64, rounded));
-  std::memset(storage.get(), 0, rounded);
+  size_t pages = (rounded + page - 1) / page * page;
+  size_t total = kGuardBytes + pages + kGuardBytes;
+  void *region = ::mmap(nullptr, total, PROT_NONE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (region == MAP_FAILED)
+    llvm::report_fatal_error("attune-runner: cannot map " + llvm::Twine(total) +
+                             " bytes for an argument");
+  mapping = std::unique_ptr<void, Unmap>(region, Unmap{total});
+  char *data = static_cast<char *>(region) + kGuardBytes;
+  if (::mprotect(data, pages, PROT_READ | PROT_WRITE) != 0)
+    llvm::report_fatal_error("attune-runner: cannot map an argument");
+  // Anonymous pages are zero already.
+  start = data + pages - rounded;
 }
 
 int64_t Argument::numElements() const {

@@ -85,17 +85,24 @@ llvm::Expected<std::pair<int64_t, int64_t>>
 parsePair(llvm::StringRef spec, char separator, llvm::StringRef flag);
 llvm::Expected<std::vector<Segment>> parseSegments(llvm::StringRef spec);
 
-/// A raw, 64-byte aligned buffer: vectorized kernels may assume alignment.
+/// A raw, 64-byte aligned buffer (vectorized kernels may assume alignment),
+/// zero-filled, between inaccessible guard pages: it ends where its trailing
+/// guard begins, so a kernel's read or write past its end (or further than
+/// a page before its start) faults at once instead of touching a
+/// neighbour's data or, depending on the heap's layout, crashing one run in
+/// several.
 class Buffer {
 public:
   explicit Buffer(size_t bytes);
-  void *data() const { return storage.get(); }
+  void *data() const { return start; }
 
 private:
-  struct Free {
-    void operator()(void *p) const { std::free(p); }
+  struct Unmap {
+    size_t bytes;
+    void operator()(void *mapping) const;
   };
-  std::unique_ptr<void, Free> storage;
+  std::unique_ptr<void, Unmap> mapping;
+  void *start = nullptr;
 };
 
 /// One argument of the entry function, dense row-major.

@@ -64,9 +64,13 @@ Value WarpOps::copySlabs(ArrayRef<Slab> slabs, ValueRange dstLead, Value first,
   // whose limit is 0) lies wholly below the limit: its copies go unguarded,
   // at constant offsets from one address (FlashAttention-2's even tiles,
   // decided per step). The cut tile guards each row and points those past
-  // the limit at row 0, which its zero-fill does not read.
-  Value whole = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
-                                      add(first, cIdx(count)), limit);
+  // the limit at row 0, which its zero-fill does not read. A tile that
+  // starts below 0 (a block list's negative entry: skipped, limit 0) is not
+  // whole even where its end is not past the limit (-64 + 64 <= 0).
+  using P = arith::CmpIPredicate;
+  Value whole = arith::AndIOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, P::ult, first, limit),
+      arith::CmpIOp::create(b, loc, P::ule, add(first, cIdx(count)), limit));
   auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
   auto branch = scf::IfOp::create(b, loc, TypeRange{tokenType}, whole,
                                   /*withElseRegion=*/true);
@@ -81,8 +85,7 @@ Value WarpOps::copySlabs(ArrayRef<Slab> slabs, ValueRange dstLead, Value first,
             Value index = add(first, row);
             if (!guarded)
               return {exists, add(slab.base, mulC(index, slab.width))};
-            Value valid = arith::CmpIOp::create(
-                b, loc, arith::CmpIPredicate::ult, index, limit);
+            Value valid = arith::CmpIOp::create(b, loc, P::ult, index, limit);
             Value clamped =
                 arith::SelectOp::create(b, loc, valid, index, cIdx(0));
             return {valid, add(slab.base, mulC(clamped, slab.width))};

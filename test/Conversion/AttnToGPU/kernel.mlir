@@ -34,9 +34,13 @@
 // CHECK: nvgpu.device_async_copy %[[Q]][%{{.*}}], %[[QS]][%{{.*}}, %{{.*}}], 8, %{{.*}} {bypassL1}
 // A key tile wholly below the limit (Lk, or 0 past the block's steps)
 // copies its rows unguarded, each thread's two chunks of a tile 32 rows
-// (1024 elements) apart; the tile the limit cuts guards each row.
-// CHECK: %[[END:.*]] = arith.addi %[[FIRST:.*]], %c64 : index
-// CHECK: %[[WHOLE:.*]] = arith.cmpi ule, %[[END]], %[[LIMIT:.*]] : index
+// (1024 elements) apart; the tile the limit cuts guards each row. Whole:
+// first < limit and first + 64 <= limit, unsigned (a tile at -64 is not).
+// CHECK: %[[LIMIT:.*]] = arith.select %{{.*}}, %[[LK]], %c0 : index
+// CHECK-NEXT: %[[STARTS:.*]] = arith.cmpi ult, %[[FIRST:.*]], %[[LIMIT]] : index
+// CHECK-NEXT: %[[END:.*]] = arith.addi %[[FIRST]], %c64 : index
+// CHECK-NEXT: %[[ENDS:.*]] = arith.cmpi ule, %[[END]], %[[LIMIT]] : index
+// CHECK-NEXT: %[[WHOLE:.*]] = arith.andi %[[STARTS]], %[[ENDS]] : i1
 // CHECK: scf.if %[[WHOLE]] -> (!nvgpu.device.async.token) {
 // CHECK: nvgpu.device_async_copy %[[K]][%[[AT:[0-9]+]]], %[[KS]][%c0, %{{.*}}, %{{.*}}], 8 {bypassL1}
 // CHECK-NEXT: %[[AT2:.*]] = arith.addi %[[AT]], %c1024 : index
