@@ -14,9 +14,11 @@ cuts) and prints the count, what each branch taken skipped and the opcodes:
   0x1d60, 128 at 0x2670)
   FMNMX 66  FADD 66  ...
 
-  bench/gpu/sass_loop.py kernels.sass f16_d128 [--max N]
+  bench/gpu/sass_loop.py kernels.sass f16_d128 [--max N] [--max-skipped M]
 
-With --max, exits 1 when the count is above N (a regression gate).
+With --max, exits 1 when the count is above N; with --max-skipped, when a
+branch taken skips more than M instructions (the mask's cost on the tiles
+that take it): regression gates.
 """
 import argparse
 import collections
@@ -60,6 +62,7 @@ def main():
     parser.add_argument("listing", help="cuobjdump -sass output ('-': stdin)")
     parser.add_argument("function")
     parser.add_argument("--max", type=int, default=None)
+    parser.add_argument("--max-skipped", type=int, default=None)
     args = parser.parse_args()
     text = (sys.stdin if args.listing == "-" else open(args.listing)).read()
     body = instructions(text, args.function)
@@ -113,6 +116,11 @@ def main():
     print("  ".join(f"{op} {n}" for op, n in counts.most_common()))
     if args.max is not None and total > args.max:
         print(f"sass_loop: {total} instructions a step, more than {args.max}")
+        return 1
+    largest = max((n for _, n in skips), default=0)
+    if args.max_skipped is not None and largest > args.max_skipped:
+        print(f"sass_loop: a branch skips {largest} instructions, more than "
+              f"{args.max_skipped}")
         return 1
     return 0
 

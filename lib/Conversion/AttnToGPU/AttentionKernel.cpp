@@ -343,7 +343,53 @@ void KernelEmitter::emit(const KernelValues &values) {
                     arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
                                           addC(keyBegin, kvTile), kvLen),
                     full);
+    // The standard mask as each row's bounds on a key's offset in the tile
+    // (FlashAttention's column limits): score i's key is keyBegin + 2 quad
+    // + keyOffsets[i], so its constant part meets the bounds less 2 quad,
+    // one compare a bound and score and no key or distance built.
+    auto boundedVisibility = [&]() -> Value {
+      Value lead = toI32(mulC(quad, 2));
+      auto fromLead = [&](Value bound) -> Value {
+        return arith::SubIOp::create(b, loc, bound, lead);
+      };
+      // A block listed as full hides only keys past Lk: no window there.
+      TileRows rows = tileRows;
+      if (tile.listedFull) {
+        rows.left = select(tile.listedFull, cIdx(-1), rows.left);
+        rows.right = select(tile.listedFull, cIdx(-1), rows.right);
+      }
+      Value begin[2], end[2], sinkEnd[2];
+      for (int64_t r = 0; r < 2; ++r) {
+        // Rows g and g + 8: scores 0 and 2.
+        Value position = extract(positions, 2 * r);
+        TileSemantics::KeyBounds bounds =
+            values.keyOffset
+                ? sem.segmentKeyBounds(b, loc, rows, position, keyBegin, kvTile,
+                                       segment)
+                : sem.keyBounds(b, loc, rows, position, keyBegin, kvTile);
+        end[r] = fromLead(bounds.end);
+        begin[r] = bounds.begin ? fromLead(bounds.begin) : Value();
+        sinkEnd[r] = bounds.sinkEnd ? fromLead(bounds.sinkEnd) : Value();
+      }
+      using P = arith::CmpIPredicate;
+      Value offsets = lanesOf(keyOffsets);
+      auto compare = [&](P predicate, Value(&bound)[2]) -> Value {
+        return arith::CmpIOp::create(b, loc, predicate, offsets, perRow(bound));
+      };
+      Value visible = compare(P::slt, end);
+      if (!begin[0])
+        return visible;
+      Value left = compare(P::sge, begin);
+      if (sinkEnd[0])
+        left = arith::OrIOp::create(b, loc, left, compare(P::slt, sinkEnd));
+      return arith::AndIOp::create(b, loc, visible, left);
+    };
     auto hide = [&]() -> Value {
+      Value hidden = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(scoreType, b.getF32FloatAttr(negInf)));
+      if (sem.hasKeyBounds())
+        return arith::SelectOp::create(b, loc, boundedVisibility(), scores,
+                                       hidden);
       Value visible =
           values.keyOffset
               ? sem.segmentVisibility(b, loc, tileRows, positions, keys,
@@ -355,8 +401,6 @@ void KernelEmitter::emit(const KernelValues &values) {
             vector::BroadcastOp::create(b, loc, i32Scores, toI32(kvLen)));
         visible = select(tile.listedFull, inRange, visible);
       }
-      Value hidden = arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(scoreType, b.getF32FloatAttr(negInf)));
       return arith::SelectOp::create(b, loc, visible, scores, hidden);
     };
     auto masked = scf::IfOp::create(b, loc, scoreType, full, true, true);

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 #include <limits>
@@ -484,6 +485,101 @@ Value TileSemantics::visibility(OpBuilder &b, Location loc,
                            cmpI(b, loc, P::slt, keyVec, vec(rows.sinks))));
   return arith::AndIOp::create(
       b, loc, inRange, arith::AndIOp::create(b, loc, rightOk, leftOk));
+}
+
+TileSemantics::KeyBounds
+TileSemantics::keyBounds(OpBuilder &b, Location loc, const TileRows &rows,
+                         Value position, Value keyBegin, int64_t span) const {
+  assert(hasKeyBounds() && "a mask_mod has no key bounds");
+  using P = arith::CmpIPredicate;
+  // Clamped into [0, span], where a run's offsets compare the same.
+  Value zero = cIdx(b, loc, 0);
+  auto sub = [&](Value x, Value y) {
+    return arith::SubIOp::create(b, loc, x, y).getResult();
+  };
+  auto clampToRun = [&](Value x) -> Value {
+    Value inside = arith::MinSIOp::create(
+        b, loc, arith::MaxSIOp::create(b, loc, x, zero), cIdx(b, loc, span));
+    return arith::IndexCastOp::create(b, loc, b.getI32Type(), inside);
+  };
+  // key < Lk
+  Value end = sub(rows.kvLen, keyBegin);
+  KeyBounds bounds;
+  if (!masked) {
+    bounds.end = clampToRun(end);
+    return bounds;
+  }
+  // The row enters last, into an offset the same for every row: begin =
+  // i + (Lk - Lq - left - keyBegin), the right bound's end = i + (Lk - Lq +
+  // right + 1 - keyBegin). The offsets in index arithmetic (no wrap for any
+  // window), the row's sum in i32 (a kernel's row registers): for a
+  // position i in [0, 2^31) and an offset u, clamp(i + u, 0, span) is
+  // unchanged by first clamping u into [1 - 2^31, span], and when u >= 0 by
+  // taking min(i, span) for i, which keeps the sum in i32.
+  Type i32 = b.getI32Type();
+  if (position.getType().isIndex())
+    position = arith::IndexCastOp::create(b, loc, i32, position);
+  auto i32Constant = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
+  };
+  Value clippedPosition =
+      arith::MinSIOp::create(b, loc, position, i32Constant(span));
+  auto atRow = [&](Value offset) -> Value {
+    Value u = arith::IndexCastOp::create(
+        b, loc, i32,
+        arith::MinSIOp::create(
+            b, loc,
+            arith::MaxSIOp::create(b, loc, offset,
+                                   cIdx(b, loc, 1 - (int64_t(1) << 31))),
+            cIdx(b, loc, span)));
+    Value i =
+        arith::SelectOp::create(b, loc, cmpI(b, loc, P::sge, u, i32Constant(0)),
+                                clippedPosition, position);
+    return arith::MinSIOp::create(
+        b, loc,
+        arith::MaxSIOp::create(b, loc, arith::AddIOp::create(b, loc, i, u),
+                               i32Constant(0)),
+        i32Constant(span));
+  };
+  Value diagOffset = sub(sub(rows.kvLen, rows.qLen), keyBegin);
+  bounds.end = clampToRun(end);
+  // Right: j <= diag + right, diag = i + Lk - Lq (unbounded when right < 0).
+  // Left: j >= diag - left (unbounded when left < 0), or j < sinks.
+  Value rightEnd = atRow(arith::AddIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, diagOffset, rows.right),
+      cIdx(b, loc, 1)));
+  bounds.end = arith::SelectOp::create(
+      b, loc, cmpI(b, loc, P::slt, rows.right, zero), bounds.end,
+      arith::MinSIOp::create(b, loc, bounds.end, rightEnd));
+  // Statically unbounded on the left (causal): no lower bound, sinks moot.
+  APInt left, sinks;
+  if (matchPattern(rows.left, m_ConstantInt(&left)) && left.isNegative())
+    return bounds;
+  bounds.begin = arith::SelectOp::create(
+      b, loc, cmpI(b, loc, P::slt, rows.left, zero), i32Constant(0),
+      atRow(sub(diagOffset, rows.left)));
+  if (!matchPattern(rows.sinks, m_ConstantInt(&sinks)) || !sinks.isZero())
+    bounds.sinkEnd = clampToRun(sub(rows.sinks, keyBegin));
+  return bounds;
+}
+
+TileSemantics::KeyBounds TileSemantics::segmentKeyBounds(
+    OpBuilder &b, Location loc, const TileRows &rows, Value position,
+    Value keyBegin, int64_t span, Segment segment) const {
+  KeyBounds bounds = keyBounds(
+      b, loc, rows, position,
+      arith::AddIOp::create(b, loc, keyBegin, segment.keyOffset), span);
+  // Only the segment's keys: o < length - keyBegin.
+  Value inside = arith::MinSIOp::create(
+      b, loc,
+      arith::MaxSIOp::create(
+          b, loc, arith::SubIOp::create(b, loc, segment.length, keyBegin),
+          cIdx(b, loc, 0)),
+      cIdx(b, loc, span));
+  bounds.end = arith::MinSIOp::create(
+      b, loc, bounds.end,
+      arith::IndexCastOp::create(b, loc, b.getI32Type(), inside));
+  return bounds;
 }
 
 Value TileSemantics::sigmoidBias(OpBuilder &b, Location loc,

@@ -20,6 +20,8 @@
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant 0.176776{{[0-9]*}} : f32
 // CHECK-DAG: %[[NEG_C:.*]] = arith.constant -0.255034{{[0-9]*}} : f32
 // CHECK-DAG: %[[EIGHT:.*]] = arith.constant 8.000000e+00 : f32
+// The key offsets of a lane's scores in a tile (below).
+// CHECK-DAG: %[[OFFSETS:.*]] = arith.constant dense<[0, 1, 0, 1, 8, 9, 8, 9, 16, 17, 16, 17, 24, 25, 24, 25, 32, 33, 32, 33, 40, 41, 40, 41, 48, 49, 48, 49, 56, 57, 56, 57]> : vector<32xi32>
 // CHECK: %[[Y:.*]] = gpu.block_id  y
 // Grid z: batch row z / S, key chunk z % S.
 // CHECK: %[[Z:.*]] = gpu.block_id  z
@@ -69,9 +71,17 @@
 // S = Q K^T: 64 keys x 2 k-steps = 16 mma.sync m16n8k16.
 // CHECK: nvgpu.ldmatrix %[[KS]]{{.*}} transpose = false
 // CHECK-COUNT-16: nvvm.mma.sync {{.*}} shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
-// Tiles not entirely visible take the mask.
-// CHECK: scf.if
-// CHECK: arith.select %{{.*}} : vector<32xi1>, vector<32xf32>
+// Tiles not entirely visible take the mask: causal, one bound a row (the
+// end of its visible keys in the tile, less 2 quad) against each score's
+// constant key offset (columns 2t, 2t + 1 of each 8-key slice); no key or
+// diagonal distance is built.
+// CHECK: scf.if %{{.*}} -> (vector<32xf32>) {
+// CHECK: } else {
+// CHECK: vector.extract %[[POS:.*]][0] : i32 from vector<32xi32>
+// CHECK: vector.extract %[[POS]][2] : i32 from vector<32xi32>
+// CHECK: %[[ENDS:.*]] = vector.from_elements %[[END0:.*]], %[[END0]], %[[END1:.*]], %[[END1]], %[[END0]], %[[END0]], %[[END1]], %[[END1]],
+// CHECK-NEXT: %[[VISIBLE:.*]] = arith.cmpi sgt, %[[ENDS]], %[[OFFSETS]] : vector<32xi32>
+// CHECK-NEXT: arith.select %[[VISIBLE]], %{{.*}}, %{{.*}} : vector<32xi1>, vector<32xf32>
 // Row maxima across the 4 lanes of a row.
 // CHECK: gpu.shuffle  xor %{{.*}}, %c1_i32
 // CHECK: gpu.shuffle  xor %{{.*}}, %c2_i32

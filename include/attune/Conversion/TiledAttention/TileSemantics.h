@@ -137,6 +137,27 @@ public:
   Value visibility(OpBuilder &b, Location loc, const TileRows &rows,
                    Value positions, Value keys) const;
 
+  /// `visibility` for one query row over a run of `span` keys, as bounds on
+  /// a key's offset o in the run (i32, each in [0, span]): key keyBegin + o
+  /// is visible iff o < end and (o >= begin or o < sinkEnd); a null begin
+  /// (no left bound) holds for every o, a null sinkEnd (no sinks) for none.
+  /// A kernel then
+  /// compares constant offsets with three per-row values instead of
+  /// building each score's key and diagonal distance (FlashAttention's
+  /// column limits). Not for a mask_mod (hasKeyBounds).
+  struct KeyBounds {
+    Value begin, end, sinkEnd;
+  };
+  bool hasKeyBounds() const { return !maskMod; }
+  /// `position`: the row's query position (index or i32); `keyBegin`: the
+  /// run's first key (index).
+  KeyBounds keyBounds(OpBuilder &b, Location loc, const TileRows &rows,
+                      Value position, Value keyBegin, int64_t span) const;
+  /// segmentVisibility's bounds (`keyBegin`: the segment's own index).
+  KeyBounds segmentKeyBounds(OpBuilder &b, Location loc, const TileRows &rows,
+                             Value position, Value keyBegin, int64_t span,
+                             Segment segment) const;
+
   /// Sigmoid bias (f32 scalar): the attribute or -log(Lk).
   Value sigmoidBias(OpBuilder &b, Location loc, Value kvLen) const;
 
