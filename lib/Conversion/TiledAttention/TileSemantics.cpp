@@ -487,26 +487,30 @@ Value TileSemantics::visibility(OpBuilder &b, Location loc,
       b, loc, inRange, arith::AndIOp::create(b, loc, rightOk, leftOk));
 }
 
+/// `x` (index) clamped into [0, span], as i32: where a run's key offsets
+/// compare with it as with `x`.
+static Value clampToRun(OpBuilder &b, Location loc, Value x, int64_t span) {
+  Value inside = arith::MinSIOp::create(
+      b, loc, arith::MaxSIOp::create(b, loc, x, cIdx(b, loc, 0)),
+      cIdx(b, loc, span));
+  return arith::IndexCastOp::create(b, loc, b.getI32Type(), inside);
+}
+
 TileSemantics::KeyBounds
 TileSemantics::keyBounds(OpBuilder &b, Location loc, const TileRows &rows,
                          Value position, Value keyBegin, int64_t span) const {
   assert(hasKeyBounds() && "a mask_mod has no key bounds");
   using P = arith::CmpIPredicate;
-  // Clamped into [0, span], where a run's offsets compare the same.
   Value zero = cIdx(b, loc, 0);
   auto sub = [&](Value x, Value y) {
     return arith::SubIOp::create(b, loc, x, y).getResult();
   };
-  auto clampToRun = [&](Value x) -> Value {
-    Value inside = arith::MinSIOp::create(
-        b, loc, arith::MaxSIOp::create(b, loc, x, zero), cIdx(b, loc, span));
-    return arith::IndexCastOp::create(b, loc, b.getI32Type(), inside);
-  };
+  auto clamped = [&](Value x) { return clampToRun(b, loc, x, span); };
   // key < Lk
   Value end = sub(rows.kvLen, keyBegin);
   KeyBounds bounds;
   if (!masked) {
-    bounds.end = clampToRun(end);
+    bounds.end = clamped(end);
     return bounds;
   }
   // The row enters last, into an offset the same for every row: begin =
@@ -542,7 +546,7 @@ TileSemantics::keyBounds(OpBuilder &b, Location loc, const TileRows &rows,
         i32Constant(span));
   };
   Value diagOffset = sub(sub(rows.kvLen, rows.qLen), keyBegin);
-  bounds.end = clampToRun(end);
+  bounds.end = clamped(end);
   // Right: j <= diag + right, diag = i + Lk - Lq (unbounded when right < 0).
   // Left: j >= diag - left (unbounded when left < 0), or j < sinks.
   Value rightEnd = atRow(arith::AddIOp::create(
@@ -559,7 +563,7 @@ TileSemantics::keyBounds(OpBuilder &b, Location loc, const TileRows &rows,
       b, loc, cmpI(b, loc, P::slt, rows.left, zero), i32Constant(0),
       atRow(sub(diagOffset, rows.left)));
   if (!matchPattern(rows.sinks, m_ConstantInt(&sinks)) || !sinks.isZero())
-    bounds.sinkEnd = clampToRun(sub(rows.sinks, keyBegin));
+    bounds.sinkEnd = clamped(sub(rows.sinks, keyBegin));
   return bounds;
 }
 
@@ -570,15 +574,11 @@ TileSemantics::KeyBounds TileSemantics::segmentKeyBounds(
       b, loc, rows, position,
       arith::AddIOp::create(b, loc, keyBegin, segment.keyOffset), span);
   // Only the segment's keys: o < length - keyBegin.
-  Value inside = arith::MinSIOp::create(
-      b, loc,
-      arith::MaxSIOp::create(
-          b, loc, arith::SubIOp::create(b, loc, segment.length, keyBegin),
-          cIdx(b, loc, 0)),
-      cIdx(b, loc, span));
   bounds.end = arith::MinSIOp::create(
       b, loc, bounds.end,
-      arith::IndexCastOp::create(b, loc, b.getI32Type(), inside));
+      clampToRun(b, loc,
+                 arith::SubIOp::create(b, loc, segment.length, keyBegin),
+                 span));
   return bounds;
 }
 

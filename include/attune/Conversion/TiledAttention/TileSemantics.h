@@ -141,10 +141,9 @@ public:
   /// a key's offset o in the run (i32, each in [0, span]): key keyBegin + o
   /// is visible iff o < end and (o >= begin or o < sinkEnd); a null begin
   /// (no left bound) holds for every o, a null sinkEnd (no sinks) for none.
-  /// A kernel then
-  /// compares constant offsets with three per-row values instead of
-  /// building each score's key and diagonal distance (FlashAttention's
-  /// column limits). Not for a mask_mod (hasKeyBounds).
+  /// A kernel then compares constant offsets with three per-row values
+  /// instead of building each score's key and diagonal distance
+  /// (FlashAttention's column limits). Not for a mask_mod (hasKeyBounds).
   struct KeyBounds {
     Value begin, end, sinkEnd;
   };
