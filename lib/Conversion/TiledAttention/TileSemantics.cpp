@@ -1,39 +1,22 @@
 //===- TileSemantics.cpp - attention variants at the tile level -----------===//
 //
-// Conventions (shared/ARCHITECTURE.md): query i and key j, off = Lk - Lq,
-// diag = i + off. Key j is visible to query i iff
-//   (right < 0 || j <= diag + right) &&
-//   ((left < 0 || j >= diag - left) || j < sinks).
+// The analysis of an attn.attention, the score modifiers and the
+// normalization steps; which keys a query sees is TileMasks.cpp.
 //
 //===----------------------------------------------------------------------===//
 
-#include "attune/Conversion/TiledAttention/TileSemantics.h"
+#include "TileSemanticsDetail.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
-#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 #include <limits>
 
 using namespace mlir;
 using namespace mlir::attune;
-
-namespace {
-Value cIdx(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantIndexOp::create(b, loc, v);
-}
-Value cmpI(OpBuilder &b, Location loc, arith::CmpIPredicate p, Value x,
-           Value y) {
-  return arith::CmpIOp::create(b, loc, p, x, y);
-}
-/// ceil(x / d) for x >= 0.
-Value ceilDiv(OpBuilder &b, Location loc, Value x, int64_t d) {
-  return arith::CeilDivUIOp::create(b, loc, x, cIdx(b, loc, d));
-}
-} // namespace
+using namespace mlir::attune::detail;
 
 std::optional<TileSemantics> TileSemantics::analyze(attn::AttentionOp op,
                                                     std::string &why) {
@@ -131,76 +114,9 @@ void TileSemantics::maskBounds(OpBuilder &b, Location loc, Value head,
   sink = perHead(b, loc, sinks, head);
 }
 
-KeyTileRange TileSemantics::keyTiles(OpBuilder &b, Location loc,
-                                     const TileRows &rows,
-                                     int64_t kvTile) const {
-  Value zero = cIdx(b, loc, 0);
-  Value allTiles = ceilDiv(b, loc, rows.kvLen, kvTile);
-  if (!masked)
-    return {zero, zero, allTiles};
-  using P = arith::CmpIPredicate;
-  Value off = arith::SubIOp::create(b, loc, rows.kvLen, rows.qLen);
-  // Keys some row of the tile may see: [begin, end).
-  //   begin = left < 0 ? 0 : max(0, firstRow + off - left)
-  //   end   = right < 0 ? Lk : clamp(lastRow + off + right + 1, 0, Lk)
-  Value firstDiag = arith::AddIOp::create(b, loc, rows.firstRow, off);
-  Value lastDiag = arith::AddIOp::create(b, loc, rows.lastRow, off);
-  Value begin = arith::MaxSIOp::create(
-      b, loc, zero, arith::SubIOp::create(b, loc, firstDiag, rows.left));
-  begin = arith::SelectOp::create(
-      b, loc, cmpI(b, loc, P::slt, rows.left, zero), zero, begin);
-  Value end = arith::AddIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, lastDiag, rows.right),
-      cIdx(b, loc, 1));
-  end = arith::MaxSIOp::create(
-      b, loc, zero, arith::MinSIOp::create(b, loc, end, rows.kvLen));
-  end = arith::SelectOp::create(
-      b, loc, cmpI(b, loc, P::slt, rows.right, zero), rows.kvLen, end);
-  begin = arith::MinSIOp::create(b, loc, begin, end);
-  Value mainBegin =
-      arith::DivUIOp::create(b, loc, begin, cIdx(b, loc, kvTile));
-  Value mainEnd = ceilDiv(b, loc, end, kvTile);
-  mainEnd = arith::MaxSIOp::create(b, loc, mainEnd, mainBegin);
-  // Sink keys [0, min(sinks, end)) in the tiles before the main range.
-  Value sinkKeys = arith::MinSIOp::create(b, loc, rows.sinks, end);
-  Value numSinkTiles = arith::MinSIOp::create(
-      b, loc, ceilDiv(b, loc, sinkKeys, kvTile), mainBegin);
-  return {numSinkTiles, mainBegin, mainEnd};
-}
-
-Value TileSemantics::isFullTile(OpBuilder &b, Location loc,
-                                const TileRows &rows, Value keyBegin,
-                                int64_t kvTile) const {
-  using P = arith::CmpIPredicate;
-  // A mask_mod can hide any key: no tile is known to be entirely visible.
-  if (maskMod)
-    return arith::ConstantOp::create(b, loc, b.getBoolAttr(false));
-  Value keyEnd = arith::AddIOp::create(b, loc, keyBegin, cIdx(b, loc, kvTile));
-  Value full = cmpI(b, loc, P::sle, keyEnd, rows.kvLen);
-  if (!masked)
-    return full;
-  Value zero = cIdx(b, loc, 0);
-  Value off = arith::SubIOp::create(b, loc, rows.kvLen, rows.qLen);
-  // Right bound of the first row covers the last key of the tile.
-  Value lastKey = arith::SubIOp::create(b, loc, keyEnd, cIdx(b, loc, 1));
-  Value rightBound = arith::AddIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, rows.firstRow, off), rows.right);
-  Value rightOk = arith::OrIOp::create(
-      b, loc, cmpI(b, loc, P::slt, rows.right, zero),
-      cmpI(b, loc, P::sle, lastKey, rightBound));
-  // Left bound of the last row is at or before the first key of the tile.
-  Value leftBound = arith::SubIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, rows.lastRow, off), rows.left);
-  Value leftOk = arith::OrIOp::create(
-      b, loc, cmpI(b, loc, P::slt, rows.left, zero),
-      cmpI(b, loc, P::sge, keyBegin, leftBound));
-  return arith::AndIOp::create(
-      b, loc, full, arith::AndIOp::create(b, loc, rightOk, leftOk));
-}
-
-/// diag - j = i + (Lk - Lq) - j for every score held, as i32 of `shape`.
-static Value diagonalDistance(OpBuilder &b, Location loc, const TileRows &rows,
-                              Value positions, Value keys, VectorType shape) {
+Value attune::detail::diagonalDistance(OpBuilder &b, Location loc,
+                                       const TileRows &rows, Value positions,
+                                       Value keys, VectorType shape) {
   Value off = arith::SubIOp::create(b, loc, rows.kvLen, rows.qLen);
   auto asVector = [&](Value x) -> Value {
     if (isa<VectorType>(x.getType()))
@@ -214,21 +130,18 @@ static Value diagonalDistance(OpBuilder &b, Location loc, const TileRows &rows,
   return arith::SubIOp::create(b, loc, offsetPositions, asVector(keys));
 }
 
-/// The i32 vector shape of whichever of `positions` / `keys` is a vector.
-static VectorType scoreShape(OpBuilder &b, Value positions, Value keys) {
+VectorType attune::detail::scoreShape(OpBuilder &b, Value positions,
+                                      Value keys) {
   auto type = dyn_cast<VectorType>(positions.getType());
   if (!type)
     type = cast<VectorType>(keys.getType());
   return VectorType::get(type.getShape(), b.getI32Type());
 }
 
-/// Inlines the elementwise region `region` at the builder with its arguments
-/// bound to `args`, each a scalar or a vector of `shape`: ops whose operands
-/// are all scalars are cloned as they are, the others become their vector
-/// form (scalar operands broadcast). Returns the yielded value as a vector.
-static Value inlineVectorized(OpBuilder &b, Location loc, Region &region,
-                              ArrayRef<Value> args, ArrayRef<int64_t> shape,
-                              function_ref<Value(OpBuilder &, Value)> recompute) {
+Value attune::detail::inlineVectorized(
+    OpBuilder &b, Location loc, Region &region, ArrayRef<Value> args,
+    ArrayRef<int64_t> shape,
+    function_ref<Value(OpBuilder &, Value)> recompute) {
   Block &block = region.front();
   IRMapping mapping;
   mapping.map(block.getArguments(), args);
@@ -270,14 +183,10 @@ static Value inlineVectorized(OpBuilder &b, Location loc, Region &region,
   return broadcast(yielded);
 }
 
-/// (b, h, i, j) of the scores held as region arguments: index scalars stay,
-/// i32 vectors become index vectors.
-/// Positions and keys are clamped into [0, Lq) x [0, Lk): padding lanes and
-/// tail keys (whose scores are discarded) must not run the region on values
-/// the reference never gives it (an integer division could trap).
-static SmallVector<Value> regionIndices(OpBuilder &b, Location loc,
-                                        const TileRows &rows, Value positions,
-                                        Value keys, ArrayRef<int64_t> shape) {
+SmallVector<Value> attune::detail::regionIndices(OpBuilder &b, Location loc,
+                                                 const TileRows &rows,
+                                                 Value positions, Value keys,
+                                                 ArrayRef<int64_t> shape) {
   VectorType indexVector = VectorType::get(shape, b.getIndexType());
   auto asIndex = [&](Value x) -> Value {
     if (isa<VectorType>(x.getType()))
@@ -384,202 +293,6 @@ Value TileSemantics::modifyScores(OpBuilder &b, Location loc,
                               rows.captured);
   }
   return scores;
-}
-
-KeyTileRange TileSemantics::segmentKeyTiles(OpBuilder &b, Location loc,
-                                            const TileRows &rows,
-                                            int64_t kvTile,
-                                            Segment segment) const {
-  KeyTileRange whole = keyTiles(b, loc, rows, kvTile);
-  Value tiles = ceilDiv(b, loc, segment.length, kvTile);
-  // The segment's tile holding key `globalTile * kvTile` (rounded down) or
-  // the one after (rounded up), within the segment's tiles.
-  auto localTile = [&](Value globalTile, bool roundUp) -> Value {
-    Value key = arith::MulIOp::create(b, loc, globalTile, cIdx(b, loc, kvTile));
-    Value relative = arith::MaxSIOp::create(
-        b, loc, arith::SubIOp::create(b, loc, key, segment.keyOffset),
-        cIdx(b, loc, 0));
-    Value tile = roundUp ? ceilDiv(b, loc, relative, kvTile)
-                         : arith::DivUIOp::create(b, loc, relative,
-                                                  cIdx(b, loc, kvTile))
-                               .getResult();
-    return arith::MinUIOp::create(b, loc, tile, tiles);
-  };
-  KeyTileRange range;
-  range.numSinkTiles = localTile(whole.numSinkTiles, true);
-  range.mainBegin = arith::MaxUIOp::create(
-      b, loc, localTile(whole.mainBegin, false), range.numSinkTiles);
-  range.mainEnd = arith::MaxUIOp::create(b, loc, localTile(whole.mainEnd, true),
-                                         range.mainBegin);
-  return range;
-}
-
-Value TileSemantics::isFullSegmentTile(OpBuilder &b, Location loc,
-                                       const TileRows &rows, Value keyBegin,
-                                       int64_t kvTile, Segment segment) const {
-  Value inside = cmpI(
-      b, loc, arith::CmpIPredicate::sle,
-      arith::AddIOp::create(b, loc, keyBegin, cIdx(b, loc, kvTile)),
-      segment.length);
-  return arith::AndIOp::create(
-      b, loc,
-      isFullTile(b, loc, rows,
-                 arith::AddIOp::create(b, loc, keyBegin, segment.keyOffset),
-                 kvTile),
-      inside);
-}
-
-/// `x` (index, or a scalar or vector of i32) as an i32 vector of `shape`.
-static Value broadcastIndex(OpBuilder &b, Location loc, VectorType shape,
-                            Value x) {
-  if (isa<VectorType>(x.getType()))
-    return x;
-  if (x.getType().isIndex())
-    x = arith::IndexCastOp::create(b, loc, b.getI32Type(), x);
-  return vector::BroadcastOp::create(
-      b, loc, VectorType::get(shape.getShape(), x.getType()), x);
-}
-
-Value TileSemantics::segmentVisibility(OpBuilder &b, Location loc,
-                                       const TileRows &rows, Value positions,
-                                       Value keys, Segment segment) const {
-  VectorType shape = scoreShape(b, positions, keys);
-  Value own = broadcastIndex(b, loc, shape, keys);
-  Value shifted = arith::AddIOp::create(
-      b, loc, own, broadcastIndex(b, loc, shape, segment.keyOffset));
-  return arith::AndIOp::create(
-      b, loc, visibility(b, loc, rows, positions, shifted),
-      cmpI(b, loc, arith::CmpIPredicate::slt, own,
-           broadcastIndex(b, loc, shape, segment.length)));
-}
-
-Value TileSemantics::visibility(OpBuilder &b, Location loc,
-                                const TileRows &rows, Value positions,
-                                Value keys) const {
-  using P = arith::CmpIPredicate;
-  VectorType shape = scoreShape(b, positions, keys);
-  auto vec = [&](Value x) { return broadcastIndex(b, loc, shape, x); };
-  Value keyVec = vec(keys);
-  Value inRange = cmpI(b, loc, P::slt, keyVec, vec(rows.kvLen));
-  // vis = vis && mask_mod(b, h, i, j), inlined in vector form
-  if (maskMod)
-    inRange = arith::AndIOp::create(
-        b, loc, inRange,
-        inlineVectorized(
-            b, loc, *maskMod,
-            regionIndices(b, loc, rows, positions, keys, shape.getShape()),
-            shape.getShape(), rows.captured));
-  if (!masked)
-    return inRange;
-  // With delta = diag - j:  j <= diag + right  <=>  delta >= -right, and
-  // j >= diag - left  <=>  delta <= left;  sinks (j < sinks) ignore left.
-  Value zero = cIdx(b, loc, 0);
-  Value delta = diagonalDistance(b, loc, rows, positions, keys, shape);
-  Value negRight = arith::SubIOp::create(b, loc, zero, rows.right);
-  Value rightOk = arith::OrIOp::create(
-      b, loc, vec(cmpI(b, loc, P::slt, rows.right, zero)),
-      cmpI(b, loc, P::sge, delta, vec(negRight)));
-  Value leftOk = arith::OrIOp::create(
-      b, loc, vec(cmpI(b, loc, P::slt, rows.left, zero)),
-      arith::OrIOp::create(b, loc, cmpI(b, loc, P::sle, delta, vec(rows.left)),
-                           cmpI(b, loc, P::slt, keyVec, vec(rows.sinks))));
-  return arith::AndIOp::create(
-      b, loc, inRange, arith::AndIOp::create(b, loc, rightOk, leftOk));
-}
-
-/// `x` (index) clamped into [0, span], as i32: where a run's key offsets
-/// compare with it as with `x`.
-static Value clampToRun(OpBuilder &b, Location loc, Value x, int64_t span) {
-  Value inside = arith::MinSIOp::create(
-      b, loc, arith::MaxSIOp::create(b, loc, x, cIdx(b, loc, 0)),
-      cIdx(b, loc, span));
-  return arith::IndexCastOp::create(b, loc, b.getI32Type(), inside);
-}
-
-TileSemantics::KeyBounds
-TileSemantics::keyBounds(OpBuilder &b, Location loc, const TileRows &rows,
-                         Value position, Value keyBegin, int64_t span) const {
-  assert(hasKeyBounds() && "a mask_mod has no key bounds");
-  using P = arith::CmpIPredicate;
-  Value zero = cIdx(b, loc, 0);
-  auto sub = [&](Value x, Value y) {
-    return arith::SubIOp::create(b, loc, x, y).getResult();
-  };
-  auto clamped = [&](Value x) { return clampToRun(b, loc, x, span); };
-  // key < Lk
-  Value end = sub(rows.kvLen, keyBegin);
-  KeyBounds bounds;
-  if (!masked) {
-    bounds.end = clamped(end);
-    return bounds;
-  }
-  // The row enters last, into an offset the same for every row: begin =
-  // i + (Lk - Lq - left - keyBegin), the right bound's end = i + (Lk - Lq +
-  // right + 1 - keyBegin). The offsets in index arithmetic (no wrap for any
-  // window), the row's sum in i32 (a kernel's row registers): for a
-  // position i in [0, 2^31) and an offset u, clamp(i + u, 0, span) is
-  // unchanged by first clamping u into [1 - 2^31, span], and when u >= 0 by
-  // taking min(i, span) for i, which keeps the sum in i32.
-  Type i32 = b.getI32Type();
-  if (position.getType().isIndex())
-    position = arith::IndexCastOp::create(b, loc, i32, position);
-  auto i32Constant = [&](int64_t v) -> Value {
-    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
-  };
-  Value clippedPosition =
-      arith::MinSIOp::create(b, loc, position, i32Constant(span));
-  auto atRow = [&](Value offset) -> Value {
-    Value u = arith::IndexCastOp::create(
-        b, loc, i32,
-        arith::MinSIOp::create(
-            b, loc,
-            arith::MaxSIOp::create(b, loc, offset,
-                                   cIdx(b, loc, 1 - (int64_t(1) << 31))),
-            cIdx(b, loc, span)));
-    Value i =
-        arith::SelectOp::create(b, loc, cmpI(b, loc, P::sge, u, i32Constant(0)),
-                                clippedPosition, position);
-    return arith::MinSIOp::create(
-        b, loc,
-        arith::MaxSIOp::create(b, loc, arith::AddIOp::create(b, loc, i, u),
-                               i32Constant(0)),
-        i32Constant(span));
-  };
-  Value diagOffset = sub(sub(rows.kvLen, rows.qLen), keyBegin);
-  bounds.end = clamped(end);
-  // Right: j <= diag + right, diag = i + Lk - Lq (unbounded when right < 0).
-  // Left: j >= diag - left (unbounded when left < 0), or j < sinks.
-  Value rightEnd = atRow(arith::AddIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, diagOffset, rows.right),
-      cIdx(b, loc, 1)));
-  bounds.end = arith::SelectOp::create(
-      b, loc, cmpI(b, loc, P::slt, rows.right, zero), bounds.end,
-      arith::MinSIOp::create(b, loc, bounds.end, rightEnd));
-  // Statically unbounded on the left (causal): no lower bound, sinks moot.
-  APInt left, sinks;
-  if (matchPattern(rows.left, m_ConstantInt(&left)) && left.isNegative())
-    return bounds;
-  bounds.begin = arith::SelectOp::create(
-      b, loc, cmpI(b, loc, P::slt, rows.left, zero), i32Constant(0),
-      atRow(sub(diagOffset, rows.left)));
-  if (!matchPattern(rows.sinks, m_ConstantInt(&sinks)) || !sinks.isZero())
-    bounds.sinkEnd = clamped(sub(rows.sinks, keyBegin));
-  return bounds;
-}
-
-TileSemantics::KeyBounds TileSemantics::segmentKeyBounds(
-    OpBuilder &b, Location loc, const TileRows &rows, Value position,
-    Value keyBegin, int64_t span, Segment segment) const {
-  KeyBounds bounds = keyBounds(
-      b, loc, rows, position,
-      arith::AddIOp::create(b, loc, keyBegin, segment.keyOffset), span);
-  // Only the segment's keys: o < length - keyBegin.
-  bounds.end = arith::MinSIOp::create(
-      b, loc, bounds.end,
-      clampToRun(b, loc,
-                 arith::SubIOp::create(b, loc, segment.length, keyBegin),
-                 span));
-  return bounds;
 }
 
 Value TileSemantics::sigmoidBias(OpBuilder &b, Location loc,
