@@ -328,21 +328,28 @@ void FusedEmitter::emitRowTile(Value bi, Value unit, Value chunk,
       memref::StoreOp::create(b, loc, alpha, stats, ValueRange{cIdx(2), r});
     });
 
-    // Os[r, e] = alpha Os[r, e] + sum_j p[r, j] V[j, e], up to 8 chunks of
-    // 16 columns per pass over the tile's keys.
+    // Os[r, e] = alpha Os[r, e] + sum_j p[r, j] V[j, e] for a block of
+    // `count` rows at once, `width` chunks of 16 columns per pass over the
+    // tile's keys: each V chunk is loaded once for the block's rows.
     VectorType valueIn = VectorType::get({kChunk}, element);
-    forLoop(cIdx(0), numRows, 1, [&](Value r) {
-      Value alpha =
-          bcast(memref::LoadOp::create(b, loc, stats, ValueRange{cIdx(2), r}));
-      for (int64_t e0 = 0; e0 < valueDim; e0 += 8 * kChunk) {
-        int64_t count = std::min<int64_t>(8, (valueDim - e0) / kChunk);
+    auto accumulateRows = [&](Value r0, int64_t count, int64_t width) {
+      SmallVector<Value> rowIds, alphas;
+      for (int64_t i = 0; i < count; ++i) {
+        rowIds.push_back(add(r0, cIdx(i)));
+        alphas.push_back(bcast(memref::LoadOp::create(
+            b, loc, stats, ValueRange{cIdx(2), rowIds.back()})));
+      }
+      for (int64_t e0 = 0; e0 < valueDim; e0 += width * kChunk) {
+        int64_t chunks = std::min<int64_t>(width, (valueDim - e0) / kChunk);
         SmallVector<Value> init;
-        for (int64_t c = 0; c < count; ++c)
-          init.push_back(arith::MulFOp::create(
-              b, loc,
-              vector::LoadOp::create(b, loc, rowType, os,
-                                     ValueRange{r, cIdx(e0 + c * kChunk)}),
-              alpha));
+        for (int64_t i = 0; i < count; ++i)
+          for (int64_t c = 0; c < chunks; ++c)
+            init.push_back(arith::MulFOp::create(
+                b, loc,
+                vector::LoadOp::create(
+                    b, loc, rowType, os,
+                    ValueRange{rowIds[i], cIdx(e0 + c * kChunk)}),
+                alphas[i]));
         // With bf16 dot products: Os[r, e] += P[r, 2q] V[2q, e] +
         // P[r, 2q + 1] V[2q + 1, e] over the key pairs.
         Value numSteps =
@@ -354,37 +361,59 @@ void FusedEmitter::emitRowTile(Value bi, Value unit, Value chunk,
             [&](OpBuilder &nb, Location, Value j, ValueRange acc) {
               OpBuilder::InsertionGuard guard(b);
               b.setInsertionPointToEnd(nb.getInsertionBlock());
-              SmallVector<Value> next;
-              if (valuePairs) {
-                Value pair = broadcastPair(probs, {r, mul(j, cIdx(2))});
-                for (int64_t c = 0; c < count; ++c) {
-                  Value vc = vector::LoadOp::create(
+              SmallVector<Value> weights, values;
+              for (int64_t i = 0; i < count; ++i)
+                weights.push_back(
+                    valuePairs
+                        ? broadcastPair(probs, {rowIds[i], mul(j, cIdx(2))})
+                        : bcast(memref::LoadOp::create(
+                              b, loc, scores, ValueRange{rowIds[i], j})));
+              for (int64_t c = 0; c < chunks; ++c) {
+                if (valuePairs) {
+                  values.push_back(vector::LoadOp::create(
                       b, loc, VectorType::get({2 * kChunk}, bf16), valuePairs,
-                      ValueRange{j, cIdx(2 * (e0 + c * kChunk))});
-                  next.push_back(x86vector::DotBF16Op::create(
-                      b, loc, rowType, acc[c], vc, pair));
+                      ValueRange{j, cIdx(2 * (e0 + c * kChunk))}));
+                  continue;
                 }
-                scf::YieldOp::create(b, loc, next);
-                return;
-              }
-              Value p = bcast(
-                  memref::LoadOp::create(b, loc, scores, ValueRange{r, j}));
-              Value key = add(keyBegin, j);
-              for (int64_t c = 0; c < count; ++c) {
                 Value vc = vector::LoadOp::create(
                     b, loc, valueIn, v,
-                    ValueRange{bi, kvHead, key, cIdx(e0 + c * kChunk)});
+                    ValueRange{bi, kvHead, add(keyBegin, j),
+                               cIdx(e0 + c * kChunk)});
                 if (!element.isF32())
                   vc = arith::ExtFOp::create(b, loc, rowType, vc);
-                next.push_back(vector::FMAOp::create(b, loc, p, vc, acc[c]));
+                values.push_back(vc);
               }
+              SmallVector<Value> next;
+              for (int64_t i = 0; i < count; ++i)
+                for (int64_t c = 0; c < chunks; ++c) {
+                  Value a = acc[i * chunks + c];
+                  next.push_back(
+                      valuePairs
+                          ? x86vector::DotBF16Op::create(b, loc, rowType, a,
+                                                         values[c], weights[i])
+                                .getResult()
+                          : vector::FMAOp::create(b, loc, weights[i], values[c],
+                                                  a)
+                                .getResult());
+                }
               scf::YieldOp::create(b, loc, next);
             });
-        for (int64_t c = 0; c < count; ++c)
-          vector::StoreOp::create(b, loc, loop.getResult(c), os,
-                                  ValueRange{r, cIdx(e0 + c * kChunk)});
+        for (int64_t i = 0; i < count; ++i)
+          for (int64_t c = 0; c < chunks; ++c)
+            vector::StoreOp::create(
+                b, loc, loop.getResult(i * chunks + c), os,
+                ValueRange{rowIds[i], cIdx(e0 + c * kChunk)});
       }
-    });
+    };
+    // Blocks of four rows (16 accumulators), then of two, then one.
+    Value fours =
+        mul(arith::DivUIOp::create(b, loc, numRows, cIdx(4)), cIdx(4));
+    forLoop(cIdx(0), fours, 4, [&](Value r0) { accumulateRows(r0, 4, 4); });
+    Value pairEnd = add(
+        fours, mul(arith::DivUIOp::create(b, loc, sub(numRows, fours), cIdx(2)),
+                   cIdx(2)));
+    forLoop(fours, pairEnd, 2, [&](Value r0) { accumulateRows(r0, 2, 8); });
+    forLoop(pairEnd, numRows, 1, [&](Value r0) { accumulateRows(r0, 1, 8); });
   });
 
   // Split-KV: this chunk's rows as they are (un-normalized) with m and l.
