@@ -268,7 +268,10 @@ def ConvertGPUToEmulator : Pass<"attune-convert-gpu-to-emulator",
     memory is followed by a call the runtime uses to check the wgmma
     protocol (shared-memory writes fenced for the async proxy and behind a
     barrier before a wgmma reads them). The fast-math pass's
-    `ex2.approx` and `lg2.approx` become exact `exp2` and `log2`. Each kernel
+    `ex2.approx`, `lg2.approx`, `div.full` and `rcp.approx` become `exp2`,
+    `log2` and divisions moved to the GPU's error bound (2 ulp, rcp 1 ulp;
+    up or down as a hash of the input decides; `.ftz` flushes subnormal
+    results), so emulated kernels face the hardware's error. Each kernel
     `@k` becomes `void k(void **params)`, which the emulator's
     `cuLaunchKernel` calls with the launcher's parameter array (memrefs as
     expanded descriptors, as on the GPU). Expects vector, scf and affine

@@ -42,11 +42,37 @@
 // CHECK: llvm.call @__attune_emu_shuffle(
 // CHECK: llvm.trunc %{{.*}} : i64 to i32
 // CHECK: llvm.bitcast %{{.*}} : i32 to f32
-// ex2.approx is exp2 here, div.full a division, rcp.approx 1 / x.
-// CHECK: %[[EXP:.*]] = llvm.intr.exp2
-// CHECK: %[[Q:.*]] = llvm.fdiv %[[EXP]], %{{.*}} : f32
+// ex2.approx is exp2 here, div.full a division, rcp.approx 1 / x, each
+// moved to its error bound: the result's bits plus or minus 2 ulp (1 for
+// rcp) as the input's mixed bits say, within the normal range; the .ftz
+// forms flush a subnormal result to a signed zero.
+// CHECK: %[[EXP:.*]] = llvm.intr.exp2(%[[S:.*]]) : (f32) -> f32
+// CHECK: %[[EBITS:.*]] = llvm.bitcast %[[EXP]] : f32 to i32
+// CHECK: %[[SBITS:.*]] = llvm.bitcast %[[S]] : f32 to i32
+// CHECK: llvm.lshr %[[SBITS]]
+// CHECK: %[[UP:.*]] = llvm.icmp "ne"
+// CHECK: %[[PLUS:.*]] = llvm.mlir.constant(2 : i32)
+// CHECK: %[[MINUS:.*]] = llvm.mlir.constant(-2 : i32)
+// CHECK: %[[STEP:.*]] = llvm.select %[[UP]], %[[PLUS]], %[[MINUS]]
+// CHECK: %[[MAG:.*]] = llvm.and %[[EBITS]]
+// CHECK: llvm.mlir.constant(8388610 : i32)
+// CHECK: llvm.mlir.constant(2139095037 : i32)
+// CHECK: %[[INSIDE:.*]] = llvm.and
+// CHECK: %[[MOVED:.*]] = llvm.add %[[EBITS]], %[[STEP]] : i32
+// CHECK: %[[NEAR:.*]] = llvm.select %[[INSIDE]], %[[MOVED]], %[[EBITS]]
+// CHECK: %[[SUB:.*]] = llvm.icmp "ult" %[[MAG]]
+// CHECK: %[[ZERO:.*]] = llvm.and %[[EBITS]]
+// CHECK: %[[FLUSHED:.*]] = llvm.select %[[SUB]], %[[ZERO]], %[[NEAR]]
+// CHECK: %[[E:.*]] = llvm.bitcast %[[FLUSHED]] : i32 to f32
+// CHECK: %[[Q:.*]] = llvm.fdiv %[[E]], %{{.*}} : f32
+// CHECK: llvm.bitcast %[[Q]] : f32 to i32
+// CHECK-NOT: llvm.icmp "ult"
+// CHECK: %[[QE:.*]] = llvm.bitcast %{{.*}} : i32 to f32
 // CHECK: %[[ONE:.*]] = llvm.mlir.constant(1.000000e+00 : f32)
-// CHECK: llvm.fdiv %[[ONE]], %[[Q]] : f32
+// CHECK: %[[R:.*]] = llvm.fdiv %[[ONE]], %[[QE]] : f32
+// CHECK: llvm.mlir.constant(1 : i32)
+// CHECK: llvm.mlir.constant(-1 : i32)
+// CHECK: llvm.icmp "ult"
 // CHECK-NOT: llvm.nvvm
 // CHECK: llvm.func @k(%[[P:.*]]: !llvm.ptr)
 // CHECK: %[[SLOT:.*]] = llvm.getelementptr %[[P]][0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
