@@ -25,6 +25,34 @@ static Value ceilDiv(OpBuilder &b, Location loc, Value x, int64_t d) {
   return arith::CeilDivUIOp::create(b, loc, x, cIdx(b, loc, d));
 }
 
+// The mask in index arithmetic (64-bit: no bound or length can overflow it).
+// A query's window on the keys is [diag - left, diag + right + 1), each side
+// unbounded where its bound is < 0; the per-tile (keyTiles, isFullTile) and
+// per-row (keyBounds) forms all take their limits from these helpers.
+// `visibility` works per score in i32 lanes instead, on diag - j (see there).
+
+/// diag = i + (Lk - Lq) for query position `row` (index).
+static Value diagonalOf(OpBuilder &b, Location loc, const TileRows &rows,
+                        Value row) {
+  return arith::AddIOp::create(
+      b, loc, row, arith::SubIOp::create(b, loc, rows.kvLen, rows.qLen));
+}
+/// The first key the window at `diag` holds: diag - left.
+static Value windowBegin(OpBuilder &b, Location loc, const TileRows &rows,
+                         Value diag) {
+  return arith::SubIOp::create(b, loc, diag, rows.left);
+}
+/// One past the last key the window at `diag` holds: diag + right + 1.
+static Value windowEnd(OpBuilder &b, Location loc, const TileRows &rows,
+                       Value diag) {
+  return arith::AddIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, diag, rows.right), cIdx(b, loc, 1));
+}
+/// i1: `bound` (left or right) is unbounded.
+static Value unbounded(OpBuilder &b, Location loc, Value bound) {
+  return cmpI(b, loc, arith::CmpIPredicate::slt, bound, cIdx(b, loc, 0));
+}
+
 KeyTileRange TileSemantics::keyTiles(OpBuilder &b, Location loc,
                                      const TileRows &rows,
                                      int64_t kvTile) const {
@@ -32,23 +60,17 @@ KeyTileRange TileSemantics::keyTiles(OpBuilder &b, Location loc,
   Value allTiles = ceilDiv(b, loc, rows.kvLen, kvTile);
   if (!masked)
     return {zero, zero, allTiles};
-  using P = arith::CmpIPredicate;
-  Value off = arith::SubIOp::create(b, loc, rows.kvLen, rows.qLen);
-  // Keys some row of the tile may see: [begin, end).
-  //   begin = left < 0 ? 0 : max(0, firstRow + off - left)
-  //   end   = right < 0 ? Lk : clamp(lastRow + off + right + 1, 0, Lk)
-  Value firstDiag = arith::AddIOp::create(b, loc, rows.firstRow, off);
-  Value lastDiag = arith::AddIOp::create(b, loc, rows.lastRow, off);
+  // Keys some row of the tile may see: [begin, end), from the first row's
+  // window begin and the last row's window end, clamped into [0, Lk).
   Value begin = arith::MaxSIOp::create(
-      b, loc, zero, arith::SubIOp::create(b, loc, firstDiag, rows.left));
-  begin = arith::SelectOp::create(b, loc, cmpI(b, loc, P::slt, rows.left, zero),
-                                  zero, begin);
-  Value end = arith::AddIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, lastDiag, rows.right),
-      cIdx(b, loc, 1));
+      b, loc, zero,
+      windowBegin(b, loc, rows, diagonalOf(b, loc, rows, rows.firstRow)));
+  begin = arith::SelectOp::create(b, loc, unbounded(b, loc, rows.left), zero,
+                                  begin);
+  Value end = windowEnd(b, loc, rows, diagonalOf(b, loc, rows, rows.lastRow));
   end = arith::MaxSIOp::create(b, loc, zero,
                                arith::MinSIOp::create(b, loc, end, rows.kvLen));
-  end = arith::SelectOp::create(b, loc, cmpI(b, loc, P::slt, rows.right, zero),
+  end = arith::SelectOp::create(b, loc, unbounded(b, loc, rows.right),
                                 rows.kvLen, end);
   begin = arith::MinSIOp::create(b, loc, begin, end);
   Value mainBegin = arith::DivUIOp::create(b, loc, begin, cIdx(b, loc, kvTile));
@@ -72,21 +94,16 @@ Value TileSemantics::isFullTile(OpBuilder &b, Location loc,
   Value full = cmpI(b, loc, P::sle, keyEnd, rows.kvLen);
   if (!masked)
     return full;
-  Value zero = cIdx(b, loc, 0);
-  Value off = arith::SubIOp::create(b, loc, rows.kvLen, rows.qLen);
-  // Right bound of the first row covers the last key of the tile.
-  Value lastKey = arith::SubIOp::create(b, loc, keyEnd, cIdx(b, loc, 1));
-  Value rightBound = arith::AddIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, rows.firstRow, off), rows.right);
-  Value rightOk =
-      arith::OrIOp::create(b, loc, cmpI(b, loc, P::slt, rows.right, zero),
-                           cmpI(b, loc, P::sle, lastKey, rightBound));
-  // Left bound of the last row is at or before the first key of the tile.
-  Value leftBound = arith::SubIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, rows.lastRow, off), rows.left);
-  Value leftOk =
-      arith::OrIOp::create(b, loc, cmpI(b, loc, P::slt, rows.left, zero),
-                           cmpI(b, loc, P::sge, keyBegin, leftBound));
+  // The first row's window ends at or after the tile's end, and the last
+  // row's begins at or before the tile's first key.
+  Value rightOk = arith::OrIOp::create(
+      b, loc, unbounded(b, loc, rows.right),
+      cmpI(b, loc, P::sle, keyEnd,
+           windowEnd(b, loc, rows, diagonalOf(b, loc, rows, rows.firstRow))));
+  Value leftOk = arith::OrIOp::create(
+      b, loc, unbounded(b, loc, rows.left),
+      cmpI(b, loc, P::sge, keyBegin,
+           windowBegin(b, loc, rows, diagonalOf(b, loc, rows, rows.lastRow))));
   return arith::AndIOp::create(b, loc, full,
                                arith::AndIOp::create(b, loc, rightOk, leftOk));
 }
@@ -176,7 +193,9 @@ Value TileSemantics::visibility(OpBuilder &b, Location loc,
             shape.getShape(), rows.captured));
   if (!masked)
     return inRange;
-  // With delta = diag - j:  j <= diag + right  <=>  delta >= -right, and
+  // The window [diag - left, diag + right + 1) in i32 lanes, as bounds on
+  // delta = diag - j (which cannot overflow: the window's ends could, for a
+  // right bound near 2^31):  j <= diag + right  <=>  delta >= -right, and
   // j >= diag - left  <=>  delta <= left;  sinks (j < sinks) ignore left.
   Value zero = cIdx(b, loc, 0);
   Value delta = diagonalDistance(b, loc, rows, positions, keys, shape);
@@ -250,23 +269,21 @@ TileSemantics::keyBounds(OpBuilder &b, Location loc, const TileRows &rows,
                                i32Constant(0)),
         i32Constant(span));
   };
-  Value diagOffset = sub(sub(rows.kvLen, rows.qLen), keyBegin);
+  // The window's ends at row 0 of the run's offsets (diag - keyBegin for
+  // i = 0); the row enters in atRow. Left: or j < sinks.
+  Value diagOffset = diagonalOf(b, loc, rows, sub(zero, keyBegin));
   bounds.end = clamped(end);
-  // Right: j <= diag + right, diag = i + Lk - Lq (unbounded when right < 0).
-  // Left: j >= diag - left (unbounded when left < 0), or j < sinks.
-  Value rightEnd = atRow(arith::AddIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, diagOffset, rows.right),
-      cIdx(b, loc, 1)));
+  Value rightEnd = atRow(windowEnd(b, loc, rows, diagOffset));
   bounds.end = arith::SelectOp::create(
-      b, loc, cmpI(b, loc, P::slt, rows.right, zero), bounds.end,
+      b, loc, unbounded(b, loc, rows.right), bounds.end,
       arith::MinSIOp::create(b, loc, bounds.end, rightEnd));
   // Statically unbounded on the left (causal): no lower bound, sinks moot.
   APInt left, sinks;
   if (matchPattern(rows.left, m_ConstantInt(&left)) && left.isNegative())
     return bounds;
   bounds.begin = arith::SelectOp::create(
-      b, loc, cmpI(b, loc, P::slt, rows.left, zero), i32Constant(0),
-      atRow(sub(diagOffset, rows.left)));
+      b, loc, unbounded(b, loc, rows.left), i32Constant(0),
+      atRow(windowBegin(b, loc, rows, diagOffset)));
   if (!matchPattern(rows.sinks, m_ConstantInt(&sinks)) || !sinks.isZero())
     bounds.sinkEnd = clamped(sub(rows.sinks, keyBegin));
   return bounds;
