@@ -203,12 +203,16 @@ void FusedEmitter::emitRowTile(Value bi, Value unit, Value chunk,
     Value numKeys = minIdx(cIdx(kvTile), sub(kvLen, keyBegin));
     Value full = sem.isFullTile(b, loc, rows, keyBegin, kvTile);
 
-    // s[r, j0 + t] for 16 keys at a time: one accumulator per key.
-    forLoop(cIdx(0), cIdx(kvTile), kChunk, [&](Value j0) {
-      SmallVector<Value> keyRows;
-      for (int64_t t = 0; t < kChunk; ++t)
-        keyRows.push_back(minIdx(add(keyBegin, add(j0, cIdx(t))), lastKey));
-      forLoop(cIdx(0), numRows, 1, [&](Value r) {
+    // s[r, j0 + t] for 16 keys at a time: one accumulator per key. Rows
+    // outside, key chunks inside: a chunk's K loads then vary in the inner
+    // loop, where rows inside would leave them invariant and LLVM hoists the
+    // 16 x D/16 vectors out of the row loop into stack copies (spilled: a
+    // copy through the stack of every K element, pure cost at one row).
+    forLoop(cIdx(0), numRows, 1, [&](Value r) {
+      forLoop(cIdx(0), cIdx(kvTile), kChunk, [&](Value j0) {
+        SmallVector<Value> keyRows;
+        for (int64_t t = 0; t < kChunk; ++t)
+          keyRows.push_back(minIdx(add(keyBegin, add(j0, cIdx(t))), lastKey));
         // acc[t] += K[key_t, c] * Qs[r, c] over the chunks c of D, walked in
         // memory order (key by key); the 16 chains are independent.
         auto step = [&](Value acc, Value qc, Value key, Value c) -> Value {
