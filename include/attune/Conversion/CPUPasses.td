@@ -64,8 +64,10 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu"> {
     each K/V element is read once per group. Key tiles that the mask hides are
     never visited; only partly visible tiles are masked element by element.
     KV groups with few query rows (decode: `decode-rows`) take a second form
-    of the same loop: rows one at a time, keys and head-dim chunks in lanes,
-    so every lane works and the KV cache streams at memory speed.
+    of the same loop: keys and head-dim chunks in lanes, Q K^T one row at a
+    time, P V over blocks of up to four rows (each V chunk loaded once per
+    block), so every lane works and each K/V element is read from memory
+    once per group.
 
     Inputs in f16/bf16 are widened to f32 one key tile at a time; with
     `bf16-dot`, bf16 inputs stay bf16 and both products run on AVX-512 BF16

@@ -8,9 +8,11 @@
 //   m' = max(m, max_j s);  p = exp(s - m');  l' = l exp(m - m') + sum_j p
 //   Os[r, c] = exp(m - m') Os[r, c] + sum_j p[r, j] V[j, c]
 //
-// Every K and V element of a key tile is loaded from L1 once per row and
-// from memory once per tile, so the kernel streams the KV cache at memory
-// speed. Masks and modifiers come from TileSemantics, keys in lanes.
+// QK^T walks a row's key chunks (every K element of a tile loaded from L1
+// once per row, from memory once per tile); P V takes the rows in blocks of
+// four, then two, then one, so a V chunk is loaded once per block and
+// multiplies into every row of it. Masks and modifiers come from
+// TileSemantics, keys in lanes.
 //
 //===----------------------------------------------------------------------===//
 
