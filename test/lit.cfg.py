@@ -23,7 +23,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.attune_tools_dir, config.llvm_tools_dir]
 tools = ["attune-opt", "attune-compile", "attune-runner", "attune-unittests", "attune-fuzz",
-         "mlir-translate", "llc", "mlir-tblgen", "llvm-nm"]
+         "mlir-translate", "llc", "mlir-tblgen", "llvm-nm", "mlir-runner"]
 llvm_config.add_tool_substitutions(
     [ToolSubst(t, unresolved="ignore") for t in tools], tool_dirs)
 
@@ -35,6 +35,9 @@ config.substitutions.append(("%clang", os.path.join(config.llvm_tools_dir, "clan
 config.substitutions.append(
     ("%omp_link", "-L{0} -Wl,-rpath,{0} -lomp".format(config.llvm_lib_dir)))
 config.substitutions.append(("%python", "python3"))
+config.substitutions.append(
+    ("%mlir_c_runner_utils",
+     os.path.join(config.llvm_lib_dir, "libmlir_c_runner_utils.so")))
 
 # Long cases run only on request: lit --param slow=1 (make check-slow).
 if lit_config.params.get("slow"):

@@ -126,7 +126,7 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu"> {
            "Keys (QK^T) or value columns (PV) per micro-kernel pass">,
     Option<"decodeRows", "decode-rows", "int64_t", /*default=*/"8",
            "KV groups with at most this many query rows take the decode "
-           "kernel (rows one by one, keys in lanes; 0: never)">,
+           "kernel (keys in lanes; 0: never)">,
     Option<"kvSplits", "kv-splits", "int64_t", /*default=*/"0",
            "Split-KV chunks of the decode kernel, merged exactly (0: chosen "
            "at run time from Lk, batch x KV groups and the thread count; 1: "

@@ -269,8 +269,9 @@ def ConvertGPUToEmulator : Pass<"attune-convert-gpu-to-emulator",
     protocol (shared-memory writes fenced for the async proxy and behind a
     barrier before a wgmma reads them). The fast-math pass's
     `ex2.approx`, `lg2.approx`, `div.full` and `rcp.approx` become `exp2`,
-    `log2` and divisions moved to the GPU's error bound (2 ulp, rcp 1 ulp;
-    up or down as a hash of the input decides; `.ftz` flushes subnormal
+    `log2` and divisions moved to the GPU's error bound (2 ulp, rcp 1 ulp,
+    lg2 2^-22 absolute on [0.5, 2]; up or down as a hash of the inputs
+    decides; exact for zero inputs; `.ftz` flushes subnormal inputs and
     results), so emulated kernels face the hardware's error. Each kernel
     `@k` becomes `void k(void **params)`, which the emulator's
     `cuLaunchKernel` calls with the launcher's parameter array (memrefs as

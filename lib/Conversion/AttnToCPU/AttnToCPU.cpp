@@ -173,7 +173,7 @@ struct LowerAttentionToCPU : public OpRewritePattern<attn::AttentionOp> {
                               branch(wide));
           });
     };
-    // Decode-sized groups: rows one by one, keys in lanes.
+    // Decode-sized groups: keys in lanes (the row kernel).
     bool rowForm = tiling.decodeRows > 0 && op.getHeadDim() % 16 == 0 &&
                    op.getValueHeadDim() % 16 == 0 && tiling.kvTile % 16 == 0;
     if (!rowForm) {

@@ -43,8 +43,8 @@ public:
 
   /// scf.parallel over (batch, unit, query tile) with `tileRows` rows per tile.
   void emitQueryTiles(int64_t tileRows);
-  /// scf.parallel over (batch, unit), at most `maxRows` rows per unit, rows
-  /// walked one by one with keys in lanes (RowKernel.cpp).
+  /// scf.parallel over (batch, unit), at most `maxRows` rows per unit, keys
+  /// in lanes (RowKernel.cpp).
   void emitRowTiles(int64_t maxRows);
 
 private:

@@ -2,7 +2,7 @@
 //
 // When a KV group has only a handful of query rows (decode: Lq = 1, the
 // group's heads), rows in lanes would leave most lanes idle. This form puts
-// keys and head-dim chunks in lanes instead and walks the rows one by one:
+// keys and head-dim chunks in lanes instead:
 //
 //   s[r, j] = sum over 16-wide chunks c of reduce(K[j, c] * Qs[r, c])
 //   m' = max(m, max_j s);  p = exp(s - m');  l' = l exp(m - m') + sum_j p

@@ -124,87 +124,141 @@ FailureOr<SmallVector<OutlinedKernel>> outlineKernels(ModuleOp module) {
   return kernels;
 }
 
-/// `exact` (an f32 result of `input`) moved by `ulps` units in the last place,
-/// up or down as a hash of the input's bits decides, and with `ftz`
-/// subnormal results flushed to a signed zero: an approximation at its
-/// error bound (2 ulp for ex2 / lg2 / div.full, 1 ulp for rcp), so that the
-/// emulated kernels meet the accuracy test with the GPU's error and not the
-/// CPU's correctly rounded results. Zeros, infinities, NaNs and results
-/// within `ulps` of the normal range's ends are left as they are.
-static Value atErrorBound(OpBuilder &b, Location loc, Value exact, Value input,
-                          int32_t ulps, bool ftz) {
-  if (!exact.getType().isF32() || !input.getType().isF32())
-    return exact;
-  Type i32 = b.getI32Type();
-  auto constant = [&](int64_t v) -> Value {
-    return LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(v));
-  };
-  using P = LLVM::ICmpPredicate;
-  Value bits = LLVM::BitcastOp::create(b, loc, i32, exact);
-  Value in = LLVM::BitcastOp::create(b, loc, i32, input);
-  // The error's sign: the parity of a few of the input's bits, mixed.
-  Value mixed = LLVM::XOrOp::create(
-      b, loc, in, LLVM::LShrOp::create(b, loc, in, constant(11)));
-  mixed = LLVM::XOrOp::create(b, loc, mixed,
-                              LLVM::LShrOp::create(b, loc, mixed, constant(5)));
-  Value up = LLVM::ICmpOp::create(
-      b, loc, P::ne, LLVM::AndOp::create(b, loc, mixed, constant(1)),
-      constant(0));
-  Value step =
-      LLVM::SelectOp::create(b, loc, up, constant(ulps), constant(-ulps));
-  // Adding to the bits moves the magnitude by `ulps` whatever the sign.
-  Value magnitude = LLVM::AndOp::create(b, loc, bits, constant(0x7fffffff));
-  Value inside =
-      LLVM::AndOp::create(b, loc,
-                          LLVM::ICmpOp::create(b, loc, P::uge, magnitude,
-                                               constant(0x00800000 + ulps)),
-                          LLVM::ICmpOp::create(b, loc, P::ule, magnitude,
-                                               constant(0x7f7fffff - ulps)));
-  Value result = LLVM::SelectOp::create(
-      b, loc, inside, LLVM::AddOp::create(b, loc, bits, step), bits);
-  if (ftz) {
-    Value subnormal =
-        LLVM::ICmpOp::create(b, loc, P::ult, magnitude, constant(0x00800000));
-    result = LLVM::SelectOp::create(
-        b, loc, subnormal,
-        LLVM::AndOp::create(b, loc, bits,
-                            constant(std::numeric_limits<int32_t>::min())),
-        result);
+namespace {
+/// f32 bit-level helpers for the special-function emulation.
+struct F32Bits {
+  OpBuilder &b;
+  Location loc;
+
+  Value i32(int64_t v) {
+    return LLVM::ConstantOp::create(b, loc, b.getI32Type(),
+                                    b.getI32IntegerAttr(v));
   }
-  return LLVM::BitcastOp::create(b, loc, b.getF32Type(), result);
-}
+  Value bits(Value x) {
+    return LLVM::BitcastOp::create(b, loc, b.getI32Type(), x);
+  }
+  Value f32(Value bits) {
+    return LLVM::BitcastOp::create(b, loc, b.getF32Type(), bits);
+  }
+  Value magnitude(Value bits) {
+    return LLVM::AndOp::create(b, loc, bits, i32(0x7fffffff));
+  }
+  Value compare(LLVM::ICmpPredicate p, Value x, Value y) {
+    return LLVM::ICmpOp::create(b, loc, p, x, y);
+  }
+  /// i1: `x` is subnormal or zero.
+  Value belowNormal(Value x) {
+    return compare(LLVM::ICmpPredicate::ult, magnitude(bits(x)),
+                   i32(0x00800000));
+  }
+  /// `x` with subnormals flushed to a zero of their sign (.ftz).
+  Value flush(Value x) {
+    Value sign = LLVM::AndOp::create(b, loc, bits(x),
+                                     i32(std::numeric_limits<int32_t>::min()));
+    return LLVM::SelectOp::create(b, loc, belowNormal(x), f32(sign), x);
+  }
+};
+} // namespace
 
 /// The special-function intrinsics the fast-math pass emits, as the CPU's
-/// exp2 / log2 / division moved to the GPU's error bound (atErrorBound).
+/// exp2 / log2 / division moved to the GPU's error bound, so that emulated
+/// kernels meet the accuracy test with the GPU's error and not the CPU's
+/// correctly rounded results:
+///  - ex2 and div.full 2 ulp, rcp 1 ulp; lg2 2^-22 absolute for x in
+///    [0.5, 2] and 2 ulp elsewhere (CUDA's bounds for its fast intrinsics);
+///  - up or down as a multiplicative hash of the inputs' bits decides;
+///  - .ftz forms flush subnormal inputs and results to a signed zero;
+///  - left exact: zero inputs (ex2(0) = 1, lg2(0) = -inf, 1 / 0 = inf),
+///    zeros, infinities and NaNs, results within the step of the normal
+///    range's ends, and non-f32 types.
 LogicalResult replaceNVVMIntrinsics(ModuleOp module) {
   WalkResult result = module.walk([](LLVM::CallIntrinsicOp call) {
     StringRef name = call.getIntrin();
     if (!name.starts_with("llvm.nvvm."))
       return WalkResult::advance();
     OpBuilder b(call);
-    Value x = call.getArgs().empty() ? Value() : call.getArgs().front();
-    Value replacement;
+    Location loc = call.getLoc();
+    F32Bits f{b, loc};
+    SmallVector<Value> args(call.getArgs());
+    bool f32 = !args.empty() && llvm::all_of(args, [](Value arg) {
+      return arg.getType().isF32();
+    });
+    bool ftz = f32 && name.contains(".ftz");
+    if (ftz)
+      for (Value &arg : args)
+        arg = f.flush(arg);
+    Value x = args.empty() ? Value() : args.front();
+    Value exact;
+    bool lg2 = name.starts_with("llvm.nvvm.lg2.approx");
     if (name.starts_with("llvm.nvvm.ex2.approx"))
-      replacement = LLVM::Exp2Op::create(b, call.getLoc(), x.getType(), x);
-    else if (name.starts_with("llvm.nvvm.lg2.approx"))
-      replacement = LLVM::Log2Op::create(b, call.getLoc(), x.getType(), x);
+      exact = LLVM::Exp2Op::create(b, loc, x.getType(), x);
+    else if (lg2)
+      exact = LLVM::Log2Op::create(b, loc, x.getType(), x);
     else if (name.starts_with("llvm.nvvm.rcp.approx"))
-      replacement = LLVM::FDivOp::create(
-          b, call.getLoc(),
-          LLVM::ConstantOp::create(b, call.getLoc(), x.getType(),
+      exact = LLVM::FDivOp::create(
+          b, loc,
+          LLVM::ConstantOp::create(b, loc, x.getType(),
                                    b.getFloatAttr(x.getType(), 1.0)),
           x);
-    else if (name == "llvm.nvvm.div.full" && call.getArgs().size() == 2)
-      replacement =
-          LLVM::FDivOp::create(b, call.getLoc(), x, call.getArgs()[1]);
-    if (!replacement) {
+    else if (name == "llvm.nvvm.div.full" && args.size() == 2)
+      exact = LLVM::FDivOp::create(b, loc, x, args[1]);
+    if (!exact) {
       call.emitError("attune-convert-gpu-to-emulator: no emulation of ")
           << name;
       return WalkResult::interrupt();
     }
-    int32_t ulps = name.starts_with("llvm.nvvm.rcp.approx") ? 1 : 2;
-    replacement = atErrorBound(b, call.getLoc(), replacement, x, ulps,
-                               name.contains(".ftz"));
+    Value replacement = exact;
+    if (f32) {
+      using P = LLVM::ICmpPredicate;
+      // The error's sign: the top bit of the inputs' bits times an odd
+      // constant (every input bit reaches it).
+      Value key = f.bits(x);
+      for (Value arg : ArrayRef<Value>(args).drop_front())
+        key = LLVM::XOrOp::create(b, loc, key, f.bits(arg));
+      Value up =
+          f.compare(P::slt, LLVM::MulOp::create(b, loc, key, f.i32(0x9E3779B1)),
+                    f.i32(0));
+      int32_t ulps = name.starts_with("llvm.nvvm.rcp.approx") ? 1 : 2;
+      // Adding to the bits moves the magnitude by `ulps` whatever the sign;
+      // only where the result stays normal and finite.
+      Value bits = f.bits(exact), magnitude = f.magnitude(bits);
+      Value inside = LLVM::AndOp::create(
+          b, loc, f.compare(P::uge, magnitude, f.i32(0x00800000 + ulps)),
+          f.compare(P::ule, magnitude, f.i32(0x7f7fffff - ulps)));
+      Value moved = f.f32(LLVM::AddOp::create(
+          b, loc, bits,
+          LLVM::SelectOp::create(b, loc, up, f.i32(ulps), f.i32(-ulps))));
+      if (lg2) {
+        // 2^-22 absolute for x in [0.5, 2].
+        auto constant = [&](float v) -> Value {
+          return LLVM::ConstantOp::create(b, loc, b.getF32Type(),
+                                          b.getF32FloatAttr(v));
+        };
+        Value nearOne = LLVM::AndOp::create(
+            b, loc,
+            LLVM::FCmpOp::create(b, loc, LLVM::FCmpPredicate::oge, x,
+                                 constant(0.5f)),
+            LLVM::FCmpOp::create(b, loc, LLVM::FCmpPredicate::ole, x,
+                                 constant(2.0f)));
+        Value shifted = LLVM::FAddOp::create(
+            b, loc, exact,
+            LLVM::SelectOp::create(b, loc, up, constant(0x1p-22f),
+                                   constant(-0x1p-22f)));
+        moved = LLVM::SelectOp::create(b, loc, nearOne, shifted, moved);
+        inside = LLVM::OrOp::create(b, loc, inside, nearOne);
+      }
+      Value zeroInput = f.compare(P::eq, f.magnitude(f.bits(x)), f.i32(0));
+      replacement = LLVM::SelectOp::create(
+          b, loc,
+          LLVM::AndOp::create(b, loc, inside,
+                              LLVM::XOrOp::create(b, loc, zeroInput,
+                                                  LLVM::ConstantOp::create(
+                                                      b, loc, b.getI1Type(),
+                                                      b.getBoolAttr(true)))),
+          moved, exact);
+      if (ftz)
+        replacement = f.flush(replacement);
+    }
     call.getResult(0).replaceAllUsesWith(replacement);
     call.erase();
     return WalkResult::advance();

@@ -61,7 +61,9 @@ KeyTileRange TileSemantics::keyTiles(OpBuilder &b, Location loc,
   if (!masked)
     return {zero, zero, allTiles};
   // Keys some row of the tile may see: [begin, end), from the first row's
-  // window begin and the last row's window end, clamped into [0, Lk).
+  // window begin and the last row's window end, clamped into [0, Lk):
+  //   begin = left < 0 ? 0 : max(0, firstRow + off - left)
+  //   end   = right < 0 ? Lk : clamp(lastRow + off + right + 1, 0, Lk)
   Value begin = arith::MaxSIOp::create(
       b, loc, zero,
       windowBegin(b, loc, rows, diagonalOf(b, loc, rows, rows.firstRow)));
@@ -95,7 +97,8 @@ Value TileSemantics::isFullTile(OpBuilder &b, Location loc,
   if (!masked)
     return full;
   // The first row's window ends at or after the tile's end, and the last
-  // row's begins at or before the tile's first key.
+  // row's begins at or before the tile's first key:
+  //   keyEnd <= firstRow + off + right + 1,  keyBegin >= lastRow + off - left
   Value rightOk = arith::OrIOp::create(
       b, loc, unbounded(b, loc, rows.right),
       cmpI(b, loc, P::sle, keyEnd,
@@ -269,9 +272,10 @@ TileSemantics::keyBounds(OpBuilder &b, Location loc, const TileRows &rows,
                                i32Constant(0)),
         i32Constant(span));
   };
-  // The window's ends at row 0 of the run's offsets (diag - keyBegin for
-  // i = 0); the row enters in atRow. Left: or j < sinks.
-  Value diagOffset = diagonalOf(b, loc, rows, sub(zero, keyBegin));
+  // The window's ends as offsets in the run at i = 0 (diag - keyBegin);
+  // atRow adds the row. Right: o < i + off - keyBegin + right + 1 (and
+  // o < Lk - keyBegin); left: o >= i + off - keyBegin - left, or j < sinks.
+  Value diagOffset = sub(diagonalOf(b, loc, rows, zero), keyBegin);
   bounds.end = clamped(end);
   Value rightEnd = atRow(windowEnd(b, loc, rows, diagOffset));
   bounds.end = arith::SelectOp::create(

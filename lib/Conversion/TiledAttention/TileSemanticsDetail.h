@@ -1,5 +1,4 @@
-//===- TileSemanticsDetail.h - helpers TileSemantics' files share -*- C++
-//-*-===//
+//===- TileSemanticsDetail.h - TileSemantics' shared helpers -*- C++ -*-===//
 //
 // Private to lib/Conversion/TiledAttention: TileSemantics.cpp (the analysis,
 // score modifiers and normalization) and TileMasks.cpp (which keys a query

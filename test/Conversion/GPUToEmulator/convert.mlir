@@ -43,36 +43,47 @@
 // CHECK: llvm.trunc %{{.*}} : i64 to i32
 // CHECK: llvm.bitcast %{{.*}} : i32 to f32
 // ex2.approx is exp2 here, div.full a division, rcp.approx 1 / x, each
-// moved to its error bound: the result's bits plus or minus 2 ulp (1 for
-// rcp) as the input's mixed bits say, within the normal range; the .ftz
-// forms flush a subnormal result to a signed zero.
-// CHECK: %[[EXP:.*]] = llvm.intr.exp2(%[[S:.*]]) : (f32) -> f32
-// CHECK: %[[EBITS:.*]] = llvm.bitcast %[[EXP]] : f32 to i32
+// moved to its error bound (error-bound-run.mlir runs them): the .ftz forms
+// flush a subnormal input first; the step, +-2 ulp (1 for rcp), is chosen
+// by the top bit of the inputs' bits times an odd constant and added to the
+// result's bits where it stays normal and the input is not zero.
+// CHECK: %[[SUBIN:.*]] = llvm.icmp "ult"
+// CHECK: %[[S:.*]] = llvm.select %[[SUBIN]]
+// CHECK: %[[EXP:.*]] = llvm.intr.exp2(%[[S]]) : (f32) -> f32
 // CHECK: %[[SBITS:.*]] = llvm.bitcast %[[S]] : f32 to i32
-// CHECK: llvm.lshr %[[SBITS]]
-// CHECK: %[[UP:.*]] = llvm.icmp "ne"
-// CHECK: %[[PLUS:.*]] = llvm.mlir.constant(2 : i32)
-// CHECK: %[[MINUS:.*]] = llvm.mlir.constant(-2 : i32)
-// CHECK: %[[STEP:.*]] = llvm.select %[[UP]], %[[PLUS]], %[[MINUS]]
-// CHECK: %[[MAG:.*]] = llvm.and %[[EBITS]]
+// CHECK: %[[ODD:.*]] = llvm.mlir.constant(-1640531535 : i32)
+// CHECK: %[[HASH:.*]] = llvm.mul %[[SBITS]], %[[ODD]] : i32
+// CHECK: %[[UP:.*]] = llvm.icmp "slt" %[[HASH]]
+// CHECK: %[[EBITS:.*]] = llvm.bitcast %[[EXP]] : f32 to i32
 // CHECK: llvm.mlir.constant(8388610 : i32)
 // CHECK: llvm.mlir.constant(2139095037 : i32)
 // CHECK: %[[INSIDE:.*]] = llvm.and
+// CHECK: %[[PLUS:.*]] = llvm.mlir.constant(2 : i32)
+// CHECK: %[[MINUS:.*]] = llvm.mlir.constant(-2 : i32)
+// CHECK: %[[STEP:.*]] = llvm.select %[[UP]], %[[PLUS]], %[[MINUS]]
 // CHECK: %[[MOVED:.*]] = llvm.add %[[EBITS]], %[[STEP]] : i32
-// CHECK: %[[NEAR:.*]] = llvm.select %[[INSIDE]], %[[MOVED]], %[[EBITS]]
-// CHECK: %[[SUB:.*]] = llvm.icmp "ult" %[[MAG]]
-// CHECK: %[[ZERO:.*]] = llvm.and %[[EBITS]]
-// CHECK: %[[FLUSHED:.*]] = llvm.select %[[SUB]], %[[ZERO]], %[[NEAR]]
-// CHECK: %[[E:.*]] = llvm.bitcast %[[FLUSHED]] : i32 to f32
-// CHECK: %[[Q:.*]] = llvm.fdiv %[[E]], %{{.*}} : f32
-// CHECK: llvm.bitcast %[[Q]] : f32 to i32
-// CHECK-NOT: llvm.icmp "ult"
-// CHECK: %[[QE:.*]] = llvm.bitcast %{{.*}} : i32 to f32
+// CHECK: %[[MOVEDF:.*]] = llvm.bitcast %[[MOVED]] : i32 to f32
+// CHECK: %[[ZEROIN:.*]] = llvm.icmp "eq"
+// CHECK: %[[NONZERO:.*]] = llvm.xor %[[ZEROIN]]
+// CHECK: %[[APPLY:.*]] = llvm.and %[[INSIDE]], %[[NONZERO]]
+// CHECK: %[[E:.*]] = llvm.select %[[APPLY]], %[[MOVEDF]], %[[EXP]]
+// The result flushed too (ftz); div.full (no ftz) flushes nothing, then
+// rcp.approx.ftz flushes its input, the quotient.
+// CHECK: %[[SUBOUT:.*]] = llvm.icmp "ult"
+// CHECK: %[[EF:.*]] = llvm.select %[[SUBOUT]], %{{.*}}, %[[E]]
+// CHECK: %[[Q:.*]] = llvm.fdiv %[[EF]], %[[DEN:.*]] : f32
+// CHECK: %[[NUMBITS:.*]] = llvm.bitcast %[[EF]] : f32 to i32
+// CHECK: %[[DENBITS:.*]] = llvm.bitcast %[[DEN]] : f32 to i32
+// CHECK: llvm.xor %[[NUMBITS]], %[[DENBITS]] : i32
+// CHECK: %[[QSEL:.*]] = llvm.select %{{.*}}, %{{.*}}, %[[Q]] : i1, f32
+// CHECK-NOT: llvm.fdiv
+// CHECK: %[[QIN:.*]] = llvm.select %{{.*}}, %{{.*}}, %[[QSEL]] : i1, f32
 // CHECK: %[[ONE:.*]] = llvm.mlir.constant(1.000000e+00 : f32)
-// CHECK: %[[R:.*]] = llvm.fdiv %[[ONE]], %[[QE]] : f32
-// CHECK: llvm.mlir.constant(1 : i32)
-// CHECK: llvm.mlir.constant(-1 : i32)
-// CHECK: llvm.icmp "ult"
+// CHECK: llvm.fdiv %[[ONE]], %[[QIN]] : f32
+// CHECK: %[[UP1:.*]] = llvm.icmp "slt"
+// CHECK: %[[P1:.*]] = llvm.mlir.constant(1 : i32)
+// CHECK: %[[M1:.*]] = llvm.mlir.constant(-1 : i32)
+// CHECK: llvm.select %[[UP1]], %[[P1]], %[[M1]] : i1, i32
 // CHECK-NOT: llvm.nvvm
 // CHECK: llvm.func @k(%[[P:.*]]: !llvm.ptr)
 // CHECK: %[[SLOT:.*]] = llvm.getelementptr %[[P]][0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr

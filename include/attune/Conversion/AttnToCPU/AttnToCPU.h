@@ -32,7 +32,7 @@ struct FusedCPUTiling {
   /// vdpbf16ps), two products per lane per instruction; needs lanes = 16.
   bool bf16Dot = false;
   /// KV groups with at most this many query rows (decode) take the row
-  /// kernel: rows one by one, keys in lanes (0: never).
+  /// kernel: keys in lanes (0: never).
   int64_t decodeRows = 8;
   /// Split-KV for the decode kernel: key chunks run in parallel and merge
   /// exactly (LSE weights; plain sum for sigmoid). 0: chosen at run time
