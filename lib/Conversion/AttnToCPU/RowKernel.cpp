@@ -22,6 +22,7 @@
 #include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 
 #include <limits>
+#include <optional>
 
 using namespace mlir;
 using namespace mlir::attune;
@@ -286,6 +287,14 @@ void FusedEmitter::emitRowTile(Value bi, Value unit, Value chunk,
       Value l = memref::LoadOp::create(b, loc, stats, ValueRange{cIdx(1), r});
       SmallVector<Value> chunks;
       Value rowMax = splatF32(-std::numeric_limits<float>::infinity());
+      // The standard mask as the row's bounds on a key's offset in the tile
+      // (compared with constant offsets, as on the GPU); a mask_mod per key.
+      std::optional<TileSemantics::KeyBounds> bounds;
+      if (sem.hasKeyBounds())
+        bounds = sem.keyBounds(b, loc, row, pos, keyBegin, kvTile);
+      auto splatI32 = [&](Value x) -> Value {
+        return vector::BroadcastOp::create(b, loc, laneIds, x);
+      };
       for (int64_t j0 = 0; j0 < kvTile; j0 += kChunk) {
         Value s = vector::LoadOp::create(b, loc, rowType, scores,
                                          ValueRange{r, cIdx(j0)});
@@ -296,7 +305,29 @@ void FusedEmitter::emitRowTile(Value bi, Value unit, Value chunk,
                 arith::IndexCastOp::create(b, loc, b.getI32Type(),
                                            add(keyBegin, cIdx(j0)))));
         s = sem.modifyScores(b, loc, row, s, pos, keys);
-        Value vis = sem.visibility(b, loc, row, pos, keys);
+        Value vis;
+        if (bounds) {
+          SmallVector<int32_t> offsetValues;
+          for (int64_t t = 0; t < kChunk; ++t)
+            offsetValues.push_back(static_cast<int32_t>(j0 + t));
+          Value offsets = arith::ConstantOp::create(
+              b, loc, DenseElementsAttr::get(laneIds, ArrayRef(offsetValues)));
+          using P = arith::CmpIPredicate;
+          vis = arith::CmpIOp::create(b, loc, P::slt, offsets,
+                                      splatI32(bounds->end));
+          if (bounds->begin) {
+            Value left = arith::CmpIOp::create(b, loc, P::sge, offsets,
+                                               splatI32(bounds->begin));
+            if (bounds->sinkEnd)
+              left = arith::OrIOp::create(
+                  b, loc, left,
+                  arith::CmpIOp::create(b, loc, P::slt, offsets,
+                                        splatI32(bounds->sinkEnd)));
+            vis = arith::AndIOp::create(b, loc, vis, left);
+          }
+        } else {
+          vis = sem.visibility(b, loc, row, pos, keys);
+        }
         Value masked = arith::SelectOp::create(b, loc, vis, s,
                                                splatF32(-std::numeric_limits<float>::infinity()));
         s = arith::SelectOp::create(b, loc, full, s, masked);
