@@ -289,12 +289,14 @@ void FusedEmitter::emitRowTile(Value bi, Value unit, Value chunk,
       Value rowMax = splatF32(-std::numeric_limits<float>::infinity());
       // The standard mask as the row's bounds on a key's offset in the tile
       // (compared with constant offsets, as on the GPU); a mask_mod per key.
+      // The bounds are splat over the 16 keys' lanes.
       std::optional<TileSemantics::KeyBounds> bounds;
-      if (sem.hasKeyBounds())
+      if (sem.hasKeyBounds()) {
         bounds = sem.keyBounds(b, loc, row, pos, keyBegin, kvTile);
-      auto splatI32 = [&](Value x) -> Value {
-        return vector::BroadcastOp::create(b, loc, laneIds, x);
-      };
+        for (Value *bound : {&bounds->begin, &bounds->end, &bounds->sinkEnd})
+          if (*bound)
+            *bound = vector::BroadcastOp::create(b, loc, laneIds, *bound);
+      }
       for (int64_t j0 = 0; j0 < kvTile; j0 += kChunk) {
         Value s = vector::LoadOp::create(b, loc, rowType, scores,
                                          ValueRange{r, cIdx(j0)});
@@ -312,19 +314,7 @@ void FusedEmitter::emitRowTile(Value bi, Value unit, Value chunk,
             offsetValues.push_back(static_cast<int32_t>(j0 + t));
           Value offsets = arith::ConstantOp::create(
               b, loc, DenseElementsAttr::get(laneIds, ArrayRef(offsetValues)));
-          using P = arith::CmpIPredicate;
-          vis = arith::CmpIOp::create(b, loc, P::slt, offsets,
-                                      splatI32(bounds->end));
-          if (bounds->begin) {
-            Value left = arith::CmpIOp::create(b, loc, P::sge, offsets,
-                                               splatI32(bounds->begin));
-            if (bounds->sinkEnd)
-              left = arith::OrIOp::create(
-                  b, loc, left,
-                  arith::CmpIOp::create(b, loc, P::slt, offsets,
-                                        splatI32(bounds->sinkEnd)));
-            vis = arith::AndIOp::create(b, loc, vis, left);
-          }
+          vis = TileSemantics::withinKeyBounds(b, loc, offsets, *bounds);
         } else {
           vis = sem.visibility(b, loc, row, pos, keys);
         }

@@ -371,18 +371,12 @@ void KernelEmitter::emit(const KernelValues &values) {
         begin[r] = bounds.begin ? fromLead(bounds.begin) : Value();
         sinkEnd[r] = bounds.sinkEnd ? fromLead(bounds.sinkEnd) : Value();
       }
-      using P = arith::CmpIPredicate;
-      Value offsets = lanesOf(keyOffsets);
-      auto compare = [&](P predicate, Value(&bound)[2]) -> Value {
-        return arith::CmpIOp::create(b, loc, predicate, offsets, perRow(bound));
-      };
-      Value visible = compare(P::slt, end);
-      if (!begin[0])
-        return visible;
-      Value left = compare(P::sge, begin);
-      if (sinkEnd[0])
-        left = arith::OrIOp::create(b, loc, left, compare(P::slt, sinkEnd));
-      return arith::AndIOp::create(b, loc, visible, left);
+      // Each score's row's bounds, per lane.
+      TileSemantics::KeyBounds lanes;
+      lanes.end = perRow(end);
+      lanes.begin = begin[0] ? perRow(begin) : Value();
+      lanes.sinkEnd = sinkEnd[0] ? perRow(sinkEnd) : Value();
+      return TileSemantics::withinKeyBounds(b, loc, lanesOf(keyOffsets), lanes);
     };
     auto hide = [&]() -> Value {
       Value hidden = arith::ConstantOp::create(

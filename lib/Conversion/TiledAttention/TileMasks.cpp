@@ -293,6 +293,20 @@ TileSemantics::keyBounds(OpBuilder &b, Location loc, const TileRows &rows,
   return bounds;
 }
 
+Value TileSemantics::withinKeyBounds(OpBuilder &b, Location loc, Value offsets,
+                                     const KeyBounds &lanes) {
+  using P = arith::CmpIPredicate;
+  // o < end && (o >= begin || o < sinkEnd)
+  Value visible = cmpI(b, loc, P::slt, offsets, lanes.end);
+  if (!lanes.begin)
+    return visible;
+  Value left = cmpI(b, loc, P::sge, offsets, lanes.begin);
+  if (lanes.sinkEnd)
+    left = arith::OrIOp::create(b, loc, left,
+                                cmpI(b, loc, P::slt, offsets, lanes.sinkEnd));
+  return arith::AndIOp::create(b, loc, visible, left);
+}
+
 TileSemantics::KeyBounds TileSemantics::segmentKeyBounds(
     OpBuilder &b, Location loc, const TileRows &rows, Value position,
     Value keyBegin, int64_t span, Segment segment) const {

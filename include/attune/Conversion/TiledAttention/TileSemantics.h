@@ -156,6 +156,11 @@ public:
   KeyBounds segmentKeyBounds(OpBuilder &b, Location loc, const TileRows &rows,
                              Value position, Value keyBegin, int64_t span,
                              Segment segment) const;
+  /// i1 vector: which of `offsets` (an i32 vector of key offsets) `lanes`
+  /// admits, `lanes` holding each score's row's bounds as i32 vectors of
+  /// the same shape (splat for one row, per lane where rows differ).
+  static Value withinKeyBounds(OpBuilder &b, Location loc, Value offsets,
+                               const KeyBounds &lanes);
 
   /// Sigmoid bias (f32 scalar): the attribute or -log(Lk).
   Value sigmoidBias(OpBuilder &b, Location loc, Value kvLen) const;
