@@ -247,15 +247,10 @@ LogicalResult replaceNVVMIntrinsics(ModuleOp module) {
         moved = LLVM::SelectOp::create(b, loc, nearOne, shifted, moved);
         inside = LLVM::OrOp::create(b, loc, inside, nearOne);
       }
-      Value zeroInput = f.compare(P::eq, f.magnitude(f.bits(x)), f.i32(0));
+      Value nonzeroInput = f.compare(P::ne, f.magnitude(f.bits(x)), f.i32(0));
       replacement = LLVM::SelectOp::create(
-          b, loc,
-          LLVM::AndOp::create(b, loc, inside,
-                              LLVM::XOrOp::create(b, loc, zeroInput,
-                                                  LLVM::ConstantOp::create(
-                                                      b, loc, b.getI1Type(),
-                                                      b.getBoolAttr(true)))),
-          moved, exact);
+          b, loc, LLVM::AndOp::create(b, loc, inside, nonzeroInput), moved,
+          exact);
       if (ftz)
         replacement = f.flush(replacement);
     }
