@@ -54,11 +54,15 @@ bench: build
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BUILD_DIR)/bin/attune-bench \
 	  $(BENCH_FLAGS) --benchmark_out=$(BUILD_DIR)/bench.json --benchmark_out_format=json
 	@if [ -x $(BUILD_DIR)/export-venv/bin/python ]; then \
-	  $(BUILD_DIR)/export-venv/bin/python bench/torch_block.py $(BUILD_DIR)/torch_block.json; \
-	else echo "bench: no $(BUILD_DIR)/export-venv (scripts/export-models.sh): no PyTorch eager row"; fi
+	  $(BUILD_DIR)/export-venv/bin/python bench/torch_block.py $(BUILD_DIR)/torch_block.json && \
+	  $(BUILD_DIR)/bin/attune-compile bench/kernels/attention.mlir --target=cpu --cpu=native \
+	    --shared -o $(BUILD_DIR)/bench/libattention.so && \
+	  $(BUILD_DIR)/export-venv/bin/python bench/torch_attention.py \
+	    $(BUILD_DIR)/bench/libattention.so $(BUILD_DIR)/torch_attention.json; \
+	else echo "bench: no $(BUILD_DIR)/export-venv (scripts/export-models.sh): no PyTorch rows"; fi
 	python3 bench/report.py $(BUILD_DIR)/bench.json bench \
-	  "make bench  # env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE build/bin/attune-bench $(BENCH_FLAGS); bench/torch_block.py" \
-	  $(BUILD_DIR)/torch_block.json
+	  "make bench  # env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE build/bin/attune-bench $(BENCH_FLAGS); bench/torch_block.py; bench/torch_attention.py" \
+	  $(BUILD_DIR)/torch_block.json $(BUILD_DIR)/torch_attention.json
 
 # The GPU check's kernels (bench/gpu/kernels.mlir), built where there is no
 # GPU: a cubin when ptxas is installed (PTX for the driver to compile

@@ -36,6 +36,7 @@ def load(path):
             "peak": b.get("peak_fraction", 0.0),
             "roofline": b.get("roofline_fraction", 0.0),
             "roofline_ms": b.get("roofline_ms", 0.0),
+            "max_error": b.get("max_error"),
         }
     return context, rows
 
@@ -281,6 +282,33 @@ def models(rows):
     return "\n".join(out) + "\n"
 
 
+def pytorch(rows):
+    """bench/torch_attention.py: attune and PyTorch's CPU kernels, one process."""
+    impls = ("attune_same_process", "torch_sdpa", "torch_flex")
+    cases = sorted({(g, s) for (g, s, i) in rows if i == "torch_sdpa"})
+    if not cases:
+        return ""
+    out = ["## Against PyTorch's CPU attention (same process), this run\n",
+           "bench/torch_attention.py: the kernels of bench/kernels/attention.mlir as a shared library "
+           "(ctypes) and PyTorch on the same tensors in one process, calls interleaved, each after a "
+           "pause longer than the OpenMP runtimes' spin-wait; medians. `torch_sdpa`: "
+           "F.scaled_dot_product_attention (PyTorch's fused CPU flash kernel); `torch_flex`: "
+           "FlexAttention under torch.compile (Inductor's CPU template). `max err`: against a float64 "
+           "SDPA of the same inputs (up to 8 x 2048 x 2048 scores); the script fails when attune's "
+           "exceeds 2x SDPA's. Ratios above 1: attune is faster.\n",
+           "| case | attune ms | torch_sdpa ms | torch_flex ms | sdpa / attune | flex / attune | max err attune / sdpa |",
+           "|---|---|---|---|---|---|---|"]
+    for group, size in cases:
+        got = [rows.get((group, size, i)) for i in impls]
+        cells = [f"{group} {size}"] + [f"{r['ms']:.2f}" if r else "-" for r in got]
+        ours = got[0]
+        cells += [f"{r['ms'] / ours['ms']:.2f}x" if r and ours else "-" for r in got[1:]]
+        errs = [r.get("max_error") if r else None for r in got[:2]]
+        cells.append(" / ".join(f"{e:.1e}" for e in errs) if None not in errs else "-")
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
 def main():
     path, outdir = sys.argv[1], sys.argv[2]
     command = sys.argv[3] if len(sys.argv) > 3 else "make bench"
@@ -318,7 +346,8 @@ Notes that hold for this machine kind (read them with the numbers):
 
 """
     body = (targets(context, rows) + "\n" + variants(rows) + "\n" +
-            hydragen(rows) + "\n" + models(rows) + "\n" + tables(context, rows))
+            hydragen(rows) + "\n" + pytorch(rows) + "\n" + models(rows) + "\n" +
+            tables(context, rows))
     plots = "".join(f"\n![{p}]({p})\n" for p in pngs)
     with open(os.path.join(outdir, "RESULTS.md"), "w") as f:
         f.write(header + plots + "\n" + body)
