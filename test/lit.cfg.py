@@ -39,6 +39,22 @@ config.substitutions.append(
     ("%mlir_c_runner_utils",
      os.path.join(config.llvm_lib_dir, "libmlir_c_runner_utils.so")))
 
+# AMX tiles with bf16 products, and a kernel that lets processes use them:
+# integration tests that ask for AMX explicitly need such a host.
+def _cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+if {"amx_tile", "amx_bf16"} <= _cpu_flags():
+    config.available_features.add("amx")
+
 # Long cases run only on request: lit --param slow=1 (make check-slow).
 if lit_config.params.get("slow"):
     config.available_features.add("slow")

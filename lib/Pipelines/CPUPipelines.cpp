@@ -33,7 +33,8 @@ using namespace mlir;
 /// scf.parallel on OpenMP threads; the oracle keeps libm and one thread.
 static void addBufferizeAndLowerToLLVM(OpPassManager &pm, bool approximate,
                                        bool openmp, bool x86vector = false,
-                                       bool cacheBuffers = false) {
+                                       bool cacheBuffers = false,
+                                       bool amx = false) {
   // No CSE before bufferization: the fused lowering reads its operands through
   // bufferization.to_buffer at the op's position, and two such reads of one
   // tensor merged into the first would see the buffer after later in-place
@@ -82,6 +83,7 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm, bool approximate,
   pm.addPass(arith::createArithExpandOpsPass(expand));
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.x86Vector = x86vector;
+  vectorToLLVM.amx = amx;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
@@ -116,6 +118,7 @@ void attune::buildCPUPipeline(OpPassManager &pm,
   fused.rowBlock = options.rowBlock;
   fused.fallback = options.fallback;
   fused.bf16Dot = options.bf16Dot;
+  fused.amx = options.bf16Dot && options.amx;
   fused.decodeRows = options.decodeRows;
   fused.kvSplits = options.kvSplits;
   fused.openmpThreads = options.openmp;
@@ -154,7 +157,8 @@ void attune::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(attune::createVectorizeContractions());
   addBufferizeAndLowerToLLVM(pm, /*approximate=*/true, options.openmp,
                              /*x86vector=*/options.bf16Dot,
-                             options.cacheBuffers);
+                             options.cacheBuffers,
+                             /*amx=*/options.bf16Dot && options.amx);
 }
 
 void attune::registerPipelines() {

@@ -389,6 +389,7 @@ int main(int argc, char **argv) {
   options.lanes = attune::vectorLanes(**machine);
   options.openmp = openmp;
   options.bf16Dot = attune::hasBf16Dot(**machine);
+  options.amx = attune::hasAmxBf16(**machine);
   attune::buildCPUPipeline(pm, options);
   if (failed(pm.run(*module)))
     return fail("lowering failed");

@@ -535,8 +535,11 @@ int main(int argc, char **argv) {
     options.fallback = allowFallback;
     // The JIT compiles for this host: use its bf16 dot products if it has
     // them (unless --fused-options said otherwise).
+    llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
     if (!llvm::StringRef(fusedOptions).contains("bf16-dot"))
-      options.bf16Dot = llvm::sys::getHostCPUFeatures().lookup("avx512bf16");
+      options.bf16Dot = host.lookup("avx512bf16");
+    if (!llvm::StringRef(fusedOptions).contains("amx"))
+      options.amx = host.lookup("amx-tile") && host.lookup("amx-bf16");
     mlir::attune::buildCPUPipeline(pm, options);
     break;
   }
@@ -548,6 +551,8 @@ int main(int argc, char **argv) {
 
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  // Inline assembly (the AMX kernels' arch_prctl system call).
+  llvm::InitializeNativeTargetAsmParser();
   llvm::SmallVector<llvm::StringRef> libs;
   if (llvm::StringRef(ATTUNE_C_RUNNER_UTILS).size())
     libs.push_back(ATTUNE_C_RUNNER_UTILS);

@@ -72,7 +72,11 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu"> {
     Inputs in f16/bf16 are widened to f32 one key tile at a time; with
     `bf16-dot`, bf16 inputs stay bf16 and both products run on AVX-512 BF16
     dot products (`x86vector.avx512.dot`), with the probabilities rounded to
-    bf16 before the second one, as FlashAttention does.
+    bf16 before the second one, as FlashAttention does. With `amx` as well,
+    query tiles run both products on AMX tiles (`amx.tile_mulf`: 16x16 f32
+    tiles of K x paired Q, and of V^T x paired P^T, V^T made once per call
+    into a heap buffer); D must be a multiple of 32 and Dv of 16, else the
+    dot-product kernels run.
 
     Before:
 
@@ -137,6 +141,9 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu"> {
     Option<"bf16Dot", "bf16-dot", "bool", /*default=*/"false",
            "bf16 inputs through AVX-512 BF16 dot products (vdpbf16ps; the "
            "target must have avx512_bf16; needs lanes=16)">,
+    Option<"amx", "amx", "bool", /*default=*/"false",
+           "With bf16-dot, the query-tile kernel's products on AMX tiles "
+           "(tdpbf16ps; the target must have amx-tile and amx-bf16)">,
     Option<"fallback", "fallback", "bool", /*default=*/"true",
            "Leave ops the fused path cannot take for the reference lowering "
            "(false: report them as errors)">,
@@ -150,6 +157,8 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu"> {
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect",
     "::mlir::x86vector::X86VectorDialect",
+    "::mlir::amx::AMXDialect",
+    "::mlir::LLVM::LLVMDialect",
   ];
 }
 

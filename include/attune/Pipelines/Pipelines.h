@@ -60,6 +60,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "bf16-dot",
       llvm::cl::desc("bf16 through AVX-512 BF16 dot products (vdpbf16ps)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> amx{
+      *this, "amx",
+      llvm::cl::desc("With bf16-dot, the query-tile kernel's products on AMX "
+                     "tiles (tdpbf16ps)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> raiseAttention{
       *this, "raise-attention",
       llvm::cl::desc("Find attention written out in linalg (as exporters "

@@ -5,9 +5,11 @@
 #include "attn/IR/AttnOps.h"
 #include "attune/Conversion/AttnToCPU/AttnToCPU.h"
 #include "attune/Conversion/TiledAttention/TileSemantics.h"
+#include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -38,6 +40,7 @@ struct ConvertAttnToCPUPass
     tiling.kvTile = kvTile;
     tiling.rowBlock = rowBlock;
     tiling.bf16Dot = bf16Dot;
+    tiling.amx = amx;
     tiling.decodeRows = decodeRows;
     tiling.kvSplits = kvSplits;
     tiling.openmpThreads = openmpThreads;

@@ -75,6 +75,11 @@ void FusedEmitter::emitQueryTiles(int64_t rows) {
   Value rowsPerUnit = mul(qLen, cIdx(group));
   Value tiles = arith::CeilDivUIOp::create(b, loc, rowsPerUnit, cIdx(rows));
   Value zero = cIdx(0), one = cIdx(1);
+  bool amx = useAmx();
+  if (amx) {
+    requestAmxState();
+    valuesT = transposeValues();
+  }
   scf::ParallelOp::create(
       b, loc, ValueRange{zero, zero, zero}, ValueRange{batch, units, tiles},
       ValueRange{one, one, one},
@@ -87,6 +92,7 @@ void FusedEmitter::emitQueryTiles(int64_t rows) {
             memref::AllocaScopeReturnOp::create(b, loc, ValueRange{}));
         emitTile(ivs[0], ivs[1], ivs[2]);
       });
+  // valuesT is freed by the buffer deallocation pipeline.
 }
 
 /// Qt[d, r] = scale * temperature(row) * Q[b, head(r), pos(r), d] for the
@@ -210,6 +216,7 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
   // accumulator; f16/bf16 K and V widened to f32 one key tile at a time, or
   // with bf16 dot products, V and P^T packed in pairs of keys.
   bool dot = useBf16Dot();
+  bool amx = dot && useAmx();
   Type bf16 = b.getBF16Type();
   Value qt = dot ? scratch({headDim / 2, 2 * tileRows}, bf16)
                  : scratch({headDim, tileRows});
@@ -221,7 +228,9 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
       !dot && !cast<MemRefType>(k.getType()).getElementType().isF32();
   Value keys = convert ? scratch({kvTile, headDim}) : Value();
   Value values = convert ? scratch({kvTile, valueDim}) : Value();
-  Value valuePairs = dot ? scratch({kvTile / 2, 2 * valueDim}, bf16) : Value();
+  Value valuePairs =
+      dot && !amx ? scratch({kvTile / 2, 2 * valueDim}, bf16) : Value();
+  Value keyStage = amx ? scratch({kvTile, headDim}, bf16) : Value();
   Value probPairs = dot ? scratch({kvTile / 2, 2 * tileRows}, bf16) : Value();
 
   packQuery(bi, unit, rowBegin, numRows, qt, slopeBuf, scaleBuf);
@@ -334,7 +343,9 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
           convertRows(k, bi, kvHead, keyBegin, keys, headDim);
           convertRows(v, bi, kvHead, keyBegin, values, valueDim);
         }
-        if (dot) {
+        if (amx) {
+          scoreTileAmx(qt, bi, kvHead, keyBegin, scores, scoreScale, keyStage);
+        } else if (dot) {
           packValuePairs(bi, kvHead, keyBegin, valuePairs);
           scoreTileDot(qt, bi, kvHead, keyBegin, scores, scoreScale);
         } else {
@@ -397,7 +408,10 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
         }
         if (dot) {
           packProbabilityPairs(scores, probPairs);
-          valueTileDot(probPairs, valuePairs, numKeys, alpha, ot);
+          if (amx)
+            valueTileAmx(probPairs, bi, kvHead, keyBegin, alpha, ot);
+          else
+            valueTileDot(probPairs, valuePairs, numKeys, alpha, ot);
         } else {
           valueTile(scores, values, bi, kvHead, keyBegin, numKeys, alpha, ot);
         }

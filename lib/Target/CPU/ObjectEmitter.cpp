@@ -20,6 +20,8 @@ FailureOr<std::unique_ptr<llvm::TargetMachine>>
 attune::createCPUTargetMachine(StringRef cpu, std::string &error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  // Inline assembly (the AMX kernels' arch_prctl system call).
+  llvm::InitializeNativeTargetAsmParser();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);
@@ -54,6 +56,10 @@ int64_t attune::vectorLanes(const llvm::TargetMachine &machine) {
 
 bool attune::hasBf16Dot(const llvm::TargetMachine &machine) {
   return machine.getMCSubtargetInfo()->checkFeatures("+avx512f,+avx512bf16");
+}
+
+bool attune::hasAmxBf16(const llvm::TargetMachine &machine) {
+  return machine.getMCSubtargetInfo()->checkFeatures("+amx-tile,+amx-bf16");
 }
 
 LogicalResult attune::emitObjectFile(ModuleOp module,

@@ -6,6 +6,9 @@
 // RUN: attune-runner %s --pipeline=fused --dtype=bf16 --batch=2 --q-heads=6 --kv-heads=2 --q-len=113 --kv-len=203 --head-dim=128 --value-dim=128 --mask=causal | FileCheck %s
 // RUN: attune-runner %s --pipeline=fused --dtype=bf16 --batch=2 --q-heads=6 --kv-heads=2 --q-len=1023 --kv-len=1024 --head-dim=128 --value-dim=128 --mask=causal | FileCheck %s
 // RUN: attune-runner %s --pipeline=fused --dtype=bf16 --batch=2 --q-heads=6 --kv-heads=2 --q-len=1024 --kv-len=1023 --head-dim=128 --value-dim=128 --mask=causal | FileCheck %s
+// The vdpbf16ps kernels on hosts whose default is AMX (bf16-amx.mlir has AMX):
+// RUN: attune-runner %s --pipeline=fused --fused-options=amx=false --dtype=bf16 --batch=2 --q-heads=6 --kv-heads=2 --q-len=113 --kv-len=203 --head-dim=128 --value-dim=128 --mask=causal | FileCheck %s
+// RUN: attune-runner %s --pipeline=fused --fused-options=amx=false --dtype=bf16 --batch=2 --q-heads=6 --kv-heads=2 --q-len=1024 --kv-len=1023 --head-dim=128 --value-dim=128 --mask=causal | FileCheck %s
 // The same through f32 widening, whatever the host has (the runner picks bf16 dot
 // products on hosts with avx512_bf16):
 // RUN: attune-runner %s --pipeline=fused --fused-options=bf16-dot=false --dtype=bf16 --batch=2 --q-heads=6 --kv-heads=2 --q-len=113 --kv-len=203 --head-dim=128 --value-dim=128 --mask=causal | FileCheck %s

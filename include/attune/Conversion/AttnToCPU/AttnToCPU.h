@@ -31,6 +31,10 @@ struct FusedCPUTiling {
   /// bf16 operands through AVX-512 BF16 dot products (x86vector.avx512.dot:
   /// vdpbf16ps), two products per lane per instruction; needs lanes = 16.
   bool bf16Dot = false;
+  /// With bf16Dot, the query-tile kernel's two products on AMX tiles
+  /// (amx.tile_mulf: tdpbf16ps, 16x16 f32 += 16x32 bf16 * 32x16 bf16); the
+  /// target must have amx-tile and amx-bf16.
+  bool amx = false;
   /// KV groups with at most this many query rows (decode) take the row
   /// kernel: keys in lanes (0: never).
   int64_t decodeRows = 8;

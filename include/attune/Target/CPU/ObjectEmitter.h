@@ -28,6 +28,9 @@ int64_t vectorLanes(const llvm::TargetMachine &machine);
 /// Whether `machine` has AVX-512 BF16 dot products (vdpbf16ps).
 bool hasBf16Dot(const llvm::TargetMachine &machine);
 
+/// Whether `machine` has AMX tiles with bf16 products (amx-tile, amx-bf16).
+bool hasAmxBf16(const llvm::TargetMachine &machine);
+
 /// Translates `module` (LLVM dialect) to LLVM IR, optimizes it at -O3 for
 /// `machine` and writes an object file to `os`.
 LogicalResult emitObjectFile(ModuleOp module, llvm::TargetMachine &machine,
