@@ -388,8 +388,11 @@ int main(int argc, char **argv) {
     return fail("bad --pipeline-options: " + pipelineOptions);
   options.lanes = attune::vectorLanes(**machine);
   options.openmp = openmp;
-  options.bf16Dot = attune::hasBf16Dot(**machine);
-  options.amx = attune::hasAmxBf16(**machine);
+  // The target's bf16 products, unless --pipeline-options chose.
+  if (!StringRef(pipelineOptions).contains("bf16-dot"))
+    options.bf16Dot = attune::hasBf16Dot(**machine);
+  if (!StringRef(pipelineOptions).contains("amx"))
+    options.amx = attune::hasAmxBf16(**machine);
   attune::buildCPUPipeline(pm, options);
   if (failed(pm.run(*module)))
     return fail("lowering failed");

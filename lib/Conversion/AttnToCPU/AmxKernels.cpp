@@ -28,6 +28,41 @@ using namespace mlir::attune::detail;
 /// Keys per block of the V transposition (one A tile's row of bf16).
 static constexpr int64_t kTileKeys = 32;
 
+/// A block of accumulator tiles updated together: `rows` x `cols` 16x16 f32
+/// tiles, `rows` first and `cols` second operands per step (2 x 2: all 8
+/// tile registers). Independent accumulators keep the tile unit busy; one
+/// accumulator at a time waits out tdpbf16ps's latency at every step.
+struct TileBlock {
+  int64_t rows, cols, steps;
+  llvm::function_ref<Value(int64_t i, int64_t j)> init;
+  llvm::function_ref<Value(int64_t i, int64_t step)> first;
+  llvm::function_ref<Value(int64_t j, int64_t step)> second;
+  llvm::function_ref<void(int64_t i, int64_t j, Value acc)> store;
+};
+
+static void emitTileBlock(OpBuilder &b, Location loc, const TileBlock &block) {
+  auto accumulator = amx::TileType::get({16, 16}, b.getF32Type());
+  SmallVector<Value> acc;
+  for (int64_t i = 0; i < block.rows; ++i)
+    for (int64_t j = 0; j < block.cols; ++j)
+      acc.push_back(block.init(i, j));
+  for (int64_t step = 0; step < block.steps; ++step) {
+    SmallVector<Value> lhs, rhs;
+    for (int64_t i = 0; i < block.rows; ++i)
+      lhs.push_back(block.first(i, step));
+    for (int64_t j = 0; j < block.cols; ++j)
+      rhs.push_back(block.second(j, step));
+    for (int64_t i = 0; i < block.rows; ++i)
+      for (int64_t j = 0; j < block.cols; ++j) {
+        Value &a = acc[i * block.cols + j];
+        a = amx::TileMulFOp::create(b, loc, accumulator, lhs[i], rhs[j], a);
+      }
+  }
+  for (int64_t i = 0; i < block.rows; ++i)
+    for (int64_t j = 0; j < block.cols; ++j)
+      block.store(i, j, acc[i * block.cols + j]);
+}
+
 bool FusedEmitter::useAmx() {
   return tiling.amx && useBf16Dot() && op.getHeadDim() % 32 == 0 &&
          op.getValueHeadDim() % 16 == 0 && tiling.kvTile % kTileKeys == 0;
@@ -58,14 +93,15 @@ Value FusedEmitter::transposeValues() {
   int64_t valueDim = op.getValueHeadDim();
   auto vType = cast<MemRefType>(v.getType());
   Type bf16 = b.getBF16Type();
-  // Whole 32-key blocks, and one key tile of zeros past them: a key tile
-  // starting below Lk never reads past the end.
-  Value blocks = arith::CeilDivUIOp::create(b, loc, kvExtent, cIdx(kTileKeys));
-  Value padded = add(mul(blocks, cIdx(kTileKeys)), cIdx(tiling.kvTile));
+  // One contiguous Dv x kvTile block per key tile (tile loads then stay
+  // within a few pages; rows of a plain [Dv, Lk] transpose lie Lk apart),
+  // zero past the keys.
+  int64_t kvTile = tiling.kvTile;
+  Value tiles = arith::CeilDivUIOp::create(b, loc, kvExtent, cIdx(kvTile));
   auto type = MemRefType::get({ShapedType::kDynamic, vType.getDimSize(1),
-                               valueDim, ShapedType::kDynamic},
+                               ShapedType::kDynamic, valueDim, kvTile},
                               bf16);
-  Value vt = memref::AllocOp::create(b, loc, type, ValueRange{batch, padded},
+  Value vt = memref::AllocOp::create(b, loc, type, ValueRange{batch, tiles},
                                      b.getI64IntegerAttr(64));
   VectorType row = VectorType::get({16}, bf16);
   VectorType block = VectorType::get({kTileKeys, 16}, bf16);
@@ -73,13 +109,15 @@ Value FusedEmitter::transposeValues() {
   scf::ParallelOp::create(
       b, loc, ValueRange{zero, zero, zero},
       ValueRange{batch, cIdx(vType.getDimSize(1)),
-                 arith::CeilDivUIOp::create(b, loc, padded, cIdx(kTileKeys))},
+                 mul(tiles, cIdx(kvTile / kTileKeys))},
       ValueRange{one, one, one}, [&](OpBuilder &nb, Location, ValueRange ivs) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
         Value bi = ivs[0], head = ivs[1];
         RowKeys rowKeys(*this, bi);
         Value first = mul(ivs[2], cIdx(kTileKeys));
+        Value tile = arith::DivUIOp::create(b, loc, first, cIdx(kvTile));
+        Value inTile = arith::RemUIOp::create(b, loc, first, cIdx(kvTile));
         Value anyKey = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
                                              first, kvLen);
         Value zeros = arith::ConstantOp::create(
@@ -93,7 +131,7 @@ Value FusedEmitter::transposeValues() {
             OpBuilder::InsertionGuard g2(b);
             b.setInsertionPointToStart(gather.thenBlock());
             Value lastKey = sub(kvLen, cIdx(1));
-            Value tile = arith::ConstantOp::create(
+            Value keys = arith::ConstantOp::create(
                 b, loc, DenseElementsAttr::get(block, b.getZeroAttr(bf16)));
             for (int64_t i = 0; i < kTileKeys; ++i) {
               Value key = add(first, cIdx(i));
@@ -103,10 +141,10 @@ Value FusedEmitter::transposeValues() {
               Value live = arith::CmpIOp::create(
                   b, loc, arith::CmpIPredicate::ult, key, kvLen);
               x = arith::SelectOp::create(b, loc, live, x, zeros);
-              tile = vector::InsertOp::create(b, loc, x, tile,
+              keys = vector::InsertOp::create(b, loc, x, keys,
                                               ArrayRef<int64_t>{i});
             }
-            scf::YieldOp::create(b, loc, ValueRange{tile});
+            scf::YieldOp::create(b, loc, ValueRange{keys});
             b.setInsertionPointToStart(gather.elseBlock());
             scf::YieldOp::create(
                 b, loc,
@@ -120,7 +158,7 @@ Value FusedEmitter::transposeValues() {
             vector::StoreOp::create(
                 b, loc,
                 vector::ExtractOp::create(b, loc, t, ArrayRef<int64_t>{i}), vt,
-                ValueRange{bi, head, add(e, cIdx(i)), first});
+                ValueRange{bi, head, tile, add(e, cIdx(i)), inTile});
         });
       });
   return vt;
@@ -137,18 +175,33 @@ void FusedEmitter::scoreTileAmx(Value qp, Value bi, Value kvHead,
   Type bf16 = b.getBF16Type();
   auto operand = amx::TileType::get({16, 32}, bf16);
   auto accumulator = amx::TileType::get({16, 16}, b.getF32Type());
+  // 2 x 2 blocks of S^T tiles (two 16-key groups x two 16-row groups).
+  int64_t rowCols = std::min<int64_t>(2, tileRows / 16);
   auto emitTiles = [&](llvm::function_ref<Value(Value, int64_t)> loadKeys) {
-    forLoop(cIdx(0), cIdx(kvTile), 16, [&](Value j) {
-      forLoop(cIdx(0), cIdx(tileRows), 16, [&](Value r) {
-        Value acc = amx::TileZeroOp::create(b, loc, accumulator);
-        for (int64_t d = 0; d < headDim; d += 32) {
-          Value query = amx::TileLoadOp::create(
-              b, loc, operand, qp, ValueRange{cIdx(d / 2), mul(r, cIdx(2))});
-          acc = amx::TileMulFOp::create(b, loc, accumulator, loadKeys(j, d),
-                                        query, acc);
-        }
-        amx::TileStoreOp::create(b, loc, scores, ValueRange{j, r}, acc);
-      });
+    forLoop(cIdx(0), cIdx(tileRows), 16 * rowCols, [&](Value r) {
+      for (int64_t j = 0; j < kvTile; j += 32) {
+        auto rowOf = [&](int64_t col) { return add(r, cIdx(16 * col)); };
+        emitTileBlock(
+            b, loc,
+            TileBlock{2, rowCols, headDim / 32,
+                      [&](int64_t, int64_t) -> Value {
+                        return amx::TileZeroOp::create(b, loc, accumulator);
+                      },
+                      [&](int64_t i, int64_t step) {
+                        return loadKeys(cIdx(j + 16 * i), 32 * step);
+                      },
+                      [&](int64_t col, int64_t step) -> Value {
+                        return amx::TileLoadOp::create(
+                            b, loc, operand, qp,
+                            ValueRange{cIdx(16 * step),
+                                       mul(rowOf(col), cIdx(2))});
+                      },
+                      [&](int64_t i, int64_t col, Value acc) {
+                        amx::TileStoreOp::create(
+                            b, loc, scores,
+                            ValueRange{cIdx(j + 16 * i), rowOf(col)}, acc);
+                      }});
+      }
     });
   };
   Value inBounds = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
@@ -215,19 +268,38 @@ void FusedEmitter::valueTileAmx(Value pp, Value bi, Value kvHead,
   }
   auto operand = amx::TileType::get({16, 32}, b.getBF16Type());
   auto accumulator = amx::TileType::get({16, 16}, b.getF32Type());
-  forLoop(cIdx(0), cIdx(valueDim), 16, [&](Value e) {
-    forLoop(cIdx(0), cIdx(tileRows), 16, [&](Value r) {
-      Value acc =
-          amx::TileLoadOp::create(b, loc, accumulator, ot, ValueRange{e, r});
-      for (int64_t j = 0; j < kvTile; j += kTileKeys) {
-        Value values = amx::TileLoadOp::create(
-            b, loc, operand, valuesT,
-            ValueRange{bi, kvHead, e, add(keyBegin, cIdx(j))});
-        Value probs = amx::TileLoadOp::create(
-            b, loc, operand, pp, ValueRange{cIdx(j / 2), mul(r, cIdx(2))});
-        acc = amx::TileMulFOp::create(b, loc, accumulator, values, probs, acc);
-      }
-      amx::TileStoreOp::create(b, loc, ot, ValueRange{e, r}, acc);
-    });
+  // 2 x 2 blocks of Ot tiles (two 16-column groups x two 16-row groups; a
+  // last single column group when Dv / 16 is odd).
+  int64_t rowCols = std::min<int64_t>(2, tileRows / 16);
+  Value keyTile = arith::DivUIOp::create(b, loc, keyBegin, cIdx(kvTile));
+  forLoop(cIdx(0), cIdx(tileRows), 16 * rowCols, [&](Value r) {
+    auto rowOf = [&](int64_t col) { return add(r, cIdx(16 * col)); };
+    for (int64_t e = 0; e < valueDim; e += 32) {
+      int64_t columns = std::min<int64_t>(2, (valueDim - e) / 16);
+      emitTileBlock(
+          b, loc,
+          TileBlock{
+              columns, rowCols, kvTile / kTileKeys,
+              [&](int64_t i, int64_t col) -> Value {
+                return amx::TileLoadOp::create(
+                    b, loc, accumulator, ot,
+                    ValueRange{cIdx(e + 16 * i), rowOf(col)});
+              },
+              [&](int64_t i, int64_t step) -> Value {
+                return amx::TileLoadOp::create(
+                    b, loc, operand, valuesT,
+                    ValueRange{bi, kvHead, keyTile, cIdx(e + 16 * i),
+                               cIdx(kTileKeys * step)});
+              },
+              [&](int64_t col, int64_t step) -> Value {
+                return amx::TileLoadOp::create(
+                    b, loc, operand, pp,
+                    ValueRange{cIdx(16 * step), mul(rowOf(col), cIdx(2))});
+              },
+              [&](int64_t i, int64_t col, Value acc) {
+                amx::TileStoreOp::create(
+                    b, loc, ot, ValueRange{cIdx(e + 16 * i), rowOf(col)}, acc);
+              }});
+    }
   });
 }

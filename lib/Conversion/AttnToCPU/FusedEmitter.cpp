@@ -168,9 +168,10 @@ void FusedEmitter::storeRows(Value bi, Value unit, Value rowBegin,
 /// The online-softmax update of one key tile whose scores are in `scores`:
 ///   m' = max(m, max_j s);  base = m' (0 while -inf);  alpha = exp(m - base)
 ///   P[j, :] = exp(s[j, :] - base);  l' = alpha * l + sum_j P[j, :]
-/// Returns (m', l', alpha); P replaces the scores.
-std::tuple<Value, Value, Value> FusedEmitter::onlineSoftmax(Value scores,
-                                                            Value m, Value l) {
+/// Returns (m', l', alpha); P replaces the scores, or with `pairs` (bf16
+/// products) goes straight to the packed pairs (storeProbabilityPair).
+std::tuple<Value, Value, Value>
+FusedEmitter::onlineSoftmax(Value scores, Value m, Value l, Value pairs) {
   int64_t kvTile = tiling.kvTile;
   auto rowAt = [&](Value j) {
     return vector::LoadOp::create(b, loc, rowType, scores, ValueRange{j, cIdx(0)})
@@ -188,16 +189,29 @@ std::tuple<Value, Value, Value> FusedEmitter::onlineSoftmax(Value scores,
   Value base = TileSemantics::exponentBase(b, loc, mNew);
   Value alpha =
       math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, m, base));
+  auto weight = [&](Value j) -> Value {
+    return math::ExpOp::create(b, loc,
+                               arith::SubFOp::create(b, loc, rowAt(j), base));
+  };
   auto sumLoop = scf::ForOp::create(
-      b, loc, cIdx(0), cIdx(kvTile), cIdx(1), ValueRange{splatF32(0.0f)},
+      b, loc, cIdx(0), cIdx(pairs ? kvTile / 2 : kvTile), cIdx(1),
+      ValueRange{splatF32(0.0f)},
       [&](OpBuilder &lb, Location, Value j, ValueRange acc) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToEnd(lb.getInsertionBlock());
-        Value p = math::ExpOp::create(
-            b, loc, arith::SubFOp::create(b, loc, rowAt(j), base));
-        vector::StoreOp::create(b, loc, p, scores, ValueRange{j, cIdx(0)});
-        scf::YieldOp::create(
-            b, loc, ValueRange{arith::AddFOp::create(b, loc, acc[0], p)});
+        Value sum;
+        if (pairs) {
+          Value first = mul(j, cIdx(2));
+          Value p0 = weight(first), p1 = weight(add(first, cIdx(1)));
+          storeProbabilityPair(p0, p1, pairs, j);
+          sum = arith::AddFOp::create(b, loc, acc[0],
+                                      arith::AddFOp::create(b, loc, p0, p1));
+        } else {
+          Value p = weight(j);
+          vector::StoreOp::create(b, loc, p, scores, ValueRange{j, cIdx(0)});
+          sum = arith::AddFOp::create(b, loc, acc[0], p);
+        }
+        scf::YieldOp::create(b, loc, ValueRange{sum});
       });
   Value lNew = arith::AddFOp::create(
       b, loc, arith::MulFOp::create(b, loc, alpha, l), sumLoop.getResult(0));
@@ -396,18 +410,26 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
         Value m = state[0], l = state[1], alpha;
         if (sigmoidBias) {
           // p = sigmoid(s + b); nothing to rescale.
-          forLoop(cIdx(0), cIdx(kvTile), 1, [&](Value j) {
+          auto weight = [&](Value j) {
             Value s = vector::LoadOp::create(b, loc, rowType, scores,
                                              ValueRange{j, cIdx(0)});
-            vector::StoreOp::create(
-                b, loc, TileSemantics::sigmoidWeights(b, loc, s, sigmoidBias),
-                scores, ValueRange{j, cIdx(0)});
+            return TileSemantics::sigmoidWeights(b, loc, s, sigmoidBias);
+          };
+          forLoop(cIdx(0), cIdx(dot ? kvTile / 2 : kvTile), 1, [&](Value j) {
+            if (dot) {
+              Value first = mul(j, cIdx(2));
+              storeProbabilityPair(weight(first), weight(add(first, cIdx(1))),
+                                   probPairs, j);
+              return;
+            }
+            vector::StoreOp::create(b, loc, weight(j), scores,
+                                    ValueRange{j, cIdx(0)});
           });
         } else {
-          std::tie(m, l, alpha) = onlineSoftmax(scores, m, l);
+          std::tie(m, l, alpha) =
+              onlineSoftmax(scores, m, l, dot ? probPairs : Value());
         }
         if (dot) {
-          packProbabilityPairs(scores, probPairs);
           if (amx)
             valueTileAmx(probPairs, bi, kvHead, keyBegin, alpha, ot);
           else

@@ -132,8 +132,8 @@ private:
                        llvm::function_ref<void(Value, int64_t)> fn);
 
   void emitTile(Value bi, Value unit, Value tile);
-  std::tuple<Value, Value, Value> onlineSoftmax(Value scores, Value m,
-                                                Value l);
+  std::tuple<Value, Value, Value> onlineSoftmax(Value scores, Value m, Value l,
+                                                Value pairs = {});
 
   /// How the shared block-list walk (TiledAttention/BlockListWalk.h) reads
   /// this kernel's lists for batch row `bi` and query head `head`
@@ -163,7 +163,8 @@ private:
   // pairs along the reduction dimension, products accumulate in f32.
   bool useBf16Dot();
   void packValuePairs(Value bi, Value kvHead, Value keyBegin, Value vp);
-  void packProbabilityPairs(Value scores, Value pp);
+  /// Pp[q, 2 r + t] = bf16(p_t[r]): the probabilities of keys 2q and 2q+1.
+  void storeProbabilityPair(Value p0, Value p1, Value pp, Value q);
   void scoreTileDot(Value qp, Value bi, Value kvHead, Value keyBegin,
                     Value scores, Value rowScale);
   void valueTileDot(Value pp, Value vp, Value numKeys, Value alpha, Value ot);

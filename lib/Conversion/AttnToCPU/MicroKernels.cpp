@@ -163,25 +163,17 @@ void FusedEmitter::packValuePairs(Value bi, Value kvHead, Value keyBegin,
   });
 }
 
-/// Pp[q, 2 r + t] = bf16(P^T[2 q + t, r]): the probabilities rounded to bf16,
-/// as FlashAttention does before its second product.
-void FusedEmitter::packProbabilityPairs(Value scores, Value pp) {
-  VectorType f32 = VectorType::get({16}, b.getF32Type());
+/// Pp[q, 2 r + t] = bf16(p_t[r]): probabilities rounded to bf16 as
+/// FlashAttention does before its second product, interleaved in pairs of
+/// keys, straight from the softmax (no f32 copy of P).
+void FusedEmitter::storeProbabilityPair(Value p0, Value p1, Value pp, Value q) {
   VectorType half = VectorType::get({16}, b.getBF16Type());
-  forLoop(cIdx(0), cIdx(tiling.kvTile / 2), 1, [&](Value p) {
-    Value row0 = mul(p, cIdx(2));
-    Value row1 = add(row0, cIdx(1));
-    for (int64_t g = 0; g < tileRows / 16; ++g) {
-      Value x0 = vector::LoadOp::create(b, loc, f32, scores,
-                                        ValueRange{row0, cIdx(16 * g)});
-      Value x1 = vector::LoadOp::create(b, loc, f32, scores,
-                                        ValueRange{row1, cIdx(16 * g)});
-      Value pair = vector::InterleaveOp::create(
-          b, loc, arith::TruncFOp::create(b, loc, half, x0),
-          arith::TruncFOp::create(b, loc, half, x1));
-      vector::StoreOp::create(b, loc, pair, pp, ValueRange{p, cIdx(32 * g)});
-    }
-  });
+  for (int64_t g = 0; g < tileRows / 16; ++g) {
+    Value pair = vector::InterleaveOp::create(
+        b, loc, arith::TruncFOp::create(b, loc, half, laneGroup(p0, g)),
+        arith::TruncFOp::create(b, loc, half, laneGroup(p1, g)));
+    vector::StoreOp::create(b, loc, pair, pp, ValueRange{q, cIdx(32 * g)});
+  }
 }
 
 /// scores[j, :] = rowScale * sum_p dot(K[j, 2p : 2p + 2], Qp[p, :]).

@@ -3,14 +3,12 @@
 
 // bf16 with AMX tiles: the query-tile kernel asks Linux for the tile state,
 // transposes V once per call (32 keys x 16 columns at a time, zero past the
-// keys), then runs both products as 16x16 f32 tiles.
+// keys), then runs both products as 2 x 2 blocks of 16x16 f32 tiles.
 // CHECK-LABEL: func.func @amx
 // CHECK:         llvm.inline_asm has_side_effects "syscall", "={rax},{rax},{rdi},{rsi},~{rcx},~{r11},~{memory}" %c158_i64, %c4131_i64, %c18_i64
-// Vt[b, h, e, j]: whole 32-key blocks plus a key tile of zeros
-// CHECK:         %[[BLOCKS:.+]] = arith.ceildivui %{{.+}}, %c32
-// CHECK:         %[[WHOLE:.+]] = arith.muli %[[BLOCKS]], %c32
-// CHECK:         %[[PADDED:.+]] = arith.addi %[[WHOLE]], %c64
-// CHECK:         memref.alloc(%[[PADDED]]) {alignment = 64 : i64} : memref<1x2x64x?xbf16>
+// Vt[b, h, t, e, j]: one Dv x kvTile block per key tile t
+// CHECK:         %[[TILES:.+]] = arith.ceildivui %{{.+}}, %c64
+// CHECK:         memref.alloc(%[[TILES]]) {alignment = 64 : i64} : memref<1x2x?x64x64xbf16>
 // CHECK:         scf.parallel
 // CHECK:           vector.transpose %{{.+}}, [1, 0] : vector<32x16xbf16> to vector<16x32xbf16>
 // CHECK:         scf.parallel
@@ -28,7 +26,7 @@
 // CHECK:         vector.reduction <or>
 // Ot tile += Vt x Pp
 // CHECK:         amx.tile_load %{{.+}} : memref<64x16xf32> into !amx.tile<16x16xf32>
-// CHECK:         amx.tile_load %{{.+}} : memref<?x2x64x?xbf16> into !amx.tile<16x32xbf16>
+// CHECK:         amx.tile_load %{{.+}} : memref<?x2x?x64x64xbf16> into !amx.tile<16x32xbf16>
 // CHECK:         amx.tile_mulf
 // CHECK:         amx.tile_store
 // LLVM-LABEL: llvm.func @amx
