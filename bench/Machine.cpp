@@ -8,11 +8,14 @@
 #include "Machine.h"
 
 #include <immintrin.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -92,6 +95,46 @@ __attribute__((target("avx512f,avx512bf16"))) void bf16Loop(int64_t steps) {
   sink = s;
 }
 
+/// tdpbf16ps: a 16x16 f32 tile += 16x32 bf16 x 32x16 bf16 (16384 FLOP),
+/// four independent accumulators in registers.
+__attribute__((target("amx-tile,amx-bf16"))) void amxLoop(int64_t steps) {
+  struct alignas(64) {
+    uint8_t palette = 1, startRow = 0, reserved[14] = {};
+    uint16_t bytesPerRow[16] = {};
+    uint8_t rows[16] = {};
+  } config;
+  for (int t = 0; t < 8; ++t) {
+    config.rows[t] = 16;
+    config.bytesPerRow[t] = 64;
+  }
+  _tile_loadconfig(&config);
+  alignas(64) static const uint16_t ones[16 * 32] = {};
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  _tile_zero(3);
+  _tile_loadd(4, ones, 64);
+  _tile_loadd(5, ones, 64);
+  _tile_loadd(6, ones, 64);
+  _tile_loadd(7, ones, 64);
+  for (int64_t i = 0; i < steps; ++i) {
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+  }
+  _tile_release();
+}
+
+/// Whether this process may use AMX tiles (asks Linux for the tile state).
+bool amxUsable() {
+  if (!__builtin_cpu_supports("amx-tile") ||
+      !__builtin_cpu_supports("amx-bf16"))
+    return false;
+  constexpr long kReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  return syscall(SYS_arch_prctl, kReqXcompPerm, kXfeatureXtiledata) == 0;
+}
+
 __attribute__((target("avx2"))) double sumRange(const float *data,
                                                 size_t n) {
   __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
@@ -124,6 +167,12 @@ Machine attune::bench::measureMachine(int threads) {
   m.threads = threads;
   bool avx512 = __builtin_cpu_supports("avx512f");
   m.isa = avx512 ? "avx512" : "avx2";
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);)
+    if (line.rfind("model name", 0) == 0) {
+      m.model = line.substr(line.find(':') + 2);
+      break;
+    }
   m.fmaGflops = best(3, [&] {
     double seconds = timeOnThreads(threads, [&](int) {
       avx512 ? fmaLoop512(kSteps) : fmaLoop256(kSteps);
@@ -136,6 +185,13 @@ Machine attune::bench::measureMachine(int threads) {
       double seconds = timeOnThreads(threads, [](int) { bf16Loop(kSteps); });
       return 16.0 * 16 * 4 * kSteps * threads / seconds * 1e-9;
     });
+  if (amxUsable()) {
+    constexpr int64_t kTileSteps = kSteps / 8;
+    m.amxGflops = best(3, [&] {
+      double seconds = timeOnThreads(threads, [](int) { amxLoop(kTileSteps); });
+      return 4.0 * 16 * 16 * 32 * 2 * kTileSteps * threads / seconds * 1e-9;
+    });
+  }
   // 1 GiB of floats, read by every thread in its own slice.
   size_t n = size_t(1) << 28;
   float *data = static_cast<float *>(std::aligned_alloc(64, n * sizeof(float)));

@@ -149,6 +149,9 @@ int main(int argc, char **argv) {
                               std::to_string(machine.fmaGflops));
   benchmark::AddCustomContext("bf16_dot_peak_gflops",
                               std::to_string(machine.bf16DotGflops));
+  benchmark::AddCustomContext("cpu_model", machine.model);
+  benchmark::AddCustomContext("amx_bf16_peak_gflops",
+                              std::to_string(machine.amxGflops));
   benchmark::AddCustomContext("read_bw_gbps", std::to_string(machine.readGbps));
   benchmark::AddCustomContext("openblas_core", openblas_get_corename());
   registerAll();

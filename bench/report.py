@@ -322,10 +322,11 @@ def main():
 
 Command: `{command}`
 
-Machine: {context.get('host_name', '?')}, {context.get('num_cpus')} CPUs at {context.get('mhz_per_cpu')} MHz,
+Machine: {context.get('host_name', '?')} ({context.get('cpu_model', '?')}), {context.get('num_cpus')} CPUs at {context.get('mhz_per_cpu')} MHz,
 {context.get('threads')} threads, ISA {context.get('isa')}. Measured by attune-bench at start, on those threads:
 f32 FMA peak {float(context.get('fma_peak_gflops', 0)):.1f} GFLOP/s, vdpbf16ps peak
-{float(context.get('bf16_dot_peak_gflops', 0)):.1f} GFLOP/s, streaming read {float(context.get('read_bw_gbps', 0)):.1f} GB/s.
+{float(context.get('bf16_dot_peak_gflops', 0)):.1f} GFLOP/s, AMX tdpbf16ps peak {float(context.get('amx_bf16_peak_gflops', 0)):.1f} GFLOP/s
+(0: no AMX), streaming read {float(context.get('read_bw_gbps', 0)):.1f} GB/s.
 OpenBLAS kernel: {context.get('openblas_core')} (OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for the run).
 
 Times are medians of the repetitions; `peak fraction` is GFLOP/s over the FMA peak (prefill) or
@@ -334,15 +335,17 @@ Lq=1, Hq=32, Hkv=8, D=128. FLOPs count 4*B*Hq*Lq*Lk*D, halved for causal, for ev
 `naive` runs on one thread and only at small sizes.
 
 Notes that hold for this machine kind (read them with the numbers):
-- The peaks are measured here, not taken from a data sheet: LLVM reports this CPU as znver4, whose
-  512-bit FMA runs at half the rate of Zen 5's, so the f32 FMA peak is about 115 GFLOP/s per core.
+- The peaks are measured here, not taken from a data sheet; machines of this kind have been AMD EPYC
+  (znver4: no AMX) and Intel Xeon with AMX (Sapphire Rapids class), so compare runs by their headers.
 - Debian's OpenBLAS 0.3.21 has no bf16 GEMM (no sbgemm symbol): the bf16 `openblas_unfused`
   baseline widens bf16 to f32 inside the timed region and then runs sgemm.
-- bf16 prefill in attune runs both products on vdpbf16ps (two products per lane per instruction),
-  which is why its GFLOP/s exceed the f32 FMA peak; the dotted line is the measured vdpbf16ps peak.
+- bf16 prefill in attune runs both products on AMX tiles (tdpbf16ps) where the CPU has them, else on
+  vdpbf16ps (two products per lane per instruction), which is why its GFLOP/s exceed the f32 FMA peak;
+  `peak fraction` still divides by the f32 FMA peak. With AMX the products are far from the tile
+  unit's peak: the online softmax's exp on AVX-512 bounds the kernel.
 - Decode reads every K/V byte once per KV group (the group's 4 query heads share the pass). With
-  the KV cache in L3 (Lk=4096) the kernel runs at or above the DRAM read figure; from DRAM it
-  reaches about half of it: the loop is bound by memory latency there, not by arithmetic.
+  the KV cache in L3 (Lk=4096) the kernel can run at or above the DRAM read figure; from DRAM the
+  decode table's peak fraction says how much of the streaming read it reaches.
 
 """
     body = (targets(context, rows) + "\n" + variants(rows) + "\n" +

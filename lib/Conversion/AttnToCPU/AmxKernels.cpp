@@ -164,7 +164,8 @@ Value FusedEmitter::transposeValues() {
   return vt;
 }
 
-/// scores[j, :] = rowScale * S^T[j, :] for the key tile, 16 x 16 tiles. A
+/// scores[j, :] = rowScale * S^T[j, :] for the key tile (S^T alone without
+/// rowScale: the softmax scales), 16 x 16 tiles. A
 /// tile reaching past the row's keys reads its K rows from `keyStage`
 /// (clamped to the last key, as the vector kernels read them; the mask
 /// hides them), so nothing past the buffer is loaded.
@@ -236,6 +237,8 @@ void FusedEmitter::scoreTileAmx(Value qp, Value bi, Value kvHead,
                                          ValueRange{j, cIdx(d)});
         });
       });
+  if (!rowScale)
+    return;
   forLoop(cIdx(0), cIdx(kvTile), 1, [&](Value j) {
     Value s =
         vector::LoadOp::create(b, loc, rowType, scores, ValueRange{j, cIdx(0)});

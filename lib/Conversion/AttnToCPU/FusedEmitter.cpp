@@ -169,16 +169,21 @@ void FusedEmitter::storeRows(Value bi, Value unit, Value rowBegin,
 ///   m' = max(m, max_j s);  base = m' (0 while -inf);  alpha = exp(m - base)
 ///   P[j, :] = exp(s[j, :] - base);  l' = alpha * l + sum_j P[j, :]
 /// Returns (m', l', alpha); P replaces the scores, or with `pairs` (bf16
-/// products) goes straight to the packed pairs (storeProbabilityPair).
-std::tuple<Value, Value, Value>
-FusedEmitter::onlineSoftmax(Value scores, Value m, Value l, Value pairs) {
+/// products) goes straight to the packed pairs (storeProbabilityPair). With
+/// `scale` (> 0), the tile holds s / scale: m' = max(m, scale * max_j),
+/// P = exp(scale * s - base).
+std::tuple<Value, Value, Value> FusedEmitter::onlineSoftmax(Value scores,
+                                                            Value m, Value l,
+                                                            Value pairs,
+                                                            Value scale) {
   int64_t kvTile = tiling.kvTile;
   auto rowAt = [&](Value j) {
     return vector::LoadOp::create(b, loc, rowType, scores, ValueRange{j, cIdx(0)})
         .getResult();
   };
   auto maxLoop = scf::ForOp::create(
-      b, loc, cIdx(0), cIdx(kvTile), cIdx(1), ValueRange{m},
+      b, loc, cIdx(0), cIdx(kvTile), cIdx(1),
+      ValueRange{scale ? splatF32(kNegInf) : m},
       [&](OpBuilder &lb, Location, Value j, ValueRange acc) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToEnd(lb.getInsertionBlock());
@@ -186,10 +191,17 @@ FusedEmitter::onlineSoftmax(Value scores, Value m, Value l, Value pairs) {
             b, loc, ValueRange{arith::MaximumFOp::create(b, loc, acc[0], rowAt(j))});
       });
   Value mNew = maxLoop.getResult(0);
+  if (scale)
+    mNew = arith::MaximumFOp::create(
+        b, loc, m, arith::MulFOp::create(b, loc, mNew, scale));
   Value base = TileSemantics::exponentBase(b, loc, mNew);
   Value alpha =
       math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, m, base));
+  Value negBase = scale ? arith::NegFOp::create(b, loc, base) : Value();
   auto weight = [&](Value j) -> Value {
+    if (scale)
+      return math::ExpOp::create(
+          b, loc, math::FmaOp::create(b, loc, rowAt(j), scale, negBase));
     return math::ExpOp::create(b, loc,
                                arith::SubFOp::create(b, loc, rowAt(j), base));
   };
@@ -252,6 +264,17 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
                                                   ValueRange{cIdx(0)})
                                .getResult()
                          : Value();
+  // The bf16 products leave the scale for the scores. When it is one
+  // positive constant and nothing reads the scaled scores before the
+  // softmax (no modifier, no sigmoid), the softmax applies it in its exp
+  // (exp(s * scale - m)) instead of a pass over the tile; masking the
+  // unscaled scores to -inf is the same.
+  Value softmaxScale;
+  if (dot && !temperature && sem.scale() > 0 && !sem.modifiesScores() &&
+      !sem.isSigmoid()) {
+    softmaxScale = splatF32(static_cast<float>(sem.scale()));
+    scoreScale = Value();
+  }
   forLoop(cIdx(0), cIdx(valueDim), 1, [&](Value e) {
     vector::StoreOp::create(b, loc, splatF32(0.0f), ot, ValueRange{e, cIdx(0)});
   });
@@ -426,8 +449,8 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
                                     ValueRange{j, cIdx(0)});
           });
         } else {
-          std::tie(m, l, alpha) =
-              onlineSoftmax(scores, m, l, dot ? probPairs : Value());
+          std::tie(m, l, alpha) = onlineSoftmax(
+              scores, m, l, dot ? probPairs : Value(), softmaxScale);
         }
         if (dot) {
           if (amx)

@@ -133,7 +133,8 @@ private:
 
   void emitTile(Value bi, Value unit, Value tile);
   std::tuple<Value, Value, Value> onlineSoftmax(Value scores, Value m, Value l,
-                                                Value pairs = {});
+                                                Value pairs = {},
+                                                Value scale = {});
 
   /// How the shared block-list walk (TiledAttention/BlockListWalk.h) reads
   /// this kernel's lists for batch row `bi` and query head `head`

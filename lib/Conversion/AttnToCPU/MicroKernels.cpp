@@ -176,7 +176,8 @@ void FusedEmitter::storeProbabilityPair(Value p0, Value p1, Value pp, Value q) {
   }
 }
 
-/// scores[j, :] = rowScale * sum_p dot(K[j, 2p : 2p + 2], Qp[p, :]).
+/// scores[j, :] = rowScale * sum_p dot(K[j, 2p : 2p + 2], Qp[p, :]) (the
+/// sum alone without rowScale: the softmax scales).
 void FusedEmitter::scoreTileDot(Value qp, Value bi, Value kvHead,
                                 Value keyBegin, Value scores,
                                 Value rowScale) {
@@ -214,8 +215,11 @@ void FusedEmitter::scoreTileDot(Value qp, Value bi, Value kvHead,
       for (int64_t g = 0; g < groups; ++g)
         vector::StoreOp::create(
             b, loc,
-            arith::MulFOp::create(b, loc, loop.getResult(r * groups + g),
-                                  laneGroup(rowScale, g)),
+            rowScale
+                ? arith::MulFOp::create(b, loc, loop.getResult(r * groups + g),
+                                        laneGroup(rowScale, g))
+                      .getResult()
+                : loop.getResult(r * groups + g),
             scores, ValueRange{add(j, cIdx(r)), cIdx(16 * g)});
   });
 }

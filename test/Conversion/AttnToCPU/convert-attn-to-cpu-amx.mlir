@@ -21,6 +21,13 @@
 // CHECK:           amx.tile_store %{{.+}} : memref<64x16xf32>, !amx.tile<16x16xf32>
 // CHECK:         } else {
 // CHECK:           amx.tile_load %{{.+}} : memref<64x64xbf16> into !amx.tile<16x32xbf16>
+// The scale (one positive constant, no modifier) applied in the softmax's
+// exp, on two keys per step whose probabilities go straight to bf16 pairs
+// CHECK:         %[[P0:.+]] = math.fma %{{.+}}, %[[SCALE:.+]], %[[NEGBASE:.+]] : vector<16xf32>
+// CHECK-NEXT:    math.exp %[[P0]]
+// CHECK:         %[[P1:.+]] = math.fma %{{.+}}, %[[SCALE]], %[[NEGBASE]] : vector<16xf32>
+// CHECK-NEXT:    math.exp %[[P1]]
+// CHECK:         vector.interleave
 // The rescale of Ot only when some row's maximum moved
 // CHECK:         arith.cmpf une
 // CHECK:         vector.reduction <or>
