@@ -55,9 +55,12 @@ struct Config {
     double kv = 2.0 * kvHeads * kDim * (prefix + double(batch) * kSuffix);
     return (kv + 2.0 * batch * kQHeads * kDim) * elementBytes();
   }
-  /// max(flops / peak, bytes / bandwidth), in seconds.
+  /// max(flops / peak, bytes / bandwidth), in seconds; bf16's peak is the
+  /// fastest of the machine's units that take it (AMX tiles, vdpbf16ps, or
+  /// f32 FMA after widening).
   double roofline(const Machine &m) const {
-    double peak = bf16 && m.bf16DotGflops > 0 ? m.bf16DotGflops : m.fmaGflops;
+    double peak = bf16 ? std::max({m.fmaGflops, m.bf16DotGflops, m.amxGflops})
+                       : m.fmaGflops;
     return std::max(flops() / (peak * 1e9), bytes() / (m.readGbps * 1e9));
   }
   bool operator==(const Config &o) const {

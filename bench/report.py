@@ -86,9 +86,11 @@ def targets(context, rows):
     b = get("prefill_bf16", 4096, "attune")
     if a and b:
         r = a["ms"] / b["ms"]
-        peak = float(context.get("bf16_dot_peak_gflops", 0)) or 1
+        amx = float(context.get("amx_bf16_peak_gflops", 0))
+        peak = amx or float(context.get("bf16_dot_peak_gflops", 0)) or 1
+        unit = "AMX tdpbf16ps" if amx else "vdpbf16ps"
         out.append(f"| prefill bf16 faster than f32 (same shape) | {r:.2f}x f32 "
-                   f"({b['gflops'] / peak:.2f} of the vdpbf16ps peak) | {'yes' if r > 1 else 'no'} |")
+                   f"({b['gflops'] / peak:.2f} of the {unit} peak) | {'yes' if r > 1 else 'no'} |")
     out.append("| no O(L^2) buffer: L=32768 prefill memory O(L*D) | see test/Integration/CPU/"
                "no-quadratic-memory.test (peak grows by MBs, scores would take 4 GiB) | yes |")
     for dtype in ("f32", "bf16"):
@@ -148,7 +150,7 @@ def hydragen(rows):
            "the stacked queries of all rows, exact merge). `attune_per_row`: the fused decode kernel per "
            "sequence over its full KV. `openblas_unfused`: the same per sequence on OpenBLAS. Roofline: "
            "max(flops / peak, bytes / bandwidth) of the decomposed problem with the measured peaks "
-           "(bf16: the vdpbf16ps peak), flops = 4 B Hq (P+128) D, bytes = prefix KV once + every "
+           "(bf16: the fastest of AMX tiles, vdpbf16ps and f32 FMA), flops = 4 B Hq (P+128) D, bytes = prefix KV once + every "
            "suffix KV + Q + O.\n"]
     def get(group, size, impl):
         return rows.get((group, size, impl))
@@ -225,7 +227,9 @@ def plot(context, rows, outdir):
                       for i in impls
                       if os.path.getsize(os.path.join(datdir, f"{g}.{i}.dat")) > 0]
             series.append(f"{ceiling} with lines dashtype 2 lc rgb 'black' title '{name}'")
-            if kind == "prefill" and "bf16" in g and bf16peak > 0:
+            # With AMX the tile peak would flatten the plot: no line then.
+            if (kind == "prefill" and "bf16" in g and bf16peak > 0
+                    and not float(context.get("amx_bf16_peak_gflops", 0))):
                 series.append(f"{bf16peak} with lines dashtype 3 lc rgb 'gray40' "
                               "title 'measured vdpbf16ps peak'")
             script.append("plot " + ", ".join(series))
