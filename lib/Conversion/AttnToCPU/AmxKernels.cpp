@@ -64,11 +64,12 @@ static void emitTileBlock(OpBuilder &b, Location loc, const TileBlock &block) {
 }
 
 bool FusedEmitter::useAmx() {
-  return tiling.amx && useBf16Dot() && op.getHeadDim() % 32 == 0 &&
-         op.getValueHeadDim() % 16 == 0 && tiling.kvTile % kTileKeys == 0;
+  return tiling.amx && !amxRefused && useBf16Dot() &&
+         op.getHeadDim() % 32 == 0 && op.getValueHeadDim() % 16 == 0 &&
+         tiling.kvTile % kTileKeys == 0;
 }
 
-void FusedEmitter::requestAmxState() {
+Value FusedEmitter::requestAmxState() {
   // arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) as a raw system
   // call (no libc symbol to link): Linux >= 5.16 faults on the first tile
   // instruction of a process that has not asked.
@@ -78,7 +79,7 @@ void FusedEmitter::requestAmxState() {
   };
   constexpr int64_t kArchPrctl = 158, kReqXcompPerm = 0x1023,
                     kXfeatureXtiledata = 18;
-  LLVM::InlineAsmOp::create(
+  auto call = LLVM::InlineAsmOp::create(
       b, loc, b.getI64Type(),
       ValueRange{i64(kArchPrctl), i64(kReqXcompPerm), i64(kXfeatureXtiledata)},
       b.getStringAttr("syscall"),
@@ -87,6 +88,8 @@ void FusedEmitter::requestAmxState() {
       LLVM::TailCallKindAttr::get(b.getContext(),
                                   LLVM::tailcallkind::TailCallKind::None),
       LLVM::AsmDialectAttr(), ArrayAttr());
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                               call.getResult(0), i64(0));
 }
 
 Value FusedEmitter::transposeValues() {

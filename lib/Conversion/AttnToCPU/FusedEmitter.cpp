@@ -75,24 +75,42 @@ void FusedEmitter::emitQueryTiles(int64_t rows) {
   Value rowsPerUnit = mul(qLen, cIdx(group));
   Value tiles = arith::CeilDivUIOp::create(b, loc, rowsPerUnit, cIdx(rows));
   Value zero = cIdx(0), one = cIdx(1);
-  bool amx = useAmx();
-  if (amx) {
-    requestAmxState();
-    valuesT = transposeValues();
+  auto emitTiles = [&] {
+    scf::ParallelOp::create(
+        b, loc, ValueRange{zero, zero, zero}, ValueRange{batch, units, tiles},
+        ValueRange{one, one, one},
+        [&](OpBuilder &nb, Location, ValueRange ivs) {
+          // Scratch tiles live on the stack of the thread running the tile.
+          auto scope = memref::AllocaScopeOp::create(nb, loc, TypeRange{});
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(&scope.getBodyRegion().emplaceBlock());
+          b.setInsertionPoint(
+              memref::AllocaScopeReturnOp::create(b, loc, ValueRange{}));
+          emitTile(ivs[0], ivs[1], ivs[2]);
+        });
+  };
+  if (!useAmx()) {
+    emitTiles();
+    return;
   }
-  scf::ParallelOp::create(
-      b, loc, ValueRange{zero, zero, zero}, ValueRange{batch, units, tiles},
-      ValueRange{one, one, one},
-      [&](OpBuilder &nb, Location, ValueRange ivs) {
-        // Scratch tiles live on the stack of the thread running the tile.
-        auto scope = memref::AllocaScopeOp::create(nb, loc, TypeRange{});
+  // AMX where the OS grants the tile state (Linux >= 5.16; older kernels
+  // would fault on the first tile instruction), else the vdpbf16ps kernels.
+  scf::IfOp::create(
+      b, loc, requestAmxState(),
+      [&](OpBuilder &tb, Location) {
         OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(&scope.getBodyRegion().emplaceBlock());
-        b.setInsertionPoint(
-            memref::AllocaScopeReturnOp::create(b, loc, ValueRange{}));
-        emitTile(ivs[0], ivs[1], ivs[2]);
+        b.setInsertionPoint(scf::YieldOp::create(tb, loc, ValueRange{}));
+        // Freed by the buffer deallocation pipeline.
+        valuesT = transposeValues();
+        emitTiles();
+      },
+      [&](OpBuilder &eb, Location) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(scf::YieldOp::create(eb, loc, ValueRange{}));
+        amxRefused = true;
+        emitTiles();
+        amxRefused = false;
       });
-  // valuesT is freed by the buffer deallocation pipeline.
 }
 
 /// Qt[d, r] = scale * temperature(row) * Q[b, head(r), pos(r), d] for the

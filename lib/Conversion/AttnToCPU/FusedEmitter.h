@@ -177,9 +177,11 @@ private:
   //   rows)
   // K tiles load as they lie in memory; Vt is V transposed once per call.
   bool useAmx();
-  /// Asks Linux for the AMX tile state (arch_prctl ARCH_REQ_XCOMP_PERM), a
-  /// no-op after the first call in a process.
-  void requestAmxState();
+  /// Asks Linux for the AMX tile state (arch_prctl ARCH_REQ_XCOMP_PERM; a
+  /// no-op after the first grant in a process): true when granted.
+  Value requestAmxState();
+  /// Set while the fallback for a refused tile state is emitted.
+  bool amxRefused = false;
   /// valuesT[b, h, e, j] = V[b, h, j, e] for the row's keys, 0 past them up
   /// to the padded extent (heap; the buffer deallocation pipeline frees it).
   Value transposeValues();

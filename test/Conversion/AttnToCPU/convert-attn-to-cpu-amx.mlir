@@ -1,11 +1,13 @@
 // RUN: attune-opt %s --convert-attn-to-cpu="bf16-dot=true amx=true" --canonicalize | FileCheck %s
 // RUN: attune-opt %s --attune-cpu-pipeline="bf16-dot=true amx=true" | FileCheck %s --check-prefix=LLVM
 
-// bf16 with AMX tiles: the query-tile kernel asks Linux for the tile state,
-// transposes V once per call (32 keys x 16 columns at a time, zero past the
+// bf16 with AMX tiles: the query-tile kernel asks Linux for the tile state
+// and, when granted, transposes V once per call (32 keys x 16 columns at a time, zero past the
 // keys), then runs both products as 2 x 2 blocks of 16x16 f32 tiles.
 // CHECK-LABEL: func.func @amx
-// CHECK:         llvm.inline_asm has_side_effects "syscall", "={rax},{rax},{rdi},{rsi},~{rcx},~{r11},~{memory}" %c158_i64, %c4131_i64, %c18_i64
+// CHECK:         %[[RC:.+]] = llvm.inline_asm has_side_effects "syscall", "={rax},{rax},{rdi},{rsi},~{rcx},~{r11},~{memory}" %c158_i64, %c4131_i64, %c18_i64
+// CHECK-NEXT:    %[[GRANTED:.+]] = arith.cmpi eq, %[[RC]], %c0_i64 : i64
+// CHECK-NEXT:    scf.if %[[GRANTED]] {
 // Vt[b, h, t, e, j]: one Dv x kvTile block per key tile t
 // CHECK:         %[[TILES:.+]] = arith.ceildivui %{{.+}}, %c64
 // CHECK:         memref.alloc(%[[TILES]]) {alignment = 64 : i64} : memref<1x2x?x64x64xbf16>
@@ -36,6 +38,13 @@
 // CHECK:         amx.tile_load %{{.+}} : memref<?x2x?x64x64xbf16> into !amx.tile<16x32xbf16>
 // CHECK:         amx.tile_mulf
 // CHECK:         amx.tile_store
+// A kernel that refuses the tile state (Linux < 5.16) gets the vdpbf16ps
+// kernels instead of a fault
+// CHECK:         } else {
+// CHECK-NOT:       amx.
+// CHECK:           scf.parallel
+// CHECK-NOT:       amx.
+// CHECK:           x86vector.avx512.dot
 // LLVM-LABEL: llvm.func @amx
 // LLVM:         llvm.x86.tileloadd64.internal
 // LLVM:         llvm.x86.tdpbf16ps.internal
