@@ -28,6 +28,7 @@ using namespace mlir::attune::detail;
 /// Keys per block of the V transposition (one A tile's row of bf16).
 static constexpr int64_t kTileKeys = 32;
 
+namespace {
 /// A block of accumulator tiles updated together: `rows` x `cols` 16x16 f32
 /// tiles, `rows` first and `cols` second operands per step (2 x 2: all 8
 /// tile registers). Independent accumulators keep the tile unit busy; one
@@ -39,6 +40,7 @@ struct TileBlock {
   llvm::function_ref<Value(int64_t j, int64_t step)> second;
   llvm::function_ref<void(int64_t i, int64_t j, Value acc)> store;
 };
+} // namespace
 
 static void emitTileBlock(OpBuilder &b, Location loc, const TileBlock &block) {
   auto accumulator = amx::TileType::get({16, 16}, b.getF32Type());
