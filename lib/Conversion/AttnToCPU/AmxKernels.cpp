@@ -65,6 +65,12 @@ static void emitTileBlock(OpBuilder &b, Location loc, const TileBlock &block) {
       block.store(i, j, acc[i * block.cols + j]);
 }
 
+/// 16-row groups per accumulator block: two when the tile's groups pair up,
+/// else one (a tile of 16 or 48 rows).
+static int64_t rowGroupsPerBlock(int64_t tileRows) {
+  return (tileRows / 16) % 2 == 0 ? 2 : 1;
+}
+
 bool FusedEmitter::useAmx() {
   return tiling.amx && !amxRefused && useBf16Dot() &&
          op.getHeadDim() % 32 == 0 && op.getValueHeadDim() % 16 == 0 &&
@@ -127,6 +133,8 @@ Value FusedEmitter::transposeValues() {
                                              first, kvLen);
         Value zeros = arith::ConstantOp::create(
             b, loc, DenseElementsAttr::get(row, b.getZeroAttr(bf16)));
+        Value zeroBlock = arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(block, b.getZeroAttr(bf16)));
         forLoop(cIdx(0), cIdx(valueDim), 16, [&](Value e) {
           // 32 keys x 16 columns, keys past the row's count as 0 (no load
           // at all when the block has none: Lk may be 0).
@@ -136,8 +144,7 @@ Value FusedEmitter::transposeValues() {
             OpBuilder::InsertionGuard g2(b);
             b.setInsertionPointToStart(gather.thenBlock());
             Value lastKey = sub(kvLen, cIdx(1));
-            Value keys = arith::ConstantOp::create(
-                b, loc, DenseElementsAttr::get(block, b.getZeroAttr(bf16)));
+            Value keys = zeroBlock;
             for (int64_t i = 0; i < kTileKeys; ++i) {
               Value key = add(first, cIdx(i));
               Value x = vector::LoadOp::create(
@@ -151,11 +158,7 @@ Value FusedEmitter::transposeValues() {
             }
             scf::YieldOp::create(b, loc, ValueRange{keys});
             b.setInsertionPointToStart(gather.elseBlock());
-            scf::YieldOp::create(
-                b, loc,
-                ValueRange{arith::ConstantOp::create(
-                    b, loc,
-                    DenseElementsAttr::get(block, b.getZeroAttr(bf16)))});
+            scf::YieldOp::create(b, loc, ValueRange{zeroBlock});
           }
           Value t = vector::TransposeOp::create(b, loc, gather.getResult(0),
                                                 ArrayRef<int64_t>{1, 0});
@@ -182,7 +185,7 @@ void FusedEmitter::scoreTileAmx(Value qp, Value bi, Value kvHead,
   auto operand = amx::TileType::get({16, 32}, bf16);
   auto accumulator = amx::TileType::get({16, 16}, b.getF32Type());
   // 2 x 2 blocks of S^T tiles (two 16-key groups x two 16-row groups).
-  int64_t rowCols = std::min<int64_t>(2, tileRows / 16);
+  int64_t rowCols = rowGroupsPerBlock(tileRows);
   auto emitTiles = [&](llvm::function_ref<Value(Value, int64_t)> loadKeys) {
     forLoop(cIdx(0), cIdx(tileRows), 16 * rowCols, [&](Value r) {
       for (int64_t j = 0; j < kvTile; j += 32) {
@@ -278,7 +281,7 @@ void FusedEmitter::valueTileAmx(Value pp, Value bi, Value kvHead,
   auto accumulator = amx::TileType::get({16, 16}, b.getF32Type());
   // 2 x 2 blocks of Ot tiles (two 16-column groups x two 16-row groups; a
   // last single column group when Dv / 16 is odd).
-  int64_t rowCols = std::min<int64_t>(2, tileRows / 16);
+  int64_t rowCols = rowGroupsPerBlock(tileRows);
   Value keyTile = arith::DivUIOp::create(b, loc, keyBegin, cIdx(kvTile));
   forLoop(cIdx(0), cIdx(tileRows), 16 * rowCols, [&](Value r) {
     auto rowOf = [&](int64_t col) { return add(r, cIdx(16 * col)); };

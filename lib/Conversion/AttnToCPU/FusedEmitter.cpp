@@ -260,7 +260,7 @@ void FusedEmitter::emitTile(Value bi, Value unit, Value tile) {
   // accumulator; f16/bf16 K and V widened to f32 one key tile at a time, or
   // with bf16 dot products, V and P^T packed in pairs of keys.
   bool dot = useBf16Dot();
-  bool amx = dot && useAmx();
+  bool amx = useAmx(); // implies dot
   Type bf16 = b.getBF16Type();
   Value qt = dot ? scratch({headDim / 2, 2 * tileRows}, bf16)
                  : scratch({headDim, tileRows});

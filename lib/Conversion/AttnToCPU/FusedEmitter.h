@@ -172,9 +172,8 @@ private:
   Value broadcastPair(Value buffer, ValueRange indices);
   // bf16 on AMX tiles (AmxKernels.cpp), with the dot products' packing of Q
   // and P^T, which is AMX's pair layout of the second operand:
-  //   S^T (16 keys x 16 rows) += K (16 keys x 32 d) * Qp (16 d-pairs x 16 rows)
-  //   Ot (16 cols x 16 rows)  += Vt (16 cols x 32 keys) * Pp (16 key-pairs x 16
-  //   rows)
+  //   S^T (16 keys x 16 rows) += K (16 keys x 32 d) x Qp (16 d-pairs x 16 rows)
+  //   Ot (16 cols x 16 rows) += Vt (16 cols x 32 keys) x Pp (16 key-pairs x 16)
   // K tiles load as they lie in memory; Vt is V transposed once per call.
   bool useAmx();
   /// Asks Linux for the AMX tile state (arch_prctl ARCH_REQ_XCOMP_PERM; a
@@ -182,14 +181,15 @@ private:
   Value requestAmxState();
   /// Set while the fallback for a refused tile state is emitted.
   bool amxRefused = false;
-  /// valuesT[b, h, e, j] = V[b, h, j, e] for the row's keys, 0 past them up
-  /// to the padded extent (heap; the buffer deallocation pipeline frees it).
+  /// valuesT[b, h, t, e, j] = V[b, h, t * kvTile + j, e] for the row's keys,
+  /// 0 past them (one Dv x kvTile block per key tile t; heap, freed by the
+  /// buffer deallocation pipeline).
   Value transposeValues();
   void scoreTileAmx(Value qp, Value bi, Value kvHead, Value keyBegin,
                     Value scores, Value rowScale, Value keyStage);
   void valueTileAmx(Value pp, Value bi, Value kvHead, Value keyBegin,
                     Value alpha, Value ot);
-  /// Ot transposed values of the call (AMX), set by emitQueryTiles.
+  /// transposeValues' buffer for the AMX tiles, set by emitQueryTiles.
   Value valuesT;
   /// Lanes [16 g, 16 g + 16) of a row vector.
   Value laneGroup(Value row, int64_t g);

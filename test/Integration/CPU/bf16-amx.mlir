@@ -3,13 +3,15 @@
 // ask for it explicitly and need such a host. Covered: partial key tiles (K
 // rows staged, V^T zero past the keys), query tiles past Lq, GQA packing,
 // causal with Lq > Lk (rows with no key), LSE, ragged rows (an empty one),
-// sinks + window, sigmoid.
+// sinks + window, sigmoid, 48-row tiles.
 // REQUIRES: amx
 // RUN: attune-runner %s --entry=gqa_causal --pipeline=fused --fused-options=amx=true --dtype=bf16 --batch=2 --q-heads=6 --kv-heads=2 --q-len=113 --kv-len=203 --head-dim=128 --mask=causal --lse | FileCheck %s
 // RUN: attune-runner %s --entry=gqa_causal --pipeline=fused --fused-options=amx=true --dtype=bf16 --batch=2 --q-heads=6 --kv-heads=2 --q-len=1024 --kv-len=1023 --head-dim=128 --mask=causal --lse | FileCheck %s
 // RUN: attune-runner %s --entry=gqa_causal --pipeline=fused --fused-options=amx=true --dtype=bf16 --batch=1 --q-heads=6 --kv-heads=2 --q-len=300 --kv-len=31 --head-dim=128 --mask=causal --lse | FileCheck %s
 // RUN: attune-runner %s --entry=ragged --pipeline=fused --fused-options=amx=true --dtype=bf16 --batch=4 --q-heads=4 --kv-heads=2 --q-len=100 --kv-len=200 --head-dim=64 --mask=causal --lse --kv-lengths=150,0,260,33 | FileCheck %s
 // RUN: attune-runner %s --entry=sinks --pipeline=fused --fused-options=amx=true --dtype=bf16 --batch=2 --q-heads=4 --kv-heads=2 --q-len=500 --kv-len=500 --head-dim=64 --mask=window:100,0,4 | FileCheck %s
+// 48-row query tiles (query-vectors=3): an odd number of 16-row groups.
+// RUN: attune-runner %s --entry=sinks --pipeline=fused --fused-options="amx=true query-vectors=3" --dtype=bf16 --batch=2 --q-heads=4 --kv-heads=2 --q-len=500 --kv-len=500 --head-dim=64 --mask=window:100,0,4 | FileCheck %s
 // RUN: attune-runner %s --entry=sigmoid --pipeline=fused --fused-options=amx=true --dtype=bf16 --batch=2 --q-heads=4 --kv-heads=2 --q-len=333 --kv-len=257 --head-dim=64 --norm=sigmoid --mask=causal | FileCheck %s
 // CHECK-NOT: FAIL
 // CHECK: PASS
